@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { Direction, Id, Instant, IntervalMinutes, MAX_INTERVALS } from './common.ts';
+
+const KwSeries = z.array(z.number().min(-1_000_000).max(1_000_000)).max(MAX_INTERVALS);
+
+/** What an asset is asked to do; the kW series says how much in each interval. */
+export const AssetAction = z.enum([
+  /** battery: discharge more (or charge less) than planned. */
+  'discharge',
+  /** battery: charge more (or discharge less) than planned. */
+  'charge',
+  /** appliance: reduce draw. */
+  'curtail',
+  /** appliance (EV charger): charge earlier than planned. */
+  'chargeEarly',
+  /** heat storage: heater off, the tank covers the heat load. */
+  'heaterOff',
+  /** heat storage: heater on to charge the tank (valley or curtailed wind power). */
+  'heatCharge',
+  /** DC bus: float the bus voltage so voltage-following loads adjust. */
+  'busVoltage',
+]);
+export type AssetAction = z.infer<typeof AssetAction>;
+
+export const AssetInstruction = z.strictObject({
+  assetId: Id,
+  action: AssetAction,
+  /** Response of this asset in each interval, kW in the event's direction. */
+  kw: KwSeries,
+  /** DC bus only: voltage set point per interval. */
+  voltage: z.array(z.number().positive().max(1_500)).max(MAX_INTERVALS).optional(),
+});
+export type AssetInstruction = z.infer<typeof AssetInstruction>;
+
+/**
+ * One building's instruction for one event revision. Its core is the grid-power limit per
+ * interval (`MAX_IMPORT` for peak shaving, `MIN_IMPORT` for valley filling), which a 光储直柔
+ * building executes by itself; `assets` breaks it down for BMS that drive assets one by one.
+ * A cancellation is a command with `kind: 'CANCEL'` and empty series. BMS deduplicate by id.
+ */
+export const Command = z.strictObject({
+  commandId: Id,
+  eventId: Id,
+  revision: z.number().int().min(1).max(10_000),
+  kind: z.enum(['DISPATCH', 'CANCEL']),
+  buildingId: Id,
+  parkId: Id,
+  bmsIntegrationId: Id,
+  direction: Direction,
+  start: Instant,
+  intervalMinutes: IntervalMinutes,
+  limitType: z.enum(['MAX_IMPORT', 'MIN_IMPORT']),
+  gridLimitKw: KwSeries,
+  baselineKw: KwSeries,
+  responseKw: KwSeries,
+  assets: z.array(AssetInstruction).max(64),
+  /** The command this one supersedes (the previous revision's id), if any. */
+  supersedes: Id.optional(),
+});
+export type Command = z.infer<typeof Command>;
+
+/** A BMS's answer to a command. */
+export const Acknowledgement = z.strictObject({
+  commandId: Id,
+  eventId: Id,
+  buildingId: Id,
+  revision: z.number().int().min(1).max(10_000),
+  status: z.enum(['ACCEPTED', 'DECLINED']),
+  reason: z.string().max(500).optional(),
+  at: Instant,
+});
+export type Acknowledgement = z.infer<typeof Acknowledgement>;

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { Id, YuanPerKwh } from './common.ts';
+
+/**
+ * Which past days may serve a baseline. `WORKDAY` follows the Chinese calendar, so an adjusted
+ * working Saturday (调休) counts and a public holiday on a Wednesday does not.
+ */
+export const DayFilter = z.enum(['WORKDAY', 'NON_WORKDAY', 'SAME_DAY_TYPE', 'ANY']);
+
+/** Day-of adjustment computed over `[t0 − fromHoursBefore, t0 − toHoursBefore)`. */
+export const BaselineAdjustment = z
+  .strictObject({
+    /** `MULTIPLICATIVE` (CAISO): B·clamp(ΣL/ΣB, capLow, capHigh). `ADDITIVE` (PJM): B + mean(L − B), capped. */
+    kind: z.enum(['MULTIPLICATIVE', 'ADDITIVE']),
+    fromHoursBefore: z.number().positive().max(24).default(4),
+    toHoursBefore: z.number().min(0).max(24).default(1),
+    /** MULTIPLICATIVE: factor bounds. ADDITIVE: bounds as shares of the baseline mean over the window. */
+    capLow: z.number().min(0).max(1).default(0.8),
+    capHigh: z.number().min(1).max(10).default(1.2),
+  })
+  .refine((a) => a.toHoursBefore < a.fromHoursBefore, {
+    message: 'toHoursBefore must be less than fromHoursBefore',
+    path: ['toHoursBefore'],
+  });
+
+export const BaselineMethod = z.discriminatedUnion('method', [
+  /** Average of the same interval over the last `days` eligible days (Jiangsu: 5; CAISO: 10 in 10). */
+  z.strictObject({
+    method: z.literal('N_DAY_AVERAGE'),
+    days: z.number().int().min(1).max(30),
+    dayFilter: DayFilter.default('WORKDAY'),
+    /** How far back to look for eligible days. */
+    lookbackDays: z.number().int().min(1).max(90).default(45),
+    adjustment: BaselineAdjustment.optional(),
+  }),
+  /**
+   * Highest `k` of `m` eligible days (Beijing: 5 of 10 working days from D−12 to D−2 by daily
+   * maximum; PJM: 4 of 5 by load over the event window).
+   */
+  z.strictObject({
+    method: z.literal('HIGH_K_OF_M'),
+    k: z.number().int().min(1).max(30),
+    m: z.number().int().min(1).max(60),
+    /** Most recent days skipped before counting (Beijing: 1, so the window ends at D−2). */
+    skipDays: z.number().int().min(0).max(30).default(0),
+    rankBy: z.enum(['DAILY_MAX', 'WINDOW_AVERAGE']).default('DAILY_MAX'),
+    dayFilter: DayFilter.default('WORKDAY'),
+    lookbackDays: z.number().int().min(1).max(120).default(60),
+    adjustment: BaselineAdjustment.optional(),
+  }),
+  /** Real-time events: the load of the interval `minutesBefore` minutes before control starts. */
+  z.strictObject({
+    method: z.literal('PRE_EVENT'),
+    minutesBefore: z.number().int().min(5).max(120).default(15),
+  }),
+]);
+export type BaselineMethod = z.infer<typeof BaselineMethod>;
+
+/**
+ * How delivery is paid. With declared `P_d` and delivered `ΔP`, ratio `r = ΔP/P_d`: nothing is paid
+ * below `minRatio`; the paid quantity is `min(ΔP, maxRatio·P_d)`, where the part above
+ * `excess.aboveRatio·P_d` is paid at `excess.paidShare`; a penalty of
+ * `max(penalty.belowRatio·P_d − ΔP, 0) × penalty.multiplier × price` applies below the floor
+ * (Sichuan: 0.9, 1.1, with excess above 1.1 counted at half).
+ */
+export const SettlementRules = z
+  .strictObject({
+    unit: z.enum(['YUAN_PER_KWH', 'YUAN_PER_KW']),
+    price: YuanPerKwh,
+    minRatio: z.number().min(0).max(1).default(0.8),
+    maxRatio: z.number().min(1).max(5).default(1.2),
+    excess: z
+      .strictObject({ aboveRatio: z.number().min(1).max(5), paidShare: z.number().min(0).max(1) })
+      .optional(),
+    penalty: z
+      .strictObject({ belowRatio: z.number().min(0).max(1), multiplier: z.number().min(0).max(10) })
+      .optional(),
+  })
+  .refine((s) => !s.excess || s.excess.aboveRatio <= s.maxRatio, {
+    message: 'excess.aboveRatio must not exceed maxRatio',
+    path: ['excess', 'aboveRatio'],
+  });
+export type SettlementRules = z.infer<typeof SettlementRules>;
+
+/** A demand-response program: how baselines are drawn and delivery is paid. Configuration, never code. */
+export const Program = z.strictObject({
+  programId: Id,
+  name: z.string().min(1).max(200),
+  baseline: BaselineMethod,
+  settlement: SettlementRules,
+});
+export type Program = z.infer<typeof Program>;
