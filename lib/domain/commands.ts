@@ -1,0 +1,105 @@
+/**
+ * Commands: one per building and event revision, built from an allocation. The core is the
+ * building's grid-power limit per interval; the per-asset breakdown serves BMS that drive assets
+ * one by one. Ids are deterministic so that every retry produces the same command.
+ */
+import { createHash } from 'node:crypto';
+import type { Allocation } from './allocation.ts';
+import type { BuildingFlexibility } from './flexibility.ts';
+import type { DcBusAsset } from './model/asset.ts';
+import type { Building } from './model/building.ts';
+import type { AssetInstruction, Command } from './model/command.ts';
+import type { GridEvent } from './model/grid-event.ts';
+
+/** Responses below this many kW are not worth a command. */
+export const MIN_COMMAND_KW = 0.01;
+
+/** Deterministic command id: a hash of event id, building id and revision. */
+export function commandId(eventId: string, buildingId: string, revision: number): string {
+  const digest = createHash('sha256').update(`${eventId}\u0000${buildingId}\u0000${revision}`).digest('hex');
+  return `cmd-${digest.slice(0, 32)}`;
+}
+
+export interface CommandContext {
+  event: Pick<GridEvent, 'eventId' | 'type' | 'start' | 'intervalMinutes'>;
+  revision: number;
+  /** The buildings, flexibilities and baselines in the order given to the allocator. */
+  buildings: readonly Building[];
+  flexibilities: readonly BuildingFlexibility[];
+  baselinesKw: readonly (readonly number[])[];
+  /** Previous revision's command id per building, for `supersedes`. */
+  previous?: ReadonlyMap<string, string>;
+}
+
+const round = (kw: number) => Math.round(kw * 1000) / 1000;
+
+/** One DISPATCH command per building with a response; buildings with none get no command. */
+export function buildCommands(allocation: Allocation, ctx: CommandContext): Command[] {
+  const T = allocation.intervals;
+  const up = ctx.event.type === 'PEAK_SHAVING';
+  const commands: Command[] = [];
+  ctx.buildings.forEach((building, b) => {
+    const flex = ctx.flexibilities[b] as BuildingFlexibility;
+    const baseline = ctx.baselinesKw[b] as readonly number[];
+    const first = allocation.resourceOffset[b] as number;
+    const response = new Array<number>(T).fill(0);
+    const assets: AssetInstruction[] = [];
+    flex.resources.forEach((res, i) => {
+      const kw = Array.from(allocation.kw.subarray((first + i) * T, (first + i + 1) * T), round);
+      if (!kw.some((v) => v >= MIN_COMMAND_KW)) return;
+      kw.forEach((v, t) => {
+        response[t] = (response[t] as number) + v;
+      });
+      const instruction: AssetInstruction = { assetId: res.assetId, action: res.action, kw };
+      if (res.kind === 'dcBus') {
+        const bus = building.assets.find((a): a is DcBusAsset => a.kind === 'dcBus' && a.id === res.assetId);
+        if (bus) instruction.voltage = kw.map((v) => busVoltage(bus, v, up));
+      }
+      assets.push(instruction);
+    });
+    if (assets.length === 0) return;
+    const responseKw = response.map(round);
+    const id = commandId(ctx.event.eventId, building.buildingId, ctx.revision);
+    const supersedes = ctx.previous?.get(building.buildingId);
+    commands.push({
+      commandId: id,
+      eventId: ctx.event.eventId,
+      revision: ctx.revision,
+      kind: 'DISPATCH',
+      buildingId: building.buildingId,
+      parkId: building.parkId,
+      bmsIntegrationId: building.bmsIntegrationId,
+      direction: ctx.event.type,
+      start: ctx.event.start,
+      intervalMinutes: ctx.event.intervalMinutes,
+      limitType: up ? 'MAX_IMPORT' : 'MIN_IMPORT',
+      gridLimitKw: responseKw.map((r, t) => round((baseline[t] as number) + (up ? -r : r))),
+      baselineKw: baseline.map(round),
+      responseKw,
+      assets,
+      ...(supersedes ? { supersedes } : {}),
+    });
+  });
+  return commands;
+}
+
+/** Voltage that makes the bus's voltage-following loads give `kw`: lower for less load, higher for more. */
+function busVoltage(bus: DcBusAsset, kw: number, up: boolean): number {
+  const pct = bus.flexKwPerPct > 0 ? Math.min(bus.bandPct, kw / bus.flexKwPerPct) : 0;
+  return Math.round(bus.nominalVoltage * (1 + ((up ? -1 : 1) * pct) / 100) * 10) / 10;
+}
+
+/** Cancels a building's command: a command too, with its own id, superseding the one it cancels. */
+export function cancellationCommand(previous: Command, revision: number): Command {
+  return {
+    ...previous,
+    commandId: commandId(previous.eventId, previous.buildingId, revision),
+    revision,
+    kind: 'CANCEL',
+    gridLimitKw: [],
+    baselineKw: [],
+    responseKw: [],
+    assets: [],
+    supersedes: previous.commandId,
+  };
+}
