@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { allocate } from '../../lib/domain/allocation.ts';
+import { buildCommands, cancellationCommand, commandId } from '../../lib/domain/commands.ts';
+import { computeFlexibility, toAllocationBuilding } from '../../lib/domain/flexibility.ts';
+import { Building } from '../../lib/domain/model/building.ts';
+import { Command } from '../../lib/domain/model/command.ts';
+
+const building = Building.parse({
+  buildingId: 'b1',
+  parkId: 'p1',
+  name: 'DC office',
+  zone: 'mengxi',
+  feederId: 'f1',
+  bmsIntegrationId: 'bms1',
+  gridLimits: { importKw: 500, exportKw: 0 },
+  assets: [
+    { kind: 'dcBus', id: 'bus', nominalVoltage: 750, bandPct: 10, flexKwPerPct: 2, costYuanPerKwh: 0.05 },
+    {
+      kind: 'battery',
+      id: 'bat',
+      capacityKwh: 100,
+      maxChargeKw: 50,
+      maxDischargeKw: 50,
+      socMin: 0.1,
+      socMax: 0.9,
+    },
+  ],
+});
+const event = {
+  eventId: 'ev1',
+  type: 'PEAK_SHAVING' as const,
+  start: '2026-01-15T17:00:00+08:00',
+  intervalMinutes: 15 as const,
+};
+
+function plan(targets: number[]) {
+  const baseline = targets.map(() => 300);
+  const flex = computeFlexibility({
+    building,
+    direction: 'PEAK_SHAVING',
+    startMs: Date.parse(event.start),
+    intervalMinutes: 15,
+    intervals: targets.length,
+    baselineKw: baseline,
+  });
+  const allocation = allocate({
+    intervalHours: 0.25,
+    targetsKw: targets,
+    shortfallPenaltyYuanPerKwh: 100,
+    buildings: [toAllocationBuilding(flex)],
+  });
+  return buildCommands(allocation, {
+    event,
+    revision: 1,
+    buildings: [building],
+    flexibilities: [flex],
+    baselinesKw: [baseline],
+  });
+}
+
+describe('commands', () => {
+  it('derive a deterministic id from event, building and revision', () => {
+    expect(commandId('ev1', 'b1', 1)).toBe(commandId('ev1', 'b1', 1));
+    expect(commandId('ev1', 'b1', 2)).not.toBe(commandId('ev1', 'b1', 1));
+    expect(commandId('ev1', 'b1', 1)).toMatch(/^cmd-[0-9a-f]{32}$/);
+  });
+
+  it('carry the grid-power limit per interval and the per-asset breakdown', () => {
+    // The bus (0.05 ¥) gives up to 2 kW/% × 10 % = 20 kW first, the battery (0.1 ¥) the rest.
+    const [command] = plan([30, 10]);
+    expect(Command.parse(command)).toEqual(command);
+    expect(command?.limitType).toBe('MAX_IMPORT');
+    expect(command?.responseKw).toEqual([30, 10]);
+    expect(command?.gridLimitKw).toEqual([270, 290]);
+    const bus = command?.assets.find((a) => a.assetId === 'bus');
+    const bat = command?.assets.find((a) => a.assetId === 'bat');
+    expect(bus?.kw).toEqual([20, 10]);
+    // 20 kW at 2 kW/% is 10 % below 750 V; 10 kW is 5 % below
+    expect(bus?.voltage).toEqual([675, 712.5]);
+    expect(bat?.kw).toEqual([10, 0]);
+  });
+
+  it('send nothing to a building with no response', () => {
+    expect(plan([0, 0])).toEqual([]);
+  });
+
+  it('cancel with a command of its own that supersedes the cancelled one', () => {
+    const [command] = plan([30, 10]);
+    const cancel = cancellationCommand(command as Command, 2);
+    expect(cancel.kind).toBe('CANCEL');
+    expect(cancel.supersedes).toBe(command?.commandId);
+    expect(cancel.commandId).toBe(commandId('ev1', 'b1', 2));
+    expect(cancel.assets).toEqual([]);
+  });
+});
