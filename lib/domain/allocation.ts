@@ -51,6 +51,8 @@ export interface Allocation {
   resourceOffset: Int32Array;
   /** Number of intervals T. */
   intervals: number;
+  /** Work done, for benchmarks: augmenting-path searches, the failed ones, and nodes they visited. */
+  stats: { searches: number; failedSearches: number; nodesVisited: number };
 }
 
 /** Residuals below this many kW are treated as zero. */
@@ -112,6 +114,7 @@ class FlowSolver {
   private readonly seenBT: Int32Array;
   private readonly seenI: Int32Array;
   private stamp = 0;
+  private readonly stats = { searches: 0, failedSearches: 0, nodesVisited: 0 };
   /** Search parents: of a resource, its building-interval; of a building-interval, a resource (≥ 0) or an interval −(t+1); of an interval, its building-interval. */
   private readonly parentR: Int32Array;
   private readonly parentBT: Int32Array;
@@ -193,7 +196,10 @@ class FlowSolver {
       this.fillDirectly(r);
       while ((this.budget[r] as number) > EPS && this.demandLeft > EPS && !this.deadR[r]) {
         const end = this.searchPath(r);
+        this.stats.searches++;
+        this.stats.nodesVisited += this.visitedR.length + this.visitedBT.length + this.visitedI.length;
         if (end < 0) {
+          this.stats.failedSearches++;
           this.markVisitedDead();
           break;
         }
@@ -457,6 +463,7 @@ class FlowSolver {
       kw,
       resourceOffset: this.resourceOffset,
       intervals: T,
+      stats: { ...this.stats },
     };
   }
 }
