@@ -50,7 +50,11 @@ export const ApplianceAsset = z.strictObject({
   applianceKind: ApplianceKind,
   ratedKw: Kw,
   curtailableShare: Share,
-  maxCurtailMinutes: z.number().int().min(0).max(24 * 60),
+  maxCurtailMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
   /** Share of the curtailed energy that comes back after the window. */
   reboundShare: Share.default(0),
   comfortCostYuanPerKwh: YuanPerKwh.default(0.3),

@@ -36,7 +36,8 @@ export const Building = z
   .superRefine((b, ctx) => {
     const seen = new Set<string>();
     b.assets.forEach((a, i) => {
-      if (seen.has(a.id)) ctx.addIssue({ code: 'custom', message: `duplicate asset id '${a.id}'`, path: ['assets', i, 'id'] });
+      if (seen.has(a.id))
+        ctx.addIssue({ code: 'custom', message: `duplicate asset id '${a.id}'`, path: ['assets', i, 'id'] });
       seen.add(a.id);
     });
   });

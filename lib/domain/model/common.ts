@@ -5,7 +5,10 @@ export const Id = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'must start with a letter or digit and use only A-Z a-z 0-9 . _ : @ -');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/,
+    'must start with a letter or digit and use only A-Z a-z 0-9 . _ : @ -',
+  );
 
 /** An ISO-8601 instant with an explicit offset (`Z` or `+08:00`). */
 export const Instant = z.iso.datetime({ offset: true });

@@ -52,7 +52,11 @@ export const GridEvent = z
       return;
     }
     if (start % step !== 0)
-      ctx.addIssue({ code: 'custom', message: `start must fall on a ${e.intervalMinutes}-minute boundary`, path: ['start'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `start must fall on a ${e.intervalMinutes}-minute boundary`,
+        path: ['start'],
+      });
     if ((end - start) % step !== 0) {
       ctx.addIssue({
         code: 'custom',
@@ -63,7 +67,11 @@ export const GridEvent = z
     }
     const count = (end - start) / step;
     if (count > MAX_INTERVALS)
-      ctx.addIssue({ code: 'custom', message: `the window has ${count} intervals; at most ${MAX_INTERVALS}`, path: ['end'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `the window has ${count} intervals; at most ${MAX_INTERVALS}`,
+        path: ['end'],
+      });
     else if (e.targetsKw.length !== count)
       ctx.addIssue({
         code: 'custom',

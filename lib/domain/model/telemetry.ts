@@ -32,7 +32,12 @@ export const ApplianceState = z.strictObject({
   kw: Kw,
   /** EV chargers: energy still needed before departure, and minutes until then. */
   energyNeededKwh: Kwh.optional(),
-  minutesToDeparture: z.number().int().min(0).max(7 * 24 * 60).optional(),
+  minutesToDeparture: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .optional(),
 });
 export const PvState = z.strictObject({
   kind: z.literal('pv'),
@@ -62,7 +67,11 @@ export const BuildingState = z
     const seen = new Set<string>();
     s.assets.forEach((a, i) => {
       if (seen.has(a.assetId))
-        ctx.addIssue({ code: 'custom', message: `duplicate state for asset '${a.assetId}'`, path: ['assets', i] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate state for asset '${a.assetId}'`,
+          path: ['assets', i],
+        });
       seen.add(a.assetId);
     });
   });
