@@ -19,3 +19,23 @@ export class ValidationError extends Error {
 export class InsufficientDataError extends Error {
   override readonly name = 'InsufficientDataError';
 }
+
+/** The thing asked for does not exist (or the caller may not know it exists). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** The request conflicts with the current state (a concurrent update, a duplicate with other content). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** The caller is authenticated but not allowed to do this. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
+/** The caller is not authenticated. */
+export class UnauthorizedError extends Error {
+  override readonly name = 'UnauthorizedError';
+}
