@@ -1,0 +1,26 @@
+import type { Ports } from '../ports.ts';
+
+/** Settings of the coordinator's behaviour; all of them configuration, none of them code. */
+export interface AppConfig {
+  /** How long a BMS has to answer a command before it counts as declined. */
+  ackTimeoutMinutes: number;
+  /** Wait after an event's end before evaluating it, so late readings arrive. */
+  settleDelayMinutes: number;
+  /** Re-plans tried when another event's plan commits on the same buildings at the same time. */
+  maxPlanAttempts: number;
+  /** Buildings read per page when walking a scope. */
+  scopePageSize: number;
+  /** Readings are kept this many days (the baseline horizon), then expire. */
+  readingRetentionDays: number;
+}
+
+export const DEFAULT_CONFIG: AppConfig = {
+  ackTimeoutMinutes: 10,
+  settleDelayMinutes: 30,
+  maxPlanAttempts: 5,
+  scopePageSize: 500,
+  readingRetentionDays: 120,
+};
+
+/** What every use-case receives: the ports and the configuration. */
+export type Deps = Ports & { config: AppConfig };

@@ -1,0 +1,216 @@
+/** Grid events: accepted from an operator, revised, cancelled, read. */
+import { cancellationCommand } from '../domain/commands.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import type { GridEvent } from '../domain/model/grid-event.ts';
+import { toIso, toMs } from '../domain/time.ts';
+import { message } from '../messages.ts';
+import type { CommandCounts, CommandRecord, EventRecord, Page, PageRequest } from '../ports.ts';
+import { canSeePark, type Principal, requireRole } from './auth.ts';
+import type { Deps } from './config.ts';
+import { ACTIVE } from './planning.ts';
+
+/** Statuses after which an event can no longer be revised or cancelled. */
+const FINAL = ['completed', 'settled', 'cancelled', 'failed'] as const;
+
+const sameEvent = (a: GridEvent, b: GridEvent) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Accepts an event from a grid operator.
+ * 1. Only operators; the program must exist; the window must not have ended.
+ * 2. Store it as `received`, once per operator event id: a re-send returns the stored record and
+ *    starts nothing again; a different event under the same id is a conflict.
+ * 3. Announce `GridEventAccepted`, which plans it.
+ */
+export async function acceptEvent(
+  deps: Deps,
+  who: Principal,
+  event: GridEvent,
+): Promise<{ record: EventRecord; created: boolean }> {
+  requireRole(who, 'operator');
+  if (!(await deps.programs.get(event.programId)))
+    throw new NotFoundError(`program '${event.programId}' not found`);
+  const now = deps.clock.now();
+  if (toMs(event.end) <= now)
+    throw new ValidationError(`the event's window ended at ${event.end}; nothing can be dispatched`);
+  const at = toIso(now);
+  const result = await deps.events.create({
+    event,
+    revision: 1,
+    status: 'received',
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+    excludedBuildingIds: [],
+  });
+  if (!result.created) {
+    if (!sameEvent(result.record.event, event) && result.record.revision === 1)
+      throw new ConflictError(`event '${event.eventId}' exists with other content; revise it instead`);
+    return result;
+  }
+  await deps.eventPublisher.publish([
+    message('GridEventAccepted', { version: 1, eventId: event.eventId, revision: 1 }),
+  ]);
+  return result;
+}
+
+async function load(deps: Deps, eventId: string): Promise<EventRecord> {
+  const record = await deps.events.get(eventId);
+  if (!record) throw new NotFoundError(`event '${eventId}' not found`);
+  return record;
+}
+
+/**
+ * Revises an event: new targets or window, as a new revision that supersedes every command.
+ * 1. Only operators; not after the event completed or was cancelled; same id, type and program.
+ * 2. Store the revision as `received`; announce `GridEventAccepted` for it, which re-plans.
+ */
+export async function reviseEvent(
+  deps: Deps,
+  who: Principal,
+  eventId: string,
+  event: GridEvent,
+): Promise<EventRecord> {
+  requireRole(who, 'operator');
+  const record = await load(deps, eventId);
+  if (event.eventId !== eventId)
+    throw new ValidationError(`the body's eventId '${event.eventId}' is not '${eventId}'`);
+  if ((FINAL as readonly string[]).includes(record.status))
+    throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be revised`);
+  if (event.type !== record.event.type) throw new ValidationError('a revision cannot change the event type');
+  if (toMs(event.end) <= deps.clock.now())
+    throw new ValidationError(`the revised window ended at ${event.end}`);
+  const next: EventRecord = {
+    ...record,
+    event,
+    revision: record.revision + 1,
+    status: 'received',
+    version: record.version + 1,
+    updatedAt: toIso(deps.clock.now()),
+  };
+  await deps.events.update(next);
+  await deps.eventPublisher.publish([
+    message('GridEventAccepted', { version: 1, eventId, revision: next.revision }),
+  ]);
+  return next;
+}
+
+/**
+ * Cancels an event before it completes.
+ * 1. Only operators; a cancelled event stays cancelled (a repeat changes nothing).
+ * 2. Mark it cancelled; send a cancellation for every active command; release its reservations.
+ */
+export async function cancelEvent(deps: Deps, who: Principal, eventId: string): Promise<EventRecord> {
+  requireRole(who, 'operator');
+  const record = await load(deps, eventId);
+  if (record.status === 'cancelled') return record;
+  if ((FINAL as readonly string[]).includes(record.status))
+    throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be cancelled`);
+  const now = toIso(deps.clock.now());
+  const revision = record.revision + 1;
+  const next: EventRecord = {
+    ...record,
+    status: 'cancelled',
+    revision,
+    version: record.version + 1,
+    updatedAt: now,
+  };
+  await deps.events.update(next);
+  const active = (await deps.commands.ofEvent(eventId)).filter(
+    (c) => ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH',
+  );
+  const cancellations = active.map((c) => cancellationCommand(c.command, revision));
+  await deps.commands.putMany(
+    cancellations.map((command) => ({ command, status: 'PENDING', updatedAt: now })),
+  );
+  await Promise.all(
+    active.map((c) =>
+      deps.commands.transition(c.command.commandId, ACTIVE, 'SUPERSEDED', now, 'event cancelled'),
+    ),
+  );
+  await deps.reservations.release(
+    eventId,
+    active.map((c) => c.command.buildingId),
+  );
+  const result = await deps.commandPublisher.publish(cancellations);
+  await Promise.all([
+    ...result.published.map((id) => deps.commands.transition(id, ['PENDING'], 'PUBLISHED', now)),
+    ...result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
+  ]);
+  await Promise.all(
+    [`ack-${eventId}-r${record.revision}`, `eval-${eventId}`].map((n) => deps.scheduler.cancel(n)),
+  );
+  return next;
+}
+
+export function countCommands(commands: readonly CommandRecord[]): CommandCounts {
+  const counts: CommandCounts = {
+    sent: 0,
+    published: 0,
+    failed: 0,
+    acknowledged: 0,
+    declined: 0,
+    cancelled: 0,
+  };
+  for (const c of commands) {
+    if (c.command.kind === 'CANCEL') {
+      counts.cancelled++;
+      continue;
+    }
+    counts.sent++;
+    if (c.status === 'FAILED') counts.failed++;
+    if (c.status === 'DECLINED') counts.declined++;
+    if (c.status === 'ACKNOWLEDGED') counts.acknowledged++;
+    if (c.status !== 'PENDING' && c.status !== 'FAILED') counts.published++;
+  }
+  return counts;
+}
+
+export interface EventStatusView {
+  event: GridEvent;
+  revision: number;
+  status: EventRecord['status'];
+  failure?: string | undefined;
+  plan?: EventRecord['plan'];
+  commands: CommandCounts;
+  updatedAt: string;
+}
+
+/**
+ * An event's status. Operators see all of it; a park manager sees an event only if one of its
+ * commands went to their parks, with counts of those commands alone.
+ */
+export async function getEventStatus(deps: Deps, who: Principal, eventId: string): Promise<EventStatusView> {
+  requireRole(who, 'operator', 'parkManager');
+  const record = await load(deps, eventId);
+  let commands = await deps.commands.ofEvent(eventId);
+  if (who.role !== 'operator') {
+    commands = commands.filter((c) => canSeePark(who, c.command.parkId));
+    if (commands.length === 0) throw new NotFoundError(`event '${eventId}' not found`);
+  }
+  return {
+    event: record.event,
+    revision: record.revision,
+    status: record.status,
+    failure: record.failure,
+    plan: who.role === 'operator' ? record.plan : undefined,
+    commands: countCommands(commands),
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** An event's commands, filtered to the caller's parks for a park manager. */
+export async function getEventCommands(
+  deps: Deps,
+  who: Principal,
+  eventId: string,
+): Promise<CommandRecord[]> {
+  requireRole(who, 'operator', 'parkManager');
+  await load(deps, eventId);
+  const commands = await deps.commands.ofEvent(eventId);
+  return who.role === 'operator' ? commands : commands.filter((c) => canSeePark(who, c.command.parkId));
+}
+
+export async function listEvents(deps: Deps, who: Principal, page: PageRequest): Promise<Page<EventRecord>> {
+  requireRole(who, 'operator');
+  return deps.events.list(page);
+}

@@ -1,0 +1,165 @@
+/**
+ * The event lifecycle after acceptance, driven by bus messages and schedules:
+ * `received → planned → dispatched → completed → settled`. Every step reads what is stored and
+ * does nothing when its work is already done, so duplicate and late deliveries change nothing.
+ */
+import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
+import type { Acknowledgement } from '../domain/model/command.ts';
+import { toIso, toMs } from '../domain/time.ts';
+import { message } from '../messages.ts';
+import type { CommandRecord, EventRecord } from '../ports.ts';
+import { type Principal, requireBmsOf } from './auth.ts';
+import type { Deps } from './config.ts';
+import { ACTIVE, planRevision } from './planning.ts';
+
+const FINAL: readonly EventRecord['status'][] = ['completed', 'settled', 'cancelled', 'failed'];
+
+/**
+ * Plans a revision that was accepted or revised (`GridEventAccepted`).
+ * 1. Skip if the revision is stale, already planned, or the event is over.
+ * 2. Plan the whole target. A scope where no building can respond fails the event, visibly.
+ */
+export async function planAccepted(deps: Deps, ref: { eventId: string; revision: number }): Promise<void> {
+  const record = await deps.events.get(ref.eventId);
+  if (!record || record.revision !== ref.revision || record.plan?.revision === ref.revision) return;
+  if (FINAL.includes(record.status)) return;
+  const planned = await planRevision(deps, record, 'full');
+  if (planned.plan && planned.plan.buildingsCommanded === 0 && planned.status === 'planned') {
+    await deps.events.update({
+      ...planned,
+      status: 'failed',
+      failure: `no building in the scope could respond (${planned.plan.buildingsInScope} in scope)`,
+      version: planned.version + 1,
+      updatedAt: toIso(deps.clock.now()),
+    });
+  }
+}
+
+/**
+ * Publishes a planned revision's commands (`DispatchPlanned`).
+ * 1. Skip if the revision is stale or the event is over.
+ * 2. Publish every PENDING command of the event; mark each PUBLISHED or FAILED (visible in status).
+ * 3. Schedule the acknowledgement deadline and the evaluation after the window.
+ * 4. Mark the event dispatched.
+ */
+export async function dispatchPlanned(deps: Deps, ref: { eventId: string; revision: number }): Promise<void> {
+  const record = await deps.events.get(ref.eventId);
+  if (!record || record.revision !== ref.revision || record.status !== 'planned') return;
+  const pending = (await deps.commands.ofEvent(ref.eventId)).filter((c) => c.status === 'PENDING');
+  const result = await deps.commandPublisher.publish(pending.map((c) => c.command));
+  const now = toIso(deps.clock.now());
+  await Promise.all([
+    ...result.published.map((id) => deps.commands.transition(id, ['PENDING'], 'PUBLISHED', now)),
+    ...result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
+  ]);
+  const event = record.event;
+  const deadline = Math.min(deps.clock.now() + deps.config.ackTimeoutMinutes * 60_000, toMs(event.start));
+  await deps.scheduler.scheduleOnce(
+    `ack-${event.eventId}-r${record.revision}`,
+    Math.max(deadline, deps.clock.now()),
+    message('AckDeadlineReached', { version: 1, eventId: event.eventId, revision: record.revision }),
+  );
+  await deps.scheduler.scheduleOnce(
+    `eval-${event.eventId}`,
+    toMs(event.end) + deps.config.settleDelayMinutes * 60_000,
+    message('EvaluationDue', { version: 1, eventId: event.eventId }),
+  );
+  await deps.events.update({ ...record, status: 'dispatched', version: record.version + 1, updatedAt: now });
+}
+
+/**
+ * A BMS accepts or declines a command.
+ * 1. Only the BMS of the command's building; the command must be current (not superseded).
+ * 2. Record the answer once: the same answer again changes nothing; a different one is a conflict.
+ * 3. Announce `CommandAcknowledged` or `CommandDeclined` (a decline triggers a redispatch).
+ */
+export async function acknowledgeCommand(
+  deps: Deps,
+  who: Principal,
+  commandId: string,
+  ack: Pick<Acknowledgement, 'status' | 'reason'>,
+): Promise<CommandRecord> {
+  const record = await deps.commands.get(commandId);
+  if (!record) throw new NotFoundError(`command '${commandId}' not found`);
+  try {
+    requireBmsOf(who, record.command.buildingId);
+  } catch (e) {
+    // Do not confirm to a stranger that the command exists.
+    if (e instanceof ForbiddenError && who.role === 'bms')
+      throw new NotFoundError(`command '${commandId}' not found`);
+    throw e;
+  }
+  const to = ack.status === 'ACCEPTED' ? 'ACKNOWLEDGED' : 'DECLINED';
+  if (record.status === to) return record;
+  if (record.command.kind === 'CANCEL') throw new ConflictError('a cancellation needs no answer');
+  const now = toIso(deps.clock.now());
+  const moved = await deps.commands.transition(commandId, ['PENDING', 'PUBLISHED'], to, now, ack.reason);
+  if (!moved) {
+    const current = await deps.commands.get(commandId);
+    if (current?.status === to) return current;
+    throw new ConflictError(
+      `command '${commandId}' is ${current?.status ?? 'gone'} and cannot be ${to.toLowerCase()}`,
+    );
+  }
+  const { eventId, buildingId, revision } = record.command;
+  const detail = { version: 1 as const, eventId, commandId, buildingId, revision, at: now };
+  await deps.eventPublisher.publish([
+    to === 'ACKNOWLEDGED'
+      ? message('CommandAcknowledged', detail)
+      : message('CommandDeclined', { ...detail, ...(ack.reason ? { reason: ack.reason } : {}) }),
+  ]);
+  return { ...record, status: to, updatedAt: now, reason: ack.reason };
+}
+
+/**
+ * Re-allocates what some buildings will not deliver to buildings with flexibility left.
+ * 1. Skip when the event is over, its window has ended, or these buildings were already excluded.
+ * 2. Exclude them for the rest of the event and release their reservations.
+ * 3. Store a new revision and plan only the shortfall on top of the active commands.
+ */
+export async function redispatch(deps: Deps, eventId: string, buildingIds: readonly string[]): Promise<void> {
+  const record = await deps.events.get(eventId);
+  if (!record || FINAL.includes(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
+  const fresh = buildingIds.filter((b) => !record.excludedBuildingIds.includes(b));
+  if (fresh.length === 0) return;
+  await deps.reservations.release(eventId, fresh);
+  const next: EventRecord = {
+    ...record,
+    revision: record.revision + 1,
+    status: 'received',
+    excludedBuildingIds: [...record.excludedBuildingIds, ...fresh],
+    version: record.version + 1,
+    updatedAt: toIso(deps.clock.now()),
+  };
+  await deps.events.update(next);
+  await planRevision(deps, next, 'shortfall');
+}
+
+/**
+ * The acknowledgement deadline of a revision passed: commands still unanswered count as declined,
+ * and their share is redispatched.
+ */
+export async function ackDeadlineReached(
+  deps: Deps,
+  ref: { eventId: string; revision: number },
+): Promise<void> {
+  const now = toIso(deps.clock.now());
+  const silent = (await deps.commands.ofEvent(ref.eventId)).filter(
+    (c) => c.command.kind === 'DISPATCH' && c.command.revision === ref.revision && c.status === 'PUBLISHED',
+  );
+  const timedOut: string[] = [];
+  for (const c of silent)
+    if (
+      await deps.commands.transition(
+        c.command.commandId,
+        ['PUBLISHED'],
+        'DECLINED',
+        now,
+        'no answer by the deadline',
+      )
+    )
+      timedOut.push(c.command.buildingId);
+  if (timedOut.length > 0) await redispatch(deps, ref.eventId, timedOut);
+}
+
+export { ACTIVE };

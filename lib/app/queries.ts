@@ -1,0 +1,170 @@
+/** What operators, park managers and BMS read: flexibility, commands, delivery and settlements. */
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { computeFlexibility, flexibilityCurve, sumCurves } from '../domain/flexibility.ts';
+import type { Direction } from '../domain/model/common.ts';
+import { MAX_INTERVALS } from '../domain/model/common.ts';
+import type { Scope } from '../domain/model/grid-event.ts';
+import type { BuildingSettlement, ParkSettlement } from '../domain/settlement.ts';
+import { MINUTE_MS, toMs } from '../domain/time.ts';
+import type { CommandRecord, Page, PageRequest } from '../ports.ts';
+import { canSeePark, type Principal, requireBuilding, requirePark, requireRole } from './auth.ts';
+import type { Deps } from './config.ts';
+import { planningBaseline } from './planning.ts';
+
+export interface FlexibilityQuery {
+  scope: Scope;
+  start: string;
+  end: string;
+  intervalMinutes: 5 | 15 | 30 | 60;
+}
+
+interface Curve {
+  kw: number[];
+  energyKwh: number;
+}
+
+export interface FlexibilityView {
+  intervals: number;
+  /** Per direction: what the scope could offer in each interval taken alone, and energy over the window. */
+  total: Record<Direction, Curve>;
+  byPark: { parkId: string; buildings: number; PEAK_SHAVING: Curve; VALLEY_FILLING: Curve }[];
+  /** Buildings in scope without any telemetry yet: not counted. */
+  withoutData: number;
+}
+
+/**
+ * The flexibility of a scope over a window, per interval, in both directions and by park.
+ * 1. Operators any scope; a park manager only their own parks.
+ * 2. Walk the scope page by page; per building: planning baseline, reservations held, flexibility.
+ * 3. Sum the curves per park and in total.
+ */
+export async function queryFlexibility(
+  deps: Deps,
+  who: Principal,
+  q: FlexibilityQuery,
+): Promise<FlexibilityView> {
+  requireRole(who, 'operator', 'parkManager');
+  if (who.role === 'parkManager') {
+    const parks = q.scope.parkIds ?? [];
+    if (
+      parks.length === 0 ||
+      q.scope.zones?.length ||
+      q.scope.feederIds?.length ||
+      q.scope.buildingIds?.length
+    )
+      throw new ValidationError('a park manager queries by parkIds only');
+    for (const p of parks) requirePark(who, p);
+  }
+  const startMs = toMs(q.start);
+  const endMs = toMs(q.end);
+  const step = q.intervalMinutes * MINUTE_MS;
+  const n = (endMs - startMs) / step;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_INTERVALS)
+    throw new ValidationError(
+      `the window must be 1 to ${MAX_INTERVALS} whole intervals of ${q.intervalMinutes} minutes`,
+    );
+
+  const perPark = new Map<string, { buildings: number; PEAK_SHAVING: Curve[]; VALLEY_FILLING: Curve[] }>();
+  let withoutData = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.buildings.listByScope(q.scope, { limit: deps.config.scopePageSize, cursor });
+    cursor = page.cursor;
+    const ids = page.items.map((b) => b.buildingId);
+    if (ids.length === 0) continue;
+    const [telemetry, held] = await Promise.all([
+      deps.telemetry.getTelemetry(ids),
+      deps.reservations.ofBuildings(ids, startMs, endMs),
+    ]);
+    for (const building of page.items) {
+      const t = telemetry.get(building.buildingId);
+      const baselineKw = planningBaseline(t, startMs, q.intervalMinutes, n);
+      if (!baselineKw) {
+        withoutData++;
+        continue;
+      }
+      const entry = perPark.get(building.parkId) ?? { buildings: 0, PEAK_SHAVING: [], VALLEY_FILLING: [] };
+      entry.buildings++;
+      for (const direction of ['PEAK_SHAVING', 'VALLEY_FILLING'] as const) {
+        const flex = computeFlexibility({
+          building,
+          state: t?.state,
+          direction,
+          startMs,
+          intervalMinutes: q.intervalMinutes,
+          intervals: n,
+          baselineKw,
+          reservations: held.get(building.buildingId)?.reservations ?? [],
+        });
+        entry[direction].push(flexibilityCurve(flex, q.intervalMinutes));
+      }
+      perPark.set(building.parkId, entry);
+    }
+  } while (cursor);
+
+  const byPark = [...perPark.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([parkId, e]) => ({
+      parkId,
+      buildings: e.buildings,
+      PEAK_SHAVING: sumCurves(e.PEAK_SHAVING, n),
+      VALLEY_FILLING: sumCurves(e.VALLEY_FILLING, n),
+    }));
+  return {
+    intervals: n,
+    total: {
+      PEAK_SHAVING: sumCurves(
+        byPark.map((p) => p.PEAK_SHAVING),
+        n,
+      ),
+      VALLEY_FILLING: sumCurves(
+        byPark.map((p) => p.VALLEY_FILLING),
+        n,
+      ),
+    },
+    byPark,
+    withoutData,
+  };
+}
+
+/** Commands of a building, newest first: how a BMS without a webhook pulls its orders. */
+export async function commandsOfBuilding(
+  deps: Deps,
+  who: Principal,
+  buildingId: string,
+  page: PageRequest,
+): Promise<Page<CommandRecord>> {
+  const building = await deps.buildings.get(buildingId);
+  if (!building) throw new NotFoundError(`building '${buildingId}' not found`);
+  requireBuilding(who, building);
+  return deps.commands.ofBuilding(buildingId, page);
+}
+
+/** Delivery and settlement of an event, per building and per park, filtered to the caller's parks. */
+export async function eventPerformance(
+  deps: Deps,
+  who: Principal,
+  eventId: string,
+): Promise<{
+  status: string;
+  buildings: BuildingSettlement[];
+  parks: ParkSettlement[];
+  unsettled: { buildingId: string; reason: string }[];
+}> {
+  requireRole(who, 'operator', 'parkManager');
+  const record = await deps.events.get(eventId);
+  if (!record) throw new NotFoundError(`event '${eventId}' not found`);
+  const { buildings, parks } = await deps.settlements.ofEvent(eventId);
+  return {
+    status: record.status,
+    buildings: buildings.filter((b) => canSeePark(who, b.parkId)),
+    parks: parks.filter((p) => canSeePark(who, p.parkId)),
+    unsettled: who.role === 'operator' ? (record.unsettled ?? []) : [],
+  };
+}
+
+/** What a park earned, event by event. */
+export async function parkSettlements(deps: Deps, who: Principal, parkId: string, page: PageRequest) {
+  requirePark(who, parkId);
+  return deps.settlements.ofPark(parkId, page);
+}

@@ -1,0 +1,117 @@
+/**
+ * Messages on the `flexdr` bus (DESIGN §4): a stable detail type, a source, a version inside the
+ * detail, a zod schema and an example each. Rule patterns in `infra/` match on these names.
+ */
+import { z } from 'zod';
+import { Command } from './domain/model/command.ts';
+import { Id, Instant } from './domain/model/common.ts';
+
+export const BUS_NAME = 'flexdr';
+export const SOURCE = {
+  coordinator: 'flexdr.coordinator',
+  bms: 'flexdr.bms',
+  scheduler: 'flexdr.scheduler',
+} as const;
+
+const v1 = { version: z.literal(1) };
+const EventRef = z.strictObject({ ...v1, eventId: Id, revision: z.number().int().min(1) });
+
+export const messages = {
+  GridEventAccepted: {
+    source: SOURCE.coordinator,
+    schema: EventRef,
+    example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
+  },
+  DispatchPlanned: {
+    source: SOURCE.coordinator,
+    schema: EventRef,
+    example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
+  },
+  DispatchCommand: {
+    source: SOURCE.coordinator,
+    schema: z.strictObject({ ...v1, command: Command }),
+    example: undefined,
+  },
+  CommandCancelled: {
+    source: SOURCE.coordinator,
+    schema: z.strictObject({ ...v1, command: Command }),
+    example: undefined,
+  },
+  CommandAcknowledged: {
+    source: SOURCE.bms,
+    schema: z.strictObject({
+      ...v1,
+      eventId: Id,
+      commandId: Id,
+      buildingId: Id,
+      revision: z.number().int().min(1),
+      at: Instant,
+    }),
+    example: {
+      version: 1,
+      eventId: 'imp-2026-001',
+      commandId: 'cmd-0123',
+      buildingId: 'b1',
+      revision: 1,
+      at: '2026-01-15T09:01:00Z',
+    },
+  },
+  CommandDeclined: {
+    source: SOURCE.bms,
+    schema: z.strictObject({
+      ...v1,
+      eventId: Id,
+      commandId: Id,
+      buildingId: Id,
+      revision: z.number().int().min(1),
+      at: Instant,
+      reason: z.string().max(500).optional(),
+    }),
+    example: {
+      version: 1,
+      eventId: 'imp-2026-001',
+      commandId: 'cmd-0123',
+      buildingId: 'b1',
+      revision: 1,
+      at: '2026-01-15T09:01:00Z',
+      reason: 'chiller maintenance',
+    },
+  },
+  TelemetryReported: {
+    source: SOURCE.bms,
+    schema: z.strictObject({ ...v1, buildingId: Id, readings: z.number().int().min(0), state: z.boolean() }),
+    example: { version: 1, buildingId: 'b1', readings: 4, state: true },
+  },
+  AckDeadlineReached: {
+    source: SOURCE.scheduler,
+    schema: EventRef,
+    example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
+  },
+  EvaluationDue: {
+    source: SOURCE.scheduler,
+    schema: z.strictObject({ ...v1, eventId: Id }),
+    example: { version: 1, eventId: 'imp-2026-001' },
+  },
+  EventCompleted: {
+    source: SOURCE.coordinator,
+    schema: z.strictObject({ ...v1, eventId: Id }),
+    example: { version: 1, eventId: 'imp-2026-001' },
+  },
+  SettlementReady: {
+    source: SOURCE.coordinator,
+    schema: z.strictObject({ ...v1, eventId: Id, parks: z.number().int().min(0), netYuan: z.number() }),
+    example: { version: 1, eventId: 'imp-2026-001', parks: 1, netYuan: 1234.5 },
+  },
+} as const;
+
+export type MessageName = keyof typeof messages;
+export type MessageDetail<N extends MessageName> = z.infer<(typeof messages)[N]['schema']>;
+
+/** A bus message of a known type, checked against its schema. */
+export function message<N extends MessageName>(name: N, detail: MessageDetail<N>) {
+  return {
+    detailType: name,
+    source: messages[name].source,
+    detail: messages[name].schema.parse(detail) as MessageDetail<N>,
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * Ports: what the use-cases need from the outside world. Adapters in `lib/adapters/` implement
+ * them (DynamoDB, EventBridge, EventBridge Scheduler on AWS; the same plus an in-process bus and
+ * timers locally).
+ */
+import type { Reservation } from './domain/flexibility.ts';
+import type { Building, Park } from './domain/model/building.ts';
+import type { Command } from './domain/model/command.ts';
+import type { Direction } from './domain/model/common.ts';
+import type { GridEvent, Scope } from './domain/model/grid-event.ts';
+import type { Program } from './domain/model/program.ts';
+import type { BuildingState, MeterReading } from './domain/model/telemetry.ts';
+import type { BuildingSettlement, ParkSettlement } from './domain/settlement.ts';
+
+/** A page of results and the opaque cursor of the next one (absent on the last page). */
+export interface Page<T> {
+  items: T[];
+  cursor?: string | undefined;
+}
+export interface PageRequest {
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export interface ParkRepository {
+  /** Creates or replaces a park. */
+  put(park: Park): Promise<void>;
+  get(parkId: string): Promise<Park | undefined>;
+  list(page?: PageRequest): Promise<Page<Park>>;
+  /** Deletes a park; fails with a ConflictError while it still has buildings. */
+  delete(parkId: string): Promise<void>;
+}
+
+export interface BuildingRepository {
+  put(building: Building): Promise<void>;
+  get(buildingId: string): Promise<Building | undefined>;
+  getMany(buildingIds: readonly string[]): Promise<Building[]>;
+  delete(buildingId: string): Promise<void>;
+  listByPark(parkId: string, page?: PageRequest): Promise<Page<Building>>;
+  /** Buildings in a scope (the union of its selectors), each once, page by page. */
+  listByScope(scope: Scope, page?: PageRequest): Promise<Page<Building>>;
+}
+
+/** A building's latest state and its typical load profile (for planning baselines). */
+export interface BuildingTelemetry {
+  state?: BuildingState | undefined;
+  /** Average load per 15-minute slot of the local day, workdays and other days, kW. */
+  profile?: { workday: number[]; other: number[] } | undefined;
+}
+
+export interface TelemetryRepository {
+  putState(state: BuildingState): Promise<void>;
+  getTelemetry(buildingIds: readonly string[]): Promise<Map<string, BuildingTelemetry>>;
+  /** Stores readings (idempotent on re-send: same building and interval overwrite) and updates the profile. */
+  putReadings(buildingId: string, readings: readonly MeterReading[]): Promise<void>;
+  /** Readings of a building whose interval starts in [fromMs, toMs), oldest first. */
+  readings(buildingId: string, fromMs: number, toMs: number): Promise<MeterReading[]>;
+}
+
+export interface ProgramRepository {
+  put(program: Program): Promise<void>;
+  get(programId: string): Promise<Program | undefined>;
+}
+
+export type EventStatus =
+  | 'received'
+  | 'planned'
+  | 'dispatched'
+  | 'active'
+  | 'completed'
+  | 'settled'
+  | 'cancelled'
+  | 'failed';
+
+/** Per-interval figures of a plan, kW. */
+export interface PlanSummary {
+  revision: number;
+  targetsKw: number[];
+  /** Targets after over-procurement. */
+  procuredKw: number[];
+  expectedKw: number[];
+  shortfallKw: number[];
+  costYuan: number;
+  buildingsInScope: number;
+  buildingsCommanded: number;
+  plannedAt: string;
+}
+
+export interface CommandCounts {
+  sent: number;
+  published: number;
+  failed: number;
+  acknowledged: number;
+  declined: number;
+  cancelled: number;
+}
+
+export interface EventRecord {
+  event: GridEvent;
+  revision: number;
+  status: EventStatus;
+  /** Optimistic-lock version, incremented by every update. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  plan?: PlanSummary | undefined;
+  /** Why the event failed, when it did. */
+  failure?: string | undefined;
+  /** Buildings that declined or did not answer: never asked again in this event. */
+  excludedBuildingIds: string[];
+  /** Buildings with a command that could not be settled, and why (for example no baseline days). */
+  unsettled?: { buildingId: string; reason: string }[] | undefined;
+}
+
+export interface EventRepository {
+  /** Stores a new event; returns the stored record and whether it was created (false: it already existed). */
+  create(record: EventRecord): Promise<{ record: EventRecord; created: boolean }>;
+  get(eventId: string): Promise<EventRecord | undefined>;
+  /** Replaces the record if its stored version is `record.version − 1`, or fails with a ConflictError. */
+  update(record: EventRecord): Promise<void>;
+  list(page?: PageRequest): Promise<Page<EventRecord>>;
+}
+
+export type CommandStatus = 'PENDING' | 'PUBLISHED' | 'FAILED' | 'ACKNOWLEDGED' | 'DECLINED' | 'SUPERSEDED';
+
+export interface CommandRecord {
+  command: Command;
+  status: CommandStatus;
+  updatedAt: string;
+  reason?: string | undefined;
+}
+
+export interface CommandRepository {
+  /** Stores commands (new ones as PENDING); existing ids are left as they are. */
+  putMany(records: readonly CommandRecord[]): Promise<void>;
+  get(commandId: string): Promise<CommandRecord | undefined>;
+  ofEvent(eventId: string): Promise<CommandRecord[]>;
+  ofBuilding(buildingId: string, page?: PageRequest): Promise<Page<CommandRecord>>;
+  /**
+   * Moves a command to `to` if its status is one of `from`; returns false (and changes nothing) if
+   * it is not. Idempotent deliveries rely on this.
+   */
+  transition(
+    commandId: string,
+    from: readonly CommandStatus[],
+    to: CommandStatus,
+    at: string,
+    reason?: string,
+  ): Promise<boolean>;
+}
+
+/** Reservations of one building, with the version that a commit must still find. */
+export interface BuildingReservations {
+  buildingId: string;
+  version: number;
+  reservations: Reservation[];
+}
+
+export interface ReservationRepository {
+  /** Reservations overlapping [fromMs, toMs) of each building, with each building's version. */
+  ofBuildings(
+    buildingIds: readonly string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<Map<string, BuildingReservations>>;
+  /**
+   * Replaces this event's reservations on the given buildings, atomically per building and only if
+   * each building's version is unchanged since it was read; otherwise fails with a ConflictError
+   * naming the buildings, having committed nothing for those.
+   */
+  commit(
+    eventId: string,
+    endMs: number,
+    entries: readonly { buildingId: string; expectedVersion: number; reservations: Reservation[] }[],
+  ): Promise<void>;
+  /** Removes every reservation of the event (cancellation, completion, before a re-plan). */
+  release(eventId: string, buildingIds: readonly string[]): Promise<void>;
+}
+
+export interface SettlementRepository {
+  put(
+    eventId: string,
+    buildings: readonly BuildingSettlement[],
+    parks: readonly ParkSettlement[],
+  ): Promise<void>;
+  ofEvent(eventId: string): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] }>;
+  ofPark(parkId: string, page?: PageRequest): Promise<Page<ParkSettlement & { eventId: string }>>;
+}
+
+/** Result of publishing commands: nothing is silently dropped. */
+export interface PublishResult {
+  published: string[];
+  failed: { commandId: string; error: string }[];
+}
+
+export interface CommandPublisher {
+  /** Publishes each command as a `DispatchCommand` (or `CommandCancelled`) event. */
+  publish(commands: readonly Command[]): Promise<PublishResult>;
+}
+
+/** Coordinator lifecycle events on the bus (DESIGN §4). */
+export interface BusMessage {
+  detailType: string;
+  source: string;
+  detail: { version: 1 } & Record<string, unknown>;
+}
+
+export interface EventPublisher {
+  publish(messages: readonly BusMessage[]): Promise<void>;
+}
+
+export interface Scheduler {
+  /** Runs `message` at `atMs`, once. The name makes it idempotent. */
+  scheduleOnce(name: string, atMs: number, message: BusMessage): Promise<void>;
+  cancel(name: string): Promise<void>;
+}
+
+/** Everything a use-case may need; handlers build it once per cold start. */
+export interface Ports {
+  clock: Clock;
+  parks: ParkRepository;
+  buildings: BuildingRepository;
+  telemetry: TelemetryRepository;
+  programs: ProgramRepository;
+  events: EventRepository;
+  commands: CommandRepository;
+  reservations: ReservationRepository;
+  settlements: SettlementRepository;
+  commandPublisher: CommandPublisher;
+  eventPublisher: EventPublisher;
+  scheduler: Scheduler;
+}
+
+export type { Direction };
