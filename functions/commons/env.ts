@@ -1,0 +1,45 @@
+/** Configuration from the environment, read and checked once at cold start (STYLE 4). */
+import { z } from 'zod';
+import { DEFAULT_CONFIG } from '../../lib/app/config.ts';
+
+const minutes = (fallback: number) => z.coerce.number().int().min(0).max(100_000).default(fallback);
+
+const Env = z.object({
+  TABLE_NAME: z.string().min(1),
+  IDEMPOTENCY_TABLE_NAME: z.string().min(1),
+  BUS_NAME: z.string().min(1).default('flexdr'),
+  /** Where one-time schedules deliver (the bus ARN) and the role they assume; absent locally. */
+  BUS_ARN: z.string().optional(),
+  SCHEDULER_ROLE_ARN: z.string().optional(),
+  SCHEDULE_GROUP: z.string().default('flexdr'),
+  /** Any DynamoDB endpoint (DynamoDB Local on this machine); absent on AWS. */
+  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  ACK_TIMEOUT_MINUTES: minutes(DEFAULT_CONFIG.ackTimeoutMinutes),
+  SETTLE_DELAY_MINUTES: minutes(DEFAULT_CONFIG.settleDelayMinutes),
+  READING_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(DEFAULT_CONFIG.readingRetentionDays),
+});
+export type Env = z.infer<typeof Env>;
+
+let cached: Env | undefined;
+
+/** The checked environment; throws naming every missing or malformed variable. */
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = Env.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`FlexDR configuration is invalid: ${problems}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** Forget the cached environment (tests and the local runtime change it). */
+export function resetEnv(): void {
+  cached = undefined;
+}

@@ -1,0 +1,105 @@
+/**
+ * The shape of every HTTP handler: one route, one use-case. Parses the caller, path, query and body
+ * with zod, runs the use-case, answers JSON; errors are mapped once, unknown ones become a bare 500.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Principal } from '../../lib/app/auth.ts';
+import type { Deps } from '../../lib/app/config.ts';
+import { ForbiddenError } from '../../lib/domain/errors.ts';
+import { parseOrThrow } from '../../lib/domain/validate.ts';
+import { type HttpRoute, httpRoutes, type RouteName } from '../routes.ts';
+import { principalOf } from './claims.ts';
+import { getDeps } from './deps.ts';
+import { RequestError, toHttpError } from './errors.ts';
+import { logger, metrics, tracer } from './powertools.ts';
+
+/** Bodies above this are refused before parsing. */
+export const MAX_BODY_BYTES = 1_048_576;
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+export interface RouteContext<B, P, Q> {
+  deps: Deps;
+  who: Principal;
+  body: B;
+  params: P;
+  query: Q;
+}
+
+export interface Reply {
+  statusCode: number;
+  body: unknown;
+}
+
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+type RouteOf<N extends RouteName> = (typeof httpRoutes)[N];
+type Field<N extends RouteName, K extends string> =
+  RouteOf<N> extends Record<K, infer S> ? Out<S> : undefined;
+
+export interface RouteSpec<N extends RouteName> {
+  run(ctx: RouteContext<Field<N, 'body'>, Field<N, 'params'>, Field<N, 'query'>>): Promise<Reply>;
+}
+
+function readBody(event: HttpEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new RequestError(`the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestError('the body is not valid JSON', 400);
+  }
+}
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** Builds the Lambda handler of one HTTP route. */
+export function httpRoute<N extends RouteName>(name: N, spec: RouteSpec<N>) {
+  const route: HttpRoute = httpRoutes[name];
+  const base = async (event: HttpEvent, context: Context): Promise<APIGatewayProxyResultV2> => {
+    try {
+      const who = principalOf(event);
+      if (!(route.roles as readonly string[]).includes(who.role))
+        throw new ForbiddenError(`${route.method} ${route.path} is not open to the role ${who.role}`);
+      const raw = readBody(event);
+      const body = route.body ? parseOrThrow(route.body, raw, 'request body') : undefined;
+      if (!route.body && raw !== undefined)
+        throw new RequestError(`${route.method} ${route.path} takes no body`, 400);
+      const params = route.params
+        ? parseOrThrow(route.params, event.pathParameters ?? {}, 'path')
+        : undefined;
+      const query = route.query
+        ? parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query')
+        : undefined;
+      const ctx = { deps: getDeps(), who, body, params, query };
+      const reply = await spec.run(ctx as Parameters<RouteSpec<N>['run']>[0]);
+      return json(reply.statusCode, reply.body);
+    } catch (e) {
+      const mapped = toHttpError(e);
+      if (mapped) {
+        logger.info('request refused', { statusCode: mapped.statusCode, message: mapped.body.message });
+        return json(mapped.statusCode, mapped.body);
+      }
+      logger.error('request failed', e as Error);
+      metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
+      return json(500, { message: 'internal error', requestId: context.awsRequestId });
+    }
+  };
+  return middy(base)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}

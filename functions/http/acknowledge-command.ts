@@ -1,0 +1,10 @@
+import { acknowledgeCommand } from '../../lib/app/lifecycle.ts';
+import { httpRoute } from '../commons/http.ts';
+
+/** POST /commands/{commandId}/ack: the building's BMS accepts or declines (a repeat changes nothing). */
+export const handler = httpRoute('acknowledge-command', {
+  async run({ deps, who, params, body }) {
+    const record = await acknowledgeCommand(deps, who, params.commandId, body);
+    return { statusCode: 200, body: { commandId: params.commandId, status: record.status } };
+  },
+});

@@ -1,0 +1,9 @@
+import { getProgram } from '../../lib/app/enrollment.ts';
+import { httpRoute } from '../commons/http.ts';
+
+/** GET /programs/{programId} */
+export const handler = httpRoute('get-program', {
+  async run({ deps, who, params }) {
+    return { statusCode: 200, body: await getProgram(deps, who, params.programId) };
+  },
+});

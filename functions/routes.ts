@@ -1,0 +1,257 @@
+/**
+ * Every entry point, defined once: the HTTP routes and the bus subscriptions. The CDK app makes a
+ * function, a route or a rule of each; the local runtime serves and routes them the same way.
+ */
+import type { z } from 'zod';
+import { Building, Park } from '../lib/domain/model/building.ts';
+import { GridEvent } from '../lib/domain/model/grid-event.ts';
+import { Program } from '../lib/domain/model/program.ts';
+import { type MessageName, messages } from '../lib/messages.ts';
+import {
+  AckBody,
+  BuildingPath,
+  CommandPath,
+  EventPath,
+  FlexibilityBody,
+  PageQuery,
+  ParkPath,
+  ProgramPath,
+  TelemetryBody,
+} from './http/schemas.ts';
+
+/** What each role may call; checked again, with bindings, in every use-case. */
+export type RouteRole = 'operator' | 'parkManager' | 'bms';
+
+export interface HttpRoute {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  path: string;
+  summary: string;
+  /** Roles that may call it; empty for the public routes (no token). */
+  roles: readonly RouteRole[];
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Status of a successful answer. */
+  success: number;
+}
+
+const ALL = ['operator', 'parkManager', 'bms'] as const;
+const MANAGERS = ['operator', 'parkManager'] as const;
+
+/** Every HTTP route by name; the name is also the handler file under `functions/http/`. */
+export const httpRoutes = {
+  health: { method: 'GET', path: '/health', summary: 'Liveness; no token needed', roles: [], success: 200 },
+  'openapi-document': {
+    method: 'GET',
+    path: '/openapi.json',
+    summary: 'This API as OpenAPI 3.1',
+    roles: [],
+    success: 200,
+  },
+  'list-parks': {
+    method: 'GET',
+    path: '/parks',
+    summary: 'Parks: all for an operator, their own for a park manager',
+    roles: MANAGERS,
+    query: PageQuery,
+    success: 200,
+  },
+  'put-park': {
+    method: 'PUT',
+    path: '/parks/{parkId}',
+    summary: 'Create or replace a park',
+    roles: MANAGERS,
+    params: ParkPath,
+    body: Park,
+    success: 200,
+  },
+  'get-park': {
+    method: 'GET',
+    path: '/parks/{parkId}',
+    summary: 'A park',
+    roles: MANAGERS,
+    params: ParkPath,
+    success: 200,
+  },
+  'delete-park': {
+    method: 'DELETE',
+    path: '/parks/{parkId}',
+    summary: 'Delete a park without buildings',
+    roles: MANAGERS,
+    params: ParkPath,
+    success: 204,
+  },
+  'list-buildings': {
+    method: 'GET',
+    path: '/parks/{parkId}/buildings',
+    summary: 'Buildings of a park, a page at a time',
+    roles: MANAGERS,
+    params: ParkPath,
+    query: PageQuery,
+    success: 200,
+  },
+  'park-settlements': {
+    method: 'GET',
+    path: '/parks/{parkId}/settlements',
+    summary: 'What a park earned, event by event',
+    roles: MANAGERS,
+    params: ParkPath,
+    query: PageQuery,
+    success: 200,
+  },
+  'put-building': {
+    method: 'PUT',
+    path: '/buildings/{buildingId}',
+    summary: 'Enroll or edit a building and its assets',
+    roles: MANAGERS,
+    params: BuildingPath,
+    body: Building,
+    success: 200,
+  },
+  'get-building': {
+    method: 'GET',
+    path: '/buildings/{buildingId}',
+    summary: 'A building with its latest state',
+    roles: ALL,
+    params: BuildingPath,
+    success: 200,
+  },
+  'delete-building': {
+    method: 'DELETE',
+    path: '/buildings/{buildingId}',
+    summary: 'Remove a building',
+    roles: MANAGERS,
+    params: BuildingPath,
+    success: 204,
+  },
+  'report-telemetry': {
+    method: 'POST',
+    path: '/buildings/{buildingId}/telemetry',
+    summary: 'A BMS reports state and meter readings',
+    roles: ['bms'],
+    params: BuildingPath,
+    body: TelemetryBody,
+    success: 202,
+  },
+  'building-commands': {
+    method: 'GET',
+    path: '/buildings/{buildingId}/commands',
+    summary: 'Commands of a building, newest first (pull mode)',
+    roles: ALL,
+    params: BuildingPath,
+    query: PageQuery,
+    success: 200,
+  },
+  'acknowledge-command': {
+    method: 'POST',
+    path: '/commands/{commandId}/ack',
+    summary: "The building's BMS accepts or declines a command",
+    roles: ['bms'],
+    params: CommandPath,
+    body: AckBody,
+    success: 200,
+  },
+  'put-program': {
+    method: 'PUT',
+    path: '/programs/{programId}',
+    summary: 'A program: baseline method and settlement rules',
+    roles: ['operator'],
+    params: ProgramPath,
+    body: Program,
+    success: 200,
+  },
+  'get-program': {
+    method: 'GET',
+    path: '/programs/{programId}',
+    summary: 'A program',
+    roles: MANAGERS,
+    params: ProgramPath,
+    success: 200,
+  },
+  'query-flexibility': {
+    method: 'POST',
+    path: '/flexibility',
+    summary: 'kW a scope could offer per interval, both directions, by park',
+    roles: MANAGERS,
+    body: FlexibilityBody,
+    success: 200,
+  },
+  'create-event': {
+    method: 'POST',
+    path: '/events',
+    summary: 'Issue a grid event (201 new, 200 when re-sent)',
+    roles: ['operator'],
+    body: GridEvent,
+    success: 201,
+  },
+  'list-events': {
+    method: 'GET',
+    path: '/events',
+    summary: 'Events, newest first',
+    roles: ['operator'],
+    query: PageQuery,
+    success: 200,
+  },
+  'get-event': {
+    method: 'GET',
+    path: '/events/{eventId}',
+    summary: 'Status, plan summary and command counts',
+    roles: MANAGERS,
+    params: EventPath,
+    success: 200,
+  },
+  'revise-event': {
+    method: 'PUT',
+    path: '/events/{eventId}',
+    summary: 'New targets or window, as a new revision',
+    roles: ['operator'],
+    params: EventPath,
+    body: GridEvent,
+    success: 202,
+  },
+  'cancel-event': {
+    method: 'POST',
+    path: '/events/{eventId}/cancel',
+    summary: 'Cancel: cancellation commands, reservations released',
+    roles: ['operator'],
+    params: EventPath,
+    success: 200,
+  },
+  'event-plan': {
+    method: 'GET',
+    path: '/events/{eventId}/plan',
+    summary: 'The plan per interval and every command with its status',
+    roles: MANAGERS,
+    params: EventPath,
+    success: 200,
+  },
+  'event-performance': {
+    method: 'GET',
+    path: '/events/{eventId}/performance',
+    summary: 'Delivery against the baseline, and settlement',
+    roles: MANAGERS,
+    params: EventPath,
+    success: 200,
+  },
+} as const satisfies Record<string, HttpRoute>;
+
+export type RouteName = keyof typeof httpRoutes;
+
+export interface BusSubscription {
+  /** Function name and handler file under `functions/bus/`. */
+  name: string;
+  message: MessageName;
+}
+
+export const busSubscriptions: readonly BusSubscription[] = [
+  { name: 'plan-event', message: 'GridEventAccepted' },
+  { name: 'dispatch-event', message: 'DispatchPlanned' },
+  { name: 'redispatch-declined', message: 'CommandDeclined' },
+  { name: 'ack-deadline', message: 'AckDeadlineReached' },
+  { name: 'evaluate-event', message: 'EvaluationDue' },
+];
+
+/** The EventBridge event pattern of a subscription (also applied by the local bus). */
+export function subscriptionPattern(s: BusSubscription) {
+  return { source: [messages[s.message].source], 'detail-type': [s.message] };
+}
