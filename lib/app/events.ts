@@ -101,45 +101,46 @@ export async function reviseEvent(
  */
 export async function cancelEvent(deps: Deps, who: Principal, eventId: string): Promise<EventRecord> {
   requireRole(who, 'operator');
-  const record = await load(deps, eventId);
-  if (record.status === 'cancelled') return record;
-  if ((FINAL as readonly string[]).includes(record.status))
-    throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be cancelled`);
+  let record = await load(deps, eventId);
   const now = toIso(deps.clock.now());
-  const revision = record.revision + 1;
-  const next: EventRecord = {
-    ...record,
-    status: 'cancelled',
-    revision,
-    version: record.version + 1,
-    updatedAt: now,
-  };
-  await deps.events.update(next);
-  const active = (await deps.commands.ofEvent(eventId)).filter(
-    (c) => ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH',
-  );
-  const cancellations = active.map((c) => cancellationCommand(c.command, revision));
-  await deps.commands.putMany(
-    cancellations.map((command) => ({ command, status: 'PENDING', updatedAt: now })),
-  );
-  await Promise.all(
-    active.map((c) =>
-      deps.commands.transition(c.command.commandId, ACTIVE, 'SUPERSEDED', now, 'event cancelled'),
-    ),
-  );
+  if (record.status !== 'cancelled') {
+    if ((FINAL as readonly string[]).includes(record.status))
+      throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be cancelled`);
+    const revision = record.revision + 1;
+    const active = (await deps.commands.ofEvent(eventId)).filter(
+      (c) => ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH',
+    );
+    // Cancellations are stored before the status changes, so a crash in between is finished by a retry.
+    const cancellations = active.map((c) => cancellationCommand(c.command, revision));
+    await deps.commands.putMany(
+      cancellations.map((command) => ({ command, status: 'PENDING', updatedAt: now })),
+    );
+    record = { ...record, status: 'cancelled', revision, version: record.version + 1, updatedAt: now };
+    await deps.events.update(record);
+    await Promise.all(
+      active.map((c) =>
+        deps.commands.transition(c.command.commandId, ACTIVE, 'SUPERSEDED', now, 'event cancelled'),
+      ),
+    );
+    await Promise.all(
+      [`ack-${eventId}-r${revision - 1}`, `eval-${eventId}`].map((n) => deps.scheduler.cancel(n)),
+    );
+  }
+  // Publish whatever cancellation is still pending (all of them, or what a crash left behind).
+  const commands = await deps.commands.ofEvent(eventId);
   await deps.reservations.release(
     eventId,
-    active.map((c) => c.command.buildingId),
+    commands.map((c) => c.command.buildingId),
   );
-  const result = await deps.commandPublisher.publish(cancellations);
-  await Promise.all([
-    ...result.published.map((id) => deps.commands.transition(id, ['PENDING'], 'PUBLISHED', now)),
-    ...result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
-  ]);
-  await Promise.all(
-    [`ack-${eventId}-r${record.revision}`, `eval-${eventId}`].map((n) => deps.scheduler.cancel(n)),
-  );
-  return next;
+  const pending = commands.filter((c) => c.status === 'PENDING').map((c) => c.command);
+  if (pending.length > 0) {
+    const result = await deps.commandPublisher.publish(pending);
+    await Promise.all([
+      ...result.published.map((id) => deps.commands.transition(id, ['PENDING'], 'PUBLISHED', now)),
+      ...result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
+    ]);
+  }
+  return record;
 }
 
 export function countCommands(commands: readonly CommandRecord[]): CommandCounts {
