@@ -1,19 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
-/**
- * One project per kind of test, so each can be run alone (`vitest run --project unit`).
- * Integration and infra tests arrive with the serverless core and the CDK app.
- */
+/** One project per kind of test, so each can be run alone (`vitest run --project unit`). */
 export default defineConfig({
   test: {
     projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'adapters', include: ['test/adapters/**/*.test.ts'], environment: 'node' } },
       {
         test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['test/integration/setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
+      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 180_000 } },
     ],
   },
 });

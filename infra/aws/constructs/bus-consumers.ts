@@ -1,0 +1,41 @@
+/**
+ * Rules on the bus for the coordinator's own consumers (STYLE 13): the shared patterns, Lambda
+ * targets with retries, and an encrypted SQS dead-letter queue per target.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { busSubscriptions, subscriptionPattern } from '../../../functions/routes.ts';
+import type { CoordinatorFunctions } from './coordinator-functions.ts';
+import { toEventPattern } from './event-pattern.ts';
+
+export interface BusConsumersProps {
+  bus: IEventBus;
+  functions: CoordinatorFunctions;
+}
+
+export class BusConsumers extends Construct {
+  readonly deadLetterQueues: Queue[] = [];
+
+  constructor(scope: Construct, id: string, props: BusConsumersProps) {
+    super(scope, id);
+    for (const sub of busSubscriptions) {
+      const fn = props.functions.consumers.get(sub.name);
+      if (!fn) throw new Error(`no function for subscription ${sub.name}`);
+      const dlq = new Queue(this, `Dlq-${sub.name}`, {
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      this.deadLetterQueues.push(dlq);
+      new Rule(this, `Rule-${sub.name}`, {
+        eventBus: props.bus,
+        description: `${sub.message} → ${sub.name}`,
+        eventPattern: toEventPattern(subscriptionPattern(sub)),
+        targets: [new LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      });
+    }
+  }
+}

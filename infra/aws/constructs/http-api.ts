@@ -1,0 +1,104 @@
+/**
+ * The HTTP API: API Gateway v2 with a JWT authorizer backed by a Cognito user pool whose groups are
+ * the three roles, and park / building bindings as custom attributes. Every route but the public
+ * ones needs a token; throttling limits per stage and per route.
+ */
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  StringAttribute,
+  UserPool,
+  type UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GROUPS } from '../../../functions/commons/claims.ts';
+import { httpRoutes, type RouteName } from '../../../functions/routes.ts';
+import type { CoordinatorFunctions } from './coordinator-functions.ts';
+
+export interface HttpApiProps {
+  functions: CoordinatorFunctions;
+  logRetention: RetentionDays;
+  retain: boolean;
+}
+
+/** Requests per second per route, and the burst above it. */
+const THROTTLE = { rate: 200, burst: 400 };
+const TELEMETRY_THROTTLE = { rate: 2000, burst: 4000 };
+
+export class FlexdrHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly userPool: UserPool;
+  readonly client: UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps) {
+    super(scope, id);
+    this.userPool = new UserPool(this, 'Users', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      customAttributes: {
+        parkIds: new StringAttribute({ mutable: true, maxLen: 2048 }),
+        buildingIds: new StringAttribute({ mutable: true, maxLen: 2048 }),
+      },
+      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    for (const group of Object.keys(GROUPS))
+      new CfnUserPoolGroup(this, `Group-${group}`, { userPoolId: this.userPool.userPoolId, groupName: group });
+    this.client = this.userPool.addClient('ApiClient', {
+      authFlows: { userSrp: true, userPassword: false },
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      preventUserExistenceErrors: true,
+    });
+
+    const authorizer = new HttpJwtAuthorizer('Jwt', this.userPool.userPoolProviderUrl, {
+      jwtAudience: [this.client.userPoolClientId],
+    });
+    this.api = new HttpApi(this, 'Api', { apiName: 'flexdr', createDefaultStage: true });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const [name, route] of Object.entries(httpRoutes) as [RouteName, (typeof httpRoutes)[RouteName]][]) {
+      const fn = props.functions.http.get(name);
+      if (!fn) throw new Error(`no function for route ${name}`);
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`Integration-${name}`, fn),
+        ...(route.roles.length > 0 ? { authorizer } : {}),
+      });
+      const limits = name === 'report-telemetry' ? TELEMETRY_THROTTLE : THROTTLE;
+      routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: limits.rate, ThrottlingBurstLimit: limits.burst };
+    }
+
+    const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
+    stage.defaultRouteSettings = { throttlingRateLimit: THROTTLE.rate, throttlingBurstLimit: THROTTLE.burst };
+    stage.routeSettings = routeSettings;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        sub: '$context.authorizer.claims.sub',
+      }),
+    };
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId });
+  }
+}

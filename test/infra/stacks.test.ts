@@ -1,0 +1,178 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { busSubscriptions, httpRoutes, integrationPattern, subscriptionPattern } from '../../functions/routes.ts';
+import { readConfig } from '../../infra/aws/config.ts';
+import { buildFlexdr } from '../../infra/aws/flexdr.ts';
+
+let data: Template;
+let service: Template;
+let nagFindings: string[];
+
+beforeAll(() => {
+  // Prepare: a stage with one webhook and one SQS integration; bundling skipped (no esbuild runs).
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = readConfig({
+    stage: 'test',
+    alarmEmail: 'ops@example.com',
+    bmsIntegrations: [
+      { id: 'acme-bms', mode: 'webhook', url: 'https://bms.example.com/flexdr', apiKeySecretName: 'flexdr/acme' },
+      { id: 'polling-bms', mode: 'sqs' },
+    ],
+  });
+  const stacks = buildFlexdr(app, config, { account: '123456789012', region: 'cn-north-1' });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Act
+  const assembly = app.synth();
+  data = Template.fromStack(stacks.data);
+  service = Template.fromStack(stacks.service);
+  nagFindings = [stacks.data, stacks.service].flatMap((s) =>
+    Annotations.fromStack(s)
+      .findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))
+      .map((m) => `${m.id}: ${String(m.entry.data)}`),
+  );
+  void assembly;
+});
+
+describe('stateful stack', () => {
+  it('keeps tables on demand with point-in-time recovery, deletion protection and TTL', () => {
+    data.resourcePropertiesCountIs(
+      'AWS::DynamoDB::GlobalTable',
+      {
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
+        Replicas: Match.arrayWith([
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ]),
+        TimeToLiveSpecification: Match.objectLike({ Enabled: true }),
+      },
+      2,
+    );
+  });
+
+  it('has the flexdr bus with an archive of every FlexDR source', () => {
+    data.hasResourceProperties('AWS::Events::EventBus', { Name: 'flexdr-test' });
+    data.hasResourceProperties('AWS::Events::Archive', {
+      EventPattern: { source: Match.arrayWith(['flexdr.coordinator', 'flexdr.bms', 'flexdr.scheduler']) },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('all run Node.js 22 on ARM64 with tracing', () => {
+    const functions = service.findResources('AWS::Lambda::Function');
+    const ours = Object.values(functions).filter((f) => f.Properties?.Handler === 'index.handler');
+    expect(ours.length).toBe(Object.keys(httpRoutes).length + busSubscriptions.length);
+    for (const f of ours) {
+      expect(f.Properties.Runtime).toBe('nodejs22.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+
+  it('never get a wildcard action on the table or the bus', () => {
+    const policies = service.findResources('AWS::IAM::Policy');
+    const actions = Object.values(policies).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) =>
+        Array.isArray(s.Action) ? s.Action : [s.Action],
+      ),
+    );
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => /^(dynamodb|events):\*$/.test(a) || a === '*')).toEqual([]);
+  });
+
+  it('that only read get no write on the table and cannot publish', () => {
+    const policies = Object.values(service.findResources('AWS::IAM::Policy'));
+    const readOnly = policies.filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('Httpgetevent'),
+    );
+    expect(readOnly.length).toBe(1);
+    const text = JSON.stringify(readOnly[0]?.Properties.PolicyDocument);
+    expect(text).not.toContain('dynamodb:PutItem');
+    expect(text).not.toContain('events:PutEvents');
+  });
+});
+
+describe('HTTP API', () => {
+  it('puts the JWT authorizer on every route but the public ones', () => {
+    const routes = Object.values(service.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.length).toBe(Object.keys(httpRoutes).length);
+    for (const r of routes) {
+      const key = r.Properties.RouteKey as string;
+      const isPublic = key === 'GET /health' || key === 'GET /openapi.json';
+      expect(r.Properties.AuthorizationType, key).toBe(isPublic ? 'NONE' : 'JWT');
+    }
+    service.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+  });
+
+  it('has the three roles as Cognito groups and throttles every route', () => {
+    for (const group of ['grid-operator', 'park-manager', 'bms'])
+      service.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
+    service.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      RouteSettings: Match.objectLike({ 'POST /buildings/{buildingId}/telemetry': Match.anyValue() }),
+    });
+  });
+});
+
+describe('bus rules', () => {
+  const rules = () => Object.values(service.findResources('AWS::Events::Rule'));
+
+  it('give every target a dead-letter queue and retries', () => {
+    const targets = rules().flatMap((r) => r.Properties.Targets as Record<string, unknown>[]);
+    expect(targets.length).toBe(busSubscriptions.length + 2);
+    for (const t of targets) {
+      expect(t.DeadLetterConfig).toBeDefined();
+      expect(t.RetryPolicy).toBeDefined();
+    }
+  });
+
+  it('use exactly the patterns the local runtime applies', () => {
+    const deployed = rules().map((r) => JSON.stringify(r.Properties.EventPattern));
+    for (const sub of busSubscriptions) expect(deployed).toContain(JSON.stringify(subscriptionPattern(sub)));
+    for (const id of ['acme-bms', 'polling-bms']) expect(deployed).toContain(JSON.stringify(integrationPattern(id)));
+  });
+
+  it('route a webhook integration through an API destination with an API-key connection', () => {
+    service.hasResourceProperties('AWS::Events::Connection', { AuthorizationType: 'API_KEY' });
+    service.hasResourceProperties('AWS::Events::ApiDestination', {
+      InvocationEndpoint: 'https://bms.example.com/flexdr',
+      HttpMethod: 'POST',
+    });
+  });
+});
+
+describe('schedules', () => {
+  it('assume a role that can only put events on the bus', () => {
+    service.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })]),
+      },
+    });
+    const roleId = Object.entries(service.findResources('AWS::IAM::Role')).find(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    )?.[0];
+    const policies = Object.values(service.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes(roleId ?? '?'),
+    );
+    const actions = policies.flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: string }[]).map((s) => s.Action));
+    expect(actions).toEqual(['events:PutEvents']);
+  });
+});
+
+describe('observability', () => {
+  it('alarms on dead-letter queues, failed PutEvents and API 5xx, to an encrypted topic', () => {
+    service.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'PutEventsFailedEntries', Namespace: 'FlexDR' });
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx' });
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
+    service.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('has no unacknowledged finding', () => {
+    expect(nagFindings).toEqual([]);
+  });
+});
