@@ -255,3 +255,12 @@ export const busSubscriptions: readonly BusSubscription[] = [
 export function subscriptionPattern(s: BusSubscription) {
   return { source: [messages[s.message].source], 'detail-type': [s.message] };
 }
+
+/** The pattern of a BMS integration's rule: its buildings' commands and cancellations. */
+export function integrationPattern(integrationId: string) {
+  return {
+    source: [messages.DispatchCommand.source],
+    'detail-type': ['DispatchCommand', 'CommandCancelled'] satisfies MessageName[],
+    detail: { bmsIntegrationId: [integrationId] },
+  };
+}
