@@ -27,14 +27,15 @@ export const messages = {
     schema: EventRef,
     example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
   },
+  /** A command for one building; the routing ids sit at the top so rules can match them. */
   DispatchCommand: {
     source: SOURCE.coordinator,
-    schema: z.strictObject({ ...v1, command: Command }),
+    schema: z.strictObject({ ...v1, buildingId: Id, parkId: Id, bmsIntegrationId: Id, command: Command }),
     example: undefined,
   },
   CommandCancelled: {
     source: SOURCE.coordinator,
-    schema: z.strictObject({ ...v1, command: Command }),
+    schema: z.strictObject({ ...v1, buildingId: Id, parkId: Id, bmsIntegrationId: Id, command: Command }),
     example: undefined,
   },
   CommandAcknowledged: {

@@ -9,5 +9,8 @@ import { buildFlexdr } from './flexdr.ts';
 
 const app = new App();
 const config = readConfig(app.node.tryGetContext('flexdr'));
-buildFlexdr(app, config, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
+buildFlexdr(app, config, {
+  account: process.env.CDK_DEFAULT_ACCOUNT,
+  region: process.env.CDK_DEFAULT_REGION,
+});
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

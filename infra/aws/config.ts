@@ -21,13 +21,19 @@ export const BmsIntegration = z.discriminatedUnion('mode', [
     id: Id,
     mode: z.literal('sqs'),
     /** AWS account allowed to consume the queue (the integrator's); this account when absent. */
-    consumerAccountId: z.string().regex(/^\d{12}$/).optional(),
+    consumerAccountId: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
   }),
 ]);
 export type BmsIntegration = z.infer<typeof BmsIntegration>;
 
 export const DeployConfig = z.strictObject({
-  stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/).default('dev'),
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,15}$/)
+    .default('dev'),
   logRetentionDays: z
     .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
     .default(30),

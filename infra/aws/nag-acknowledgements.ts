@@ -20,10 +20,12 @@ export function acknowledgeFindings(_data: StatefulStack, service: StatelessStac
   });
   acks.acknowledge({
     id: 'AwsSolutions-COG2',
-    reason: 'MFA is optional so that BMS service users can sign in unattended; human users are asked to enrol TOTP.',
+    reason:
+      'MFA is optional so that BMS service users can sign in unattended; human users are asked to enrol TOTP.',
   });
   acks.acknowledge({
     id: 'AwsSolutions-L1',
-    reason: 'Pinned to Node.js 22, the runtime the code and its tests target; moving runtime is a deliberate change.',
+    reason:
+      'Pinned to Node.js 22, the runtime the code and its tests target; moving runtime is a deliberate change.',
   });
 }

@@ -2,7 +2,12 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { busSubscriptions, httpRoutes, integrationPattern, subscriptionPattern } from '../../functions/routes.ts';
+import {
+  busSubscriptions,
+  httpRoutes,
+  integrationPattern,
+  subscriptionPattern,
+} from '../../functions/routes.ts';
 import { readConfig } from '../../infra/aws/config.ts';
 import { buildFlexdr } from '../../infra/aws/flexdr.ts';
 
@@ -17,7 +22,12 @@ beforeAll(() => {
     stage: 'test',
     alarmEmail: 'ops@example.com',
     bmsIntegrations: [
-      { id: 'acme-bms', mode: 'webhook', url: 'https://bms.example.com/flexdr', apiKeySecretName: 'flexdr/acme' },
+      {
+        id: 'acme-bms',
+        mode: 'webhook',
+        url: 'https://bms.example.com/flexdr',
+        apiKeySecretName: 'flexdr/acme',
+      },
       { id: 'polling-bms', mode: 'sqs' },
     ],
   });
@@ -84,9 +94,7 @@ describe('functions', () => {
 
   it('that only read get no write on the table and cannot publish', () => {
     const policies = Object.values(service.findResources('AWS::IAM::Policy'));
-    const readOnly = policies.filter((p) =>
-      JSON.stringify(p.Properties.Roles).includes('Httpgetevent'),
-    );
+    const readOnly = policies.filter((p) => JSON.stringify(p.Properties.Roles).includes('Httpgetevent'));
     expect(readOnly.length).toBe(1);
     const text = JSON.stringify(readOnly[0]?.Properties.PolicyDocument);
     expect(text).not.toContain('dynamodb:PutItem');
@@ -131,7 +139,8 @@ describe('bus rules', () => {
   it('use exactly the patterns the local runtime applies', () => {
     const deployed = rules().map((r) => JSON.stringify(r.Properties.EventPattern));
     for (const sub of busSubscriptions) expect(deployed).toContain(JSON.stringify(subscriptionPattern(sub)));
-    for (const id of ['acme-bms', 'polling-bms']) expect(deployed).toContain(JSON.stringify(integrationPattern(id)));
+    for (const id of ['acme-bms', 'polling-bms'])
+      expect(deployed).toContain(JSON.stringify(integrationPattern(id)));
   });
 
   it('route a webhook integration through an API destination with an API-key connection', () => {
@@ -156,7 +165,9 @@ describe('schedules', () => {
     const policies = Object.values(service.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p.Properties.Roles).includes(roleId ?? '?'),
     );
-    const actions = policies.flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: string }[]).map((s) => s.Action));
+    const actions = policies.flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string }[]).map((s) => s.Action),
+    );
     expect(actions).toEqual(['events:PutEvents']);
   });
 });
@@ -164,9 +175,14 @@ describe('schedules', () => {
 describe('observability', () => {
   it('alarms on dead-letter queues, failed PutEvents and API 5xx, to an encrypted topic', () => {
     service.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'PutEventsFailedEntries', Namespace: 'FlexDR' });
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'PutEventsFailedEntries',
+      Namespace: 'FlexDR',
+    });
     service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx' });
-    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+    });
     service.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });

@@ -3,7 +3,14 @@
  * API destination (API-key connection), or to an SQS queue the integrator polls. DLQs on both.
  */
 import { Duration, SecretValue } from 'aws-cdk-lib';
-import { ApiDestination, Authorization, Connection, HttpMethod, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import {
+  ApiDestination,
+  Authorization,
+  Connection,
+  HttpMethod,
+  type IEventBus,
+  Rule,
+} from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -24,7 +31,11 @@ export class BmsIntegrations extends Construct {
   constructor(scope: Construct, id: string, props: BmsIntegrationsProps) {
     super(scope, id);
     const queue = (name: string) =>
-      new Queue(this, name, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(4) });
+      new Queue(this, name, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(4),
+      });
     for (const integration of props.integrations) {
       const dlq = queue(`Dlq-${integration.id}`);
       this.deadLetterQueues.push(dlq);
@@ -47,13 +58,20 @@ export class BmsIntegrations extends Construct {
           rateLimitPerSecond: integration.invocationsPerSecond,
         });
         rule.addTarget(
-          new ApiDestinationTarget(destination, { deadLetterQueue: dlq, retryAttempts: 24, maxEventAge: Duration.hours(6) }),
+          new ApiDestinationTarget(destination, {
+            deadLetterQueue: dlq,
+            retryAttempts: 24,
+            maxEventAge: Duration.hours(6),
+          }),
         );
       } else {
         const commands = queue(`Commands-${integration.id}`);
         this.queues.set(integration.id, commands);
-        if (integration.consumerAccountId) commands.grantConsumeMessages(new AccountPrincipal(integration.consumerAccountId));
-        rule.addTarget(new SqsQueue(commands, { deadLetterQueue: dlq, retryAttempts: 24, maxEventAge: Duration.hours(6) }));
+        if (integration.consumerAccountId)
+          commands.grantConsumeMessages(new AccountPrincipal(integration.consumerAccountId));
+        rule.addTarget(
+          new SqsQueue(commands, { deadLetterQueue: dlq, retryAttempts: 24, maxEventAge: Duration.hours(6) }),
+        );
       }
     }
   }

@@ -34,7 +34,9 @@ export class BusConsumers extends Construct {
         eventBus: props.bus,
         description: `${sub.message} → ${sub.name}`,
         eventPattern: toEventPattern(subscriptionPattern(sub)),
-        targets: [new LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+        targets: [
+          new LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
+        ],
       });
     }
   }

@@ -47,8 +47,14 @@ export class CoordinatorFunctions extends Construct {
     }
     for (const sub of busSubscriptions) {
       // Planning and evaluation walk whole scopes: more memory (and so CPU) and time.
-      const heavy = sub.name === 'plan-event' || sub.name === 'evaluate-event' || sub.name === 'redispatch-declined';
-      const fn = make(`Bus-${sub.name}`, `functions/bus/${sub.name}.ts`, Duration.minutes(heavy ? 15 : 5), heavy ? 3008 : 1024);
+      const heavy =
+        sub.name === 'plan-event' || sub.name === 'evaluate-event' || sub.name === 'redispatch-declined';
+      const fn = make(
+        `Bus-${sub.name}`,
+        `functions/bus/${sub.name}.ts`,
+        Duration.minutes(heavy ? 15 : 5),
+        heavy ? 3008 : 1024,
+      );
       props.data.grantWriteData(fn);
       props.data.grantPublish(fn);
       this.consumers.set(sub.name, fn);

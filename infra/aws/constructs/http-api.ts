@@ -4,7 +4,7 @@
  * ones needs a token; throttling limits per stage and per route.
  */
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
@@ -42,7 +42,13 @@ export class FlexdrHttpApi extends Construct {
     this.userPool = new UserPool(this, 'Users', {
       selfSignUpEnabled: false,
       signInAliases: { username: true, email: true },
-      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
@@ -54,7 +60,10 @@ export class FlexdrHttpApi extends Construct {
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     for (const group of Object.keys(GROUPS))
-      new CfnUserPoolGroup(this, `Group-${group}`, { userPoolId: this.userPool.userPoolId, groupName: group });
+      new CfnUserPoolGroup(this, `Group-${group}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: group,
+      });
     this.client = this.userPool.addClient('ApiClient', {
       authFlows: { userSrp: true, userPassword: false },
       idTokenValidity: Duration.hours(1),
@@ -66,7 +75,10 @@ export class FlexdrHttpApi extends Construct {
       jwtAudience: [this.client.userPoolClientId],
     });
     this.api = new HttpApi(this, 'Api', { apiName: 'flexdr', createDefaultStage: true });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const [name, route] of Object.entries(httpRoutes) as [RouteName, (typeof httpRoutes)[RouteName]][]) {
@@ -79,7 +91,10 @@ export class FlexdrHttpApi extends Construct {
         ...(route.roles.length > 0 ? { authorizer } : {}),
       });
       const limits = name === 'report-telemetry' ? TELEMETRY_THROTTLE : THROTTLE;
-      routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: limits.rate, ThrottlingBurstLimit: limits.burst };
+      routeSettings[`${route.method} ${route.path}`] = {
+        ThrottlingRateLimit: limits.rate,
+        ThrottlingBurstLimit: limits.burst,
+      };
     }
 
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;

@@ -31,7 +31,13 @@ export interface ObservabilityProps {
 
 /** A metric the handlers emit through Powertools. */
 const flexdr = (metricName: string, statistic = 'Sum') =>
-  new Metric({ namespace: 'FlexDR', metricName, dimensionsMap: { service: 'flexdr' }, statistic, period: Duration.minutes(5) });
+  new Metric({
+    namespace: 'FlexDR',
+    metricName,
+    dimensionsMap: { service: 'flexdr' },
+    statistic,
+    period: Duration.minutes(5),
+  });
 
 export class Observability extends Construct {
   readonly topic: Topic;
@@ -59,19 +65,34 @@ export class Observability extends Construct {
       this.alarms.push(alarm);
     };
 
-    props.deadLetterQueues.forEach((q, i) =>
+    for (const [i, q] of props.deadLetterQueues.entries())
       alarmOn(
         `DlqDepth${i}`,
         q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
         `messages are waiting in dead-letter queue ${q.node.path}`,
-      ),
-    );
+      );
     for (const fn of props.functions) {
-      alarmOn(`Errors-${fn.node.id}`, fn.metricErrors({ period: Duration.minutes(5) }), `${fn.node.id} failed`);
-      alarmOn(`Throttles-${fn.node.id}`, fn.metricThrottles({ period: Duration.minutes(5) }), `${fn.node.id} was throttled`);
+      alarmOn(
+        `Errors-${fn.node.id}`,
+        fn.metricErrors({ period: Duration.minutes(5) }),
+        `${fn.node.id} failed`,
+      );
+      alarmOn(
+        `Throttles-${fn.node.id}`,
+        fn.metricThrottles({ period: Duration.minutes(5) }),
+        `${fn.node.id} was throttled`,
+      );
     }
-    alarmOn('PutEventsFailed', flexdr('PutEventsFailedEntries'), 'commands or messages could not be put on the bus');
-    alarmOn('Api5xx', props.api.metricServerError({ period: Duration.minutes(5) }), 'the HTTP API answered 5xx');
+    alarmOn(
+      'PutEventsFailed',
+      flexdr('PutEventsFailedEntries'),
+      'commands or messages could not be put on the bus',
+    );
+    alarmOn(
+      'Api5xx',
+      props.api.metricServerError({ period: Duration.minutes(5) }),
+      'the HTTP API answered 5xx',
+    );
 
     const ackRate = new MathExpression({
       expression: 'IF(acked + declined > 0, 100 * acked / (acked + declined), 0)',
@@ -83,8 +104,14 @@ export class Observability extends Construct {
       dashboardName: `flexdr-${props.stage}`,
       widgets: [
         [
-          new GraphWidget({ title: 'Events handled', left: [flexdr('EventsAccepted'), flexdr('EventsSettled')] }),
-          new GraphWidget({ title: 'Commands dispatched', left: [flexdr('CommandsDispatched'), flexdr('PutEventsFailedEntries')] }),
+          new GraphWidget({
+            title: 'Events handled',
+            left: [flexdr('EventsAccepted'), flexdr('EventsSettled')],
+          }),
+          new GraphWidget({
+            title: 'Commands dispatched',
+            left: [flexdr('CommandsDispatched'), flexdr('PutEventsFailedEntries')],
+          }),
         ],
         [
           new GraphWidget({ title: 'Acknowledgement rate', left: [ackRate] }),

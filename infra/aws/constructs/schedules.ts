@@ -41,7 +41,9 @@ export class Schedules extends Construct {
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
-        resources: [`arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.groupName}/*`],
+        resources: [
+          `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.groupName}/*`,
+        ],
       }),
     );
     this.role.grantPassRole(fn.grantPrincipal);

@@ -4,7 +4,14 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { type Attribute, AttributeType, Billing, type GlobalSecondaryIndexPropsV2, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  type Attribute,
+  AttributeType,
+  Billing,
+  type GlobalSecondaryIndexPropsV2,
+  ProjectionType,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
 export interface TableFromLayoutProps {
@@ -30,17 +37,19 @@ export class TableFromLayout extends TableV2 {
         ? attribute(schema.find((k) => k.KeyType === 'RANGE')?.AttributeName)
         : undefined,
     });
-    const globalSecondaryIndexes: GlobalSecondaryIndexPropsV2[] = (layout.GlobalSecondaryIndexes ?? []).map((g) => ({
-      indexName: g.IndexName ?? '',
-      ...key(g.KeySchema),
-      projectionType:
-        g.Projection?.ProjectionType === 'KEYS_ONLY'
-          ? ProjectionType.KEYS_ONLY
-          : g.Projection?.ProjectionType === 'INCLUDE'
-            ? ProjectionType.INCLUDE
-            : ProjectionType.ALL,
-      ...(g.Projection?.NonKeyAttributes ? { nonKeyAttributes: g.Projection.NonKeyAttributes } : {}),
-    }));
+    const globalSecondaryIndexes: GlobalSecondaryIndexPropsV2[] = (layout.GlobalSecondaryIndexes ?? []).map(
+      (g) => ({
+        indexName: g.IndexName ?? '',
+        ...key(g.KeySchema),
+        projectionType:
+          g.Projection?.ProjectionType === 'KEYS_ONLY'
+            ? ProjectionType.KEYS_ONLY
+            : g.Projection?.ProjectionType === 'INCLUDE'
+              ? ProjectionType.INCLUDE
+              : ProjectionType.ALL,
+        ...(g.Projection?.NonKeyAttributes ? { nonKeyAttributes: g.Projection.NonKeyAttributes } : {}),
+      }),
+    );
     super(scope, id, {
       ...key(layout.KeySchema),
       billing: Billing.onDemand(),

