@@ -31,10 +31,11 @@ beforeAll(() => {
       { id: 'polling-bms', mode: 'sqs' },
     ],
   });
-  const stacks = buildFlexdr(app, config, { account: '123456789012', region: 'cn-north-1' });
+  const stacks = buildFlexdr(app, config, { account: '123456789012', region: 'ap-southeast-1' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Act
-  const assembly = app.synth();
+  // cdk-nag runs as a validation plugin: an unacknowledged finding makes synth throw.
+  app.synth();
   data = Template.fromStack(stacks.data);
   service = Template.fromStack(stacks.service);
   nagFindings = [stacks.data, stacks.service].flatMap((s) =>
@@ -42,7 +43,6 @@ beforeAll(() => {
       .findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))
       .map((m) => `${m.id}: ${String(m.entry.data)}`),
   );
-  void assembly;
 });
 
 describe('stateful stack', () => {
@@ -51,9 +51,11 @@ describe('stateful stack', () => {
       'AWS::DynamoDB::GlobalTable',
       {
         BillingMode: 'PAY_PER_REQUEST',
-        DeletionProtectionEnabled: true,
         Replicas: Match.arrayWith([
-          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+          Match.objectLike({
+            DeletionProtectionEnabled: true,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
         ]),
         TimeToLiveSpecification: Match.objectLike({ Enabled: true }),
       },

@@ -2,7 +2,7 @@
  * One rule per BMS integration, matching its buildings' commands: to an HTTPS webhook through an
  * API destination (API-key connection), or to an SQS queue the integrator polls. DLQs on both.
  */
-import { Duration, SecretValue } from 'aws-cdk-lib';
+import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
 import {
   ApiDestination,
   Authorization,
@@ -30,14 +30,19 @@ export class BmsIntegrations extends Construct {
 
   constructor(scope: Construct, id: string, props: BmsIntegrationsProps) {
     super(scope, id);
-    const queue = (name: string) =>
+    const queue = (name: string, deadLetterQueue?: Queue) =>
       new Queue(this, name, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        retentionPeriod: Duration.days(4),
+        retentionPeriod: Duration.days(14),
+        ...(deadLetterQueue ? { deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 } } : {}),
       });
     for (const integration of props.integrations) {
       const dlq = queue(`Dlq-${integration.id}`);
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the dead-letter queue of the integration; an alarm watches its depth.',
+      });
       this.deadLetterQueues.push(dlq);
       const rule = new Rule(this, `Rule-${integration.id}`, {
         eventBus: props.bus,
@@ -65,7 +70,7 @@ export class BmsIntegrations extends Construct {
           }),
         );
       } else {
-        const commands = queue(`Commands-${integration.id}`);
+        const commands = queue(`Commands-${integration.id}`, dlq);
         this.queues.set(integration.id, commands);
         if (integration.consumerAccountId)
           commands.grantConsumeMessages(new AccountPrincipal(integration.consumerAccountId));

@@ -2,7 +2,7 @@
  * Rules on the bus for the coordinator's own consumers (STYLE 13): the shared patterns, Lambda
  * targets with retries, and an encrypted SQS dead-letter queue per target.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -28,6 +28,10 @@ export class BusConsumers extends Construct {
         retentionPeriod: Duration.days(14),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
+      });
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the dead-letter queue of a rule target; an alarm watches its depth.',
       });
       this.deadLetterQueues.push(dlq);
       new Rule(this, `Rule-${sub.name}`, {

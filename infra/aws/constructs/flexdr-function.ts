@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -64,11 +65,36 @@ export class FlexdrFunction extends NodejsFunction {
     });
   }
 
-  /** Reads (and, with `write`, writes) `table`, named by `variable`. */
-  bindTable(table: ITable, variable: string, access: 'read' | 'write'): this {
+  /**
+   * Reads (and, with `write`, writes) `table` and the named indexes, set in `variable`. Spelled out
+   * rather than `grantReadWriteData`, whose `index/*` wildcard would reach indexes not asked for.
+   */
+  bindTable(
+    table: ITable,
+    variable: string,
+    access: 'read' | 'write',
+    indexes: readonly string[] = [],
+  ): this {
     this.addEnvironment(variable, table.tableName);
-    if (access === 'write') table.grantReadWriteData(this);
-    else table.grantReadData(this);
+    const read = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DescribeTable',
+    ];
+    const write = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ];
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: access === 'write' ? [...read, ...write] : read,
+        resources: [table.tableArn, ...indexes.map((i) => `${table.tableArn}/index/${i}`)],
+      }),
+    );
     return this;
   }
 

@@ -7,6 +7,7 @@ import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
+import { INDEX } from '../../../lib/adapters/dynamodb/table.ts';
 import { BUS_NAME, SOURCE } from '../../../lib/messages.ts';
 import type { DeployConfig } from '../config.ts';
 import type { FlexdrFunction } from '../constructs/flexdr-function.ts';
@@ -53,13 +54,13 @@ export class StatefulStack extends Stack {
 
   /** Read access to the coordinator's data (for routes that only read). */
   grantReadData(fn: FlexdrFunction): void {
-    fn.bindTable(this.table, 'TABLE_NAME', 'read');
+    fn.bindTable(this.table, 'TABLE_NAME', 'read', Object.values(INDEX));
     fn.bindTable(this.idempotencyTable, 'IDEMPOTENCY_TABLE_NAME', 'read');
   }
 
   /** Read and write access to the coordinator's data and idempotency records. */
   grantWriteData(fn: FlexdrFunction): void {
-    fn.bindTable(this.table, 'TABLE_NAME', 'write');
+    fn.bindTable(this.table, 'TABLE_NAME', 'write', Object.values(INDEX));
     fn.bindTable(this.idempotencyTable, 'IDEMPOTENCY_TABLE_NAME', 'write');
   }
 
