@@ -40,13 +40,22 @@ async function eventDays(deps: Deps): Promise<Set<string>> {
  *    A building without enough data is listed as unsettled with the reason.
  * 4. Store settlements per building and per park; mark it settled; announce `SettlementReady`.
  */
-export async function evaluateEvent(deps: Deps, eventId: string): Promise<EventRecord | undefined> {
+export interface Evaluation {
+  record: EventRecord;
+  /** Whether this call settled it (false when it was too early or already done). */
+  settled: boolean;
+  /** Delivered over declared, summed over the settled buildings. */
+  deliveryRatio?: number | undefined;
+}
+
+export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evaluation | undefined> {
   let record = await deps.events.get(eventId);
-  if (!record || ['settled', 'cancelled', 'failed'].includes(record.status)) return record;
+  if (!record) return undefined;
+  if (['settled', 'cancelled', 'failed'].includes(record.status)) return { record, settled: false };
   const event = record.event;
   const startMs = toMs(event.start);
   const endMs = toMs(event.end);
-  if (deps.clock.now() < endMs) return record;
+  if (deps.clock.now() < endMs) return { record, settled: false };
   const program = await deps.programs.get(event.programId);
   if (!program) throw new NotFoundError(`program '${event.programId}' not found`);
 
@@ -127,5 +136,7 @@ export async function evaluateEvent(deps: Deps, eventId: string): Promise<EventR
   await deps.eventPublisher.publish([
     message('SettlementReady', { version: 1, eventId, parks: parks.length, netYuan }),
   ]);
-  return done;
+  const declared = settled.reduce((s, b) => s + b.declaredKw, 0);
+  const delivered = settled.reduce((s, b) => s + b.deliveredKw, 0);
+  return { record: done, settled: true, deliveryRatio: declared > 0 ? delivered / declared : undefined };
 }

@@ -42,9 +42,13 @@ export async function planAccepted(deps: Deps, ref: { eventId: string; revision:
  * 3. Schedule the acknowledgement deadline and the evaluation after the window.
  * 4. Mark the event dispatched.
  */
-export async function dispatchPlanned(deps: Deps, ref: { eventId: string; revision: number }): Promise<void> {
+export async function dispatchPlanned(
+  deps: Deps,
+  ref: { eventId: string; revision: number },
+): Promise<{ published: number; failed: number }> {
   const record = await deps.events.get(ref.eventId);
-  if (!record || record.revision !== ref.revision || record.status !== 'planned') return;
+  if (!record || record.revision !== ref.revision || record.status !== 'planned')
+    return { published: 0, failed: 0 };
   const pending = (await deps.commands.ofEvent(ref.eventId)).filter((c) => c.status === 'PENDING');
   const result = await deps.commandPublisher.publish(pending.map((c) => c.command));
   const now = toIso(deps.clock.now());
@@ -65,6 +69,7 @@ export async function dispatchPlanned(deps: Deps, ref: { eventId: string; revisi
     message('EvaluationDue', { version: 1, eventId: event.eventId }),
   );
   await deps.events.update({ ...record, status: 'dispatched', version: record.version + 1, updatedAt: now });
+  return { published: result.published.length, failed: result.failed.length };
 }
 
 /**

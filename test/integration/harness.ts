@@ -1,0 +1,200 @@
+/**
+ * Runs the real handlers against DynamoDB Local: EventBridge and Scheduler calls are captured with
+ * aws-sdk-client-mock, and captured bus entries are delivered to the consumers whose rule patterns
+ * match them, as EventBridge would.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { inject } from 'vitest';
+import { busSubscriptions, httpRoutes, type RouteName, subscriptionPattern } from '../../functions/routes.ts';
+import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
+import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
+import { matchesPattern } from '../../lib/adapters/local/event-pattern.ts';
+
+export interface Caller {
+  sub: string;
+  groups: string;
+  parkIds?: string;
+  buildingIds?: string;
+}
+
+export const operator: Caller = { sub: 'op-1', groups: '[grid-operator]' };
+export const parkManager = (parkIds: string): Caller => ({ sub: 'pm-1', groups: '[park-manager]', parkIds });
+export const bms = (buildingIds: string): Caller => ({ sub: 'bms-1', groups: '[bms]', buildingIds });
+
+const context = {
+  awsRequestId: 'test',
+  functionName: 'flexdr-test',
+  functionVersion: '1',
+  invokedFunctionArn: 'arn:aws:lambda:cn-north-1:123456789012:function:flexdr-test',
+  memoryLimitInMB: '512',
+  logGroupName: 'test',
+  logStreamName: 'test',
+  callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => {},
+  fail: () => {},
+  succeed: () => {},
+} as unknown as Context;
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+export class Harness {
+  readonly entries: PutEventsRequestEntry[] = [];
+  /** Every command entry published, in order. */
+  readonly published: { detailType: string; detail: Record<string, unknown> }[] = [];
+  readonly schedules = new Map<string, CreateScheduleCommandInput>();
+  private delivered = 0;
+  private handlers = new Map<string, Handler>();
+  private readonly eventBridge = mockClient(EventBridgeClient);
+  private readonly scheduler = mockClient(SchedulerClient);
+
+  static async start(): Promise<Harness> {
+    const h = new Harness();
+    const suffix = randomUUID().slice(0, 8);
+    const endpoint = inject('dynamodbEndpoint');
+    Object.assign(process.env, {
+      TABLE_NAME: `flexdr-${suffix}`,
+      IDEMPOTENCY_TABLE_NAME: `flexdr-idem-${suffix}`,
+      DYNAMODB_ENDPOINT: endpoint,
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+      BUS_NAME: 'flexdr-test',
+      BUS_ARN: 'arn:aws:events:cn-north-1:123456789012:event-bus/flexdr-test',
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/flexdr-scheduler',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
+    await createTables(client, {
+      table: process.env.TABLE_NAME as string,
+      idempotencyTable: process.env.IDEMPOTENCY_TABLE_NAME as string,
+    });
+    client.destroy();
+    h.mockAws();
+    return h;
+  }
+
+  private mockAws(): void {
+    this.eventBridge.on(PutEventsCommand).callsFake((input: { Entries?: PutEventsRequestEntry[] }) => {
+      const entries = input.Entries ?? [];
+      this.entries.push(...entries);
+      return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+    });
+    this.scheduler.on(CreateScheduleCommand).callsFake((input: CreateScheduleCommandInput) => {
+      this.schedules.set(input.Name as string, input);
+      return { ScheduleArn: `arn:aws:scheduler:::schedule/${input.Name}` };
+    });
+    this.scheduler.on(DeleteScheduleCommand).callsFake((input: { Name?: string }) => {
+      this.schedules.delete(input.Name as string);
+      return {};
+    });
+  }
+
+  restore(): void {
+    this.eventBridge.restore();
+    this.scheduler.restore();
+  }
+
+  private async handler(kind: 'http' | 'bus', name: string): Promise<Handler> {
+    const key = `${kind}/${name}`;
+    let h = this.handlers.get(key);
+    if (!h) {
+      const url = new URL(`../../functions/${key}.ts`, import.meta.url).href;
+      h = ((await import(/* @vite-ignore */ url)) as { handler: Handler }).handler;
+      this.handlers.set(key, h);
+    }
+    return h;
+  }
+
+  /** Calls an HTTP route's handler as API Gateway would, with the caller's verified claims. */
+  async http(
+    route: RouteName,
+    caller: Caller | undefined,
+    opts: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {},
+  ): Promise<{ status: number; body: any }> {
+    const r = httpRoutes[route];
+    const claims = caller
+      ? {
+          sub: caller.sub,
+          'cognito:groups': caller.groups,
+          ...(caller.parkIds ? { 'custom:parkIds': caller.parkIds } : {}),
+          ...(caller.buildingIds ? { 'custom:buildingIds': caller.buildingIds } : {}),
+        }
+      : undefined;
+    const event = {
+      version: '2.0',
+      routeKey: `${r.method} ${r.path}`,
+      rawPath: r.path,
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json' },
+      queryStringParameters: opts.query,
+      pathParameters: opts.params,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: r.method, path: r.path },
+        requestId: randomUUID(),
+        ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
+      },
+    } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+    const res = (await (
+      await this.handler('http', route)
+    )(event, context)) as APIGatewayProxyStructuredResultV2;
+    return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
+  }
+
+  /** Delivers one bus message to a consumer by its subscription name, as an EventBridge event. */
+  async deliver(name: string, detailType: string, source: string, detail: unknown): Promise<void> {
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': detailType,
+      source,
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: LOCAL_AWS.region,
+      resources: [],
+      detail,
+    };
+    await (await this.handler('bus', name))(event, context);
+  }
+
+  /** Delivers every captured bus entry not delivered yet (and what they cause), as the rules route them. */
+  async pump(): Promise<void> {
+    while (this.delivered < this.entries.length) {
+      const entry = this.entries[this.delivered++] as PutEventsRequestEntry;
+      const detail = JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>;
+      const wire = { source: entry.Source, 'detail-type': entry.DetailType, detail };
+      if (entry.DetailType === 'DispatchCommand' || entry.DetailType === 'CommandCancelled')
+        this.published.push({ detailType: entry.DetailType, detail });
+      for (const sub of busSubscriptions)
+        if (matchesPattern(subscriptionPattern(sub), wire))
+          await this.deliver(sub.name, entry.DetailType as string, entry.Source as string, detail);
+    }
+  }
+
+  /** Fires a captured one-time schedule, as EventBridge Scheduler would at its time. */
+  async fire(scheduleName: string): Promise<void> {
+    const s = this.schedules.get(scheduleName);
+    if (!s?.Target?.EventBridgeParameters) throw new Error(`no schedule '${scheduleName}'`);
+    const { DetailType, Source } = s.Target.EventBridgeParameters;
+    this.entries.push({ Source, DetailType, Detail: s.Target.Input });
+    await this.pump();
+  }
+}
