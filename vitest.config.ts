@@ -5,7 +5,14 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
-      { test: { name: 'adapters', include: ['test/adapters/**/*.test.ts'], environment: 'node' } },
+      {
+        test: {
+          name: 'adapters',
+          include: ['test/adapters/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['test/adapters/setup.ts'],
+        },
+      },
       {
         test: {
           name: 'integration',
@@ -16,7 +23,15 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 180_000 } },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });
