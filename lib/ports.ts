@@ -152,6 +152,18 @@ export interface CommandRepository {
     at: string,
     reason?: string,
   ): Promise<boolean>;
+  /**
+   * `transition` for many commands of one event at once; returns the ids that moved. Used where a
+   * whole revision changes status (published, superseded, cancelled).
+   */
+  transitionMany(
+    eventId: string,
+    commandIds: readonly string[],
+    from: readonly CommandStatus[],
+    to: CommandStatus,
+    at: string,
+    reason?: string,
+  ): Promise<string[]>;
 }
 
 /** Reservations of one building, with the version that a commit must still find. */

@@ -7,6 +7,7 @@ import { message } from '../messages.ts';
 import type { CommandCounts, CommandRecord, EventRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
+import { markPublished } from './lifecycle.ts';
 import { ACTIVE } from './planning.ts';
 
 /** Statuses after which an event can no longer be revised or cancelled. */
@@ -117,10 +118,13 @@ export async function cancelEvent(deps: Deps, who: Principal, eventId: string): 
     );
     record = { ...record, status: 'cancelled', revision, version: record.version + 1, updatedAt: now };
     await deps.events.update(record);
-    await Promise.all(
-      active.map((c) =>
-        deps.commands.transition(c.command.commandId, ACTIVE, 'SUPERSEDED', now, 'event cancelled'),
-      ),
+    await deps.commands.transitionMany(
+      eventId,
+      active.map((c) => c.command.commandId),
+      ACTIVE,
+      'SUPERSEDED',
+      now,
+      'event cancelled',
     );
     await Promise.all(
       [`ack-${eventId}-r${revision - 1}`, `eval-${eventId}`].map((n) => deps.scheduler.cancel(n)),
@@ -135,10 +139,7 @@ export async function cancelEvent(deps: Deps, who: Principal, eventId: string): 
   const pending = commands.filter((c) => c.status === 'PENDING').map((c) => c.command);
   if (pending.length > 0) {
     const result = await deps.commandPublisher.publish(pending);
-    await Promise.all([
-      ...result.published.map((id) => deps.commands.transition(id, ['PENDING'], 'PUBLISHED', now)),
-      ...result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
-    ]);
+    await markPublished(deps, eventId, result, now);
   }
   return record;
 }

@@ -7,7 +7,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.t
 import type { Acknowledgement } from '../domain/model/command.ts';
 import { toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
-import type { CommandRecord, EventRecord } from '../ports.ts';
+import type { CommandRecord, EventRecord, PublishResult } from '../ports.ts';
 import { type Principal, requireBmsOf } from './auth.ts';
 import type { Deps } from './config.ts';
 import { ACTIVE, planRevision } from './planning.ts';
@@ -52,10 +52,7 @@ export async function dispatchPlanned(
   const pending = (await deps.commands.ofEvent(ref.eventId)).filter((c) => c.status === 'PENDING');
   const result = await deps.commandPublisher.publish(pending.map((c) => c.command));
   const now = toIso(deps.clock.now());
-  await Promise.all([
-    ...result.published.map((id) => deps.commands.transition(id, ['PENDING'], 'PUBLISHED', now)),
-    ...result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
-  ]);
+  await markPublished(deps, ref.eventId, result, now);
   const event = record.event;
   const deadline = Math.min(deps.clock.now() + deps.config.ackTimeoutMinutes * 60_000, toMs(event.start));
   await deps.scheduler.scheduleOnce(
@@ -70,6 +67,19 @@ export async function dispatchPlanned(
   );
   await deps.events.update({ ...record, status: 'dispatched', version: record.version + 1, updatedAt: now });
   return { published: result.published.length, failed: result.failed.length };
+}
+
+/** Records what publishing did: PUBLISHED in bulk, FAILED one by one with the reason (visible in status). */
+export async function markPublished(
+  deps: Deps,
+  eventId: string,
+  result: PublishResult,
+  now: string,
+): Promise<void> {
+  await deps.commands.transitionMany(eventId, result.published, ['PENDING'], 'PUBLISHED', now);
+  await Promise.all(
+    result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
+  );
 }
 
 /**
@@ -152,18 +162,17 @@ export async function ackDeadlineReached(
   const silent = (await deps.commands.ofEvent(ref.eventId)).filter(
     (c) => c.command.kind === 'DISPATCH' && c.command.revision === ref.revision && c.status === 'PUBLISHED',
   );
-  const timedOut: string[] = [];
-  for (const c of silent)
-    if (
-      await deps.commands.transition(
-        c.command.commandId,
-        ['PUBLISHED'],
-        'DECLINED',
-        now,
-        'no answer by the deadline',
-      )
-    )
-      timedOut.push(c.command.buildingId);
+  const moved = new Set(
+    await deps.commands.transitionMany(
+      ref.eventId,
+      silent.map((c) => c.command.commandId),
+      ['PUBLISHED'],
+      'DECLINED',
+      now,
+      'no answer by the deadline',
+    ),
+  );
+  const timedOut = silent.filter((c) => moved.has(c.command.commandId)).map((c) => c.command.buildingId);
   if (timedOut.length > 0) await redispatch(deps, ref.eventId, timedOut);
 }
 

@@ -129,16 +129,13 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
     if (ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH' && c.command.revision < record.revision)
       active.set(c.command.buildingId, c);
 
-  // 1. the scope, page by page
+  // 1. the scope, page by page; each page's telemetry and reservations are fetched while the
+  //    next page is listed.
   const candidates: Candidate[] = [];
+  const pages: Promise<void>[] = [];
   let inScope = 0;
   let cursor: string | undefined;
-  do {
-    const page = await deps.buildings.listByScope(event.scope, { limit: deps.config.scopePageSize, cursor });
-    cursor = page.cursor;
-    const buildings = page.items.filter((b) => !excluded.has(b.buildingId));
-    inScope += page.items.length;
-    if (buildings.length === 0) continue;
+  const assess = async (buildings: Building[]) => {
     const ids = buildings.map((b) => b.buildingId);
     const [telemetry, reservations] = await Promise.all([
       deps.telemetry.getTelemetry(ids),
@@ -165,7 +162,23 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
       });
       candidates.push({ building, baselineKw, flex, version: held?.version ?? 0, ownReservations: own });
     }
+  };
+  do {
+    const page = await deps.buildings.listByScope(event.scope, { limit: deps.config.scopePageSize, cursor });
+    cursor = page.cursor;
+    const buildings = page.items.filter((b) => !excluded.has(b.buildingId));
+    inScope += page.items.length;
+    if (buildings.length > 0) pages.push(assess(buildings));
   } while (cursor);
+  await Promise.all(pages);
+  // Pages finish in any order; the allocator breaks ties by input order, so fix it.
+  candidates.sort((a, b) =>
+    a.building.buildingId < b.building.buildingId
+      ? -1
+      : a.building.buildingId > b.building.buildingId
+        ? 1
+        : 0,
+  );
 
   // 2. targets and allocation
   const rho = event.procurement.expectedDeliveryRatio;
@@ -245,10 +258,13 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
   const replaced = [...active.values()].filter(
     (c) => commandedIds.has(c.command.buildingId) || mode === 'full',
   );
-  await Promise.all(
-    replaced.map((c) =>
-      deps.commands.transition(c.command.commandId, ACTIVE, 'SUPERSEDED', now, `revision ${record.revision}`),
-    ),
+  await deps.commands.transitionMany(
+    event.eventId,
+    replaced.map((c) => c.command.commandId),
+    ACTIVE,
+    'SUPERSEDED',
+    now,
+    `revision ${record.revision}`,
   );
   const expectedKw = Array.from(allocation.expectedKw, (kw, t) => kw + (covered[t] as number));
   const plan: PlanSummary = {

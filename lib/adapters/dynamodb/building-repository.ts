@@ -8,8 +8,8 @@ import {
 import { Building } from '../../domain/model/building.ts';
 import type { Scope } from '../../domain/model/grid-event.ts';
 import type { BuildingRepository, Page, PageRequest } from '../../ports.ts';
-import { batchGet, decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
-import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
+import { batchGet, decodeCursor, encodeCursor, pageLimit } from './batch.ts';
+import { INDEX, keys } from './table.ts';
 
 /** Where a scope walk stands: which selector list, which value in it, and the DynamoDB position. */
 interface ScopeCursor {
@@ -18,7 +18,19 @@ interface ScopeCursor {
   k?: Record<string, unknown>;
 }
 
-const parse = (item: Record<string, unknown>) => Building.parse(stripKeys(item, KEY_ATTRIBUTES));
+/** The stored item of a building: keys, indexes, and the building as one JSON string. */
+export function buildingItem(building: Building): Record<string, unknown> {
+  return {
+    ...keys.building(building.buildingId),
+    ...keys.buildingIndexes(building),
+    type: 'building',
+    buildingId: building.buildingId,
+    body: JSON.stringify(building),
+  };
+}
+
+/** The building travels as one JSON string attribute (cheaper than nested maps for its assets). */
+const parse = (item: Record<string, unknown>) => Building.parse(JSON.parse(String(item.body)));
 
 /**
  * Buildings by id, by park (GSI1), by feeder (GSI2) and by zone (GSI3). A scope is walked selector
@@ -32,17 +44,7 @@ export class DynamoBuildingRepository implements BuildingRepository {
   ) {}
 
   async put(building: Building): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...keys.building(building.buildingId),
-          ...keys.buildingIndexes(building),
-          type: 'building',
-          ...building,
-        },
-      }),
-    );
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: buildingItem(building) }));
   }
 
   async get(buildingId: string): Promise<Building | undefined> {

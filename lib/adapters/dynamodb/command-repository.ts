@@ -1,8 +1,14 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Command } from '../../domain/model/command.ts';
 import type { CommandRecord, CommandRepository, CommandStatus, Page, PageRequest } from '../../ports.ts';
-import { batchGet, batchWrite, decodeCursor, encodeCursor, pageLimit, queryAll } from './batch.ts';
+import { batchGet, batchWrite, decodeCursor, encodeCursor, mapLimit, pageLimit, queryAll } from './batch.ts';
 import { INDEX, keys } from './table.ts';
 
 const Status = z.enum(['PENDING', 'PUBLISHED', 'FAILED', 'ACKNOWLEDGED', 'DECLINED', 'SUPERSEDED']);
@@ -12,7 +18,18 @@ const Stored = z.object({
   updatedAt: z.string(),
   reason: z.string().optional(),
 });
-const parse = (item: Record<string, unknown>): CommandRecord => Stored.parse(item);
+/**
+ * The command travels as one JSON string attribute: a command holds arrays per interval and per
+ * asset, and one string is far cheaper to write and read back than nested maps. Status and its
+ * reason stay attributes of their own, for conditional updates.
+ */
+const parse = (item: Record<string, unknown>): CommandRecord =>
+  Stored.parse({
+    command: JSON.parse(String(item.body)),
+    status: item.status,
+    updatedAt: item.updatedAt,
+    reason: item.reason,
+  });
 
 /**
  * Commands live under their event (read strongly consistent when dispatching), with a pointer item
@@ -44,7 +61,10 @@ export class DynamoCommandRepository implements CommandRepository {
               ...keys.command(r.command.eventId, r.command.commandId),
               ...keys.commandsOfBuilding({ ...r.command }),
               type: 'command',
-              ...JSON.parse(JSON.stringify(r)),
+              body: JSON.stringify(r.command),
+              status: r.status,
+              updatedAt: r.updatedAt,
+              ...(r.reason === undefined ? {} : { reason: r.reason }),
             },
           },
         },
@@ -111,27 +131,78 @@ export class DynamoCommandRepository implements CommandRepository {
     reason?: string,
   ): Promise<boolean> {
     const eventId = await this.locate(commandId);
-    if (!eventId) return false;
+    return eventId ? this.update(eventId, commandId, from, to, at, reason) : false;
+  }
+
+  /**
+   * Moves commands of one event in transactions of 100 conditional updates (one round trip for
+   * the usual case where all of them move); a refused transaction falls back to one update per
+   * command, so commands that moved meanwhile (a fast acknowledgement) keep their new status.
+   */
+  async transitionMany(
+    eventId: string,
+    commandIds: readonly string[],
+    from: readonly CommandStatus[],
+    to: CommandStatus,
+    at: string,
+    reason?: string,
+  ): Promise<string[]> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < commandIds.length; i += 100) chunks.push(commandIds.slice(i, i + 100));
+    const moved = await mapLimit(chunks, 8, async (ids) => {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: ids.map((id) => ({ Update: this.updateInput(eventId, id, from, to, at, reason) })),
+          }),
+        );
+        return ids;
+      } catch (e) {
+        if ((e as { name?: string }).name !== 'TransactionCanceledException') throw e;
+        const results = await mapLimit(ids, 16, (id) => this.update(eventId, id, from, to, at, reason));
+        return ids.filter((_, i) => results[i]);
+      }
+    });
+    return moved.flat();
+  }
+
+  private updateInput(
+    eventId: string,
+    commandId: string,
+    from: readonly CommandStatus[],
+    to: CommandStatus,
+    at: string,
+    reason?: string,
+  ) {
     const allowed = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
+    return {
+      TableName: this.table,
+      Key: keys.command(eventId, commandId),
+      UpdateExpression:
+        reason === undefined
+          ? 'SET #s = :to, updatedAt = :at'
+          : 'SET #s = :to, updatedAt = :at, reason = :reason',
+      ConditionExpression: `attribute_exists(pk) AND #s IN (${Object.keys(allowed).join(', ')})`,
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ...allowed,
+        ':to': to,
+        ':at': at,
+        ...(reason === undefined ? {} : { ':reason': reason }),
+      },
+    };
+  }
+
+  private async update(
+    eventId: string,
+    commandId: string,
+    from: readonly CommandStatus[],
+    to: CommandStatus,
+    at: string,
+    reason?: string,
+  ): Promise<boolean> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.command(eventId, commandId),
-          UpdateExpression:
-            reason === undefined
-              ? 'SET #s = :to, updatedAt = :at'
-              : 'SET #s = :to, updatedAt = :at, reason = :reason',
-          ConditionExpression: `attribute_exists(pk) AND #s IN (${Object.keys(allowed).join(', ')})`,
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ...allowed,
-            ':to': to,
-            ':at': at,
-            ...(reason === undefined ? {} : { ':reason': reason }),
-          },
-        }),
-      );
+      await this.doc.send(new UpdateCommand(this.updateInput(eventId, commandId, from, to, at, reason)));
       return true;
     } catch (e) {
       if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return false;

@@ -26,6 +26,21 @@ function workday(ms: number): boolean {
   }
 }
 
+/** The stored state item of a building (the profile, when known, rides along). */
+export function stateItem(
+  buildingId: string,
+  next: { state?: BuildingState | undefined; profile?: StateItem['profile'] | undefined },
+  version: number,
+): Record<string, unknown> {
+  return {
+    ...keys.state(buildingId),
+    type: 'state',
+    ...(next.state ? { state: JSON.stringify(next.state) } : {}),
+    ...(next.profile ? { profile: JSON.stringify(next.profile) } : {}),
+    version,
+  };
+}
+
 /**
  * Telemetry: one item per building for its latest state and load profile (written under a
  * version, so concurrent reports never lose each other's changes), and one item per reading.
@@ -51,8 +66,10 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
     for (const item of items) {
       const id = String(item.pk).slice('BLDG#'.length);
       out.set(id, {
-        state: item.state ? BuildingState.parse(item.state) : undefined,
-        profile: item.profile as BuildingTelemetry['profile'],
+        state: item.state ? BuildingState.parse(JSON.parse(String(item.state))) : undefined,
+        profile: item.profile
+          ? (JSON.parse(String(item.profile)) as BuildingTelemetry['profile'])
+          : undefined,
       });
     }
     return out;
@@ -118,8 +135,10 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
       );
       const current: StateItem = res.Item
         ? {
-            state: res.Item.state as BuildingState,
-            profile: res.Item.profile as StateItem['profile'],
+            state: res.Item.state ? (JSON.parse(String(res.Item.state)) as BuildingState) : undefined,
+            profile: res.Item.profile
+              ? (JSON.parse(String(res.Item.profile)) as StateItem['profile'])
+              : undefined,
             version: Number(res.Item.version ?? 0),
           }
         : { version: 0 };
@@ -133,7 +152,7 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
         await this.doc.send(
           new PutCommand({
             TableName: this.table,
-            Item: { ...keys.state(buildingId), type: 'state', ...next, version: current.version + 1 },
+            Item: stateItem(buildingId, next, current.version + 1),
             ConditionExpression: current.version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
             ...(current.version === 0 ? {} : { ExpressionAttributeValues: { ':v': current.version } }),
           }),
