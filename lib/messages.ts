@@ -15,6 +15,14 @@ export const SOURCE = {
 
 const v1 = { version: z.literal(1) };
 const EventRef = z.strictObject({ ...v1, eventId: Id, revision: z.number().int().min(1) });
+/** A command for one building; the routing ids sit at the top so rules can match them. */
+const CommandMessage = z.strictObject({
+  ...v1,
+  buildingId: Id,
+  parkId: Id,
+  bmsIntegrationId: Id,
+  command: Command,
+});
 
 export const messages = {
   GridEventAccepted: {
@@ -27,17 +35,8 @@ export const messages = {
     schema: EventRef,
     example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
   },
-  /** A command for one building; the routing ids sit at the top so rules can match them. */
-  DispatchCommand: {
-    source: SOURCE.coordinator,
-    schema: z.strictObject({ ...v1, buildingId: Id, parkId: Id, bmsIntegrationId: Id, command: Command }),
-    example: undefined,
-  },
-  CommandCancelled: {
-    source: SOURCE.coordinator,
-    schema: z.strictObject({ ...v1, buildingId: Id, parkId: Id, bmsIntegrationId: Id, command: Command }),
-    example: undefined,
-  },
+  DispatchCommand: { source: SOURCE.coordinator, schema: CommandMessage, example: undefined },
+  CommandCancelled: { source: SOURCE.coordinator, schema: CommandMessage, example: undefined },
   CommandAcknowledged: {
     source: SOURCE.bms,
     schema: z.strictObject({

@@ -4,6 +4,7 @@
  * battery holds. Duplicate deliveries change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { batteryInput, buildingInput } from '../support/fixtures.ts';
 import { bms, Harness, operator } from './harness.ts';
 
 const IDS = ['c1', 'c2', 'c3', 'c4'];
@@ -31,26 +32,14 @@ beforeAll(async () => {
   for (const id of IDS) {
     await h.http('put-building', operator, {
       params: { buildingId: id },
-      body: {
+      body: buildingInput({
         buildingId: id,
         parkId: 'cp',
         name: id,
-        zone: 'mengxi',
         feederId: 'fc',
         bmsIntegrationId: 'bms-c',
-        gridLimits: { importKw: 500, exportKw: 0 },
-        assets: [
-          {
-            kind: 'battery',
-            id: 'bat',
-            capacityKwh: 100,
-            maxChargeKw: 50,
-            maxDischargeKw: 50,
-            socMin: 0.1,
-            socMax: 0.9,
-          },
-        ],
-      },
+        assets: [batteryInput],
+      }),
     });
     await h.http('report-telemetry', bms(id), {
       params: { buildingId: id },

@@ -4,28 +4,17 @@ import { buildCommands, cancellationCommand, commandId } from '../../lib/domain/
 import { computeFlexibility, toAllocationBuilding } from '../../lib/domain/flexibility.ts';
 import { Building } from '../../lib/domain/model/building.ts';
 import { Command } from '../../lib/domain/model/command.ts';
+import { batteryInput, buildingInput } from '../support/fixtures.ts';
 
-const building = Building.parse({
-  buildingId: 'b1',
-  parkId: 'p1',
-  name: 'DC office',
-  zone: 'mengxi',
-  feederId: 'f1',
-  bmsIntegrationId: 'bms1',
-  gridLimits: { importKw: 500, exportKw: 0 },
-  assets: [
-    { kind: 'dcBus', id: 'bus', nominalVoltage: 750, bandPct: 10, flexKwPerPct: 2, costYuanPerKwh: 0.05 },
-    {
-      kind: 'battery',
-      id: 'bat',
-      capacityKwh: 100,
-      maxChargeKw: 50,
-      maxDischargeKw: 50,
-      socMin: 0.1,
-      socMax: 0.9,
-    },
-  ],
-});
+const building = Building.parse(
+  buildingInput({
+    name: 'DC office',
+    assets: [
+      { kind: 'dcBus', id: 'bus', nominalVoltage: 750, bandPct: 10, flexKwPerPct: 2, costYuanPerKwh: 0.05 },
+      batteryInput,
+    ],
+  }),
+);
 const event = {
   eventId: 'ev1',
   type: 'PEAK_SHAVING' as const,

@@ -2,20 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { computeFlexibility, type FlexibilityInput, flexibilityCurve } from '../../lib/domain/flexibility.ts';
 import { Building, type BuildingInput } from '../../lib/domain/model/building.ts';
 import type { AssetState } from '../../lib/domain/model/telemetry.ts';
+import { buildingInput } from '../support/fixtures.ts';
 
 const START = Date.parse('2026-01-15T17:00:00+08:00');
 
 function makeBuilding(assets: BuildingInput['assets'], limits = { importKw: 500, exportKw: 0 }) {
-  return Building.parse({
-    buildingId: 'b1',
-    parkId: 'p1',
-    name: 'Office',
-    zone: 'mengxi',
-    feederId: 'f1',
-    bmsIntegrationId: 'bms1',
-    gridLimits: limits,
-    assets,
-  });
+  return Building.parse(buildingInput({ gridLimits: limits, assets }));
 }
 
 function input(

@@ -4,6 +4,7 @@ import { Building } from '../../lib/domain/model/building.ts';
 import { GridEvent, type GridEventInput } from '../../lib/domain/model/grid-event.ts';
 import { MeterReading, readingKw } from '../../lib/domain/model/telemetry.ts';
 import { parseOrThrow } from '../../lib/domain/validate.ts';
+import { batteryInput, buildingInput } from '../support/fixtures.ts';
 
 const event: GridEventInput = {
   eventId: 'imp-2026-001',
@@ -56,24 +57,8 @@ describe('grid event', () => {
 });
 
 describe('building', () => {
-  const base = {
-    buildingId: 'b1',
-    parkId: 'p1',
-    name: 'Office',
-    zone: 'mengxi',
-    feederId: 'f1',
-    bmsIntegrationId: 'bms1',
-    gridLimits: { importKw: 500, exportKw: 0 },
-  };
-  const battery = {
-    kind: 'battery',
-    id: 'bat',
-    capacityKwh: 100,
-    maxChargeKw: 50,
-    maxDischargeKw: 50,
-    socMin: 0.1,
-    socMax: 0.9,
-  };
+  const base = buildingInput();
+  const battery = batteryInput;
 
   it('rejects a battery whose SoC minimum is above its maximum', () => {
     expect(messageOf(Building, { ...base, assets: [{ ...battery, socMin: 0.95 }] })).toContain(

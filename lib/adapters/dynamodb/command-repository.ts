@@ -12,6 +12,14 @@ import { batchGet, batchWrite, decodeCursor, encodeCursor, mapLimit, pageLimit, 
 import { INDEX, keys } from './table.ts';
 
 const Status = z.enum(['PENDING', 'PUBLISHED', 'FAILED', 'ACKNOWLEDGED', 'DECLINED', 'SUPERSEDED']);
+/** A status change: allowed from these statuses, to that one, when, and why. */
+interface Move {
+  from: readonly CommandStatus[];
+  to: CommandStatus;
+  at: string;
+  reason?: string | undefined;
+}
+
 const Stored = z.object({
   command: Command,
   status: Status,
@@ -131,7 +139,7 @@ export class DynamoCommandRepository implements CommandRepository {
     reason?: string,
   ): Promise<boolean> {
     const eventId = await this.locate(commandId);
-    return eventId ? this.update(eventId, commandId, from, to, at, reason) : false;
+    return eventId ? this.update(eventId, commandId, { from, to, at, reason }) : false;
   }
 
   /**
@@ -147,33 +155,27 @@ export class DynamoCommandRepository implements CommandRepository {
     at: string,
     reason?: string,
   ): Promise<string[]> {
+    const move: Move = { from, to, at, reason };
     const chunks: string[][] = [];
     for (let i = 0; i < commandIds.length; i += 100) chunks.push(commandIds.slice(i, i + 100));
     const moved = await mapLimit(chunks, 8, async (ids) => {
       try {
         await this.doc.send(
           new TransactWriteCommand({
-            TransactItems: ids.map((id) => ({ Update: this.updateInput(eventId, id, from, to, at, reason) })),
+            TransactItems: ids.map((id) => ({ Update: this.updateInput(eventId, id, move) })),
           }),
         );
         return ids;
       } catch (e) {
         if ((e as { name?: string }).name !== 'TransactionCanceledException') throw e;
-        const results = await mapLimit(ids, 16, (id) => this.update(eventId, id, from, to, at, reason));
+        const results = await mapLimit(ids, 16, (id) => this.update(eventId, id, move));
         return ids.filter((_, i) => results[i]);
       }
     });
     return moved.flat();
   }
 
-  private updateInput(
-    eventId: string,
-    commandId: string,
-    from: readonly CommandStatus[],
-    to: CommandStatus,
-    at: string,
-    reason?: string,
-  ) {
+  private updateInput(eventId: string, commandId: string, { from, to, at, reason }: Move) {
     const allowed = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
     return {
       TableName: this.table,
@@ -193,16 +195,10 @@ export class DynamoCommandRepository implements CommandRepository {
     };
   }
 
-  private async update(
-    eventId: string,
-    commandId: string,
-    from: readonly CommandStatus[],
-    to: CommandStatus,
-    at: string,
-    reason?: string,
-  ): Promise<boolean> {
+  /** One conditional update; false when the command was not in a `from` status. */
+  private async update(eventId: string, commandId: string, move: Move): Promise<boolean> {
     try {
-      await this.doc.send(new UpdateCommand(this.updateInput(eventId, commandId, from, to, at, reason)));
+      await this.doc.send(new UpdateCommand(this.updateInput(eventId, commandId, move)));
       return true;
     } catch (e) {
       if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return false;
