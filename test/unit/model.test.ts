@@ -50,6 +50,7 @@ describe('grid event', () => {
     [{ scope: {} }, 'scope: scope needs at least one zone, feeder, park or building id'],
     [{ targetsKw: [1, Number.NaN, 3, 4] }, 'targetsKw.1'],
     [{ targetsKw: [1, 2, 3, 1e12] }, 'targetsKw.3'],
+    [{ targetsKw: [1, 2, 3, -5] }, 'targetsKw.3'],
     [{ intervalMinutes: 7 }, 'intervalMinutes'],
   ])('rejects %j with a precise message', (change, expected) => {
     expect(messageOf(GridEvent, { ...event, ...change })).toContain(expected);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MINUTE_MS, toMs } from '../time.ts';
-import { Direction, Id, Instant, IntervalMinutes, Kw, MAX_INTERVALS } from './common.ts';
+import { Direction, Id, Instant, IntervalMinutes, MAX_INTERVALS } from './common.ts';
 import { SettlementRules } from './program.ts';
 
 /** Which buildings an event addresses: the union of every selector given. */
@@ -33,8 +33,8 @@ export const GridEvent = z
     start: Instant,
     end: Instant,
     intervalMinutes: IntervalMinutes.default(15),
-    /** Response wanted in each interval, kW (reduction for peak shaving, increase for valley filling). */
-    targetsKw: z.array(Kw).min(1).max(MAX_INTERVALS),
+    /** Response wanted in each interval, kW (reduction for peak shaving, increase for valley filling); up to 10 GW. */
+    targetsKw: z.array(z.number().min(0).max(10_000_000)).min(1).max(MAX_INTERVALS),
     scope: Scope,
     noticeAt: Instant,
     /** Overrides the program's settlement rules for this event. */
