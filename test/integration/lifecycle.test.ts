@@ -313,6 +313,43 @@ describe('event lifecycle', () => {
     expect(kwh).toBeCloseTo(300, 1);
   });
 
+  it('counts silence past the acknowledgement deadline as a decline, then cancels on request', async () => {
+    const eventId = 'imp-2026-1215-valley';
+    const before = h.published.length;
+    // Nobody answered the valley commands: the deadline fires.
+    await h.fire(`ack-${eventId}-r1`);
+    const afterDeadline = await h.http('get-event', operator, { params: { eventId } });
+    expect(afterDeadline.body.commands.declined).toBeGreaterThan(0);
+    expect(afterDeadline.body.revision).toBe(2);
+    const plan = await h.http('event-plan', operator, { params: { eventId } });
+    const timedOut = (plan.body.commands as { status: string; reason?: string }[]).filter(
+      (c) => c.status === 'DECLINED',
+    );
+    expect(timedOut.every((c) => c.reason === 'no answer by the deadline')).toBe(true);
+    // The silent buildings' share went to buildings with flexibility left, never back to the silent ones.
+    const silent = new Set(
+      (plan.body.commands as { status: string; command: { buildingId: string } }[])
+        .filter((c) => c.status === 'DECLINED')
+        .map((c) => c.command.buildingId),
+    );
+    const redispatched = h.published.slice(before).filter((p) => p.detailType === 'DispatchCommand');
+    expect(redispatched.length).toBeGreaterThan(0);
+    expect(redispatched.every((p) => !silent.has(p.detail.buildingId as string))).toBe(true);
+
+    const cancelled = await h.http('cancel-event', operator, { params: { eventId } });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    await h.pump();
+    // Cancelling twice changes nothing.
+    expect((await h.http('cancel-event', operator, { params: { eventId } })).body.status).toBe('cancelled');
+    const status = await h.http('get-event', operator, { params: { eventId } });
+    expect(status.body.status).toBe('cancelled');
+    // Cancellations go out only for commands still active (none here: all were declined by silence).
+    const cancellations = h.published.slice(before).filter((p) => p.detailType === 'CommandCancelled');
+    expect(cancellations).toHaveLength(status.body.commands.cancelled);
+    expect(h.schedules.has(`eval-${eventId}`)).toBe(false);
+  });
+
   it('settles delivery against the program baseline, matching an independent calculation', async () => {
     const eventId = 'imp-2026-1214-peak';
     const plan = await h.http('event-plan', operator, { params: { eventId } });

@@ -1,0 +1,75 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoCommandRepository } from '../../lib/adapters/dynamodb/command-repository.ts';
+import { DynamoEventRepository } from '../../lib/adapters/dynamodb/event-repository.ts';
+import { ConflictError } from '../../lib/domain/errors.ts';
+import type { EventRecord } from '../../lib/ports.ts';
+
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
+const dynamo = mockClient(DynamoDBDocumentClient);
+afterEach(() => dynamo.reset());
+
+const conditionFailed = () =>
+  Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+
+const record = {
+  event: {
+    eventId: 'ev',
+    programId: 'p',
+    type: 'PEAK_SHAVING',
+    start: '2026-12-14T09:00:00.000Z',
+    end: '2026-12-14T10:00:00.000Z',
+    intervalMinutes: 15,
+    targetsKw: [1, 1, 1, 1],
+    scope: { parkIds: ['p1'] },
+    noticeAt: '2026-12-14T01:00:00.000Z',
+    shortfallPenaltyYuanPerKwh: 100,
+    procurement: { expectedDeliveryRatio: 1, useBuildingReliability: false },
+  },
+  revision: 1,
+  status: 'received',
+  version: 2,
+  createdAt: '2026-12-14T01:00:00.000Z',
+  updatedAt: '2026-12-14T01:00:00.000Z',
+  excludedBuildingIds: [],
+} as EventRecord;
+
+describe('DynamoEventRepository', () => {
+  it('updates only the version it read, and turns a failed condition into a ConflictError', async () => {
+    dynamo.on(PutCommand).rejects(conditionFailed());
+    const repo = new DynamoEventRepository(doc, 't');
+    await expect(repo.update(record)).rejects.toBeInstanceOf(ConflictError);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: 'version = :previous',
+      ExpressionAttributeValues: { ':previous': 1 },
+    });
+  });
+
+  it('returns the stored event when creating one that exists', async () => {
+    dynamo.on(PutCommand).rejects(conditionFailed());
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'EVENT#ev', sk: '#EVENT', type: 'event', ...record } });
+    const out = await new DynamoEventRepository(doc, 't').create(record);
+    expect(out.created).toBe(false);
+    expect(out.record.event.eventId).toBe('ev');
+  });
+});
+
+describe('DynamoCommandRepository', () => {
+  it('reports a refused status change as false, not as an error', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { commandId: 'c1', eventId: 'ev' } });
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    const moved = await new DynamoCommandRepository(doc, 't').transition(
+      'c1',
+      ['PUBLISHED'],
+      'ACKNOWLEDGED',
+      '2026-12-14T01:00:00Z',
+    );
+    expect(moved).toBe(false);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'EVENT#ev', sk: 'CMD#c1' },
+      ConditionExpression: 'attribute_exists(pk) AND #s IN (:from0)',
+    });
+  });
+});
