@@ -114,6 +114,8 @@ class FlowSolver {
   private readonly seenBT: Int32Array;
   private readonly seenI: Int32Array;
   private stamp = 0;
+  private fills = 0;
+  private readonly fillOrder: number[];
   private readonly stats = { searches: 0, failedSearches: 0, nodesVisited: 0 };
   /** Search parents: of a resource, its building-interval; of a building-interval, a resource (≥ 0) or an interval −(t+1); of an interval, its building-interval. */
   private readonly parentR: Int32Array;
@@ -188,6 +190,7 @@ class FlowSolver {
     this.parentI = new Int32Array(T);
     this.localQueue = new Int32Array(nR + nB * T);
     this.intervalQueue = new Int32Array(T);
+    this.fillOrder = Array.from({ length: T }, (_, t) => t);
   }
 
   run(): void {
@@ -223,7 +226,14 @@ class FlowSolver {
     const T = this.T;
     const b = this.resBuilding[r] as number;
     let budget = this.budget[r] as number;
-    for (let t = 0; t < T && budget > EPS; t++) {
+    // Most wanted intervals first (the order is refreshed now and then, not per resource): spreading
+    // budgets over the intervals that need them leaves fewer paths to reroute later.
+    if (this.fills++ % 64 === 0) {
+      const demand = this.demand;
+      this.fillOrder.sort((x, y) => (demand[y] as number) - (demand[x] as number) || x - y);
+    }
+    for (let k = 0; k < T && budget > EPS; k++) {
+      const t = this.fillOrder[k] as number;
       const want = this.demand[t] as number;
       if (want <= EPS) continue;
       const bt = b * T + t;
