@@ -15,6 +15,23 @@ export const SOURCE = {
 
 const v1 = { version: z.literal(1) };
 const EventRef = z.strictObject({ ...v1, eventId: Id, revision: z.number().int().min(1) });
+/** A BMS's answer to a command. */
+const Answer = z.strictObject({
+  ...v1,
+  eventId: Id,
+  commandId: Id,
+  buildingId: Id,
+  revision: z.number().int().min(1),
+  at: Instant,
+});
+const answerExample = {
+  version: 1 as const,
+  eventId: 'imp-2026-001',
+  commandId: 'cmd-0123',
+  buildingId: 'b1',
+  revision: 1,
+  at: '2026-01-15T09:01:00Z',
+};
 /** A command for one building; the routing ids sit at the top so rules can match them. */
 const CommandMessage = z.strictObject({
   ...v1,
@@ -37,45 +54,11 @@ export const messages = {
   },
   DispatchCommand: { source: SOURCE.coordinator, schema: CommandMessage, example: undefined },
   CommandCancelled: { source: SOURCE.coordinator, schema: CommandMessage, example: undefined },
-  CommandAcknowledged: {
-    source: SOURCE.bms,
-    schema: z.strictObject({
-      ...v1,
-      eventId: Id,
-      commandId: Id,
-      buildingId: Id,
-      revision: z.number().int().min(1),
-      at: Instant,
-    }),
-    example: {
-      version: 1,
-      eventId: 'imp-2026-001',
-      commandId: 'cmd-0123',
-      buildingId: 'b1',
-      revision: 1,
-      at: '2026-01-15T09:01:00Z',
-    },
-  },
+  CommandAcknowledged: { source: SOURCE.bms, schema: Answer, example: answerExample },
   CommandDeclined: {
     source: SOURCE.bms,
-    schema: z.strictObject({
-      ...v1,
-      eventId: Id,
-      commandId: Id,
-      buildingId: Id,
-      revision: z.number().int().min(1),
-      at: Instant,
-      reason: z.string().max(500).optional(),
-    }),
-    example: {
-      version: 1,
-      eventId: 'imp-2026-001',
-      commandId: 'cmd-0123',
-      buildingId: 'b1',
-      revision: 1,
-      at: '2026-01-15T09:01:00Z',
-      reason: 'chiller maintenance',
-    },
+    schema: Answer.extend({ reason: z.string().max(500).optional() }),
+    example: { ...answerExample, reason: 'chiller maintenance' },
   },
   TelemetryReported: {
     source: SOURCE.bms,
