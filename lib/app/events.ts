@@ -7,7 +7,7 @@ import { message } from '../messages.ts';
 import type { CommandCounts, CommandRecord, EventRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
-import { markPublished } from './lifecycle.ts';
+import { evaluationScheduleName, markPublished } from './lifecycle.ts';
 import { ACTIVE } from './planning.ts';
 
 /** Statuses after which an event can no longer be revised or cancelled. */
@@ -127,7 +127,9 @@ export async function cancelEvent(deps: Deps, who: Principal, eventId: string): 
       'event cancelled',
     );
     await Promise.all(
-      [`ack-${eventId}-r${revision - 1}`, `eval-${eventId}`].map((n) => deps.scheduler.cancel(n)),
+      [`ack-${eventId}-r${revision - 1}`, evaluationScheduleName(record.event)].map((n) =>
+        deps.scheduler.cancel(n),
+      ),
     );
   }
   // Publish whatever cancellation is still pending (all of them, or what a crash left behind).

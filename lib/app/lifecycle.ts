@@ -15,6 +15,14 @@ import { ACTIVE, planRevision } from './planning.ts';
 const FINAL: readonly EventRecord['status'][] = ['completed', 'settled', 'cancelled', 'failed'];
 
 /**
+ * The evaluation's schedule is named after the window's end, so a revision that moves the end
+ * schedules a new evaluation instead of finding the old one already there.
+ */
+export function evaluationScheduleName(event: { eventId: string; end: string }): string {
+  return `eval-${event.eventId}-${Math.floor(toMs(event.end) / 60_000)}`;
+}
+
+/**
  * Plans a revision that was accepted or revised (`GridEventAccepted`).
  * 1. Skip if the revision is stale, already planned, or the event is over.
  * 2. Plan the whole target. A scope where no building can respond fails the event, visibly.
@@ -61,7 +69,7 @@ export async function dispatchPlanned(
     message('AckDeadlineReached', { version: 1, eventId: event.eventId, revision: record.revision }),
   );
   await deps.scheduler.scheduleOnce(
-    `eval-${event.eventId}`,
+    evaluationScheduleName(event),
     toMs(event.end) + deps.config.settleDelayMinutes * 60_000,
     message('EvaluationDue', { version: 1, eventId: event.eventId }),
   );

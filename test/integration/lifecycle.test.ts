@@ -5,6 +5,7 @@
  * settlement, and check its numbers against an independent calculation here.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { evaluationScheduleName } from '../../lib/app/lifecycle.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'hohhot-jinqiao';
@@ -228,7 +229,7 @@ describe('event lifecycle', () => {
     const responses = firstCommands.map((c) => c.responseKw as number[]);
     for (const [t, target] of event.targetsKw.entries())
       expect(responses.reduce((s, r) => s + (r[t] ?? 0), 0)).toBeGreaterThanOrEqual(target - 0.01);
-    expect(h.schedules.has('eval-imp-2026-1214-peak')).toBe(true);
+    expect(h.schedules.has(evaluationScheduleName(event))).toBe(true);
   });
 
   it('redispatches around a decline and leaves duplicate answers without effect', async () => {
@@ -347,7 +348,46 @@ describe('event lifecycle', () => {
     // Cancellations go out only for commands still active (none here: all were declined by silence).
     const cancellations = h.published.slice(before).filter((p) => p.detailType === 'CommandCancelled');
     expect(cancellations).toHaveLength(status.body.commands.cancelled);
-    expect(h.schedules.has(`eval-${eventId}`)).toBe(false);
+    expect([...h.schedules.keys()].some((n) => n.startsWith(`eval-${eventId}`))).toBe(false);
+  });
+
+  it('revises an event: a new revision supersedes every command and moves the evaluation', async () => {
+    const event = {
+      eventId: 'imp-2026-1216-peak',
+      programId: 'mengxi-peak',
+      type: 'PEAK_SHAVING',
+      start: '2026-12-16T17:00:00+08:00',
+      end: '2026-12-16T18:00:00+08:00',
+      intervalMinutes: 15,
+      targetsKw: [100, 100, 100, 100],
+      scope: { parkIds: [PARK] },
+      noticeAt: '2026-12-14T09:00:00+08:00',
+    };
+    expect((await h.http('create-event', operator, { body: event })).status).toBe(201);
+    await h.pump();
+    const revised = { ...event, end: '2026-12-16T18:30:00+08:00', targetsKw: [60, 60, 60, 60, 60, 60] };
+    const res = await h.http('revise-event', operator, { params: { eventId: event.eventId }, body: revised });
+    expect(res.status).toBe(202);
+    expect(res.body.revision).toBe(2);
+    await h.pump();
+    const plan = await h.http('event-plan', operator, { params: { eventId: event.eventId } });
+    const commands = plan.body.commands as {
+      status: string;
+      command: { revision: number; kind: string; responseKw: number[] };
+    }[];
+    expect(commands.filter((c) => c.command.revision === 1).every((c) => c.status === 'SUPERSEDED')).toBe(
+      true,
+    );
+    const current = commands.filter((c) => c.command.revision === 2 && c.command.kind === 'DISPATCH');
+    expect(current.length).toBeGreaterThan(0);
+    expect(current.every((c) => c.status === 'PUBLISHED' && c.command.responseKw.length === 6)).toBe(true);
+    expect(h.schedules.has(evaluationScheduleName(revised))).toBe(true);
+    // A revision cannot change the event's type.
+    const flipped = await h.http('revise-event', operator, {
+      params: { eventId: event.eventId },
+      body: { ...revised, type: 'VALLEY_FILLING' },
+    });
+    expect(flipped.status).toBe(400);
   });
 
   it('settles delivery against the program baseline, matching an independent calculation', async () => {
@@ -396,7 +436,7 @@ describe('event lifecycle', () => {
       });
     }
     vi.setSystemTime(new Date('2026-12-14T18:31:00+08:00'));
-    await h.fire(`eval-${eventId}`);
+    await h.fire(evaluationScheduleName({ eventId, end: '2026-12-14T18:00:00+08:00' }));
 
     const perf = await h.http('event-performance', operator, { params: { eventId } });
     expect(perf.body.status).toBe('settled');
