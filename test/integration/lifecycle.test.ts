@@ -390,6 +390,37 @@ describe('event lifecycle', () => {
     expect(flipped.status).toBe(400);
   });
 
+  it('fails an event whose scope holds no building that can respond, and says why', async () => {
+    const event = {
+      eventId: 'imp-2026-1216-empty',
+      programId: 'mengxi-peak',
+      type: 'PEAK_SHAVING',
+      start: '2026-12-16T19:00:00+08:00',
+      end: '2026-12-16T20:00:00+08:00',
+      intervalMinutes: 15,
+      targetsKw: [50, 50, 50, 50],
+      scope: { parkIds: ['no-such-park'] },
+      noticeAt: '2026-12-14T09:00:00+08:00',
+    };
+    expect((await h.http('create-event', operator, { body: event })).status).toBe(201);
+    await h.pump();
+    const status = await h.http('get-event', operator, { params: { eventId: event.eventId } });
+    expect(status.body.status).toBe('failed');
+    expect(status.body.failure).toBe('no building in the scope could respond (0 in scope)');
+    // An event whose window is over is refused outright.
+    const late = await h.http('create-event', operator, {
+      body: {
+        ...event,
+        eventId: 'imp-late',
+        start: '2026-12-13T17:00:00+08:00',
+        end: '2026-12-13T18:00:00+08:00',
+        noticeAt: '2026-12-13T09:00:00+08:00',
+      },
+    });
+    expect(late.status).toBe(400);
+    expect(late.body.message).toContain('ended');
+  });
+
   it('settles delivery against the program baseline, matching an independent calculation', async () => {
     const eventId = 'imp-2026-1214-peak';
     const plan = await h.http('event-plan', operator, { params: { eventId } });
