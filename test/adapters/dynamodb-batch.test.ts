@@ -1,8 +1,29 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+/**
+ * Batching of the DynamoDB adapters with aws-sdk-client-mock: BatchGet and BatchWrite sizes and
+ * retries of unprocessed keys and items, bounded parallelism, cursors, and the transactions of
+ * commands (50 commands, 100 items) and reservations (100 buildings) with their fallbacks.
+ */
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchGet, batchWrite } from '../../lib/adapters/dynamodb/batch.ts';
+import {
+  batchGet,
+  batchWrite,
+  decodeCursor,
+  encodeCursor,
+  mapLimit,
+  pageLimit,
+} from '../../lib/adapters/dynamodb/batch.ts';
+import { DynamoCommandRepository } from '../../lib/adapters/dynamodb/command-repository.ts';
+import { DynamoReservationRepository } from '../../lib/adapters/dynamodb/reservation-repository.ts';
+import { ConflictError, ValidationError } from '../../lib/domain/errors.ts';
+import type { CommandRecord } from '../../lib/ports.ts';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -64,5 +85,173 @@ describe('batchGet', () => {
       .commandCalls(BatchGetCommand)
       .map((c) => c.args[0].input.RequestItems?.t?.Keys?.length);
     expect(sizes.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([2, 50, 100]);
+  });
+});
+
+describe('mapLimit', () => {
+  it('keeps order and stays within the limit', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (x) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, x));
+      inFlight--;
+      return x * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30]);
+    expect(most).toBe(2);
+  });
+
+  it('starts nothing after a failure and throws once the calls in flight have settled', async () => {
+    const started: number[] = [];
+    let settled = 0;
+    const run = mapLimit([0, 1, 2, 3, 4, 5], 2, async (x) => {
+      started.push(x);
+      await new Promise((r) => setTimeout(r, x === 0 ? 1 : 20));
+      settled++;
+      if (x === 0) throw new Error('boom');
+      return x;
+    });
+    await expect(run).rejects.toThrow('boom');
+    expect(started).toEqual([0, 1]);
+    expect(settled).toBe(2);
+  });
+});
+
+describe('cursors and page sizes', () => {
+  it('round-trips a position and refuses anything else as a ValidationError', () => {
+    const key = { pk: 'PARKS', sk: '#PARK', gsi1pk: 'PARKS', gsi1sk: 'p1' };
+    expect(decodeCursor(encodeCursor(key))).toEqual(key);
+    expect(decodeCursor(undefined)).toBeUndefined();
+    expect(() => decodeCursor('%%%')).toThrow(ValidationError);
+    expect(() => decodeCursor(encodeCursor({ pk: { S: 'x' } }))).toThrow(ValidationError);
+  });
+
+  it('caps page sizes to 1..500, 100 by default', () => {
+    expect([
+      pageLimit(undefined),
+      pageLimit(0),
+      pageLimit(7.9),
+      pageLimit(10_000),
+      pageLimit(Number.NaN),
+    ]).toEqual([100, 1, 7, 500, 100]);
+  });
+});
+
+const cancelled = (codes: string[]) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+
+const command = (i: number): CommandRecord => ({
+  command: {
+    commandId: `c${i}`,
+    eventId: 'ev',
+    revision: 1,
+    kind: 'DISPATCH',
+    buildingId: `b${i}`,
+    parkId: 'p',
+    bmsIntegrationId: 'bms',
+    direction: 'PEAK_SHAVING',
+    start: '2026-12-14T09:00:00.000Z',
+    intervalMinutes: 15,
+    limitType: 'MAX_IMPORT',
+    gridLimitKw: [1],
+    baselineKw: [2],
+    responseKw: [1],
+    assets: [],
+  },
+  status: 'PENDING',
+  updatedAt: '2026-12-14T01:00:00.000Z',
+});
+
+describe('DynamoCommandRepository.putMany', () => {
+  it('skips known ids, then writes commands with their pointers in conditional transactions of 50', async () => {
+    dynamo.on(BatchGetCommand).resolves({ Responses: { t: [{ commandId: 'c0' }] } });
+    dynamo.on(TransactWriteCommand).resolves({});
+    await new DynamoCommandRepository(doc, 't').putMany(Array.from({ length: 121 }, (_, i) => command(i)));
+    const calls = dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+    expect(calls.map((items) => items.length).sort((a, b) => b - a)).toEqual([100, 100, 40]);
+    const puts = calls.flat().map((i) => i.Put);
+    expect(puts.every((p) => p?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+    expect(puts.some((p) => p?.Item?.pk === 'EVENT#ev' && p.Item.sk === 'CMD#c0')).toBe(false);
+  });
+
+  it('falls back to one transaction per command when a racing writer stored some, leaving those alone', async () => {
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+    dynamo
+      .on(TransactWriteCommand)
+      .callsFake((input: { TransactItems: { Put?: { Item?: { sk?: string } } }[] }) => {
+        const items = input.TransactItems;
+        if (items.length > 2)
+          throw cancelled(items.map((_, i) => (i === 2 ? 'ConditionalCheckFailed' : 'None')));
+        if (items[0]?.Put?.Item?.sk === 'CMD#c1') throw cancelled(['ConditionalCheckFailed', 'None']);
+        return {};
+      });
+    await new DynamoCommandRepository(doc, 't').putMany([command(0), command(1), command(2)]);
+    expect(
+      dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.length),
+    ).toEqual([6, 2, 2, 2]);
+  });
+
+  it('retries a command whose transaction met another one, and fails on anything else', async () => {
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['TransactionConflict', 'None']))
+      .rejectsOnce(cancelled(['TransactionConflict', 'None']))
+      .resolves({});
+    await new DynamoCommandRepository(doc, 't').putMany([command(0)]);
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
+
+    dynamo.reset();
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+    dynamo
+      .on(TransactWriteCommand)
+      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await expect(new DynamoCommandRepository(doc, 't').putMany([command(0)])).rejects.toThrow('throttled');
+  });
+});
+
+describe('DynamoReservationRepository.commit', () => {
+  const entries = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ buildingId: `b${i}`, expectedVersion: i % 3, reservations: [] }));
+
+  it('commits in transactions of 100 buildings, each conditional on its version', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    await new DynamoReservationRepository(doc, 't').commit('ev', 1_000, entries(230));
+    const calls = dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+    expect(calls.map((items) => items.length).sort((a, b) => b - a)).toEqual([100, 100, 30]);
+    const first = calls.flat().find((i) => i.Update?.Key?.pk === 'BLDG#b1')?.Update;
+    expect(first?.ConditionExpression).toBe('version = :expected');
+    expect(first?.ExpressionAttributeValues?.[':expected']).toBe(1);
+    const fresh = calls.flat().find((i) => i.Update?.Key?.pk === 'BLDG#b0')?.Update;
+    expect(fresh?.ConditionExpression).toBe('attribute_not_exists(version)');
+  });
+
+  it('names the buildings of every refused transaction in one ConflictError', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .callsFake((input: { TransactItems: { Update?: { Key?: { pk?: string } } }[] }) => {
+        const pks = input.TransactItems.map((i) => i.Update?.Key?.pk);
+        if (pks.includes('BLDG#b5'))
+          throw cancelled(pks.map((pk) => (pk === 'BLDG#b5' ? 'ConditionalCheckFailed' : 'None')));
+        if (pks.includes('BLDG#b150'))
+          throw cancelled(pks.map((pk) => (pk === 'BLDG#b150' ? 'TransactionConflict' : 'None')));
+        return {};
+      });
+    const commit = new DynamoReservationRepository(doc, 't').commit('ev', 1_000, entries(230));
+    await expect(commit).rejects.toBeInstanceOf(ConflictError);
+    await expect(commit).rejects.toMatchObject({ buildingIds: ['b5', 'b150'] });
+  });
+
+  it('lets other failures through as they are', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled(['ValidationError']));
+    await expect(
+      new DynamoReservationRepository(doc, 't').commit('ev', 1_000, entries(1)),
+    ).rejects.toBeInstanceOf(TransactionCanceledException);
   });
 });

@@ -1,6 +1,10 @@
-/** Starts one DynamoDB Local for the integration tests and stops it after them. */
+/**
+ * Vitest globalSetup of the integration project: one DynamoDB Local (in memory, free port) for the
+ * whole run, its endpoint provided to the tests (`inject('dynamodbEndpoint')`), stopped (the JVM
+ * killed and awaited) after the last test. Each test file creates its own tables in it.
+ */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
+import { startTestDynamoDb } from '../support/dynamodb-local.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,9 +12,9 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject) {
-  const db = await startDynamoDbLocal();
-  project.provide('dynamodbEndpoint', db.endpoint);
+export default async function setup({ provide }: TestProject) {
+  const db = await startTestDynamoDb();
+  provide('dynamodbEndpoint', db.endpoint);
   return async () => {
     await db.stop();
   };

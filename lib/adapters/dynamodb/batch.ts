@@ -10,6 +10,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 
 type Item = Record<string, unknown>;
@@ -22,19 +23,27 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const defaultSleep = sleep;
 
-function backoff(attempt: number, base: number): number {
+/** Exponential backoff with full jitter (capped at 2 s): spreads retries of racing writers apart. */
+export function backoff(attempt: number, base = 25): number {
   return Math.random() * Math.min(2_000, base * 2 ** attempt);
 }
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
+/** Splits `items` into consecutive parts of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+/**
+ * Runs `fn` over `items` with at most `limit` in flight, keeping order. After a failure no new
+ * item starts, and the first error is thrown only once the calls in flight have settled, so no
+ * write is still running unobserved when the caller sees the error.
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -42,16 +51,43 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      out[i] = await fn(items[i] as T);
+      try {
+        out[i] = await fn(items[i] as T);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return out;
 }
 
+/** Whether a single-item write was refused by its condition expression. */
+export function isConditionFailure(e: unknown): boolean {
+  return (e as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The per-item cancellation codes of a refused transaction (`ConditionalCheckFailed`,
+ * `TransactionConflict`, `None`, …), in the order of its items; undefined when `e` is not a
+ * cancelled transaction.
+ */
+export function cancellationCodes(e: unknown): (string | undefined)[] | undefined {
+  const err = e as { name?: unknown; CancellationReasons?: { Code?: string }[] } | undefined;
+  if (err?.name !== 'TransactionCanceledException') return undefined;
+  return (err.CancellationReasons ?? []).map((r) => r.Code);
+}
+
+/**
+ * Reads items by key with BatchGetItem, 100 keys a call (8 calls in flight), strongly consistent.
+ * Keys DynamoDB leaves unprocessed are asked again with backoff; after `maxAttempts` the call
+ * fails rather than return a silently partial answer. Order is not kept; missing items are absent.
+ */
 export async function batchGet(
   doc: DynamoDBDocumentClient,
   table: string,
@@ -77,6 +113,11 @@ export async function batchGet(
   return results.flat();
 }
 
+/**
+ * Puts and deletes with BatchWriteItem, 25 requests a call (8 calls in flight); unprocessed items
+ * are sent again with backoff, and the call fails rather than drop any. A part must not name the
+ * same key twice (DynamoDB refuses the whole call), which callers ensure by deduplicating.
+ */
 export async function batchWrite(
   doc: DynamoDBDocumentClient,
   table: string,
@@ -108,14 +149,25 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
   return items;
 }
 
+/** A DynamoDB position (LastEvaluatedKey): this table's keys are all strings. */
+export const StartKey = z.record(z.string(), z.string());
+export type StartKey = z.infer<typeof StartKey>;
+
+/** An opaque page cursor: base64url of JSON (usually a LastEvaluatedKey); undefined stays undefined. */
 export function encodeCursor(value: unknown): string | undefined {
   return value === undefined ? undefined : Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function decodeCursor<T>(cursor: string | undefined): T | undefined {
+/**
+ * Reads a cursor made by `encodeCursor`, checked against `schema` (a DynamoDB position by
+ * default), so a tampered cursor is a ValidationError (400), never a malformed request to DynamoDB.
+ */
+export function decodeCursor(cursor: string | undefined): StartKey | undefined;
+export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined;
+export function decodeCursor(cursor: string | undefined, schema: z.ZodType<unknown> = StartKey): unknown {
   if (!cursor) return undefined;
   try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
+    return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch (cause) {
     throw new ValidationError('invalid cursor: pass back the cursor of the previous page unchanged', [], {
       cause,
@@ -125,7 +177,8 @@ export function decodeCursor<T>(cursor: string | undefined): T | undefined {
 
 /** Page size asked for, within 1..500 (100 when not given). */
 export function pageLimit(limit: number | undefined): number {
-  return Math.min(500, Math.max(1, Math.floor(limit ?? 100)));
+  if (limit === undefined || !Number.isFinite(limit)) return 100;
+  return Math.min(500, Math.max(1, Math.floor(limit)));
 }
 
 /** Removes key attributes so an item can be parsed as the domain object it stores. */

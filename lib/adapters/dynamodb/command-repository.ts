@@ -8,7 +8,19 @@ import {
 import { z } from 'zod';
 import { Command } from '../../domain/model/command.ts';
 import type { CommandRecord, CommandRepository, CommandStatus, Page, PageRequest } from '../../ports.ts';
-import { batchGet, batchWrite, decodeCursor, encodeCursor, mapLimit, pageLimit, queryAll } from './batch.ts';
+import {
+  backoff,
+  batchGet,
+  cancellationCodes,
+  chunk,
+  decodeCursor,
+  encodeCursor,
+  isConditionFailure,
+  mapLimit,
+  pageLimit,
+  queryAll,
+  sleep,
+} from './batch.ts';
 import { INDEX, keys } from './table.ts';
 
 const Status = z.enum(['PENDING', 'PUBLISHED', 'FAILED', 'ACKNOWLEDGED', 'DECLINED', 'SUPERSEDED']);
@@ -42,6 +54,10 @@ const parse = (item: Record<string, unknown>): CommandRecord =>
 /**
  * Commands live under their event (read strongly consistent when dispatching), with a pointer item
  * by command id for acknowledgements, and GSI1 for a building's commands, newest first.
+ *
+ * Access patterns: commands of an event (`EVENT#id` / `CMD#commandId`, all pages); command by id
+ * (`CMD#commandId` / `#PTR` names its event); commands of a building, newest first, paginated
+ * (GSI1 `BLDG#id#CMD` / `start#revision#commandId`).
  */
 export class DynamoCommandRepository implements CommandRepository {
   constructor(
@@ -49,45 +65,81 @@ export class DynamoCommandRepository implements CommandRepository {
     private readonly table: string,
   ) {}
 
+  /**
+   * Stores commands whose id is new; a command already stored keeps its status and body. A
+   * retried or duplicated plan rebuilds the same ids, and must never reset a command that was
+   * published or acknowledged meanwhile.
+   *
+   * Steps: one BatchGet of the pointer items drops the ids known already (the usual retry costs
+   * no writes); the rest go in transactions of 50 commands, each command item and its pointer
+   * put together under `attribute_not_exists(pk)`, so a command is never stored without its
+   * pointer. When a transaction is refused because a writer racing with this one stored some of
+   * its ids first, its commands are put one by one under the same condition, and those that exist
+   * by then are left as they are.
+   */
   async putMany(records: readonly CommandRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    // Existing ids are left as they are: a retried plan rebuilds the same ids and must not reset statuses.
-    const existing = await batchGet(
-      this.doc,
-      this.table,
-      records.map((r) => keys.commandPointer(r.command.commandId)),
-    );
-    const known = new Set(existing.map((i) => String(i.commandId)));
-    const fresh = records.filter((r) => !known.has(r.command.commandId));
-    await batchWrite(
-      this.doc,
-      this.table,
-      fresh.flatMap((r) => [
-        {
-          PutRequest: {
-            Item: {
-              ...keys.command(r.command.eventId, r.command.commandId),
-              ...keys.commandsOfBuilding({ ...r.command }),
-              type: 'command',
-              body: JSON.stringify(r.command),
-              status: r.status,
-              updatedAt: r.updatedAt,
-              ...(r.reason === undefined ? {} : { reason: r.reason }),
-            },
+    const unique = new Map<string, CommandRecord>();
+    for (const r of records) if (!unique.has(r.command.commandId)) unique.set(r.command.commandId, r);
+    if (unique.size === 0) return;
+    const existing = await batchGet(this.doc, this.table, [...unique.keys()].map(keys.commandPointer));
+    for (const i of existing) unique.delete(String(i.commandId));
+    await mapLimit(chunk([...unique.values()], 50), 8, async (part) => {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({ TransactItems: part.flatMap((r) => this.creation(r)) }),
+        );
+      } catch (e) {
+        if (!cancellationCodes(e)) throw e;
+        await mapLimit(part, 16, (r) => this.createOne(r));
+      }
+    });
+  }
+
+  /** Creates one command and its pointer unless the command exists; retries transaction conflicts. */
+  private async createOne(record: CommandRecord): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: this.creation(record) }));
+        return;
+      } catch (e) {
+        const codes = cancellationCodes(e);
+        if (codes?.includes('ConditionalCheckFailed')) return;
+        if (!codes?.includes('TransactionConflict') || attempt >= 8) throw e;
+        await sleep(backoff(attempt));
+      }
+    }
+  }
+
+  /** The two conditional puts that store a new command: its item under the event, and its pointer. */
+  private creation(r: CommandRecord) {
+    const absent = { TableName: this.table, ConditionExpression: 'attribute_not_exists(pk)' };
+    return [
+      {
+        Put: {
+          ...absent,
+          Item: {
+            ...keys.command(r.command.eventId, r.command.commandId),
+            ...keys.commandsOfBuilding({ ...r.command }),
+            type: 'command',
+            body: JSON.stringify(r.command),
+            status: r.status,
+            updatedAt: r.updatedAt,
+            ...(r.reason === undefined ? {} : { reason: r.reason }),
           },
         },
-        {
-          PutRequest: {
-            Item: {
-              ...keys.commandPointer(r.command.commandId),
-              type: 'commandPointer',
-              commandId: r.command.commandId,
-              eventId: r.command.eventId,
-            },
+      },
+      {
+        Put: {
+          ...absent,
+          Item: {
+            ...keys.commandPointer(r.command.commandId),
+            type: 'commandPointer',
+            commandId: r.command.commandId,
+            eventId: r.command.eventId,
           },
         },
-      ]),
-    );
+      },
+    ];
   }
 
   private async locate(commandId: string): Promise<string | undefined> {
@@ -156,9 +208,7 @@ export class DynamoCommandRepository implements CommandRepository {
     reason?: string,
   ): Promise<string[]> {
     const move: Move = { from, to, at, reason };
-    const chunks: string[][] = [];
-    for (let i = 0; i < commandIds.length; i += 100) chunks.push(commandIds.slice(i, i + 100));
-    const moved = await mapLimit(chunks, 8, async (ids) => {
+    const moved = await mapLimit(chunk([...new Set(commandIds)], 100), 8, async (ids) => {
       try {
         await this.doc.send(
           new TransactWriteCommand({
@@ -167,7 +217,7 @@ export class DynamoCommandRepository implements CommandRepository {
         );
         return ids;
       } catch (e) {
-        if ((e as { name?: string }).name !== 'TransactionCanceledException') throw e;
+        if (!cancellationCodes(e)) throw e;
         const results = await mapLimit(ids, 16, (id) => this.update(eventId, id, move));
         return ids.filter((_, i) => results[i]);
       }
@@ -201,7 +251,7 @@ export class DynamoCommandRepository implements CommandRepository {
       await this.doc.send(new UpdateCommand(this.updateInput(eventId, commandId, move)));
       return true;
     } catch (e) {
-      if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(e)) return false;
       throw e;
     }
   }

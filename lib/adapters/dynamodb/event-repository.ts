@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
 import type { EventRecord, EventRepository, Page, PageRequest } from '../../ports.ts';
-import { decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
+import { decodeCursor, encodeCursor, isConditionFailure, pageLimit, stripKeys } from './batch.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
 
 const Kw = z.array(z.number());
@@ -44,10 +44,13 @@ const StoredEvent = z.object({
 
 const parse = (item: Record<string, unknown>) =>
   StoredEvent.parse(stripKeys(item, KEY_ATTRIBUTES)) as EventRecord;
-const isConditionFailure = (e: unknown) =>
-  (e as { name?: string }).name === 'ConditionalCheckFailedException';
 
-/** Grid events: created once per operator id, updated under an optimistic version. */
+/**
+ * Grid events: created once per operator id, updated under an optimistic version.
+ *
+ * Access patterns: event by id (`EVENT#id` / `#EVENT`); events newest first, paginated (GSI1
+ * `EVENTS` / `createdAt#id`).
+ */
 export class DynamoEventRepository implements EventRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -63,6 +66,7 @@ export class DynamoEventRepository implements EventRepository {
     };
   }
 
+  /** Puts the record only if the event id is new; otherwise returns the stored one, unchanged. */
   async create(record: EventRecord): Promise<{ record: EventRecord; created: boolean }> {
     try {
       await this.doc.send(
@@ -88,6 +92,10 @@ export class DynamoEventRepository implements EventRepository {
     return res.Item ? parse(res.Item) : undefined;
   }
 
+  /**
+   * Replaces the record if the stored version is `record.version − 1`.
+   * @throws ConflictError when it is not (changed meanwhile, or no such event).
+   */
   async update(record: EventRecord): Promise<void> {
     try {
       await this.doc.send(

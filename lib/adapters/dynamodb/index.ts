@@ -10,11 +10,17 @@ import { DynamoReservationRepository } from './reservation-repository.ts';
 import { DynamoSettlementRepository } from './settlement-repository.ts';
 import { DynamoTelemetryRepository } from './telemetry-repository.ts';
 
+/** The repository ports the DynamoDB adapters implement. */
 export type Repositories = Pick<
   Ports,
   'parks' | 'buildings' | 'telemetry' | 'programs' | 'events' | 'commands' | 'reservations' | 'settlements'
 >;
 
+/**
+ * Builds every repository over one table. `doc` must marshal with `removeUndefinedValues: true`
+ * (domain objects carry optional fields that may be undefined), as `functions/commons/clients.ts`
+ * and the test helpers configure it.
+ */
 export function dynamoRepositories(
   doc: DynamoDBDocumentClient,
   table: string,

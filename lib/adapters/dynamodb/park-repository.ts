@@ -11,7 +11,10 @@ import type { Page, PageRequest, ParkRepository } from '../../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
 
-/** Parks: by id, and all of them through GSI1 `PARKS`. */
+/**
+ * Parks. Access patterns: park by id (`PARK#id` / `#PARK`); parks list, paginated (GSI1 `PARKS` /
+ * id: one partition, fine for the thousands of parks of a province).
+ */
 export class DynamoParkRepository implements ParkRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -51,6 +54,12 @@ export class DynamoParkRepository implements ParkRepository {
     };
   }
 
+  /**
+   * Deletes the park if no building names it. The check (GSI1, eventually consistent) and the
+   * delete are two requests, not a transaction: a building enrolled in the same instant can be
+   * left naming a deleted park. Parks are deleted rarely and by hand, so this is accepted.
+   * @throws ConflictError while the park has buildings.
+   */
   async delete(parkId: string): Promise<void> {
     const buildings = await this.doc.send(
       new QueryCommand({

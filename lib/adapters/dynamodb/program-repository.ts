@@ -4,7 +4,7 @@ import type { ProgramRepository } from '../../ports.ts';
 import { stripKeys } from './batch.ts';
 import { KEY_ATTRIBUTES, keys } from './table.ts';
 
-/** Demand-response programs, by id. */
+/** Demand-response programs. Access pattern: program by id (`PROG#id` / `#PROG`). */
 export class DynamoProgramRepository implements ProgramRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,

@@ -9,7 +9,7 @@
  * | buildings of a feeder; of a zone (scopes) | GSI2 `FEEDER#feeder` / id; GSI3 `ZONE#zone` / id |
  * | latest state and load profile of a building | `BLDG#id` / `#STATE` |
  * | readings of a building by time | `BLDG#id` / `READ#<UTC ISO start>` (TTL) |
- * | reservations of a building, with its version | `BLDG#id` / `#RESV` (one item, a map by event) |
+ * | reservations of buildings in a window, with their versions | `BLDG#id` / `#RESV` (one item per building: `version` and one `r#<eventId>` attribute per event; BatchGet) |
  * | program by id | `PROG#id` / `#PROG` |
  * | event by id; events newest first | `EVENT#id` / `#EVENT`; GSI1 `EVENTS` / `createdAt#id` |
  * | commands of an event | `EVENT#id` / `CMD#commandId` |
@@ -20,10 +20,24 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
+/** Table name when none is configured (the local runtime); stages name theirs `flexdr-<stage>`. */
 export const DEFAULT_TABLE_NAME = 'flexdr';
+/** Expiry attribute (epoch seconds), set on meter readings only. */
 export const TTL_ATTRIBUTE = 'ttl';
+/**
+ * Global secondary indexes, each keyed `<name>pk` / `<name>sk` (strings) and projecting ALL (every
+ * reader of an index needs the whole item, and the indexed items are small: JSON-string bodies).
+ * GSI1 is overloaded (park's buildings, parks, events, a building's commands, a park's
+ * settlements); GSI2 holds feeders and GSI3 zones, for scopes.
+ */
 export const INDEX = { gsi1: 'gsi1', gsi2: 'gsi2', gsi3: 'gsi3' } as const;
 
+/**
+ * The CreateTable input of the table: `pk`/`sk` strings, the three GSIs, on-demand billing. The
+ * CDK stack builds the table from it (adding point-in-time recovery and TTL on
+ * {@link TTL_ATTRIBUTE}); the local runtime and the tests create it on DynamoDB Local, then
+ * enable TTL with UpdateTimeToLive.
+ */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const key = (pk: string, sk: string) => [
     { AttributeName: pk, KeyType: 'HASH' as const },

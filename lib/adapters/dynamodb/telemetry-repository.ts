@@ -1,19 +1,42 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { isChinaWorkday } from '../../domain/calendar.ts';
 import { BuildingState, MeterReading, readingKw } from '../../domain/model/telemetry.ts';
 import { chinaDate, chinaMinuteOfDay, DAY_MS, toIso, toMs } from '../../domain/time.ts';
 import type { BuildingTelemetry, TelemetryRepository } from '../../ports.ts';
-import { batchGet, batchWrite, queryAll, stripKeys } from './batch.ts';
+import { backoff, batchGet, batchWrite, isConditionFailure, queryAll, sleep, stripKeys } from './batch.ts';
 import { KEY_ATTRIBUTES, keys, TTL_ATTRIBUTE } from './table.ts';
 
 /** Weight of a new reading in the planning profile's moving average. */
 const PROFILE_WEIGHT = 0.3;
 const SLOTS = 96;
 
+/** 96 quarter-hour averages of the local day, kW, for workdays and for other days. */
+const Profile = z.object({
+  workday: z.array(z.number()).length(SLOTS),
+  other: z.array(z.number()).length(SLOTS),
+});
+type Profile = z.infer<typeof Profile>;
+const Version = z.number().int().min(0);
+const OptionalMs = z.number().optional();
+
 interface StateItem {
-  state?: BuildingState;
-  profile?: { workday: number[]; other: number[] };
+  state?: BuildingState | undefined;
+  profile?: Profile | undefined;
+  /** Interval start (epoch ms) of the newest reading folded into the profile. */
+  profiledThroughMs?: number | undefined;
   version: number;
+}
+
+/** The state item's attributes, checked when read back (the state and profile are JSON strings). */
+function readStateItem(item: Record<string, unknown> | undefined): StateItem {
+  if (!item) return { version: 0 };
+  return {
+    state: item.state === undefined ? undefined : BuildingState.parse(JSON.parse(String(item.state))),
+    profile: item.profile === undefined ? undefined : Profile.parse(JSON.parse(String(item.profile))),
+    profiledThroughMs: OptionalMs.parse(item.profiledThroughMs),
+    version: Version.parse(item.version ?? 0),
+  };
 }
 
 /** Workday per the Chinese calendar; Monday to Friday where its data stops. */
@@ -29,7 +52,7 @@ function workday(ms: number): boolean {
 /** The stored state item of a building (the profile, when known, rides along). */
 export function stateItem(
   buildingId: string,
-  next: { state?: BuildingState | undefined; profile?: StateItem['profile'] | undefined },
+  next: Omit<StateItem, 'version'>,
   version: number,
 ): Record<string, unknown> {
   return {
@@ -37,6 +60,7 @@ export function stateItem(
     type: 'state',
     ...(next.state ? { state: JSON.stringify(next.state) } : {}),
     ...(next.profile ? { profile: JSON.stringify(next.profile) } : {}),
+    ...(next.profiledThroughMs === undefined ? {} : { profiledThroughMs: next.profiledThroughMs }),
     version,
   };
 }
@@ -44,6 +68,10 @@ export function stateItem(
 /**
  * Telemetry: one item per building for its latest state and load profile (written under a
  * version, so concurrent reports never lose each other's changes), and one item per reading.
+ *
+ * Access patterns: latest state and profile of many buildings (`BLDG#id` / `#STATE`, BatchGet);
+ * readings of a building by time range (`BLDG#id` / `READ#<UTC ISO start>`, a key-range query),
+ * each reading expiring `retentionDays` after its interval starts (TTL attribute `ttl`, epoch s).
  */
 export class DynamoTelemetryRepository implements TelemetryRepository {
   constructor(
@@ -64,24 +92,29 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
     const items = await batchGet(this.doc, this.table, [...new Set(buildingIds)].map(keys.state));
     const out = new Map<string, BuildingTelemetry>();
     for (const item of items) {
-      const id = String(item.pk).slice('BLDG#'.length);
-      out.set(id, {
-        state: item.state ? BuildingState.parse(JSON.parse(String(item.state))) : undefined,
-        profile: item.profile
-          ? (JSON.parse(String(item.profile)) as BuildingTelemetry['profile'])
-          : undefined,
-      });
+      const { state, profile } = readStateItem(item);
+      out.set(String(item.pk).slice('BLDG#'.length), { state, profile });
     }
     return out;
   }
 
+  /**
+   * Stores each reading as its own item keyed by building and interval start (normalised to UTC),
+   * so a re-send overwrites; within one call the last reading of an interval wins. Then folds the
+   * readings into the building's profile: per local quarter hour of workdays or other days, an
+   * exponential moving average with weight 0.3 for each new reading. Only readings newer than the
+   * newest one folded so far count, which keeps a re-send from weighing twice; a late backfill of
+   * older intervals is stored (baselines and settlement read it) but leaves the profile alone.
+   */
   async putReadings(buildingId: string, readings: readonly MeterReading[]): Promise<void> {
-    const sorted = [...readings].sort((a, b) => toMs(a.intervalStart) - toMs(b.intervalStart));
+    const byStart = new Map<number, MeterReading>();
+    for (const r of readings) byStart.set(toMs(r.intervalStart), r);
+    const sorted = [...byStart.entries()].sort(([a], [b]) => a - b);
+    if (sorted.length === 0) return;
     await batchWrite(
       this.doc,
       this.table,
-      sorted.map((r) => {
-        const startMs = toMs(r.intervalStart);
+      sorted.map(([startMs, r]) => {
         const reading = { ...r, intervalStart: toIso(startMs) };
         return {
           PutRequest: {
@@ -96,21 +129,28 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
       }),
     );
     await this.update(buildingId, (item) => {
+      const fresh = sorted.filter(
+        ([ms]) => item.profiledThroughMs === undefined || ms > item.profiledThroughMs,
+      );
+      if (fresh.length === 0) return undefined;
       const profile = item.profile ?? { workday: [], other: [] };
-      for (const r of sorted) {
-        const ms = toMs(r.intervalStart);
+      for (const [ms, r] of fresh) {
         const kw = readingKw(r);
         const slots = workday(ms) ? profile.workday : profile.other;
         const slot = Math.floor(chinaMinuteOfDay(ms) / (1440 / SLOTS));
+        // The first reading of a day type seeds all its slots, so planning has a level to start from.
         if (slots.length === 0) slots.push(...new Array<number>(SLOTS).fill(kw));
         slots[slot] = (1 - PROFILE_WEIGHT) * (slots[slot] as number) + PROFILE_WEIGHT * kw;
       }
       // A day type never seen yet borrows the other's shape.
-      return { ...item, profile };
+      if (profile.workday.length === 0) profile.workday = [...profile.other];
+      if (profile.other.length === 0) profile.other = [...profile.workday];
+      return { ...item, profile, profiledThroughMs: (fresh.at(-1) as [number, MeterReading])[0] };
     });
   }
 
   async readings(buildingId: string, fromMs: number, toMsExclusive: number): Promise<MeterReading[]> {
+    if (!(toMsExclusive > fromMs)) return [];
     const items = await queryAll(this.doc, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
@@ -124,7 +164,10 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
     return items.map((i) => MeterReading.parse(stripKeys(i, KEY_ATTRIBUTES)));
   }
 
-  /** Read-modify-write of the state item under its version, retried when someone wrote in between. */
+  /**
+   * Read-modify-write of the state item under its version, retried with backoff when another
+   * report wrote in between; `change` returns undefined when there is nothing to write.
+   */
   private async update(
     buildingId: string,
     change: (item: StateItem) => StateItem | undefined,
@@ -133,21 +176,9 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
       const res = await this.doc.send(
         new GetCommand({ TableName: this.table, Key: keys.state(buildingId), ConsistentRead: true }),
       );
-      const current: StateItem = res.Item
-        ? {
-            state: res.Item.state ? (JSON.parse(String(res.Item.state)) as BuildingState) : undefined,
-            profile: res.Item.profile
-              ? (JSON.parse(String(res.Item.profile)) as StateItem['profile'])
-              : undefined,
-            version: Number(res.Item.version ?? 0),
-          }
-        : { version: 0 };
+      const current = readStateItem(res.Item);
       const next = change(structuredClone(current));
       if (!next) return;
-      if (next.profile) {
-        if (next.profile.workday.length === 0) next.profile.workday = [...next.profile.other];
-        if (next.profile.other.length === 0) next.profile.other = [...next.profile.workday];
-      }
       try {
         await this.doc.send(
           new PutCommand({
@@ -159,8 +190,8 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
         );
         return;
       } catch (e) {
-        if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+        if (!isConditionFailure(e)) throw e;
+        await sleep(backoff(attempt, 10));
       }
     }
     throw new Error(`building ${buildingId}: state kept changing under concurrent reports; try again`);
