@@ -233,6 +233,14 @@ export const httpRoutes = {
     params: EventPath,
     success: 200,
   },
+  'event-delivery': {
+    method: 'GET',
+    path: '/events/{eventId}/delivery',
+    summary: 'Live delivery per interval: target, planned, planning baseline and metered load so far',
+    roles: MANAGERS,
+    params: EventPath,
+    success: 200,
+  },
 } as const satisfies Record<string, HttpRoute>;
 
 export type RouteName = keyof typeof httpRoutes;

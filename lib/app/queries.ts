@@ -1,9 +1,11 @@
 /** What operators, park managers and BMS read: flexibility, commands, delivery and settlements. */
+import { type DeliveryInterval, liveDelivery } from '../domain/delivery.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { computeFlexibility, flexibilityCurve, sumCurves } from '../domain/flexibility.ts';
 import type { Direction } from '../domain/model/common.ts';
 import { MAX_INTERVALS } from '../domain/model/common.ts';
 import type { Scope } from '../domain/model/grid-event.ts';
+import type { MeterReading } from '../domain/model/telemetry.ts';
 import type { BuildingSettlement, ParkSettlement } from '../domain/settlement.ts';
 import { MINUTE_MS, toMs } from '../domain/time.ts';
 import type { CommandRecord, Page, PageRequest } from '../ports.ts';
@@ -168,3 +170,72 @@ export async function parkSettlements(deps: Deps, who: Principal, parkId: string
   requirePark(who, parkId);
   return deps.settlements.ofPark(parkId, page);
 }
+
+export interface DeliveryView {
+  eventId: string;
+  type: Direction;
+  status: string;
+  start: string;
+  end: string;
+  intervalMinutes: number;
+  /** Buildings with an active command in view. */
+  buildings: number;
+  intervals: DeliveryInterval[];
+}
+
+/** Commands that still stand: dispatches not declined, failed or superseded, of a live event. */
+const STANDING = new Set(['PENDING', 'PUBLISHED', 'ACKNOWLEDGED']);
+
+/**
+ * An event's delivery so far, per interval: target (operators only), planned response, planning
+ * baseline and metered load of the commanded buildings in the caller's parks.
+ */
+export async function eventDelivery(deps: Deps, who: Principal, eventId: string): Promise<DeliveryView> {
+  requireRole(who, 'operator', 'parkManager');
+  const record = await deps.events.get(eventId);
+  if (!record) throw new NotFoundError(`event '${eventId}' not found`);
+  const all = await deps.commands.ofEvent(eventId);
+  const visible = who.role === 'operator' ? all : all.filter((c) => canSeePark(who, c.command.parkId));
+  if (who.role !== 'operator' && visible.length === 0)
+    throw new NotFoundError(`event '${eventId}' not found`);
+  const standing =
+    record.status === 'cancelled'
+      ? []
+      : visible.filter((c) => c.command.kind === 'DISPATCH' && STANDING.has(c.status));
+  // One command per building: the latest revision stands.
+  const byBuilding = new Map<string, CommandRecord>();
+  for (const c of standing) {
+    const held = byBuilding.get(c.command.buildingId);
+    if (!held || held.command.revision < c.command.revision) byBuilding.set(c.command.buildingId, c);
+  }
+  const { event } = record;
+  const from = toMs(event.start);
+  const to = toMs(event.end);
+  const readings = new Map<string, MeterReading[]>();
+  const ids = [...byBuilding.keys()];
+  for (let i = 0; i < ids.length; i += READ_CONCURRENCY)
+    await Promise.all(
+      ids.slice(i, i + READ_CONCURRENCY).map(async (id) => {
+        readings.set(id, await deps.telemetry.readings(id, from - LONGEST_READING_MS, to));
+      }),
+    );
+  return {
+    eventId,
+    type: event.type,
+    status: record.status,
+    start: event.start,
+    end: event.end,
+    intervalMinutes: event.intervalMinutes,
+    buildings: byBuilding.size,
+    intervals: liveDelivery(
+      { ...event, ...(who.role === 'operator' ? { targetsKw: event.targetsKw } : { targetsKw: undefined }) },
+      [...byBuilding.values()].map((c) => c.command),
+      readings,
+    ),
+  };
+}
+
+/** A reading starting this long before the window may still overlap it (60-minute readings). */
+const LONGEST_READING_MS = 60 * MINUTE_MS;
+/** Readings are fetched for this many buildings at once. */
+const READ_CONCURRENCY = 16;
