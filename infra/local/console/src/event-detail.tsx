@@ -1,0 +1,253 @@
+/**
+ * One event: status and command counts, the live delivery chart (polled while the event can still
+ * change), the settlement once settled, and Cancel for operators.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api, type DeliveryView, type EventStatusView, type PerformanceView, SETTLED } from './api.ts';
+import { Chart } from './chart.tsx';
+import { useApp } from './context.ts';
+import { StatusBadge } from './events.tsx';
+import {
+  DIRECTION_LABEL,
+  formatKw,
+  formatNumber,
+  formatPercent,
+  formatTime,
+  formatWindow,
+  formatYuan,
+} from './format.ts';
+import { useLoad } from './hooks.ts';
+
+const POLL_MS = 2_000;
+
+export function EventDetail({ eventId }: { eventId: string }) {
+  const { isOperator } = useApp();
+  const path = `/events/${encodeURIComponent(eventId)}`;
+  const [done, setDone] = useState(false);
+  const status = useLoad(() => api<EventStatusView>(path), eventId, done ? undefined : POLL_MS);
+  const delivery = useLoad(() => api<DeliveryView>(`${path}/delivery`), eventId, done ? undefined : POLL_MS);
+  const view = status.data;
+  const final = view !== undefined && SETTLED.includes(view.status);
+  // Once final, a last load (the poll interval changes) and no more polling.
+  useEffect(() => setDone(final), [final]);
+
+  if (status.error && !view) return <p class="error">{status.error}</p>;
+  if (!view) return <p class="muted">Loading event…</p>;
+  const { event, commands, plan } = view;
+  return (
+    <section data-testid="event-detail" data-event-id={eventId} data-status={view.status}>
+      <p>
+        <a href="#/events">← Events</a>
+      </p>
+      <h1>
+        {eventId} <StatusBadge status={view.status} />
+      </h1>
+      <p class="muted">
+        {DIRECTION_LABEL[event.type]} · {formatWindow(event.start, event.end)} · program {event.programId} ·
+        revision {view.revision}
+      </p>
+      {view.failure && <p class="error">{view.failure}</p>}
+      <div class="figures" data-testid="command-counts">
+        <Count label="Commands sent" value={commands.sent} testId="count-sent" />
+        <Count label="Acknowledged" value={commands.acknowledged} testId="count-acknowledged" />
+        <Count label="Declined" value={commands.declined} testId="count-declined" />
+        <Count label="Failed" value={commands.failed} testId="count-failed" />
+        <Count label="Cancellations" value={commands.cancelled} testId="count-cancelled" />
+      </div>
+      {plan && (
+        <div class="card" data-testid="plan-summary">
+          <h2>Plan (revision {plan.revision})</h2>
+          <p class="muted">
+            {plan.buildingsCommanded} of {plan.buildingsInScope} buildings commanded · cost{' '}
+            {formatYuan(plan.costYuan)} · peak target {formatKw(Math.max(...plan.targetsKw))}, expected{' '}
+            {formatKw(Math.max(...plan.expectedKw))}
+            {plan.shortfallKw.some((s) => s > 0) &&
+              `, shortfall up to ${formatKw(Math.max(...plan.shortfallKw))}`}
+          </p>
+        </div>
+      )}
+      {isOperator && !final && view.status !== 'completed' && (
+        <CancelButton path={path} onDone={status.reload} />
+      )}
+      {delivery.error && !delivery.data && <p class="error">{delivery.error}</p>}
+      {delivery.data && <Delivery view={delivery.data} />}
+      {view.status === 'settled' && <Performance path={path} />}
+    </section>
+  );
+}
+
+function Count({ label, value, testId }: { label: string; value: number; testId: string }) {
+  return (
+    <div class="figure">
+      <span class="muted">{label}</span>
+      <strong data-testid={testId} data-value={value}>
+        {value}
+      </strong>
+    </div>
+  );
+}
+
+function CancelButton({ path, onDone }: { path: string; onDone: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const cancel = async () => {
+    if (!window.confirm('Cancel this event? Every building receives a cancellation.')) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api(`${path}/cancel`, { method: 'POST' });
+      onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <p>
+      <button type="button" class="danger" disabled={busy} onClick={cancel} data-testid="cancel-event">
+        {busy ? 'Cancelling…' : 'Cancel event'}
+      </button>
+      {error && <span class="error"> {error}</span>}
+    </p>
+  );
+}
+
+function Delivery({ view }: { view: DeliveryView }) {
+  const rows = view.intervals;
+  const starts = rows.map((r) => Date.parse(r.start));
+  const delivered = rows.filter((r) => r.deliveredKw !== null).length;
+  const hasTarget = rows.some((r) => r.targetKw !== null);
+  return (
+    <div
+      class="card"
+      data-testid="delivery"
+      data-intervals={rows.length}
+      data-delivered-intervals={delivered}
+      data-buildings={view.buildings}
+    >
+      <h2>Delivery</h2>
+      <p class="muted">
+        {view.buildings} buildings commanded · {delivered} of {rows.length} intervals metered
+      </p>
+      <h3>Response (kW {view.type === 'PEAK_SHAVING' ? 'less' : 'more'} import)</h3>
+      <Chart
+        starts={starts}
+        intervalMinutes={view.intervalMinutes}
+        testId="delivery-chart"
+        series={[
+          ...(hasTarget
+            ? [{ label: 'Target', color: '#6b7280', dash: [6, 4], values: rows.map((r) => r.targetKw) }]
+            : []),
+          { label: 'Planned', color: '#1d4ed8', values: rows.map((r) => r.plannedKw) },
+          { label: 'Delivered', color: '#15803d', values: rows.map((r) => r.deliveredKw), fill: true },
+        ]}
+      />
+      <h3>Load at the meters</h3>
+      <Chart
+        starts={starts}
+        intervalMinutes={view.intervalMinutes}
+        height={200}
+        testId="load-chart"
+        series={[
+          { label: 'Baseline', color: '#6b7280', dash: [6, 4], values: rows.map((r) => r.baselineKw) },
+          { label: 'Metered', color: '#c2410c', values: rows.map((r) => r.meteredKw) },
+        ]}
+      />
+      <table class="data" data-testid="delivery-table">
+        <thead>
+          <tr>
+            <th>Interval</th>
+            {hasTarget && <th class="num">Target</th>}
+            <th class="num">Planned</th>
+            <th class="num">Baseline</th>
+            <th class="num">Metered</th>
+            <th class="num">Delivered</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.start} data-testid="delivery-row" data-delivered={r.deliveredKw ?? ''}>
+              <td>{formatTime(r.start)}</td>
+              {hasTarget && <td class="num">{formatKw(r.targetKw, 1)}</td>}
+              <td class="num">{formatKw(r.plannedKw, 1)}</td>
+              <td class="num">{formatKw(r.baselineKw, 1)}</td>
+              <td class="num">{formatKw(r.meteredKw, 1)}</td>
+              <td class="num">{formatKw(r.deliveredKw, 1)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Performance({ path }: { path: string }) {
+  const performance = useLoad(() => api<PerformanceView>(`${path}/performance`), path);
+  if (performance.error) return <p class="error">{performance.error}</p>;
+  const p = performance.data;
+  if (!p) return <p class="muted">Loading settlement…</p>;
+  return (
+    <div class="card" data-testid="performance">
+      <h2>Settlement</h2>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>Park</th>
+            <th class="num">Buildings</th>
+            <th class="num">Declared</th>
+            <th class="num">Delivered</th>
+            <th class="num">Energy</th>
+            <th class="num">Payment</th>
+            <th class="num">Penalty</th>
+            <th class="num">Net</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.parks.map((park) => (
+            <tr key={park.parkId} data-testid="performance-park">
+              <td>{park.parkId}</td>
+              <td class="num">{park.buildingCount}</td>
+              <td class="num">{formatKw(park.declaredKw, 1)}</td>
+              <td class="num">{formatKw(park.deliveredKw, 1)}</td>
+              <td class="num">{formatNumber(park.deliveredKwh, 1)} kWh</td>
+              <td class="num">{formatYuan(park.paymentYuan)}</td>
+              <td class="num">{formatYuan(park.penaltyYuan)}</td>
+              <td class="num">{formatYuan(park.netYuan)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Buildings</h3>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>Building</th>
+            <th class="num">Declared</th>
+            <th class="num">Delivered</th>
+            <th class="num">Ratio</th>
+            <th class="num">Paid on</th>
+            <th class="num">Net</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.buildings.map((b) => (
+            <tr key={b.buildingId} data-testid="performance-building">
+              <td>
+                {b.buildingId} <span class="muted">{b.parkId}</span>
+              </td>
+              <td class="num">{formatKw(b.declaredKw, 1)}</td>
+              <td class="num">{formatKw(b.deliveredKw, 1)}</td>
+              <td class="num">{formatPercent(b.ratio)}</td>
+              <td class="num">{formatKw(b.paidKw, 1)}</td>
+              <td class="num">{formatYuan(b.netYuan)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {p.unsettled.length > 0 && (
+        <p class="muted">Not settled: {p.unsettled.map((u) => `${u.buildingId} (${u.reason})`).join('; ')}</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+/** What each park earned, event by event (`GET /parks/{parkId}/settlements`). */
+import { all, type ParkSettlement } from './api.ts';
+import { DIRECTION_LABEL, formatKw, formatNumber, formatYuan } from './format.ts';
+import { useLoad } from './hooks.ts';
+import { loadParks } from './parks.tsx';
+
+type Row = ParkSettlement & { eventId: string };
+
+export function SettlementsPage() {
+  const parks = useLoad(loadParks, 'parks');
+  if (parks.error) return <p class="error">{parks.error}</p>;
+  if (!parks.data) return <p class="muted">Loading parks…</p>;
+  return (
+    <section data-testid="settlements">
+      <h1>Settlements</h1>
+      {parks.data.map((p) => (
+        <ParkSettlements key={p.parkId} parkId={p.parkId} name={p.name} />
+      ))}
+    </section>
+  );
+}
+
+function ParkSettlements({ parkId, name }: { parkId: string; name: string }) {
+  const rows = useLoad(() => all<Row>(`/parks/${encodeURIComponent(parkId)}/settlements`), parkId);
+  const total = rows.data?.reduce((t, r) => t + r.netYuan, 0) ?? 0;
+  return (
+    <article class="card" data-testid="park-settlements" data-park-id={parkId}>
+      <h2>
+        {name} <span class="muted">{parkId}</span>
+      </h2>
+      {rows.error && <p class="error">{rows.error}</p>}
+      {rows.data?.length === 0 && <p class="muted">Nothing settled yet.</p>}
+      {rows.data && rows.data.length > 0 && (
+        <table class="data">
+          <thead>
+            <tr>
+              <th>Event</th>
+              <th>Type</th>
+              <th class="num">Buildings</th>
+              <th class="num">Declared</th>
+              <th class="num">Delivered</th>
+              <th class="num">Energy</th>
+              <th class="num">Payment</th>
+              <th class="num">Penalty</th>
+              <th class="num">Net</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.data.map((r) => (
+              <tr key={r.eventId} data-testid="settlement-row">
+                <td>
+                  <a href={`#/events/${encodeURIComponent(r.eventId)}`}>{r.eventId}</a>
+                </td>
+                <td>{r.direction ? DIRECTION_LABEL[r.direction] : '–'}</td>
+                <td class="num">{r.buildingCount}</td>
+                <td class="num">{formatKw(r.declaredKw, 1)}</td>
+                <td class="num">{formatKw(r.deliveredKw, 1)}</td>
+                <td class="num">{formatNumber(r.deliveredKwh, 1)} kWh</td>
+                <td class="num">{formatYuan(r.paymentYuan)}</td>
+                <td class="num">{formatYuan(r.penaltyYuan)}</td>
+                <td class="num">{formatYuan(r.netYuan)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th colSpan={8}>Total</th>
+              <th class="num">{formatYuan(total)}</th>
+            </tr>
+          </tfoot>
+        </table>
+      )}
+    </article>
+  );
+}
