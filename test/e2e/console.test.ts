@@ -1,0 +1,159 @@
+/**
+ * The web console in a real browser against the local runtime (in-memory tables, seeded demo fleet,
+ * BMS simulator): an operator issues an event through the form and follows it to delivery; a park
+ * manager sees only their park. Chromium is the system's (`/usr/bin/chromium`), never downloaded.
+ */
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const QUARTER_MS = 15 * 60_000;
+const HOHHOT = 'hohhot-jinqiao';
+const BAOTOU = 'baotou-rare-earth';
+
+let runtime: LocalRuntime;
+let browser: Browser;
+
+beforeAll(async () => {
+  [runtime, browser] = await Promise.all([
+    startLocal({ port: 0, inMemory: true, simulator: true, seed: true, quiet: true, declineProbability: 0 }),
+    chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    }),
+  ]);
+  await mkdir(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+});
+
+/** A fresh browser context (its own sessionStorage) at 1280 px, failing on any uncaught page error. */
+async function openConsole(): Promise<{ context: BrowserContext; page: Page; errors: Error[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors: Error[] = [];
+  page.on('pageerror', (error) => errors.push(error));
+  await page.goto(`${runtime.url}/console/`);
+  return { context, page, errors };
+}
+
+async function logInAs(page: Page, role: 'operator' | 'parkManager', text?: string): Promise<void> {
+  let identity = page.locator(`[data-testid="identity"][data-role="${role}"]`);
+  if (text) identity = identity.filter({ hasText: text });
+  await identity.first().click();
+  await page.getByTestId('who').waitFor();
+}
+
+const attribute = async (page: Page, testId: string, name: string) =>
+  Number(await page.getByTestId(testId).getAttribute(name));
+
+describe('web console', () => {
+  it('an operator issues a peak-shaving event and sees it acknowledged and delivered', async () => {
+    // Prepare
+    const { context, page, errors } = await openConsole();
+    await logInAs(page, 'operator');
+    expect(await page.getByTestId('who').getAttribute('data-role')).toBe('operator');
+    await page.getByTestId('nav-events').click();
+    const form = page.getByTestId('event-form');
+    await form.waitFor();
+
+    // Act: the form's defaults (peak shaving, 1 h, next quarter hour + 15 min), scoped to one park.
+    for (const box of await form.getByTestId('form-park').all())
+      await box.setChecked((await box.getAttribute('data-park-id')) === HOHHOT);
+    const expectedStart = Math.ceil((runtime.now() + QUARTER_MS) / QUARTER_MS) * QUARTER_MS;
+    expect(Number(await page.getByTestId('form-start').inputValue())).toBe(expectedStart);
+    await page.getByTestId('form-suggest').click();
+    await page.getByTestId('form-note').waitFor();
+    const targetKw = Number(await page.getByTestId('form-target').inputValue());
+    const eventId = await page.getByTestId('form-event-id').inputValue();
+    await page.getByTestId('form-submit').click();
+
+    // Assess: the event detail page, its commands acknowledged by the simulated BMS.
+    await page.locator(`[data-testid="event-detail"][data-event-id="${eventId}"]`).waitFor();
+    expect(targetKw).toBeGreaterThan(0);
+    await expect
+      .poll(() => attribute(page, 'count-acknowledged', 'data-value'), { timeout: 60_000, interval: 500 })
+      .toBeGreaterThan(0);
+    expect(await attribute(page, 'count-sent', 'data-value')).toBeGreaterThan(0);
+    expect(await page.getByTestId('plan-summary').textContent()).toContain('buildings commanded');
+
+    // Act: run the clock past the window with the header buttons.
+    for (let i = 0; i < 2; i++) {
+      await page.getByTestId('advance-60').click();
+      await expect.poll(() => page.getByTestId('advance-60').isEnabled(), { timeout: 120_000 }).toBe(true);
+    }
+
+    // Assess: every interval of the window delivered, on the chart's card and in the table under it.
+    const delivery = page.getByTestId('delivery');
+    await expect
+      .poll(() => attribute(page, 'delivery', 'data-delivered-intervals'), { timeout: 30_000, interval: 500 })
+      .toBe(4);
+    expect(Number(await delivery.getAttribute('data-intervals'))).toBe(4);
+    const delivered = await page
+      .getByTestId('delivery-row')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-delivered'))));
+    expect(delivered).toHaveLength(4);
+    expect(delivered.some((kw) => kw > 0)).toBe(true);
+    await expect.poll(() => page.getByTestId('delivery-chart').locator('canvas').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}console-operator.png`, fullPage: true });
+
+    // Act and assess: later, the event settles and its settlement table appears.
+    for (
+      let i = 0;
+      i < 6 && (await page.getByTestId('event-detail').getAttribute('data-status')) !== 'settled';
+      i++
+    ) {
+      await page.getByTestId('advance-60').click();
+      await expect.poll(() => page.getByTestId('advance-60').isEnabled(), { timeout: 120_000 }).toBe(true);
+      await page.waitForTimeout(2_500);
+    }
+    await page.getByTestId('performance').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('performance-park').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a park manager of baotou-rare-earth sees only that park', async () => {
+    // Prepare
+    const { context, page, errors } = await openConsole();
+
+    // Act
+    await logInAs(page, 'parkManager', BAOTOU);
+    await page.getByTestId('park').first().waitFor();
+
+    // Assess
+    expect(await page.getByTestId('who').getAttribute('data-role')).toBe('parkManager');
+    expect(await page.getByTestId('bindings').textContent()).toContain(BAOTOU);
+    const parks = await page
+      .getByTestId('park')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-park-id')));
+    expect(parks).toEqual([BAOTOU]);
+    expect(await page.locator(`[data-park-id="${HOHHOT}"]`).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('building-row').count()).toBeGreaterThan(0);
+
+    await page.getByTestId('nav-flexibility').click();
+    const options = () =>
+      page
+        .getByTestId('flex-park')
+        .locator('option')
+        .evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    await expect.poll(options).toEqual([BAOTOU]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
