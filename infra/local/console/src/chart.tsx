@@ -1,7 +1,7 @@
 /** A uPlot time chart of kW series per interval, drawn as steps (each value holds for its interval). */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { formatNumber, ZONE } from './format.ts';
+import { formatDateTime, formatNumber, formatTime } from './format.ts';
 
 export interface ChartSeries {
   label: string;
@@ -17,6 +17,8 @@ interface Props {
   intervalMinutes: number;
   series: ChartSeries[];
   height?: number;
+  /** Keep 0 on the kW axis (responses and flexibility); off for loads, which sit far from 0. */
+  fromZero?: boolean;
   testId?: string;
 }
 
@@ -25,7 +27,7 @@ interface Props {
  * keeps its own DOM, so the chart is rebuilt only when the set of series changes and otherwise fed
  * new data in place.
  */
-export function Chart({ starts, intervalMinutes, series, height = 260, testId }: Props) {
+export function Chart({ starts, intervalMinutes, series, height = 260, fromZero = true, testId }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = series.map((s) => s.label).join('|');
@@ -43,11 +45,17 @@ export function Chart({ starts, intervalMinutes, series, height = 260, testId }:
     const options: uPlot.Options = {
       width: Math.max(el.clientWidth, 320),
       height,
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), ZONE),
-      scales: { x: { time: true } },
-      axes: [{}, { label: 'kW', values: (_u, ticks) => ticks.map((t) => formatNumber(t)), size: 70 }],
+      scales: {
+        x: { time: true },
+        y: fromZero ? { range: (_u, min, max) => [Math.min(0, min), Math.max(max * 1.1, 1)] } : {},
+      },
+      axes: [
+        // Labels in China time with a 24-hour clock, whatever the browser's zone.
+        { values: (_u, ticks) => ticks.map((t) => formatTime(t * 1000)) },
+        { label: 'kW', values: (_u, ticks) => ticks.map((t) => formatNumber(t)), size: 70 },
+      ],
       series: [
-        {},
+        { value: (_u, v) => (v === null ? '–' : formatDateTime(v * 1000)) },
         ...series.map(
           (s): uPlot.Series => ({
             label: s.label,
@@ -56,6 +64,7 @@ export function Chart({ starts, intervalMinutes, series, height = 260, testId }:
             dash: s.dash,
             fill: s.fill ? `${s.color}22` : undefined,
             paths: uPlot.paths.stepped?.({ align: 1 }),
+            points: { show: false },
             value: (_u, v) => (v === null || v === undefined ? '–' : `${formatNumber(v, 1)} kW`),
           }),
         ),
@@ -70,7 +79,7 @@ export function Chart({ starts, intervalMinutes, series, height = 260, testId }:
       chart.destroy();
       plot.current = null;
     };
-  }, [shape, height]);
+  }, [shape, height, fromZero]);
 
   useEffect(() => {
     plot.current?.setData(data());

@@ -148,6 +148,7 @@ function Delivery({ view }: { view: DeliveryView }) {
         starts={starts}
         intervalMinutes={view.intervalMinutes}
         height={200}
+        fromZero={false}
         testId="load-chart"
         series={[
           { label: 'Baseline', color: '#6b7280', dash: [6, 4], values: rows.map((r) => r.baselineKw) },
@@ -190,7 +191,8 @@ function Performance({ path }: { path: string }) {
   return (
     <div class="card" data-testid="performance">
       <h2>Settlement</h2>
-      <table class="data">
+      {p.parks.length === 0 && <p class="muted">No building of this event could be settled.</p>}
+      <table class="data" hidden={p.parks.length === 0}>
         <thead>
           <tr>
             <th>Park</th>
@@ -218,8 +220,8 @@ function Performance({ path }: { path: string }) {
           ))}
         </tbody>
       </table>
-      <h3>Buildings</h3>
-      <table class="data">
+      <h3 hidden={p.buildings.length === 0}>Buildings</h3>
+      <table class="data" hidden={p.buildings.length === 0}>
         <thead>
           <tr>
             <th>Building</th>

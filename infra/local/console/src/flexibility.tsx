@@ -107,14 +107,14 @@ function FlexibilityResult({
           <span class="muted">Peak shaving energy</span>
           <strong data-testid="flex-peak-kwh">{formatNumber(peak.energyKwh)} kWh</strong>
           <span class="muted">
-            {formatKw(Math.min(...peak.kw))} – {formatKw(Math.max(...peak.kw))}
+            per interval {formatKw(Math.min(...peak.kw))} – {formatKw(Math.max(...peak.kw))}
           </span>
         </div>
         <div class="figure">
           <span class="muted">Valley filling energy</span>
           <strong>{formatNumber(valley.energyKwh)} kWh</strong>
           <span class="muted">
-            {formatKw(Math.min(...valley.kw))} – {formatKw(Math.max(...valley.kw))}
+            per interval {formatKw(Math.min(...valley.kw))} – {formatKw(Math.max(...valley.kw))}
           </span>
         </div>
       </div>

@@ -71,7 +71,7 @@ export function Header({ session, clock, onClockChanged, onLogout, page }: Props
         {error && <span class="error">{error}</span>}
       </div>
       <div class="who" data-testid="who" data-role={session.request.role}>
-        <span title={describeBindings(session)}>{session.label}</span>
+        <strong>{session.label}</strong>
         <span class="muted" data-testid="bindings">
           {describeBindings(session)}
         </span>

@@ -49,9 +49,13 @@ export function Login({ onLogin }: { onLogin: (session: Session) => void }) {
 
 export const ROLE_LABEL = { operator: 'Grid operator', parkManager: 'Park manager', bms: 'BMS' } as const;
 
+/** The role and what it is bound to, for example `Park manager · parks baotou-rare-earth`. */
 export function describeBindings({ request }: Pick<Identity, 'request'>): string {
   const parts: string[] = [ROLE_LABEL[request.role]];
+  if (request.role === 'operator') parts.push('all parks');
   if (request.parkIds?.length) parts.push(`parks ${request.parkIds.join(', ')}`);
-  if (request.buildingIds?.length) parts.push(`${request.buildingIds.length} buildings`);
+  const buildings = request.buildingIds ?? [];
+  if (buildings.length > 3) parts.push(`${buildings.length} buildings`);
+  else if (buildings.length > 0) parts.push(`buildings ${buildings.join(', ')}`);
   return parts.join(' · ');
 }
