@@ -558,7 +558,7 @@ export class BuildingSimulator {
       let floor = baseline * (1 - a.curtailableShare);
       if (u.ev) {
         // cars must still get their energy before they leave
-        const later = (a.ratedKw * Math.max(0, u.ev.minutesToDeparture - 1)) / 60;
+        const later = (a.ratedKw * u.ev.minutesToDeparture) / 60;
         floor = Math.max(floor, Math.min(baseline, Math.max(0, u.ev.backlogKwh - later) / STEP_H));
       }
       const cut = allowed ? Math.min(-delta, Math.max(0, baseline - floor)) : 0;
@@ -625,8 +625,9 @@ export class BuildingSimulator {
     }
     const z = (ctx.minute + 0.5 - s.arrivalMin) / s.sdMin;
     ev.backlogKwh += (s.energyKwh * Math.exp(-0.5 * z * z)) / (s.sdMin * Math.sqrt(2 * Math.PI));
-    ev.minutesToDeparture = s.departMin - ctx.minute;
-    const hoursLeft = Math.max(0.25, (ev.minutesToDeparture - 60) / 60);
+    // as of the end of this minute, which is when the state is read
+    ev.minutesToDeparture = s.departMin - ctx.minute - 1;
+    const hoursLeft = Math.max(0.25, (ev.minutesToDeparture + 1 - 60) / 60);
     return Math.min(a.ratedKw, ev.backlogKwh / hoursLeft);
   }
 }
