@@ -36,6 +36,16 @@ export function schedulerClient(): SchedulerClient {
   return scheduler;
 }
 
+/**
+ * Installs clients built elsewhere: the local runtime gives EventBridge and Scheduler clients whose
+ * request handler is its in-process bus and schedule store, so the adapters' real code paths
+ * (serialisation, batching, retries) run unchanged.
+ */
+export function useClients(overrides: { eventBridge?: EventBridgeClient; scheduler?: SchedulerClient }): void {
+  if (overrides.eventBridge) events = overrides.eventBridge;
+  if (overrides.scheduler) scheduler = overrides.scheduler;
+}
+
 /** Drops the cached clients (tests and the local runtime point them elsewhere). */
 export function resetClients(): void {
   dynamo = undefined;

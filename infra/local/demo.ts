@@ -1,0 +1,432 @@
+/**
+ * `npm run demo`: the coordinator doing its job, start to settlement, on the simulation clock.
+ * Against a running `npm start` (FLEXDR_URL, default http://127.0.0.1:8787) or, when none answers,
+ * a runtime of its own in memory. It issues a peak-shaving event for the evening peak and a
+ * valley-filling event that charges heat storage at night on valley (curtailed wind) power, then
+ * moves the clock forward an hour at a time (POST /local/clock) until both are settled, and prints
+ * target vs planned vs delivered, the commands and answers, payments and the valley energy
+ * absorbed. The same report is written as JSON and as an HTML page with charts.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, type LocalRuntime, startLocal } from './runtime.ts';
+
+const HOUR = 3_600_000;
+const BEIJING = 8 * HOUR;
+const PARK = 'hohhot-jinqiao';
+const PROGRAM = 'mengxi-dr-2026';
+const FINAL = new Set(['settled', 'cancelled', 'failed']);
+
+export interface DemoOptions {
+  url: string;
+  /** Where report.json and report.html go. */
+  outDir: string;
+  log: (line: string) => void;
+  /** Share of the scope's flexibility asked for. */
+  share?: number;
+}
+
+interface Api {
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body: unknown): Promise<T>;
+}
+
+function api(url: string, token: string): Api {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b) };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const beijing = (ms: number) => new Date(ms + BEIJING).toISOString().slice(0, 16).replace('T', ' ');
+const hhmm = (ms: number) => new Date(ms + BEIJING).toISOString().slice(11, 16);
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The next window [startHour, startHour + hours) in Beijing time that starts at least `leadMs` after `now`. */
+export function nextWindow(
+  now: number,
+  startHour: number,
+  hours: number,
+  leadMs: number,
+): { start: number; end: number } {
+  const dayStart = Math.floor((now + BEIJING) / (24 * HOUR)) * 24 * HOUR - BEIJING;
+  let start = dayStart + startHour * HOUR;
+  while (start < now + leadMs) start += 24 * HOUR;
+  return { start, end: start + hours * HOUR };
+}
+
+interface FlexView {
+  total: Record<'PEAK_SHAVING' | 'VALLEY_FILLING', { kw: number[]; energyKwh: number }>;
+}
+interface DeliveryView {
+  intervals: { start: string; targetKw: number | null; plannedKw: number; deliveredKw: number | null }[];
+}
+interface CommandRecord {
+  status: string;
+  reason?: string;
+  command: {
+    commandId: string;
+    buildingId: string;
+    kind: string;
+    revision: number;
+    responseKw: number[];
+    assets: { assetId: string; action: string }[];
+  };
+}
+interface Performance {
+  status: string;
+  buildings: {
+    buildingId: string;
+    declaredKw: number;
+    deliveredKw: number;
+    ratio: number | null;
+    netYuan: number;
+    deliveredKwh: number;
+    intervals: { deliveredKw: number }[];
+  }[];
+  parks: { parkId: string; declaredKw: number; deliveredKw: number; deliveredKwh: number; netYuan: number }[];
+  unsettled: { buildingId: string; reason: string }[];
+}
+interface EventStatus {
+  status: string;
+  revision: number;
+  failure?: string;
+  plan?: { targetsKw: number[]; expectedKw: number[]; shortfallKw: number[]; costYuan: number };
+  commands: { sent: number; acknowledged: number; declined: number; failed: number };
+}
+
+export interface EventReport {
+  eventId: string;
+  type: 'PEAK_SHAVING' | 'VALLEY_FILLING';
+  window: { start: string; end: string };
+  status: string;
+  revision: number;
+  intervals: { start: string; targetKw: number; plannedKw: number; deliveredKw: number | null }[];
+  commands: {
+    buildingId: string;
+    commandId: string;
+    revision: number;
+    actions: string;
+    status: string;
+    reason?: string;
+  }[];
+  counts: EventStatus['commands'];
+  settlement: {
+    parks: Performance['parks'];
+    buildings: {
+      buildingId: string;
+      declaredKw: number;
+      deliveredKw: number;
+      ratio: number | null;
+      netYuan: number;
+    }[];
+    unsettled: Performance['unsettled'];
+  };
+  deliveredKwh: number;
+  netYuan: number;
+}
+
+export interface DemoReport {
+  generatedAt: string;
+  clock: { from: string; to: string };
+  events: EventReport[];
+  valleyEnergyAbsorbedKwh: number;
+}
+
+async function issue(
+  call: Api,
+  type: 'PEAK_SHAVING' | 'VALLEY_FILLING',
+  window: { start: number; end: number },
+  now: number,
+  share: number,
+  log: (l: string) => void,
+): Promise<string> {
+  const flex = await call.post<FlexView>('/flexibility', {
+    scope: { parkIds: [PARK] },
+    start: iso(window.start),
+    end: iso(window.end),
+    intervalMinutes: 15,
+  });
+  const targetsKw = flex.total[type].kw.map((kw) => Math.round(kw * share));
+  if (targetsKw.every((t) => t === 0))
+    throw new Error(
+      `the park ${PARK} offers no ${type} flexibility for ${beijing(window.start)}; is it seeded?`,
+    );
+  const eventId = `demo-${type === 'PEAK_SHAVING' ? 'peak' : 'valley'}-${beijing(window.start).slice(0, 10).replaceAll('-', '')}-${Math.random().toString(36).slice(2, 6)}`;
+  await call.post('/events', {
+    eventId,
+    programId: PROGRAM,
+    type,
+    start: iso(window.start),
+    end: iso(window.end),
+    intervalMinutes: 15,
+    targetsKw,
+    scope: { parkIds: [PARK] },
+    noticeAt: iso(now),
+  });
+  log(
+    `issued ${eventId}: ${type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'} ${hhmm(window.start)}–${hhmm(window.end)} Beijing time, target up to ${Math.max(...targetsKw)} kW (${Math.round(share * 100)} % of the park's flexibility)`,
+  );
+  return eventId;
+}
+
+async function eventReport(call: Api, eventId: string): Promise<EventReport> {
+  const status = await call.get<
+    EventStatus & { event: { type: EventReport['type']; start: string; end: string; targetsKw: number[] } }
+  >(`/events/${eventId}`);
+  const { commands } = await call.get<{ commands: CommandRecord[] }>(`/events/${eventId}/plan`);
+  const delivery = await call.get<DeliveryView>(`/events/${eventId}/delivery`);
+  const perf = await call.get<Performance>(`/events/${eventId}/performance`);
+  const n = status.event.targetsKw.length;
+  const settled = perf.buildings.length > 0;
+  const delivered = Array.from({ length: n }, (_, t) =>
+    settled
+      ? r1(perf.buildings.reduce((s, b) => s + (b.intervals[t]?.deliveredKw ?? 0), 0))
+      : (delivery.intervals[t]?.deliveredKw ?? null),
+  );
+  return {
+    eventId,
+    type: status.event.type,
+    window: { start: status.event.start, end: status.event.end },
+    status: status.status,
+    revision: status.revision,
+    intervals: status.event.targetsKw.map((targetKw, t) => ({
+      start: delivery.intervals[t]?.start ?? '',
+      targetKw,
+      plannedKw: r1(status.plan?.expectedKw[t] ?? 0),
+      deliveredKw: delivered[t] ?? null,
+    })),
+    commands: commands
+      .filter((c) => c.command.kind === 'DISPATCH')
+      .map((c) => ({
+        buildingId: c.command.buildingId,
+        commandId: c.command.commandId,
+        revision: c.command.revision,
+        actions: [...new Set(c.command.assets.map((a) => a.action))].join('+'),
+        status: c.status,
+        ...(c.reason ? { reason: c.reason } : {}),
+      }))
+      .sort((a, b) => a.buildingId.localeCompare(b.buildingId) || a.revision - b.revision),
+    counts: status.commands,
+    settlement: {
+      parks: perf.parks,
+      buildings: perf.buildings.map((b) => ({
+        buildingId: b.buildingId,
+        declaredKw: r1(b.declaredKw),
+        deliveredKw: r1(b.deliveredKw),
+        ratio: b.ratio === null ? null : Math.round(b.ratio * 100) / 100,
+        netYuan: b.netYuan,
+      })),
+      unsettled: perf.unsettled,
+    },
+    deliveredKwh: r1(perf.parks.reduce((s, p) => s + p.deliveredKwh, 0)),
+    netYuan: Math.round(perf.parks.reduce((s, p) => s + p.netYuan, 0) * 100) / 100,
+  };
+}
+
+/** Runs the demo against the runtime at `options.url`; returns the report it wrote. */
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const { log } = options;
+  const tokenRes = await fetch(`${options.url}/local/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ role: 'operator', subject: 'demo' }),
+  });
+  if (!tokenRes.ok)
+    throw new Error(`no development token from ${options.url}/local/tokens: ${tokenRes.status}`);
+  const call = api(options.url, ((await tokenRes.json()) as { token: string }).token);
+  const clock = async () => Date.parse((await call.get<{ now: string }>('/local/clock')).now);
+
+  const from = await clock();
+  log(`simulation clock: ${beijing(from)} Beijing time`);
+  const peak = nextWindow(from, 17, 2, HOUR);
+  const valley = nextWindow(peak.end, 23, 4, 0);
+  const share = options.share ?? 0.6;
+  const ids = [
+    await issue(call, 'PEAK_SHAVING', peak, from, share, log),
+    await issue(call, 'VALLEY_FILLING', valley, from, share, log),
+  ];
+
+  const deadline = valley.end + 24 * HOUR;
+  let statuses: Record<string, string> = {};
+  for (;;) {
+    statuses = Object.fromEntries(
+      await Promise.all(
+        ids.map(async (id) => [id, (await call.get<EventStatus>(`/events/${id}`)).status] as const),
+      ),
+    );
+    if (ids.every((id) => FINAL.has(statuses[id] as string))) break;
+    const now = await clock();
+    if (now > deadline)
+      throw new Error(`the events did not settle by ${beijing(deadline)}: ${JSON.stringify(statuses)}`);
+    await call.post('/local/clock', { advanceMinutes: 60 });
+    log(`${beijing(await clock())}  ${ids.map((id) => `${id.split('-')[1]}: ${statuses[id]}`).join(', ')}`);
+  }
+
+  const events = await Promise.all(ids.map((id) => eventReport(call, id)));
+  const report: DemoReport = {
+    generatedAt: new Date().toISOString(),
+    clock: { from: iso(from), to: iso(await clock()) },
+    events,
+    valleyEnergyAbsorbedKwh: events
+      .filter((e) => e.type === 'VALLEY_FILLING')
+      .reduce((s, e) => s + e.deliveredKwh, 0),
+  };
+  mkdirSync(options.outDir, { recursive: true });
+  writeFileSync(join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(options.outDir, 'report.html'), html(report));
+  return report;
+}
+
+/** The report as terminal text. */
+export function text(report: DemoReport): string {
+  const out: string[] = [];
+  for (const e of report.events) {
+    out.push(
+      '',
+      `${e.eventId}  ${e.type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'}  ${beijing(Date.parse(e.window.start))}–${hhmm(Date.parse(e.window.end))}  status ${e.status}, revision ${e.revision}`,
+      `  commands: ${e.counts.sent} sent, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined${e.counts.failed ? `, ${e.counts.failed} failed` : ''}`,
+      '  time    target kW  planned kW  delivered kW',
+    );
+    for (const i of e.intervals)
+      out.push(
+        `  ${hhmm(Date.parse(i.start))}  ${String(i.targetKw).padStart(9)}  ${String(i.plannedKw).padStart(10)}  ${String(i.deliveredKw ?? '–').padStart(12)}`,
+      );
+    out.push(
+      '  building            commands                         declared kW  delivered kW  ratio   net ¥',
+    );
+    const byBuilding = new Map<string, EventReport['commands']>();
+    for (const c of e.commands) byBuilding.set(c.buildingId, [...(byBuilding.get(c.buildingId) ?? []), c]);
+    for (const [buildingId, cs] of byBuilding) {
+      const s = e.settlement.buildings.find((b) => b.buildingId === buildingId);
+      const answers = cs.map((c) => `${c.actions} ${c.status.toLowerCase()}`).join('; ');
+      out.push(
+        `  ${buildingId.padEnd(18)}  ${answers.slice(0, 32).padEnd(32)} ${String(s?.declaredKw ?? '–').padStart(11)}  ${String(s?.deliveredKw ?? '–').padStart(12)}  ${String(s?.ratio ?? '–').padStart(5)}  ${String(s?.netYuan ?? '–').padStart(7)}`,
+      );
+    }
+    for (const u of e.settlement.unsettled) out.push(`  not settled: ${u.buildingId}: ${u.reason}`);
+    out.push(`  delivered ${e.deliveredKwh} kWh, net payment ¥${e.netYuan}`);
+  }
+  out.push('', `valley (curtailed wind) energy absorbed: ${r1(report.valleyEnergyAbsorbedKwh)} kWh`);
+  return out.join('\n');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
+  );
+}
+
+/** A self-contained page: the report's tables and a uPlot chart per event (uPlot inlined). */
+export function html(report: DemoReport): string {
+  const require = createRequire(import.meta.url);
+  const js = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+  const css = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+  const sections = report.events
+    .map((e, k) => {
+      const rows = e.intervals
+        .map(
+          (i) =>
+            `<tr><td>${hhmm(Date.parse(i.start))}</td><td>${i.targetKw}</td><td>${i.plannedKw}</td><td>${i.deliveredKw ?? '–'}</td></tr>`,
+        )
+        .join('');
+      const buildings = e.settlement.buildings
+        .map((b) => {
+          const cs = e.commands
+            .filter((c) => c.buildingId === b.buildingId)
+            .map((c) => `${escapeHtml(c.actions)} ${c.status.toLowerCase()}`)
+            .join('; ');
+          return `<tr><td>${escapeHtml(b.buildingId)}</td><td>${cs}</td><td>${b.declaredKw}</td><td>${b.deliveredKw}</td><td>${b.ratio ?? '–'}</td><td>${b.netYuan}</td></tr>`;
+        })
+        .join('');
+      return `<section><h2>${escapeHtml(e.eventId)}: ${e.type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'}, ${escapeHtml(beijing(Date.parse(e.window.start)))}–${hhmm(Date.parse(e.window.end))}</h2>
+<p>Status <b>${escapeHtml(e.status)}</b>; ${e.counts.sent} commands, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined. Delivered ${e.deliveredKwh} kWh; net payment ¥${e.netYuan}.</p>
+<div id="chart${k}"></div>
+<table><tr><th>Time</th><th>Target kW</th><th>Planned kW</th><th>Delivered kW</th></tr>${rows}</table>
+<table><tr><th>Building</th><th>Commands</th><th>Declared kW</th><th>Delivered kW</th><th>Ratio</th><th>Net ¥</th></tr>${buildings}</table></section>`;
+    })
+    .join('\n');
+  const data = report.events.map((e) => [
+    e.intervals.map((i) => Date.parse(i.start) / 1000),
+    e.intervals.map((i) => i.targetKw),
+    e.intervals.map((i) => i.plannedKw),
+    e.intervals.map((i) => i.deliveredKw),
+  ]);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>FlexDR demo report</title>
+<style>${css}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24}table{border-collapse:collapse;margin:1rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+<script>${js}</script></head><body>
+<h1>FlexDR demo report</h1>
+<p>Simulation clock ${escapeHtml(beijing(Date.parse(report.clock.from)))} → ${escapeHtml(beijing(Date.parse(report.clock.to)))} Beijing time. Valley (curtailed wind) energy absorbed: <b>${r1(report.valleyEnergyAbsorbedKwh)} kWh</b>.</p>
+${sections}
+<script>
+const data = ${JSON.stringify(data)};
+data.forEach((d, k) => new uPlot({ width: 960, height: 280, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
+  series: [{}, { label: 'target kW', stroke: '#888', dash: [6, 4] }, { label: 'planned kW', stroke: '#2a6fdb' }, { label: 'delivered kW', stroke: '#1a9850', width: 2 }] },
+  d, document.getElementById('chart' + k)));
+</script></body></html>
+`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      out: { type: 'string' },
+      share: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log('usage: npm run demo -- [--url http://127.0.0.1:8787] [--out .flexdr/demo] [--share 0.6]');
+    return;
+  }
+  const log = (s: string) => console.log(s);
+  let url = values.url ?? process.env.FLEXDR_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`;
+  let own: LocalRuntime | undefined;
+  const alive = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (!alive) {
+    log(`no FlexDR runtime answers at ${url}: starting one in memory for this demo`);
+    own = await startLocal({ inMemory: true, port: 0, log: (l) => log(`  ${l}`) });
+    url = own.url;
+  } else log(`using the runtime at ${url}`);
+  const outDir = resolve(values.out ?? join(process.cwd(), '.flexdr', 'demo'));
+  try {
+    const report = await runDemo({
+      url,
+      outDir,
+      log,
+      ...(values.share ? { share: Number(values.share) } : {}),
+    });
+    log(text(report));
+    log(`\nreport written to ${relative(process.cwd(), join(outDir, 'report.html'))} and report.json`);
+    const unsettled = report.events.filter((e) => e.status !== 'settled');
+    if (unsettled.length > 0) {
+      console.error(`not settled: ${unsettled.map((e) => `${e.eventId} (${e.status})`).join(', ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await own?.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: Error) => {
+    console.error(`demo failed: ${e.message}`);
+    process.exit(1);
+  });
+}

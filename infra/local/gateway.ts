@@ -1,0 +1,254 @@
+/**
+ * The local HTTP gateway: what API Gateway (HTTP API, payload 2.0, JWT authorizer) does on AWS.
+ * It matches a request to a route of `functions/routes.ts`, checks the bearer token on protected
+ * routes (401 `Unauthorized` as API Gateway answers), builds the API Gateway v2 event with the
+ * verified claims and calls the same handler module a Lambda function would run. It also serves the
+ * web console under `/console/` and the runtime's own `/local/` routes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { type HttpRoute, httpRoutes, type RouteName } from '../../functions/routes.ts';
+
+/** API Gateway refuses payloads above 10 MB; the handlers refuse above 1 MB themselves. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+export interface GatewayOptions {
+  /** Verifies a bearer token and returns its claims as API Gateway passes them; throws when invalid. */
+  verify(token: string): Promise<Record<string, string>>;
+  /** The runtime's own routes (`/local/...`); answers undefined when it has none for the request. */
+  local(request: LocalRequest): Promise<LocalReply | undefined>;
+  /** Static files of the console by URL path. */
+  files(): Promise<Map<string, { contentType: string; body: Uint8Array }>>;
+  onRequest?: (line: string) => void;
+}
+
+export interface LocalRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  /** Claims of a valid bearer token, if one was sent. */
+  claims: Record<string, string> | undefined;
+}
+
+export interface LocalReply {
+  status: number;
+  body: unknown;
+}
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+interface CompiledRoute {
+  name: RouteName;
+  route: HttpRoute;
+  regex: RegExp;
+  params: string[];
+}
+
+const compiled: CompiledRoute[] = (Object.entries(httpRoutes) as [RouteName, HttpRoute][]).map(
+  ([name, route]) => {
+    const params: string[] = [];
+    const source = route.path.replace(/\{(\w+)\}/g, (_, p: string) => {
+      params.push(p);
+      return '([^/]+)';
+    });
+    return { name, route, regex: new RegExp(`^${source}$`), params };
+  },
+);
+
+const handlers = new Map<RouteName, Promise<Handler>>();
+function handlerOf(name: RouteName): Promise<Handler> {
+  let h = handlers.get(name);
+  if (!h) {
+    const url = new URL(`../../functions/http/${name}.ts`, import.meta.url).href;
+    h = import(url).then((m: { handler: Handler }) => m.handler);
+    handlers.set(name, h);
+  }
+  return h;
+}
+
+function lambdaContext(name: string, requestId: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `flexdr-${name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:flexdr-${name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/flexdr-${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD_BYTES) throw new PayloadTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+class PayloadTooLarge extends Error {}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(text && typeof body !== 'string' ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  const m = h ? /^Bearer\s+(.+)$/i.exec(h) : null;
+  return m ? (m[1] as string).trim() : undefined;
+}
+
+/** Builds the node:http request listener. */
+export function gateway(options: GatewayOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let status = 500;
+    try {
+      if (method === 'GET' && (url.pathname === '/' || url.pathname === '/console')) {
+        status = 302;
+        send(res, 302, undefined, { location: '/console/' });
+        return;
+      }
+      if (url.pathname.startsWith('/console/')) {
+        const file = (await options.files()).get(url.pathname);
+        status = file ? 200 : 404;
+        if (!file) send(res, 404, { message: 'Not Found' });
+        else {
+          res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-cache' });
+          res.end(file.body);
+        }
+        return;
+      }
+      const raw = await readRaw(req);
+      const token = bearer(req);
+      if (url.pathname.startsWith('/local/')) {
+        let claims: Record<string, string> | undefined;
+        if (token) claims = await options.verify(token).catch(() => undefined);
+        let body: unknown;
+        if (raw.length > 0) {
+          try {
+            body = JSON.parse(raw.toString('utf8'));
+          } catch {
+            status = 400;
+            send(res, 400, { message: 'the body is not valid JSON' });
+            return;
+          }
+        }
+        const reply = await options.local({
+          method,
+          path: url.pathname,
+          query: url.searchParams,
+          body,
+          claims,
+        });
+        status = reply?.status ?? 404;
+        send(res, status, reply ? reply.body : { message: 'Not Found' });
+        return;
+      }
+      const match = compiled
+        .filter((c) => c.route.method === method)
+        .map((c) => ({ c, m: c.regex.exec(url.pathname) }))
+        .find((x) => x.m);
+      if (!match?.m) {
+        status = 404;
+        send(res, 404, { message: 'Not Found' });
+        return;
+      }
+      const { c, m } = match;
+      let claims: Record<string, string> | undefined;
+      if (c.route.roles.length > 0) {
+        claims = token ? await options.verify(token).catch(() => undefined) : undefined;
+        if (!claims) {
+          status = 401;
+          send(res, 401, { message: 'Unauthorized' });
+          return;
+        }
+      }
+      const pathParameters = Object.fromEntries(
+        c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] as string)]),
+      );
+      const queryStringParameters: Record<string, string> = {};
+      for (const key of new Set(url.searchParams.keys()))
+        queryStringParameters[key] = url.searchParams.getAll(key).join(',');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+      const requestId = randomUUID();
+      const now = new Date();
+      const event = {
+        version: '2.0',
+        routeKey: `${c.route.method} ${c.route.path}`,
+        rawPath: url.pathname,
+        rawQueryString: url.search.replace(/^\?/, ''),
+        headers,
+        ...(Object.keys(queryStringParameters).length ? { queryStringParameters } : {}),
+        ...(c.params.length ? { pathParameters } : {}),
+        ...(raw.length ? { body: raw.toString('utf8'), isBase64Encoded: false } : { isBase64Encoded: false }),
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: headers.host ?? 'localhost',
+          domainPrefix: 'localhost',
+          http: {
+            method,
+            path: url.pathname,
+            protocol: `HTTP/${req.httpVersion}`,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId,
+          routeKey: `${c.route.method} ${c.route.path}`,
+          stage: '$default',
+          time: now.toISOString(),
+          timeEpoch: now.getTime(),
+          ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
+        },
+      } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+      const result = (await (
+        await handlerOf(c.name)
+      )(event, lambdaContext(c.name, requestId))) as APIGatewayProxyStructuredResultV2;
+      status = result.statusCode ?? 200;
+      const out = result.body ?? '';
+      res.writeHead(status, { ...(result.headers as Record<string, string>) });
+      res.end(result.isBase64Encoded ? Buffer.from(out, 'base64') : out);
+    } catch (e) {
+      if (e instanceof PayloadTooLarge) {
+        status = 413;
+        send(res, 413, { message: 'Request Entity Too Large' });
+        return;
+      }
+      status = 500;
+      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+      options.onRequest?.(`gateway error on ${method} ${url.pathname}: ${(e as Error).stack ?? e}`);
+    } finally {
+      options.onRequest?.(`${method} ${url.pathname} ${status} ${Date.now() - started} ms`);
+    }
+  };
+}
