@@ -9,8 +9,10 @@
  * execution error. Everything is deterministic for a seed: noise depends on the instant, not on how
  * the clock got there, so history and a live run of the same period agree.
  */
+import type { z } from 'zod';
 import type {
   ApplianceAsset,
+  Asset,
   BatteryAsset,
   DcBusAsset,
   HeatStorageAsset,
@@ -122,6 +124,8 @@ interface DayContext {
   date: string;
   workday: boolean;
   heating: boolean;
+  /** Local minute of the day. */
+  minute: number;
 }
 
 /**
@@ -130,14 +134,22 @@ interface DayContext {
  * bus at the top of its band. Connections are sized with that margin, so the fleet's data sets it.
  */
 export function basePeakKw(building: Building): number {
-  let assetsKw = 0;
-  for (const a of building.assets) {
-    if (a.kind === 'appliance') assetsKw += a.ratedKw;
-    else if (a.kind === 'heatStorage') assetsKw += a.heaterKw;
-    else if (a.kind === 'battery') assetsKw += a.maxChargeKw;
-    else if (a.kind === 'dcBus') assetsKw += a.flexKwPerPct * a.bandPct;
+  return Math.max(
+    0,
+    BASE_SHARE_OF_HEADROOM * (building.gridLimits.importKw - assetsFullPowerKw(building.assets)),
+  );
+}
+
+/** Draw of the assets at full power: appliances at rating, heaters, battery chargers, the DC bus at the top of its band. */
+export function assetsFullPowerKw(assets: readonly z.input<typeof Asset>[]): number {
+  let kw = 0;
+  for (const a of assets) {
+    if (a.kind === 'appliance') kw += a.ratedKw;
+    else if (a.kind === 'heatStorage') kw += a.heaterKw;
+    else if (a.kind === 'battery') kw += a.maxChargeKw;
+    else if (a.kind === 'dcBus') kw += a.flexKwPerPct * a.bandPct;
   }
-  return Math.max(0, BASE_SHARE_OF_HEADROOM * (building.gridLimits.importKw - assetsKw));
+  return kw;
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -160,7 +172,13 @@ export class BuildingSimulator {
   /** Latest known revision per event, with its command unless cancelled or declined. */
   private readonly events = new Map<string, { revision: number; command?: Command; startMs: number }>();
   private quarter = { startMs: 0, sumKw: 0, minutes: 0 };
-  private dayContext: DayContext = { day: Number.NaN, date: '', workday: false, heating: false };
+  private readonly dayContext: DayContext = {
+    day: Number.NaN,
+    date: '',
+    workday: false,
+    heating: false,
+    minute: 0,
+  };
 
   constructor(building: Building, kind: LoadKind, options: SimulatorOptions) {
     this.building = building;
@@ -349,14 +367,19 @@ export class BuildingSimulator {
     return this.tanks.reduce((s, t) => s + t.unservedKwhTh, 0);
   }
 
-  private context(t: number): DayContext & { minute: number } {
+  /** The local day and minute of `t`, updated in place (it is read every simulated minute). */
+  private context(t: number): DayContext {
+    const c = this.dayContext;
     const local = t + CHINA_OFFSET_MS;
     const day = Math.floor(local / DAY_MS);
-    if (day !== this.dayContext.day) {
-      const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
-      this.dayContext = { day, date, workday: isWorkday(date), heating: heatingSeason(date) };
+    if (day !== c.day) {
+      c.day = day;
+      c.date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+      c.workday = isWorkday(c.date);
+      c.heating = heatingSeason(c.date);
     }
-    return { ...this.dayContext, minute: Math.floor((local - day * DAY_MS) / MINUTE_MS) };
+    c.minute = Math.floor((local - day * DAY_MS) / MINUTE_MS);
+    return c;
   }
 
   /** What the active commands ask of each asset in the minute starting at `t`. */
@@ -481,12 +504,7 @@ export class BuildingSimulator {
    * draw `(Q + λS*)/COP` by the instructed kW: `heaterOff` lowers it while the tank stays above its
    * minimum, `heatCharge` raises it until the tank is full (the tank step throttles it there).
    */
-  private heaterRequest(
-    u: TankUnit,
-    ctx: DayContext & { minute: number },
-    tout: number,
-    r?: Request,
-  ): number {
+  private heaterRequest(u: TankUnit, ctx: DayContext, tout: number, r?: Request): number {
     const a = u.asset;
     const space = ctx.heating ? u.uaKwPerK * Math.max(0, INDOOR_C - tout) : 0;
     const hotWater = HOT_WATER_SHARE * a.heaterKw * a.cop * hotWaterShape(ctx.minute);
@@ -523,13 +541,7 @@ export class BuildingSimulator {
    * rebound is its own: the energy still needed before departure). `chargeEarly` raises an EV
    * charger's draw towards its rating while cars still need energy.
    */
-  private stepAppliance(
-    u: ApplianceUnit,
-    ctx: DayContext & { minute: number },
-    occ: number,
-    tout: number,
-    r?: Request,
-  ): number {
+  private stepAppliance(u: ApplianceUnit, ctx: DayContext, occ: number, tout: number, r?: Request): number {
     const a = u.asset;
     let baseline: number;
     switch (a.applianceKind) {
@@ -596,7 +608,7 @@ export class BuildingSimulator {
    * shoppers around 11:00 leaving at 20:00 on rest days, half the energy); smart charging spreads
    * what is still needed until an hour before departure. Whatever is left at departure leaves too.
    */
-  private evBaseline(u: ApplianceUnit, ctx: DayContext & { minute: number }): number {
+  private evBaseline(u: ApplianceUnit, ctx: DayContext): number {
     const ev = u.ev as NonNullable<ApplianceUnit['ev']>;
     const a = u.asset;
     if (ev.session?.day !== ctx.day) {

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Asset } from '../../../lib/domain/model/asset.ts';
 import { Building, type BuildingInput, type Park } from '../../../lib/domain/model/building.ts';
 import type { Program } from '../../../lib/domain/model/program.ts';
-import { BASE_SHARE_OF_HEADROOM } from './building-sim.ts';
+import { assetsFullPowerKw, BASE_SHARE_OF_HEADROOM } from './building-sim.ts';
 import type { LoadKind } from './loads.ts';
 
 export type { LoadKind } from './loads.ts';
@@ -127,18 +127,6 @@ const dcBus = (nominalVoltage: number, bandPct: number, flexKwPerPct: number): A
   costYuanPerKwh: 0.03,
 });
 
-/** Full-power draw of the assets, the part of the connection the simulator sets aside for them. */
-function assetsKw(assets: readonly AssetInput[]): number {
-  let kw = 0;
-  for (const a of assets) {
-    if (a.kind === 'appliance') kw += a.ratedKw;
-    else if (a.kind === 'heatStorage') kw += a.heaterKw;
-    else if (a.kind === 'battery') kw += a.maxChargeKw;
-    else if (a.kind === 'dcBus') kw += a.flexKwPerPct * a.bandPct;
-  }
-  return kw;
-}
-
 interface Spec {
   id: string;
   name: string;
@@ -195,7 +183,7 @@ export function demoFleet(): { parks: Park[]; buildings: BuildingInput[] } {
       feederId: s.feeder,
       bmsIntegrationId: 'sim',
       gridLimits: {
-        importKw: Math.ceil((assetsKw(s.assets) + s.otherPeakKw / BASE_SHARE_OF_HEADROOM) / 10) * 10,
+        importKw: Math.ceil((assetsFullPowerKw(s.assets) + s.otherPeakKw / BASE_SHARE_OF_HEADROOM) / 10) * 10,
         exportKw: s.exportKw ?? 0,
       },
       assets: s.assets.map((a) => ({ ...a })),

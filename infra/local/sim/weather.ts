@@ -23,12 +23,20 @@ const STREAM_HOURLY = 102;
 
 /** Local day of the year (0 = 1 January, fractional) of an instant, in a 365-day year. */
 export function localDayOfYear(ms: number, utcOffsetHours = HOHHOT.utcOffsetHours): number {
-  const local = new Date(ms + utcOffsetHours * HOUR_MS);
-  const month = local.getUTCMonth();
-  const day = Math.min(local.getUTCDate(), month === 1 ? 28 : 31) - 1;
-  const hours = local.getUTCHours() + local.getUTCMinutes() / 60;
-  return (CUMULATIVE_DAYS[month] as number) + day + hours / 24;
+  const localMs = ms + utcOffsetHours * HOUR_MS;
+  const dayIndex = Math.floor(localMs / DAY_MS);
+  if (dayIndex !== lastDay.index) {
+    const local = new Date(dayIndex * DAY_MS);
+    const month = local.getUTCMonth();
+    // 29 February counts as 28 February
+    lastDay.start =
+      (CUMULATIVE_DAYS[month] as number) + Math.min(local.getUTCDate(), month === 1 ? 28 : 31) - 1;
+    lastDay.index = dayIndex;
+  }
+  return lastDay.start + (localMs - dayIndex * DAY_MS) / DAY_MS;
 }
+// the day-of-year of the last local day asked for: the simulator asks minute after minute
+const lastDay = { index: Number.NaN, start: 0 };
 
 /** Middle of month `m` (0–11) as a day of the year. */
 function midMonth(m: number): number {
