@@ -1,0 +1,122 @@
+/**
+ * The local runtime end to end: the gateway's token checks, the demo from issue to settlement
+ * through the simulator, and a restart that keeps the store and the clock.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../../infra/local/demo.ts';
+import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+
+describe('npm start and npm run demo, in memory', () => {
+  let rt: LocalRuntime;
+  const get = (path: string, token?: string) =>
+    fetch(`${rt.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  beforeAll(async () => {
+    rt = await startLocal({ inMemory: true, port: 0, declineProbability: 0.1 });
+  });
+  afterAll(async () => {
+    await rt?.stop();
+  });
+
+  it('answers protected routes only with a valid token, as API Gateway does, and then by role and binding', async () => {
+    expect((await get('/health')).status).toBe(200);
+    const none = await get('/parks');
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ message: 'Unauthorized' });
+    expect((await get('/parks', 'not-a-jwt')).status).toBe(401);
+    const other = await rt.tokens.issue({ role: 'operator' });
+    expect((await get('/parks', `${other.token.slice(0, -2)}xx`)).status).toBe(401);
+
+    const manager = await rt.token({ role: 'parkManager', parkIds: ['baotou-rare-earth'] });
+    const parks = (await (await get('/parks', manager)).json()) as { items: { parkId: string }[] };
+    expect(parks.items.map((p) => p.parkId)).toEqual(['baotou-rare-earth']);
+    expect((await get('/parks/hohhot-jinqiao', manager)).status).toBe(403);
+    const bms = await rt.token({ role: 'bms', buildingIds: ['jq-office-1'] });
+    expect((await get('/events', bms)).status).toBe(403);
+  });
+
+  it('runs the demo to a settled report: both events settled, commands acknowledged, delivery paid', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'flexdr-demo-'));
+    const lines: string[] = [];
+    const report = await runDemo({ url: rt.url, outDir, log: (l) => lines.push(l) });
+    expect(report.events.map((e) => [e.type, e.status])).toEqual([
+      ['PEAK_SHAVING', 'settled'],
+      ['VALLEY_FILLING', 'settled'],
+    ]);
+    for (const e of report.events) {
+      expect(e.counts.acknowledged).toBeGreaterThan(0);
+      expect(e.intervals.every((i) => i.plannedKw > 0 && i.deliveredKw !== null && i.deliveredKw > 0)).toBe(
+        true,
+      );
+      expect(e.settlement.buildings.length).toBeGreaterThan(0);
+      expect(e.netYuan).toBeGreaterThan(0);
+    }
+    const peak = report.events[0];
+    const ratio =
+      (peak?.intervals.reduce((s, i) => s + (i.deliveredKw ?? 0), 0) ?? 0) /
+      (peak?.intervals.reduce((s, i) => s + i.plannedKw, 0) ?? 1);
+    expect(ratio).toBeGreaterThan(0.7);
+    expect(report.valleyEnergyAbsorbedKwh).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8'))).toEqual(report);
+    const html = readFileSync(join(outDir, 'report.html'), 'utf8');
+    expect(html).toContain('uPlot');
+    expect(html).toContain(report.events[0]?.eventId);
+    expect(lines.some((l) => l.startsWith('issued demo-peak-'))).toBe(true);
+    // Nothing the bus carried was lost on the way.
+    expect(rt.bus.deadLetters).toEqual([]);
+  });
+});
+
+describe('a restart', () => {
+  it('keeps what was enrolled, the clock and the development secret; a taken port is a clear error', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flexdr-data-'));
+    const start = Date.parse('2026-11-20T02:00:00Z');
+    const first = await startLocal({
+      dataDir,
+      port: 0,
+      simulator: false,
+      seed: false,
+      speed: 0,
+      startAt: start,
+    });
+    const token = await first.token({ role: 'operator' });
+    const put = await fetch(`${first.url}/parks/ordos-1`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ parkId: 'ordos-1', name: 'Ordos Park', zone: 'mengxi', city: 'Ordos' }),
+    });
+    expect(put.status).toBe(200);
+    await first.advance(90);
+    await first.stop();
+    expect(existsSync(join(dataDir, 'clock.json'))).toBe(true);
+
+    const second = await startLocal({ dataDir, port: 0, simulator: false, seed: false });
+    try {
+      expect(second.now()).toBeGreaterThanOrEqual(start + 90 * 60_000);
+      expect(second.now()).toBeLessThan(start + 91 * 60_000);
+      const park = await fetch(`${second.url}/parks/ordos-1`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(park.status).toBe(200);
+      expect(await park.json()).toMatchObject({ name: 'Ordos Park' });
+    } finally {
+      await second.stop();
+    }
+
+    const blocker = createServer();
+    const port = await new Promise<number>((ok) =>
+      blocker.listen(0, '127.0.0.1', () => ok((blocker.address() as { port: number }).port)),
+    );
+    try {
+      await expect(startLocal({ inMemory: true, port, simulator: false, seed: false })).rejects.toThrow(
+        `port ${port} on 127.0.0.1 is taken`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
