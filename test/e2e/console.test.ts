@@ -73,6 +73,7 @@ describe('web console', () => {
     await form.waitFor();
 
     // Act: the form's defaults (peak shaving, 1 h, next quarter hour + 15 min), scoped to one park.
+    await form.locator(`[data-testid="form-park"][data-park-id="${HOHHOT}"]`).waitFor();
     for (const box of await form.getByTestId('form-park').all())
       await box.setChecked((await box.getAttribute('data-park-id')) === HOHHOT);
     const expectedStart = Math.ceil((runtime.now() + QUARTER_MS) / QUARTER_MS) * QUARTER_MS;
@@ -84,7 +85,9 @@ describe('web console', () => {
     await page.getByTestId('form-submit').click();
 
     // Assess: the event detail page, its commands acknowledged by the simulated BMS.
-    await page.locator(`[data-testid="event-detail"][data-event-id="${eventId}"]`).waitFor();
+    const detail = page.locator(`[data-testid="event-detail"][data-event-id="${eventId}"]`);
+    await detail.waitFor();
+    expect(await detail.getAttribute('data-scope-parks')).toBe(HOHHOT);
     expect(targetKw).toBeGreaterThan(0);
     await expect
       .poll(() => attribute(page, 'count-acknowledged', 'data-value'), { timeout: 60_000, interval: 500 })

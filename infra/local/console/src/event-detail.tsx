@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type DeliveryView, type EventStatusView, type PerformanceView, SETTLED } from './api.ts';
 import { Chart } from './chart.tsx';
 import { useApp } from './context.ts';
-import { StatusBadge } from './events.tsx';
+import { describeScope, StatusBadge } from './events.tsx';
 import {
   DIRECTION_LABEL,
   formatKw,
@@ -35,7 +35,12 @@ export function EventDetail({ eventId }: { eventId: string }) {
   if (!view) return <p class="muted">Loading event…</p>;
   const { event, commands, plan } = view;
   return (
-    <section data-testid="event-detail" data-event-id={eventId} data-status={view.status}>
+    <section
+      data-testid="event-detail"
+      data-event-id={eventId}
+      data-status={view.status}
+      data-scope-parks={(event.scope.parkIds ?? []).join(',')}
+    >
       <p>
         <a href="#/events">← Events</a>
       </p>
@@ -43,8 +48,8 @@ export function EventDetail({ eventId }: { eventId: string }) {
         {eventId} <StatusBadge status={view.status} />
       </h1>
       <p class="muted">
-        {DIRECTION_LABEL[event.type]} · {formatWindow(event.start, event.end)} · program {event.programId} ·
-        revision {view.revision}
+        {DIRECTION_LABEL[event.type]} · {formatWindow(event.start, event.end)} · scope{' '}
+        {describeScope(event.scope)} · program {event.programId} · revision {view.revision}
       </p>
       {view.failure && <p class="error">{view.failure}</p>}
       <div class="figures" data-testid="command-counts">

@@ -95,7 +95,8 @@ function OperatorEventList() {
   );
 }
 
-function describeScope(scope: EventListItem['event']['scope']): string {
+/** A scope in a few words: its parks and zones, counts of feeders and buildings. */
+export function describeScope(scope: EventListItem['event']['scope']): string {
   const parts = [
     ...(scope.parkIds ?? []),
     ...(scope.zones ?? []).map((z) => `zone ${z}`),
