@@ -12,11 +12,12 @@ import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, type LocalRuntime, startLocal } from './runtime.ts';
+import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM } from './sim/fleet.ts';
 
 const HOUR = 3_600_000;
 const BEIJING = 8 * HOUR;
 const PARK = 'hohhot-jinqiao';
-const PROGRAM = 'mengxi-dr-2026';
+const PROGRAMS = { PEAK_SHAVING: DEMO_PROGRAM.programId, VALLEY_FILLING: DEMO_VALLEY_PROGRAM.programId };
 const FINAL = new Set(['settled', 'cancelled', 'failed']);
 
 export interface DemoOptions {
@@ -165,7 +166,7 @@ async function issue(
   const eventId = `demo-${type === 'PEAK_SHAVING' ? 'peak' : 'valley'}-${beijing(window.start).slice(0, 10).replaceAll('-', '')}-${Math.random().toString(36).slice(2, 6)}`;
   await call.post('/events', {
     eventId,
-    programId: PROGRAM,
+    programId: PROGRAMS[type],
     type,
     start: iso(window.start),
     end: iso(window.end),

@@ -67,6 +67,9 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
       resolve();
     }),
   );
+  // Never outlive this process (a crash or process.exit would otherwise leave Java running).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS, maxAttempts: 1 });
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
@@ -93,6 +96,7 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
     endpoint,
     port,
     async stop() {
+      process.off('exit', killOnExit);
       if (exited === undefined) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -13,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { busSubscriptions, integrationPattern, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
+import { isChinaWorkday } from '../../lib/domain/calendar.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
 import { localEventBridgeClient, localSchedulerClient } from './aws-emulation.ts';
 import { type BusEvent, LocalBus } from './bus.ts';
@@ -76,7 +77,11 @@ interface Simulator {
   readonly webhookUrl: string;
   readonly secret: string;
   stepTo(ms: number): Promise<void>;
-  seedHistory(fromMs: number, toMs: number): Promise<void>;
+  seedHistory(
+    fromMs: number,
+    toMs: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +90,9 @@ export const SIM_INTEGRATION = 'sim';
 const TABLE = 'flexdr';
 const IDEMPOTENCY_TABLE = 'flexdr-idempotency';
 const QUARTER_MS = 15 * 60_000;
-const HISTORY_DAYS = 14;
+/** Seeded history reaches back until it holds this many working days (baselines take 5). */
+const HISTORY_WORKDAYS = 6;
+const DAY_MS = 86_400_000;
 const REGION = LOCAL_AWS.region;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -461,7 +468,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   } catch (e) {
     return fail(new Error(`the gateway could not listen on ${host}:${port}: ${(e as Error).message}`));
   }
-  cleanup.push(() => new Promise<void>((ok) => server.close(() => ok())));
+  cleanup.push(
+    () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  );
   server.unref();
   const address = server.address();
   const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
@@ -494,8 +507,16 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         log(`BMS simulator: ${buildings.length} buildings, webhook ${s.webhookUrl}`);
         if (empty && options.seed !== false) {
           const to = Math.floor(clock.now() / QUARTER_MS) * QUARTER_MS;
-          log(`seeding ${HISTORY_DAYS} days of 15-minute readings for baselines`);
-          await s.seedHistory(to - HISTORY_DAYS * 86_400_000, to);
+          const from = historyStart(to);
+          const days = Math.round((to - from) / DAY_MS);
+          log(`seeding ${days} days of 15-minute readings for baselines (a minute or two on disk, once)`);
+          const began = Date.now();
+          await s.seedHistory(from, to, (done, total) => {
+            if (done === total || done % 5 === 0)
+              log(
+                `  readings of ${done}/${total} buildings stored (${Math.round((Date.now() - began) / 1000)} s)`,
+              );
+          });
         }
         await s.stepTo(clock.now());
       }
@@ -545,6 +566,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   };
 }
 
+/** Start of the seeded history: a China midnight far enough back to hold HISTORY_WORKDAYS working days. */
+export function historyStart(toMs: number): number {
+  const china = 8 * 3_600_000;
+  let day = Math.floor((toMs + china) / DAY_MS) * DAY_MS - china;
+  let workdays = 0;
+  for (let i = 0; i < 21 && workdays < HISTORY_WORKDAYS; i++) {
+    day -= DAY_MS;
+    if (isChinaWorkday(new Date(day + china).toISOString().slice(0, 10))) workdays++;
+  }
+  return day;
+}
+
 async function listAll<T>(
   page: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string | undefined }>,
 ) {
@@ -560,7 +593,7 @@ async function listAll<T>(
 
 /** Enrolls the demo program, parks and buildings through the API, as an operator would. */
 async function seedFleet(url: string, token: string): Promise<void> {
-  const { DEMO_PROGRAM, demoFleet } = await import('./sim/fleet.ts');
+  const { DEMO_PROGRAMS, demoFleet } = await import('./sim/fleet.ts');
   const put = async (path: string, body: unknown) => {
     const res = await fetch(`${url}${path}`, {
       method: 'PUT',
@@ -569,7 +602,7 @@ async function seedFleet(url: string, token: string): Promise<void> {
     });
     if (!res.ok) throw new Error(`seeding ${path} failed: ${res.status} ${await res.text()}`);
   };
-  await put(`/programs/${DEMO_PROGRAM.programId}`, DEMO_PROGRAM);
+  for (const program of DEMO_PROGRAMS) await put(`/programs/${program.programId}`, program);
   const fleet = demoFleet();
   for (const p of fleet.parks) await put(`/parks/${p.parkId}`, p);
   await Promise.all(fleet.buildings.map((b) => put(`/buildings/${b.buildingId}`, b)));

@@ -12,7 +12,11 @@ export interface SimulatorHandle {
   readonly webhookUrl: string;
   readonly secret: string;
   stepTo(ms: number): Promise<void>;
-  seedHistory(fromMs: number, toMs: number): Promise<void>;
+  seedHistory(
+    fromMs: number,
+    toMs: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,7 +55,7 @@ export async function startSimulator(options: {
     webhookUrl: sim.webhookUrl,
     secret,
     stepTo: (ms) => sim.stepTo(ms),
-    seedHistory: (from, to) => sim.seedHistory(from, to),
+    seedHistory: (from, to, onProgress) => sim.seedHistory(from, to, onProgress),
     stop: () => sim.stop(),
   };
 }

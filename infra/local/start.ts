@@ -128,7 +128,12 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   line(`${signal}: stopping`);
+  const force = setTimeout(() => {
+    line('did not stop within 15 s: exiting anyway');
+    process.exit(1);
+  }, 15_000);
   await runtime.stop();
+  clearTimeout(force);
   line('stopped; the store, schedules and clock are kept for the next start');
   process.exit(0);
 };

@@ -18,6 +18,9 @@ import type { LoadKind } from './loads.ts';
 /** The API takes at most this many readings in one telemetry call. */
 export const MAX_READINGS_PER_POST = 2_000;
 const CONCURRENCY = 8;
+/** Seeding: buildings at once and readings per post (four days of quarter hours). */
+const SEED_CONCURRENCY = 2;
+const SEED_READINGS_PER_POST = 384;
 const MAX_BODY_BYTES = 1_000_000;
 const QUARTER_MS = 15 * MINUTE_MS;
 
@@ -135,13 +138,24 @@ export class BmsSimulator {
     });
   }
 
-  /** Reports readings over `[fromMs, toMs)` without commands for every building (baselines), then its state. */
-  async seedHistory(fromMs: number, toMs: number): Promise<void> {
-    await eachLimited([...this.sims.values()], CONCURRENCY, async (sim) => {
+  /**
+   * Reports readings over `[fromMs, toMs)` without commands for every building (baselines), then its
+   * state. Posts stay small and few run at once: a disk-backed DynamoDB Local writes a few hundred
+   * items a second, and every request must finish well inside API Gateway's 29 seconds.
+   */
+  async seedHistory(
+    fromMs: number,
+    toMs: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
+    const sims = [...this.sims.values()];
+    let done = 0;
+    await eachLimited(sims, SEED_CONCURRENCY, async (sim) => {
       const id = sim.building.buildingId;
       const readings = history(sim.building, sim.kind, fromMs, toMs, this.seed);
-      await this.postTelemetry(id, sim.state(), readings);
+      await this.postTelemetry(id, sim.state(), readings, SEED_READINGS_PER_POST);
       this.lastPostMs.set(id, sim.now);
+      onProgress?.(++done, sims.length);
     });
   }
 
@@ -249,15 +263,20 @@ export class BmsSimulator {
     return decision.status;
   }
 
-  private async postTelemetry(id: string, state: BuildingState, readings: MeterReading[]): Promise<void> {
+  private async postTelemetry(
+    id: string,
+    state: BuildingState,
+    readings: MeterReading[],
+    perPost = MAX_READINGS_PER_POST,
+  ): Promise<void> {
     const path = `/buildings/${encodeURIComponent(id)}/telemetry`;
     if (readings.length === 0) {
       await this.api('POST', path, { state, readings: [] });
       return;
     }
-    for (let i = 0; i < readings.length; i += MAX_READINGS_PER_POST) {
-      const chunk = readings.slice(i, i + MAX_READINGS_PER_POST);
-      const last = i + MAX_READINGS_PER_POST >= readings.length;
+    for (let i = 0; i < readings.length; i += perPost) {
+      const chunk = readings.slice(i, i + perPost);
+      const last = i + perPost >= readings.length;
       await this.api('POST', path, last ? { state, readings: chunk } : { readings: chunk });
     }
   }

@@ -32,6 +32,23 @@ export const DEMO_PROGRAM: z.input<typeof Program> = {
   settlement: { unit: 'YUAN_PER_KWH', price: 1.2, minRatio: 0.8, maxRatio: 1.2 },
 };
 
+/**
+ * Valley filling (填谷) at night on curtailed wind: the same 5-day average, but without a day-of
+ * adjustment. The adjustment window of a late-evening valley event sits right after the evening
+ * peak, where tanks and batteries recover from a peak-shaving event; scaling the baseline by that
+ * rebound would take the valley delivery away. 0.35 元/kWh is configuration (Hainan's 2025 draft
+ * prices valley filling at 0.3–0.4 元/kWh).
+ */
+export const DEMO_VALLEY_PROGRAM: z.input<typeof Program> = {
+  programId: 'mengxi-valley-2026',
+  name: '蒙西 valley filling on curtailed wind 2026 (demo)',
+  baseline: { method: 'N_DAY_AVERAGE', days: 5, dayFilter: 'WORKDAY', lookbackDays: 30 },
+  settlement: { unit: 'YUAN_PER_KWH', price: 0.35, minRatio: 0.8, maxRatio: 1.2 },
+};
+
+/** Every program the demo seeds. */
+export const DEMO_PROGRAMS = [DEMO_PROGRAM, DEMO_VALLEY_PROGRAM];
+
 export const JINQIAO: Park = {
   parkId: 'hohhot-jinqiao',
   name: 'Hohhot Jinqiao Development Zone',
