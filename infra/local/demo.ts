@@ -253,10 +253,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const peak = nextWindow(from, 17, 2, HOUR);
   const valley = nextWindow(peak.end, 23, 4, 0);
   const share = options.share ?? 0.6;
-  const ids = [
-    await issue(call, 'PEAK_SHAVING', peak, from, share, log),
-    await issue(call, 'VALLEY_FILLING', valley, from, share, log),
-  ];
+  // The peak event goes out now, for the evening. The valley event goes out an hour before the
+  // night window, as wind forecasts firm up: planning reads each building's reported state, and a
+  // heater's night draw (hence its headroom to charge the tank) is only known by the evening.
+  const ids = [await issue(call, 'PEAK_SHAVING', peak, from, share, log)];
+  const valleyNotice = valley.start - HOUR;
 
   const deadline = valley.end + 24 * HOUR;
   let statuses: Record<string, string> = {};
@@ -266,12 +267,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         ids.map(async (id) => [id, (await call.get<EventStatus>(`/events/${id}`)).status] as const),
       ),
     );
-    if (ids.every((id) => FINAL.has(statuses[id] as string))) break;
+    if (ids.length === 2 && ids.every((id) => FINAL.has(statuses[id] as string))) break;
     const now = await clock();
     if (now > deadline)
       throw new Error(`the events did not settle by ${beijing(deadline)}: ${JSON.stringify(statuses)}`);
-    await call.post('/local/clock', { advanceMinutes: 60 });
-    log(`${beijing(await clock())}  ${ids.map((id) => `${id.split('-')[1]}: ${statuses[id]}`).join(', ')}`);
+    if (ids.length === 1 && now >= valleyNotice) {
+      ids.push(await issue(call, 'VALLEY_FILLING', valley, now, share, log));
+      continue;
+    }
+    const step = ids.length === 1 ? Math.min(60, Math.max(1, Math.ceil((valleyNotice - now) / 60_000))) : 60;
+    await call.post('/local/clock', { advanceMinutes: step });
+    log(
+      `${beijing(await clock())}  ${ids.map((id) => `${id.split('-')[1]}: ${statuses[id] ?? 'issued'}`).join(', ')}`,
+    );
   }
 
   const events = await Promise.all(ids.map((id) => eventReport(call, id)));
