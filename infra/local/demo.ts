@@ -277,9 +277,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     }
     const step = ids.length === 1 ? Math.min(60, Math.max(1, Math.ceil((valleyNotice - now) / 60_000))) : 60;
     await call.post('/local/clock', { advanceMinutes: step });
-    log(
-      `${beijing(await clock())}  ${ids.map((id) => `${id.split('-')[1]}: ${statuses[id] ?? 'issued'}`).join(', ')}`,
+    const after = await Promise.all(
+      ids.map(async (id) => (await call.get<EventStatus>(`/events/${id}`)).status),
     );
+    log(`${beijing(await clock())}  ${ids.map((id, k) => `${id.split('-')[1]}: ${after[k]}`).join(', ')}`);
   }
 
   const events = await Promise.all(ids.map((id) => eventReport(call, id)));
