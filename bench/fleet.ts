@@ -2,22 +2,12 @@
  * A seeded synthetic fleet for benchmarks: office, residential, DC-bus and car-park buildings with
  * the assets of DESIGN §3, states and baselines, shaped so that energy budgets and grid limits bind.
  */
+
+import { mulberry32 } from '../infra/local/sim/random.ts';
 import { type BuildingFlexibility, computeFlexibility } from '../lib/domain/flexibility.ts';
 import { Building } from '../lib/domain/model/building.ts';
 import type { Direction } from '../lib/domain/model/common.ts';
 import type { AssetState, BuildingState } from '../lib/domain/model/telemetry.ts';
-
-/** mulberry32: a small, fast, seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FleetMember {
   building: Building;
@@ -29,7 +19,7 @@ const ARCHETYPES = ['office', 'residential', 'dcOffice', 'carPark'] as const;
 
 /** `count` buildings with `intervals` baseline values each, reproducible from `seed`. */
 export function makeFleet(seed: number, count: number, intervals: number): FleetMember[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const between = (lo: number, hi: number) => lo + (hi - lo) * rand();
   const fleet: FleetMember[] = [];
   for (let i = 0; i < count; i++) {

@@ -41,7 +41,10 @@ export function schedulerClient(): SchedulerClient {
  * request handler is its in-process bus and schedule store, so the adapters' real code paths
  * (serialisation, batching, retries) run unchanged.
  */
-export function useClients(overrides: { eventBridge?: EventBridgeClient; scheduler?: SchedulerClient }): void {
+export function useClients(overrides: {
+  eventBridge?: EventBridgeClient;
+  scheduler?: SchedulerClient;
+}): void {
   if (overrides.eventBridge) events = overrides.eventBridge;
   if (overrides.scheduler) scheduler = overrides.scheduler;
 }

@@ -124,13 +124,10 @@ export interface EventReport {
   counts: EventStatus['commands'];
   settlement: {
     parks: Performance['parks'];
-    buildings: {
-      buildingId: string;
-      declaredKw: number;
-      deliveredKw: number;
-      ratio: number | null;
-      netYuan: number;
-    }[];
+    buildings: Pick<
+      Performance['buildings'][number],
+      'buildingId' | 'declaredKw' | 'deliveredKw' | 'ratio' | 'netYuan'
+    >[];
     unsettled: Performance['unsettled'];
   };
   deliveredKwh: number;

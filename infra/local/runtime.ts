@@ -23,6 +23,7 @@ import { LOCAL_AWS, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-
 import { gateway, type LocalReply, type LocalRequest } from './gateway.ts';
 import { ClockChange, type Identity, TokenRequest } from './local-api.ts';
 import { LocalSchedules } from './schedules.ts';
+import type { SimulatorHandle } from './sim-driver.ts';
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './webhook-signature.ts';
 
 export interface LocalOptions {
@@ -71,19 +72,6 @@ export interface LocalRuntime {
 
 /** How a BMS integration receives its commands here. */
 export type LocalIntegration = { mode: 'webhook'; url: string; secret: string } | { mode: 'pull' };
-
-/** The part of the BMS simulator the runtime drives. */
-interface Simulator {
-  readonly webhookUrl: string;
-  readonly secret: string;
-  stepTo(ms: number): Promise<void>;
-  seedHistory(
-    fromMs: number,
-    toMs: number,
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<void>;
-  stop(): Promise<void>;
-}
 
 export const DEFAULT_PORT = 8787;
 export const SIM_INTEGRATION = 'sim';
@@ -307,7 +295,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   // 6. The gateway.
   let advancing: Promise<void> = Promise.resolve();
   let busy = false;
-  let simulator: Simulator | undefined;
+  let simulator: SimulatorHandle | undefined;
   let consoleFiles: Promise<Map<string, { contentType: string; body: Uint8Array }>> | undefined;
   const files = () => {
     consoleFiles ??= import('./console/build.ts')

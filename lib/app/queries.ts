@@ -1,8 +1,13 @@
 /** What operators, park managers and BMS read: flexibility, commands, delivery and settlements. */
-import { type DeliveryInterval, liveDelivery } from '../domain/delivery.ts';
+import { type DeliveryView, liveDelivery } from '../domain/delivery.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
-import { computeFlexibility, flexibilityCurve, sumCurves } from '../domain/flexibility.ts';
-import type { Direction } from '../domain/model/common.ts';
+import {
+  type Curve,
+  computeFlexibility,
+  type FlexibilityView,
+  flexibilityCurve,
+  sumCurves,
+} from '../domain/flexibility.ts';
 import { MAX_INTERVALS } from '../domain/model/common.ts';
 import type { Scope } from '../domain/model/grid-event.ts';
 import type { MeterReading } from '../domain/model/telemetry.ts';
@@ -18,20 +23,6 @@ export interface FlexibilityQuery {
   start: string;
   end: string;
   intervalMinutes: 5 | 15 | 30 | 60;
-}
-
-interface Curve {
-  kw: number[];
-  energyKwh: number;
-}
-
-export interface FlexibilityView {
-  intervals: number;
-  /** Per direction: what the scope could offer in each interval taken alone, and energy over the window. */
-  total: Record<Direction, Curve>;
-  byPark: { parkId: string; buildings: number; PEAK_SHAVING: Curve; VALLEY_FILLING: Curve }[];
-  /** Buildings in scope without any telemetry yet: not counted. */
-  withoutData: number;
 }
 
 /**
@@ -169,18 +160,6 @@ export async function eventPerformance(
 export async function parkSettlements(deps: Deps, who: Principal, parkId: string, page: PageRequest) {
   requirePark(who, parkId);
   return deps.settlements.ofPark(parkId, page);
-}
-
-export interface DeliveryView {
-  eventId: string;
-  type: Direction;
-  status: string;
-  start: string;
-  end: string;
-  intervalMinutes: number;
-  /** Buildings with an active command in view. */
-  buildings: number;
-  intervals: DeliveryInterval[];
 }
 
 /** Commands that still stand: dispatches not declined, failed or superseded, of a live event. */

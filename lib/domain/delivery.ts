@@ -91,3 +91,16 @@ export function liveDelivery(
     };
   });
 }
+
+/** An event's delivery so far (`GET /events/{eventId}/delivery`). */
+export interface DeliveryView {
+  eventId: string;
+  type: Direction;
+  status: string;
+  start: string;
+  end: string;
+  intervalMinutes: number;
+  /** Buildings with an active command in view. */
+  buildings: number;
+  intervals: DeliveryInterval[];
+}

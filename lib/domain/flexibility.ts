@@ -332,3 +332,17 @@ export function sumCurves(
   }
   return { kw, energyKwh };
 }
+
+export interface Curve {
+  kw: number[];
+  energyKwh: number;
+}
+
+export interface FlexibilityView {
+  intervals: number;
+  /** Per direction: what the scope could offer in each interval taken alone, and energy over the window. */
+  total: Record<Direction, Curve>;
+  byPark: { parkId: string; buildings: number; PEAK_SHAVING: Curve; VALLEY_FILLING: Curve }[];
+  /** Buildings in scope without any telemetry yet: not counted. */
+  withoutData: number;
+}

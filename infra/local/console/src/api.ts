@@ -5,13 +5,14 @@
  * a change there breaks this build rather than the page.
  */
 
+import type { DeliveryView } from '../../../../lib/domain/delivery.ts';
+import type { FlexibilityView } from '../../../../lib/domain/flexibility.ts';
 import type { Building, Park } from '../../../../lib/domain/model/building.ts';
-import type { Command } from '../../../../lib/domain/model/command.ts';
 import type { Direction } from '../../../../lib/domain/model/common.ts';
 import type { GridEventInput } from '../../../../lib/domain/model/grid-event.ts';
 import type { BuildingState } from '../../../../lib/domain/model/telemetry.ts';
 import type { BuildingSettlement, ParkSettlement } from '../../../../lib/domain/settlement.ts';
-import type { CommandCounts, CommandStatus, EventStatus, Page, PlanSummary } from '../../../../lib/ports.ts';
+import type { CommandCounts, CommandRecord, EventStatus, Page, PlanSummary } from '../../../../lib/ports.ts';
 import type { ClockChange, ClockView, Identity, TokenRequest, TokenResponse } from '../../local-api.ts';
 
 export type {
@@ -19,8 +20,11 @@ export type {
   BuildingSettlement,
   BuildingState,
   ClockView,
+  CommandRecord,
+  DeliveryView,
   Direction,
   EventStatus,
+  FlexibilityView,
   GridEventInput,
   Identity,
   Page,
@@ -48,27 +52,6 @@ export interface EventListItem {
   updatedAt: string;
 }
 
-/** `GET /events/{eventId}/delivery`: live delivery per interval. */
-export interface DeliveryView {
-  eventId: string;
-  type: Direction;
-  status: EventStatus;
-  start: string;
-  end: string;
-  intervalMinutes: number;
-  intervals: {
-    start: string;
-    /** The operator's target; null for park managers. */
-    targetKw: number | null;
-    plannedKw: number;
-    baselineKw: number;
-    meteredKw: number | null;
-    /** Null until every commanded building has reported the interval. */
-    deliveredKw: number | null;
-  }[];
-  buildings: number;
-}
-
 /** `GET /events/{eventId}/performance`. */
 export interface PerformanceView {
   status: EventStatus;
@@ -77,28 +60,8 @@ export interface PerformanceView {
   unsettled: { buildingId: string; reason: string }[];
 }
 
-interface Curve {
-  kw: number[];
-  energyKwh: number;
-}
-
-/** `POST /flexibility`. */
-export interface FlexibilityView {
-  intervals: number;
-  total: Record<Direction, Curve>;
-  byPark: ({ parkId: string; buildings: number } & Record<Direction, Curve>)[];
-  withoutData: number;
-}
-
 /** `GET /buildings/{buildingId}`. */
 export type BuildingView = Building & { state: BuildingState | null };
-
-export interface CommandRecord {
-  command: Command;
-  status: CommandStatus;
-  updatedAt: string;
-  reason?: string;
-}
 
 /** What the console keeps in sessionStorage after a login. */
 export interface Session {

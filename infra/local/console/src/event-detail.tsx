@@ -7,16 +7,9 @@ import { api, type DeliveryView, type EventStatusView, type PerformanceView, SET
 import { Chart } from './chart.tsx';
 import { useApp } from './context.ts';
 import { describeScope, StatusBadge } from './events.tsx';
-import {
-  DIRECTION_LABEL,
-  formatKw,
-  formatNumber,
-  formatPercent,
-  formatTime,
-  formatWindow,
-  formatYuan,
-} from './format.ts';
+import { DIRECTION_LABEL, formatKw, formatPercent, formatTime, formatWindow, formatYuan } from './format.ts';
 import { useLoad } from './hooks.ts';
+import { SettlementCells, SettlementHeadings } from './settlement-cells.tsx';
 
 const POLL_MS = 2_000;
 
@@ -201,26 +194,14 @@ function Performance({ path }: { path: string }) {
         <thead>
           <tr>
             <th>Park</th>
-            <th class="num">Buildings</th>
-            <th class="num">Declared</th>
-            <th class="num">Delivered</th>
-            <th class="num">Energy</th>
-            <th class="num">Payment</th>
-            <th class="num">Penalty</th>
-            <th class="num">Net</th>
+            <SettlementHeadings />
           </tr>
         </thead>
         <tbody>
           {p.parks.map((park) => (
             <tr key={park.parkId} data-testid="performance-park">
               <td>{park.parkId}</td>
-              <td class="num">{park.buildingCount}</td>
-              <td class="num">{formatKw(park.declaredKw, 1)}</td>
-              <td class="num">{formatKw(park.deliveredKw, 1)}</td>
-              <td class="num">{formatNumber(park.deliveredKwh, 1)} kWh</td>
-              <td class="num">{formatYuan(park.paymentYuan)}</td>
-              <td class="num">{formatYuan(park.penaltyYuan)}</td>
-              <td class="num">{formatYuan(park.netYuan)}</td>
+              <SettlementCells s={park} />
             </tr>
           ))}
         </tbody>

@@ -1,8 +1,9 @@
 /** What each park earned, event by event (`GET /parks/{parkId}/settlements`). */
 import { all, type ParkSettlement } from './api.ts';
-import { DIRECTION_LABEL, formatKw, formatNumber, formatYuan } from './format.ts';
+import { DIRECTION_LABEL, formatYuan } from './format.ts';
 import { useLoad } from './hooks.ts';
 import { loadParks } from './parks.tsx';
+import { SettlementCells, SettlementHeadings } from './settlement-cells.tsx';
 
 type Row = ParkSettlement & { eventId: string };
 
@@ -36,13 +37,7 @@ function ParkSettlements({ parkId, name }: { parkId: string; name: string }) {
             <tr>
               <th>Event</th>
               <th>Type</th>
-              <th class="num">Buildings</th>
-              <th class="num">Declared</th>
-              <th class="num">Delivered</th>
-              <th class="num">Energy</th>
-              <th class="num">Payment</th>
-              <th class="num">Penalty</th>
-              <th class="num">Net</th>
+              <SettlementHeadings />
             </tr>
           </thead>
           <tbody>
@@ -52,13 +47,7 @@ function ParkSettlements({ parkId, name }: { parkId: string; name: string }) {
                   <a href={`#/events/${encodeURIComponent(r.eventId)}`}>{r.eventId}</a>
                 </td>
                 <td>{r.direction ? DIRECTION_LABEL[r.direction] : '–'}</td>
-                <td class="num">{r.buildingCount}</td>
-                <td class="num">{formatKw(r.declaredKw, 1)}</td>
-                <td class="num">{formatKw(r.deliveredKw, 1)}</td>
-                <td class="num">{formatNumber(r.deliveredKwh, 1)} kWh</td>
-                <td class="num">{formatYuan(r.paymentYuan)}</td>
-                <td class="num">{formatYuan(r.penaltyYuan)}</td>
-                <td class="num">{formatYuan(r.netYuan)}</td>
+                <SettlementCells s={r} />
               </tr>
             ))}
           </tbody>
