@@ -20,7 +20,7 @@ export const MAX_READINGS_PER_POST = 2_000;
 const CONCURRENCY = 8;
 /** Seeding: buildings at once and readings per post (four days of quarter hours). */
 const SEED_CONCURRENCY = 2;
-const SEED_READINGS_PER_POST = 384;
+export const SEED_READINGS_PER_POST = 384;
 const MAX_BODY_BYTES = 1_000_000;
 const QUARTER_MS = 15 * MINUTE_MS;
 

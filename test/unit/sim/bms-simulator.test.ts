@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BmsSimulator } from '../../../infra/local/sim/bms-simulator.ts';
+import { BmsSimulator, SEED_READINGS_PER_POST } from '../../../infra/local/sim/bms-simulator.ts';
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from '../../../infra/local/webhook-signature.ts';
 import type { Command } from '../../../lib/domain/model/command.ts';
 import { at, batteryAsset, building, command, constant, QUARTER } from './helpers.ts';
@@ -229,15 +229,20 @@ describe('BmsSimulator telemetry and pull mode', () => {
     expect(api.telemetry()).toHaveLength(2);
   });
 
-  it('seeds history in posts of at most 2,000 readings, the state with the last', async () => {
+  it('seeds history in small posts, every reading once, the state with the last, with progress', async () => {
     await startBms();
     // 21 days: 2,016 readings per building
-    await bms.seedHistory(START - 21 * 86_400_000, START);
+    const progress: string[] = [];
+    await bms.seedHistory(START - 21 * 86_400_000, START, (done, total) => progress.push(`${done}/${total}`));
     const b1 = api.telemetry().filter((p) => p.path === '/buildings/b1/telemetry');
-    const bodies = b1.map((p) => p.body as { readings: unknown[]; state?: unknown });
-    expect(bodies.map((b) => b.readings.length)).toEqual([2_000, 16]);
-    expect(bodies[0]?.state).toBeUndefined();
-    expect(bodies[1]?.state).toBeDefined();
+    const bodies = b1.map((p) => p.body as { readings: { intervalStart: string }[]; state?: unknown });
+    expect(bodies.every((b) => b.readings.length <= SEED_READINGS_PER_POST)).toBe(true);
+    expect(bodies.length).toBe(Math.ceil(2_016 / SEED_READINGS_PER_POST));
+    const starts = bodies.flatMap((b) => b.readings.map((r) => r.intervalStart));
+    expect(new Set(starts).size).toBe(2_016);
+    expect(bodies.slice(0, -1).every((b) => b.state === undefined)).toBe(true);
+    expect(bodies.at(-1)?.state).toBeDefined();
+    expect(progress.at(-1)).toBe(`${progress.length}/${progress.length}`);
   });
 
   it('throws with the API’s message when telemetry is refused', async () => {
