@@ -147,6 +147,12 @@ export async function eventPerformance(
   requireRole(who, 'operator', 'parkManager');
   const record = await deps.events.get(eventId);
   if (!record) throw new NotFoundError(`event '${eventId}' not found`);
+  // As for its status: a park manager sees an event only if one of its commands went to their parks.
+  if (
+    who.role !== 'operator' &&
+    !(await deps.commands.ofEvent(eventId)).some((c) => canSeePark(who, c.command.parkId))
+  )
+    throw new NotFoundError(`event '${eventId}' not found`);
   const { buildings, parks } = await deps.settlements.ofEvent(eventId);
   return {
     status: record.status,
