@@ -191,9 +191,17 @@ export function gateway(options: GatewayOptions) {
           return;
         }
       }
-      const pathParameters = Object.fromEntries(
-        c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] as string)]),
-      );
+      let pathParameters: Record<string, string>;
+      try {
+        pathParameters = Object.fromEntries(
+          c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] as string)]),
+        );
+      } catch {
+        // Malformed percent-encoding (`%zz`, `%FF`, an encoded lone surrogate) is the caller's error.
+        status = 400;
+        send(res, 400, { message: 'the path is not valid percent-encoding' });
+        return;
+      }
       const queryStringParameters: Record<string, string> = {};
       for (const key of new Set(url.searchParams.keys()))
         queryStringParameters[key] = url.searchParams.getAll(key).join(',');
