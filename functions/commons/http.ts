@@ -21,6 +21,8 @@ import { logger, metrics, tracer } from './powertools.ts';
 
 /** Bodies above this are refused before parsing. */
 export const MAX_BODY_BYTES = 1_048_576;
+/** The smallest magnitude of a non-zero number DynamoDB stores. */
+export const MIN_NUMBER_MAGNITUDE = 1e-130;
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -51,11 +53,24 @@ function readBody(event: HttpEvent): unknown {
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES)
     throw new RequestError(`the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  // DynamoDB stores no number of magnitude below 1e-130: refused here rather than failing the write.
+  let tiny: { key: string; value: number } | undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text, (key, value: unknown) => {
+      if (typeof value === 'number' && value !== 0 && Math.abs(value) < MIN_NUMBER_MAGNITUDE)
+        tiny ??= { key, value };
+      return value;
+    });
   } catch {
     throw new RequestError('the body is not valid JSON', 400);
   }
+  if (tiny)
+    throw new RequestError(
+      `the number ${tiny.value} at '${tiny.key}' is too small to store: use 0 or a magnitude of at least ${MIN_NUMBER_MAGNITUDE}`,
+      400,
+    );
+  return parsed;
 }
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyResultV2 {
