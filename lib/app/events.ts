@@ -46,6 +46,12 @@ export async function acceptEvent(
   if (!result.created) {
     if (!sameEvent(result.record.event, event) && result.record.revision === 1)
       throw new ConflictError(`event '${event.eventId}' exists with other content; revise it instead`);
+    // Stored but never announced (the first attempt failed between the two writes): the client's
+    // retry announces it now. Planning is idempotent, so a duplicate announcement costs nothing.
+    if (result.record.status === 'received' && result.record.revision === 1)
+      await deps.eventPublisher.publish([
+        message('GridEventAccepted', { version: 1, eventId: event.eventId, revision: 1 }),
+      ]);
     return result;
   }
   await deps.eventPublisher.publish([

@@ -24,12 +24,22 @@ export function evaluationScheduleName(event: { eventId: string; end: string }):
 
 /**
  * Plans a revision that was accepted or revised (`GridEventAccepted`).
- * 1. Skip if the revision is stale, already planned, or the event is over.
+ * 1. Skip if the revision is stale or the event is over; if it is planned but not dispatched, announce
+ *    `DispatchPlanned` again (the first announcement may have been lost).
  * 2. Plan the whole target. A scope where no building can respond fails the event, visibly.
  */
 export async function planAccepted(deps: Deps, ref: { eventId: string; revision: number }): Promise<void> {
   const record = await deps.events.get(ref.eventId);
-  if (!record || record.revision !== ref.revision || record.plan?.revision === ref.revision) return;
+  if (!record || record.revision !== ref.revision) return;
+  if (record.plan?.revision === ref.revision) {
+    // Planned already. If it is not dispatched yet, the announcement may have been lost (a crash
+    // after the plan was stored): announce again; dispatching is idempotent.
+    if (record.status === 'planned')
+      await deps.eventPublisher.publish([
+        message('DispatchPlanned', { version: 1, eventId: ref.eventId, revision: ref.revision }),
+      ]);
+    return;
+  }
   if (FINAL.includes(record.status)) return;
   const planned = await planRevision(deps, record, 'full');
   if (planned.plan && planned.plan.buildingsCommanded === 0 && planned.status === 'planned') {

@@ -3,7 +3,7 @@
  * operator revisions and redispatches.
  */
 import { allocate } from '../domain/allocation.ts';
-import { isChinaWorkday } from '../domain/calendar.ts';
+import { isLikelyWorkday } from '../domain/calendar.ts';
 import { buildCommands, cancellationCommand } from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
@@ -38,7 +38,7 @@ export function planningBaseline(
     const profile = t.profile;
     return Array.from({ length: n }, (_, i) => {
       const at = startMs + i * minutes * MINUTE_MS;
-      const slots = isChinaWorkday(chinaDate(at)) ? profile.workday : profile.other;
+      const slots = isLikelyWorkday(chinaDate(at)) ? profile.workday : profile.other;
       return slots[Math.floor(chinaMinuteOfDay(at) / 15)] ?? 0;
     });
   }

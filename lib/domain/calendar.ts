@@ -81,6 +81,18 @@ export function chinaCalendarCoverage(): CalendarCoverage {
  * @throws {ValidationError} when `date` is not a calendar date.
  * @throws {InsufficientDataError} when the date's year is outside {@link chinaCalendarCoverage}.
  */
+/**
+ * For estimates (planning profiles), not for money: the Chinese calendar where it has data, Monday
+ * to Friday where it stops. Settlement baselines use `isChinaWorkday`, which refuses instead.
+ */
+export function isLikelyWorkday(date: string): boolean {
+  const { year, month, day } = parseDate(date);
+  const { firstYear, lastYear } = chinaCalendarCoverage();
+  if (year >= firstYear && year <= lastYear) return isChinaWorkday(date);
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return weekday >= 1 && weekday <= 5;
+}
+
 export function isChinaWorkday(date: string): boolean {
   const cached = workdayCache.get(date);
   if (cached !== undefined) return cached;

@@ -176,19 +176,36 @@ export class Harness {
     await (await this.handler('bus', name))(event, context);
   }
 
-  /** Delivers every captured bus entry not delivered yet (and what they cause), as the rules route them. */
-  async pump(): Promise<void> {
+  /**
+   * Delivers every captured bus entry not delivered yet (and what they cause), as the rules route
+   * them. A consumer that throws is invoked again, up to `attempts` times in all, as Lambda retries
+   * an asynchronous invocation; `failedAttempts` counts the throws.
+   */
+  async pump(options: { attempts?: number } = {}): Promise<void> {
+    const attempts = options.attempts ?? 1;
     while (this.delivered < this.entries.length) {
       const entry = this.entries[this.delivered++] as PutEventsRequestEntry;
       const detail = JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>;
       const wire = { source: entry.Source, 'detail-type': entry.DetailType, detail };
       if (entry.DetailType === 'DispatchCommand' || entry.DetailType === 'CommandCancelled')
         this.published.push({ detailType: entry.DetailType, detail });
-      for (const sub of busSubscriptions)
-        if (matchesPattern(subscriptionPattern(sub), wire))
-          await this.deliver(sub.name, entry.DetailType as string, entry.Source as string, detail);
+      for (const sub of busSubscriptions) {
+        if (!matchesPattern(subscriptionPattern(sub), wire)) continue;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.deliver(sub.name, entry.DetailType as string, entry.Source as string, detail);
+            break;
+          } catch (e) {
+            this.failedAttempts++;
+            if (attempt >= attempts) throw e;
+          }
+        }
+      }
     }
   }
+
+  /** Consumer invocations that threw (and were retried by `pump`). */
+  failedAttempts = 0;
 
   /** Fires a captured one-time schedule, as EventBridge Scheduler would at its time. */
   async fire(scheduleName: string): Promise<void> {

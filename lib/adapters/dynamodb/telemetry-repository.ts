@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { isChinaWorkday } from '../../domain/calendar.ts';
+import { isLikelyWorkday } from '../../domain/calendar.ts';
 import { BuildingState, MeterReading, readingKw } from '../../domain/model/telemetry.ts';
 import { chinaDate, chinaMinuteOfDay, DAY_MS, toIso, toMs } from '../../domain/time.ts';
 import type { BuildingTelemetry, TelemetryRepository } from '../../ports.ts';
@@ -37,16 +37,6 @@ function readStateItem(item: Record<string, unknown> | undefined): StateItem {
     profiledThroughMs: OptionalMs.parse(item.profiledThroughMs),
     version: Version.parse(item.version ?? 0),
   };
-}
-
-/** Workday per the Chinese calendar; Monday to Friday where its data stops. */
-function workday(ms: number): boolean {
-  try {
-    return isChinaWorkday(chinaDate(ms));
-  } catch {
-    const day = new Date(ms + 8 * 3_600_000).getUTCDay();
-    return day >= 1 && day <= 5;
-  }
 }
 
 /** The stored state item of a building (the profile, when known, rides along). */
@@ -136,7 +126,7 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
       const profile = item.profile ?? { workday: [], other: [] };
       for (const [ms, r] of fresh) {
         const kw = readingKw(r);
-        const slots = workday(ms) ? profile.workday : profile.other;
+        const slots = isLikelyWorkday(chinaDate(ms)) ? profile.workday : profile.other;
         const slot = Math.floor(chinaMinuteOfDay(ms) / (1440 / SLOTS));
         // The first reading of a day type seeds all its slots, so planning has a level to start from.
         if (slots.length === 0) slots.push(...new Array<number>(SLOTS).fill(kw));
