@@ -138,6 +138,15 @@ describe('bus rules', () => {
     }
   });
 
+  it('keep what a consumer keeps failing on: each consumer sends failed invocations to its dead-letter queue', () => {
+    const configs = Object.values(service.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(configs).toHaveLength(busSubscriptions.length);
+    for (const c of configs) {
+      expect(c.Properties.MaximumRetryAttempts).toBe(2);
+      expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+    }
+  });
+
   it('use exactly the patterns the local runtime applies', () => {
     const deployed = rules().map((r) => JSON.stringify(r.Properties.EventPattern));
     for (const sub of busSubscriptions) expect(deployed).toContain(JSON.stringify(subscriptionPattern(sub)));
