@@ -58,7 +58,7 @@ export async function putBuilding(deps: Deps, who: Principal, building: Building
 
 export async function getBuilding(deps: Deps, who: Principal, buildingId: string): Promise<Building> {
   const building = await deps.buildings.get(buildingId);
-  // Same answer whether it is missing or not visible, so ids cannot be probed.
+  // Missing is 404; present but outside the caller's parks or buildings is 403 (README, Roles and tokens).
   if (!building) throw new NotFoundError(`building '${buildingId}' not found`);
   requireBuilding(who, building);
   return building;
