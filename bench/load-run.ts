@@ -7,19 +7,12 @@
  * resident memory (DynamoDB Local runs in its own JVM).
  */
 import { startLocal } from '../infra/local/runtime.ts';
+import { LOAD_RUNTIME } from './load.ts';
 
 const startAt = process.argv[2] ? Date.parse(process.argv[2]) : undefined;
 if (startAt !== undefined && !Number.isFinite(startAt)) throw new Error(`not an instant: ${process.argv[2]}`);
 
-const rt = await startLocal({
-  inMemory: true,
-  port: 0,
-  simulator: false,
-  seed: true,
-  quiet: true,
-  speed: 0,
-  ...(startAt !== undefined ? { startAt } : {}),
-});
+const rt = await startLocal({ ...LOAD_RUNTIME, ...(startAt !== undefined ? { startAt } : {}) });
 console.log(JSON.stringify({ url: rt.url, dynamodbEndpoint: rt.dynamodbEndpoint, now: rt.now() }));
 
 let stopping = false;

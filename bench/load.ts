@@ -31,6 +31,15 @@ import { type FleetMember, makeFleet } from './fleet.ts';
 const QUARTER_MS = 15 * 60_000;
 /** A Monday, a Chinese working day, 08:00 Beijing time. */
 export const DEFAULT_START = '2026-12-14T08:00:00+08:00';
+/** The runtime the benchmark runs against: in memory, the demo's parks and programs, no simulator, clock paused. */
+export const LOAD_RUNTIME = {
+  inMemory: true,
+  port: 0,
+  simulator: false,
+  seed: true,
+  quiet: true,
+  speed: 0,
+} as const;
 const PEAK_PROGRAM = 'mengxi-dr-2026';
 const VALLEY_PROGRAM = 'mengxi-valley-2026';
 

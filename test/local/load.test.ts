@@ -5,7 +5,7 @@
  * and state sent is in DynamoDB. Latency and throughput are the benchmark's to report, not asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_START, type LoadReport, runLoad, summaryLine } from '../../bench/load.ts';
+import { DEFAULT_START, LOAD_RUNTIME, type LoadReport, runLoad, summaryLine } from '../../bench/load.ts';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
 
 const BUILDINGS = 200;
@@ -14,15 +14,7 @@ const QUARTERS = 8;
 describe('the load benchmark, reduced', () => {
   let rt: LocalRuntime;
   beforeAll(async () => {
-    rt = await startLocal({
-      inMemory: true,
-      port: 0,
-      simulator: false,
-      seed: true,
-      quiet: true,
-      speed: 0,
-      startAt: Date.parse(DEFAULT_START),
-    });
+    rt = await startLocal({ ...LOAD_RUNTIME, startAt: Date.parse(DEFAULT_START) });
   });
   afterAll(async () => {
     await rt?.stop();
