@@ -6,7 +6,9 @@
  * none is left pending, and no reservation outlives its event.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { dynamoClient } from '../../functions/commons/clients.ts';
 import { buildDeps, setDeps } from '../../functions/commons/deps.ts';
+import { mulberry32 } from '../../infra/local/sim/random.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { evaluationScheduleName } from '../../lib/app/lifecycle.ts';
 import { bms, Harness, operator } from './harness.ts';
@@ -58,6 +60,14 @@ function faulty(deps: Deps, failAt: number) {
 
 let h: Harness;
 let clean: Deps;
+
+/** An HTTP call as a client makes it: a 5xx is retried, a few times. */
+async function call(...args: Parameters<Harness['http']>): ReturnType<Harness['http']> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await h.http(...args);
+    if (res.status < 500 || attempt >= 5) return res;
+  }
+}
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -119,7 +129,7 @@ async function reportStates(): Promise<void> {
       assets: [{ kind: 'battery', assetId: 'bat', soc: 0.8, powerKw: 0 }],
     };
     expect(
-      (await h.http('report-telemetry', BMS, { params: { buildingId: id }, body: { state } })).status,
+      (await call('report-telemetry', BMS, { params: { buildingId: id }, body: { state } })).status,
     ).toBe(202);
   }
 }
@@ -153,7 +163,7 @@ async function issueAndDispatch(event: ReturnType<typeof eventOf>): Promise<void
 
 /** Answers every standing command, reports the window's readings, and settles. */
 async function completeAndSettle(event: ReturnType<typeof eventOf>): Promise<void> {
-  const plan = await h.http('event-plan', operator, { params: { eventId: event.eventId } });
+  const plan = await call('event-plan', operator, { params: { eventId: event.eventId } });
   const commands = plan.body.commands as {
     status: string;
     command: { commandId: string; buildingId: string; responseKw: number[] };
@@ -161,7 +171,7 @@ async function completeAndSettle(event: ReturnType<typeof eventOf>): Promise<voi
   for (const c of commands.filter((x) => x.status === 'PUBLISHED'))
     expect(
       (
-        await h.http('acknowledge-command', BMS, {
+        await call('acknowledge-command', BMS, {
           params: { commandId: c.command.commandId },
           body: { status: 'ACCEPTED' },
         })
@@ -182,7 +192,7 @@ async function completeAndSettle(event: ReturnType<typeof eventOf>): Promise<voi
       kw: BASE_KW - (t >= 0 ? (response.get(id)?.[t] ?? 0) : 0),
     }));
     expect(
-      (await h.http('report-telemetry', BMS, { params: { buildingId: id }, body: { readings } })).status,
+      (await call('report-telemetry', BMS, { params: { buildingId: id }, body: { readings } })).status,
     ).toBe(202);
   }
   await h.fire(evaluationScheduleName({ ...event, intervalMinutes: 15 } as never));
@@ -190,7 +200,7 @@ async function completeAndSettle(event: ReturnType<typeof eventOf>): Promise<voi
 
 /** What must hold after recovery. */
 async function expectRecovered(eventId: string, start: number): Promise<void> {
-  const status = await h.http('get-event', operator, { params: { eventId } });
+  const status = await call('get-event', operator, { params: { eventId } });
   expect(status.body.status).toBe('settled');
   const stored = (await clean.commands.ofEvent(eventId)).filter((c) => c.command.kind === 'DISPATCH');
   expect(stored.length).toBeGreaterThan(0);
@@ -276,5 +286,34 @@ describe('a crash at any step of issuing and dispatching an event', () => {
     const ids = new Set(storedBefore.map(([id]) => id));
     expect(republished.every((id) => ids.has(id))).toBe(true);
     await expectRecovered(event.eventId, Date.parse(event.start));
+  });
+
+  it('settles with DynamoDB throttling requests and EventBridge throttling calls and failing entries', async () => {
+    const event = eventOf(120);
+    const random = mulberry32(2026);
+    let share = 0;
+    const injected = h.throttleDynamoDb(dynamoClient(), () => share, random);
+    let throttled = 0;
+    let failedEntries = 0;
+    h.putEventsFaults = {
+      throttleCall: () => random() < 0.2 && ++throttled > 0,
+      failEntry: () => random() < 0.2 && ++failedEntries > 0,
+    };
+    try {
+      share = 0.25;
+      vi.setSystemTime(Date.parse(event.start) - 8 * H);
+      await reportStates();
+      await issueAndDispatch(event);
+      await completeAndSettle(event);
+    } finally {
+      share = 0;
+      h.putEventsFaults = undefined;
+    }
+    await expectRecovered(event.eventId, Date.parse(event.start));
+    expect(injected.count).toBeGreaterThan(5);
+    expect(throttled + failedEntries).toBeGreaterThan(0);
+    console.log(
+      `faults: ${injected.count} DynamoDB requests throttled (25 %), ${throttled} PutEvents calls throttled and ${failedEntries} entries failed (20 %); the event settled, every command published, no reservation leaked`,
+    );
   });
 });

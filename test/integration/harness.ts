@@ -93,8 +93,21 @@ export class Harness {
   private mockAws(): void {
     this.eventBridge.on(PutEventsCommand).callsFake((input: { Entries?: PutEventsRequestEntry[] }) => {
       const entries = input.Entries ?? [];
-      this.entries.push(...entries);
-      return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+      if (this.putEventsFaults?.throttleCall()) {
+        const e = new Error('Rate exceeded');
+        e.name = 'ThrottlingException';
+        throw e;
+      }
+      const failed = entries.map(() => this.putEventsFaults?.failEntry() ?? false);
+      this.entries.push(...entries.filter((_, i) => !failed[i]));
+      return {
+        FailedEntryCount: failed.filter(Boolean).length,
+        Entries: entries.map((_, i) =>
+          failed[i]
+            ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }
+            : { EventId: randomUUID() },
+        ),
+      };
     });
     this.scheduler.on(CreateScheduleCommand).callsFake((input: CreateScheduleCommandInput) => {
       this.schedules.set(input.Name as string, input);
@@ -206,6 +219,45 @@ export class Harness {
 
   /** Consumer invocations that threw (and were retried by `pump`). */
   failedAttempts = 0;
+
+  /** EventBridge faults: a whole PutEvents call throttled, or single entries failed (retryable). */
+  putEventsFaults: { throttleCall(): boolean; failEntry(): boolean } | undefined;
+
+  /**
+   * DynamoDB faults below the SDK: while `share > 0`, that share of requests is answered
+   * `ProvisionedThroughputExceededException` as DynamoDB would, so the SDK's retries and then the
+   * callers' are what recover. Returns a counter of the faults injected.
+   */
+  throttleDynamoDb(
+    client: { config: { requestHandler: unknown } },
+    share: () => number,
+    random: () => number,
+  ) {
+    const handler = client.config.requestHandler as { handle: (...args: unknown[]) => Promise<unknown> };
+    const original = handler.handle.bind(handler);
+    const injected = { count: 0 };
+    handler.handle = async (...args: unknown[]) => {
+      if (random() < share()) {
+        injected.count++;
+        const body = JSON.stringify({
+          __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+          message: 'injected: the level of configured provisioned throughput for the table was exceeded',
+        });
+        return {
+          response: {
+            statusCode: 400,
+            headers: {
+              'content-type': 'application/x-amz-json-1.0',
+              'x-amzn-errortype': 'ProvisionedThroughputExceededException',
+            },
+            body: new TextEncoder().encode(body),
+          },
+        };
+      }
+      return original(...args);
+    };
+    return injected;
+  }
 
   /** Fires a captured one-time schedule, as EventBridge Scheduler would at its time. */
   async fire(scheduleName: string): Promise<void> {
