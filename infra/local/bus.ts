@@ -70,6 +70,8 @@ export class LocalBus {
   private waiters: (() => void)[] = [];
   private readonly history: BusEvent[] = [];
   readonly deadLetters: DeadLetter[] = [];
+  /** Deliveries that failed and were tried again (or dead-lettered). */
+  failedAttempts = 0;
 
   constructor(private readonly options: LocalBusOptions) {}
 
@@ -189,6 +191,7 @@ export class LocalBus {
         return;
       } catch (e) {
         error = e;
+        this.failedAttempts++;
         if (attempt < attempts)
           await new Promise((r) => setTimeout(r, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1)));
       }

@@ -67,6 +67,8 @@ export interface LocalRuntime {
   now(): number;
   /** Resolves when the bus has nothing queued or in flight. */
   idle(): Promise<void>;
+  /** Stops DynamoDB Local and starts it again on the same port and data (a store outage, for tests). */
+  restartStore(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -233,6 +235,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     account: '000000000000',
     region: REGION,
     now: () => clock.now(),
+    // EventBridge retries for up to a day; here about half a minute (0.25 s doubling, 8 attempts),
+    // enough to ride out a store restart without dead-lettering what was in flight.
+    attempts: 8,
+    retryDelayMs: 250,
     onDelivered: (e, target) => log(`bus  ${describeEvent(e)} → ${target}`),
     onDeadLetter: (l) =>
       log(`bus  FAILED ${describeEvent(l.event)} → ${l.target} after ${l.attempts} attempts: ${l.error}`),
@@ -544,6 +550,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     advance,
     now: () => clock.now(),
     idle: () => bus.idle(),
+    async restartStore() {
+      const port = dynamo.port;
+      await dynamo.stop();
+      log('DynamoDB Local stopped; starting it again');
+      dynamo = await startDynamoDbLocal({ port, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) });
+      log(`DynamoDB Local on ${dynamo.endpoint} again`);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
