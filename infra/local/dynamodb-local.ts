@@ -77,6 +77,11 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
     for (;;) {
       if (exited !== undefined)
         throw new Error(`DynamoDB Local exited (code ${exited}) before answering:\n${output.trim()}`);
+      const sqlite = /SQLiteException: \[\d+\][^\n]*\[([^\]]+)\]/.exec(output);
+      if (sqlite)
+        throw new Error(
+          `the DynamoDB Local store${options.path ? ` in ${options.path}` : ''} cannot be read (SQLite: ${sqlite[1]})`,
+        );
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;

@@ -2,7 +2,8 @@
  * The local runtime end to end: the gateway's token checks, the demo from issue to settlement
  * through the simulator, and a restart that keeps the store and the clock.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,7 @@ describe('npm start and npm run demo, in memory', () => {
 });
 
 describe('a restart', () => {
-  it('keeps what was enrolled, the clock and the development secret; a taken port is a clear error', async () => {
+  it('keeps what was enrolled, the clock and the development secret; a corrupted store and a taken port are clear errors', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'flexdr-data-'));
     const start = Date.parse('2026-11-20T02:00:00Z');
     const first = await startLocal({
@@ -106,6 +107,13 @@ describe('a restart', () => {
     } finally {
       await second.stop();
     }
+
+    const corrupt = mkdtempSync(join(tmpdir(), 'flexdr-corrupt-'));
+    mkdirSync(join(corrupt, 'dynamodb'));
+    writeFileSync(join(corrupt, 'dynamodb', 'shared-local-instance.db'), randomBytes(20_000));
+    await expect(startLocal({ dataDir: corrupt, port: 0, simulator: false, seed: false })).rejects.toThrow(
+      /store in .* cannot be read \(SQLite: .*\)\nIf the store .* is corrupted, move it away/,
+    );
 
     const blocker = createServer();
     const port = await new Promise<number>((ok) =>
