@@ -42,6 +42,8 @@ function toDraft07(node: unknown): unknown {
 const ajv = new Ajv({
   allErrors: true,
   strict: true,
+  // The YAML leaves `type: object` implicit where it lists `required` (programDescriptions items).
+  strictTypes: false,
   // OpenAPI words that are not JSON Schema keywords: the `components` container, the `example`
   // annotation, and `discriminator`, a hint here (the YAML pairs it with `anyOf`, which Ajv's
   // discriminator support refuses).
