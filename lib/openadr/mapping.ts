@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../domain/errors.ts';
 import type { Acknowledgement, Command } from '../domain/model/command.ts';
-import { IntervalMinutes } from '../domain/model/common.ts';
+import { type Direction, IntervalMinutes } from '../domain/model/common.ts';
 import type { GridEventInput, Scope } from '../domain/model/grid-event.ts';
 import {
   BaselineMethod,
@@ -43,13 +43,12 @@ export const DEFAULT_BASELINE: BaselineMethod = {
 };
 
 /** Target prefixes and the FlexDR scope list each fills: `park:hohhot-jinqiao`. */
-const TARGET_PREFIXES = {
-  zone: 'zones',
-  feeder: 'feederIds',
-  park: 'parkIds',
-  building: 'buildingIds',
-} as const satisfies Record<string, keyof Scope>;
-type TargetPrefix = keyof typeof TARGET_PREFIXES;
+const TARGET_PREFIXES: ReadonlyMap<string, keyof Scope> = new Map([
+  ['zone', 'zones'],
+  ['feeder', 'feederIds'],
+  ['park', 'parkIds'],
+  ['building', 'buildingIds'],
+]);
 
 /** Resource names whose report data is the building's meter rather than one asset. */
 const METER_RESOURCES = new Set(['AGGREGATED_REPORT']);
@@ -154,40 +153,44 @@ export function programFromFlexdr(program: FlexdrProgram): ProgramRequest {
 export function targetsToScope(targets: readonly string[] | null | undefined): Scope {
   if (!targets || targets.length === 0)
     refuse('targets', 'FlexDR needs at least one target: zone:<id>, feeder:<id>, park:<id> or building:<id>');
-  const scope: Record<string, string[]> = {};
+  const scope: Partial<Record<keyof Scope, string[]>> = {};
   targets.forEach((target, i) => {
     const colon = target.indexOf(':');
-    const prefix = target.slice(0, colon);
+    const key = TARGET_PREFIXES.get(target.slice(0, colon));
     const id = target.slice(colon + 1);
-    if (colon < 1 || !(prefix in TARGET_PREFIXES) || id.length === 0)
+    if (colon < 1 || key === undefined || id.length === 0)
       refuse(`targets.${i}`, `'${target}' is not zone:<id>, feeder:<id>, park:<id> or building:<id>`);
-    const key = TARGET_PREFIXES[prefix as TargetPrefix];
     scope[key] = [...(scope[key] ?? []), id];
   });
-  return scope as Scope;
+  return scope;
 }
 
 /** OpenADR targets of a FlexDR scope, the inverse of {@link targetsToScope}. */
 export function scopeToTargets(scope: Scope): string[] {
-  return (Object.entries(TARGET_PREFIXES) as [TargetPrefix, keyof Scope][]).flatMap(([prefix, key]) =>
-    (scope[key] ?? []).map((id) => `${prefix}:${id}`),
-  );
+  return [...TARGET_PREFIXES].flatMap(([prefix, key]) => (scope[key] ?? []).map((id) => `${prefix}:${id}`));
 }
 
-const DIRECTION_OF_PAYLOAD = {
-  DISPATCH_SETPOINT_RELATIVE: 'PEAK_SHAVING',
-  [FLEXDR_LOAD_INCREASE]: 'VALLEY_FILLING',
-} as const;
-type TargetPayload = keyof typeof DIRECTION_OF_PAYLOAD;
+/** The payload that gives an event's target, for each direction. */
+const PAYLOAD_OF_DIRECTION = {
+  PEAK_SHAVING: 'DISPATCH_SETPOINT_RELATIVE',
+  VALLEY_FILLING: FLEXDR_LOAD_INCREASE,
+} as const satisfies Record<Direction, string>;
+const DIRECTION_OF_PAYLOAD: ReadonlyMap<string, Direction> = new Map(
+  Object.entries(PAYLOAD_OF_DIRECTION).map(([direction, type]) => [type, direction as Direction]),
+);
 
 /** Payload types an OpenADR event may carry that FlexDR knows but refuses, with the reason. */
-const REFUSED_PAYLOADS: Record<string, string> = {
-  IMPORT_CAPACITY_LIMIT:
+const REFUSED_PAYLOADS: ReadonlyMap<string, string> = new Map([
+  [
+    'IMPORT_CAPACITY_LIMIT',
     'is a ceiling on import, not a response; FlexDR allocates a response in kW: send DISPATCH_SETPOINT_RELATIVE (reduction) or FLEXDR_LOAD_INCREASE',
-  EXPORT_CAPACITY_LIMIT: 'is not supported: FlexDR allocates a response in kW',
-  DISPATCH_SETPOINT:
+  ],
+  ['EXPORT_CAPACITY_LIMIT', 'is not supported: FlexDR allocates a response in kW'],
+  [
+    'DISPATCH_SETPOINT',
     'is an absolute consumption for one resource; a fleet event needs DISPATCH_SETPOINT_RELATIVE (reduction) or FLEXDR_LOAD_INCREASE',
-};
+  ],
+]);
 
 function checkUnits(descriptors: readonly EventPayloadDescriptor[] | null | undefined, type: string): void {
   const d = descriptors?.find((p) => p.payloadType === type);
@@ -246,43 +249,64 @@ export function eventToGridEvent(
       refuse('duration', 'looping intervals over a longer event duration is not supported');
   }
 
-  let payloadType: TargetPayload | undefined;
-  const targetsKw = intervals.map((interval, i) => {
-    const found = interval.payloads.filter((p) => {
-      if (p.type in REFUSED_PAYLOADS)
-        refuse(`intervals.${i}.payloads`, `${p.type} ${REFUSED_PAYLOADS[p.type]}`);
-      return p.type in DIRECTION_OF_PAYLOAD;
-    });
-    const path = `intervals.${i}.payloads`;
-    if (found.length !== 1)
+  const targets = intervals.map((interval, i) => targetOfInterval(interval, `intervals.${i}.payloads`));
+  const type = targets[0]?.type as Direction;
+  targets.forEach((t, i) => {
+    if (t.type !== type)
       refuse(
-        path,
-        `each interval needs exactly one DISPATCH_SETPOINT_RELATIVE or ${FLEXDR_LOAD_INCREASE} payload`,
+        `intervals.${i}.payloads`,
+        `an event is either a reduction or an increase; it mixes ${PAYLOAD_OF_DIRECTION[type]} and ${PAYLOAD_OF_DIRECTION[t.type]}`,
       );
-    const payload = found[0] as ValuesMap;
-    if (payloadType !== undefined && payload.type !== payloadType)
-      refuse(
-        path,
-        `an event is either a reduction or an increase; it mixes ${payloadType} and ${payload.type}`,
-      );
-    payloadType = payload.type as TargetPayload;
-    const [kw, ...rest] = payload.values;
-    if (typeof kw !== 'number' || rest.length > 0 || kw < 0)
-      refuse(`${path}.${payload.type}`, 'values must be one number of kW, zero or more');
-    return kw;
   });
-  checkUnits(event.payloadDescriptors, payloadType as TargetPayload);
+  checkUnits(event.payloadDescriptors, PAYLOAD_OF_DIRECTION[type]);
 
   return {
     eventId: event.id,
     programId: event.programID,
-    type: DIRECTION_OF_PAYLOAD[payloadType as TargetPayload],
+    type,
     start,
-    end: addMinutesInOffset(start, targetsKw.length * intervalMinutes),
+    end: addMinutesInOffset(start, targets.length * intervalMinutes),
     intervalMinutes,
-    targetsKw,
+    targetsKw: targets.map((t) => t.kw),
     scope: targetsToScope(event.targets),
     noticeAt: now,
+  };
+}
+
+/** The direction and kW of the one target payload of an interval. */
+function targetOfInterval(interval: Interval, path: string): { type: Direction; kw: number } {
+  const found: { type: Direction; payload: ValuesMap }[] = [];
+  for (const payload of interval.payloads) {
+    const refused = REFUSED_PAYLOADS.get(payload.type);
+    if (refused !== undefined) refuse(path, `${payload.type} ${refused}`);
+    const type = DIRECTION_OF_PAYLOAD.get(payload.type);
+    if (type !== undefined) found.push({ type, payload });
+  }
+  const [only, ...more] = found;
+  if (only === undefined || more.length > 0)
+    refuse(
+      path,
+      `each interval needs exactly one DISPATCH_SETPOINT_RELATIVE or ${FLEXDR_LOAD_INCREASE} payload`,
+    );
+  const [kw, ...rest] = only.payload.values;
+  if (typeof kw !== 'number' || rest.length > 0 || kw < 0)
+    refuse(`${path}.${only.payload.type}`, 'values must be one number of kW, zero or more');
+  return { type: only.type, kw };
+}
+
+/**
+ * A FlexDR grid event as the OpenADR event request a BL would have sent for it, the inverse of
+ * {@link eventToGridEvent} (so natively posted events can be listed to a BL). The per-event
+ * price, shortfall penalty and procurement have no OpenADR field and are left out.
+ */
+export function gridEventToEvent(event: GridEventInput): EventRequest {
+  const payloadType = PAYLOAD_OF_DIRECTION[event.type];
+  return {
+    programID: event.programId,
+    targets: scopeToTargets(event.scope),
+    payloadDescriptors: [{ objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType, units: 'KW' }],
+    intervalPeriod: { start: event.start, duration: minutesToDuration(event.intervalMinutes ?? 15) },
+    intervals: event.targetsKw.map((kw, id) => ({ id, payloads: [{ type: payloadType, values: [kw] }] })),
   };
 }
 

@@ -4,12 +4,13 @@ import { parseOrThrow } from '../../../lib/domain/validate.ts';
 import {
   eventToGridEvent,
   FLEXDR_LOAD_INCREASE,
+  gridEventToEvent,
   scopeToTargets,
   targetsToScope,
 } from '../../../lib/openadr/mapping.ts';
 import { Event } from '../../../lib/openadr/schemas.ts';
 import { officialErrors } from './official-schema.ts';
-import { blEvent, refusal } from './support.ts';
+import { blEvent, metadata, refusal } from './support.ts';
 
 const program = { programId: 'mengxi-peak' };
 const now = '2026-01-15T09:00:00+08:00';
@@ -164,7 +165,40 @@ describe('eventToGridEvent', () => {
   });
 });
 
+describe('gridEventToEvent', () => {
+  it.each<[string, GridEventInput]>([
+    ['peak shaving in a park', native],
+    [
+      'valley filling on feeders and buildings, hourly',
+      {
+        ...native,
+        type: 'VALLEY_FILLING',
+        intervalMinutes: 60,
+        end: '2026-01-15T19:00:00+08:00',
+        targetsKw: [800, 0],
+        scope: { feederIds: ['f1'], buildingIds: ['b1', 'b2'] },
+      },
+    ],
+  ])(
+    '%s: gives an event request the official schema accepts, which maps back to the same grid event',
+    (_, grid) => {
+      const request = gridEventToEvent(grid);
+      expect(officialErrors('eventRequest', request)).toEqual([]);
+      const stored = { id: grid.eventId, objectType: 'EVENT' as const, ...metadata, ...request };
+      expect(parseOrThrow(GridEvent, eventToGridEvent(stored, program, grid.noticeAt), 'back')).toEqual(
+        parseOrThrow(GridEvent, grid, 'native'),
+      );
+    },
+  );
+});
+
 describe('targets and scope', () => {
+  it('refuses names of Object.prototype as prefixes or payload types', () => {
+    expect(refusal(() => targetsToScope(['constructor:x']))).toContain("targets.0: 'constructor:x' is not");
+    const event = blEvent({ intervals: [{ id: 0, payloads: [{ type: 'toString', values: [1] }] }] });
+    expect(refusal(() => eventToGridEvent(event, program, now))).toContain('each interval needs exactly one');
+  });
+
   it('round-trip', () => {
     const targets = ['zone:mengxi', 'feeder:f:1', 'park:p1', 'building:b1', 'building:b2'];
     expect(targetsToScope(targets)).toEqual({
