@@ -1,5 +1,6 @@
 /** Small, valid inputs shared by the tests; each test states what it changes. */
 import type { BuildingInput } from '../../lib/domain/model/building.ts';
+import type { GridEventInput } from '../../lib/domain/model/grid-event.ts';
 
 /** An office building in park p1 with no assets, 500 kW import, no export. */
 export function buildingInput(overrides: Partial<BuildingInput> = {}): BuildingInput {
@@ -25,4 +26,17 @@ export const batteryInput = {
   maxDischargeKw: 50,
   socMin: 0.1,
   socMax: 0.9,
+};
+
+/** A peak-shaving event on park hohhot-jinqiao, 17:00–18:00 Beijing time, four 15-minute targets. */
+export const peakEventInput: GridEventInput = {
+  eventId: 'imp-2026-001',
+  programId: 'mengxi-peak',
+  type: 'PEAK_SHAVING',
+  start: '2026-01-15T17:00:00+08:00',
+  end: '2026-01-15T18:00:00+08:00',
+  intervalMinutes: 15,
+  targetsKw: [500, 600, 600, 500],
+  scope: { parkIds: ['hohhot-jinqiao'] },
+  noticeAt: '2026-01-15T09:00:00+08:00',
 };

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lib/domain/errors.ts';
 import { Building } from '../../lib/domain/model/building.ts';
-import { GridEvent, type GridEventInput } from '../../lib/domain/model/grid-event.ts';
+import { GridEvent } from '../../lib/domain/model/grid-event.ts';
 import { MeterReading, readingKw } from '../../lib/domain/model/telemetry.ts';
 import { parseOrThrow } from '../../lib/domain/validate.ts';
-import { batteryInput, buildingInput } from '../support/fixtures.ts';
+import { batteryInput, buildingInput, peakEventInput } from '../support/fixtures.ts';
 
-const event: GridEventInput = {
-  eventId: 'imp-2026-001',
-  programId: 'mengxi-peak',
-  type: 'PEAK_SHAVING',
-  start: '2026-01-15T17:00:00+08:00',
-  end: '2026-01-15T18:00:00+08:00',
-  intervalMinutes: 15,
-  targetsKw: [500, 600, 600, 500],
-  scope: { parkIds: ['hohhot-jinqiao'] },
-  noticeAt: '2026-01-15T09:00:00+08:00',
-};
+const event = peakEventInput;
 
 const messageOf = (schema: Parameters<typeof parseOrThrow>[0], input: unknown) => {
   try {

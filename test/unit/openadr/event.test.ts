@@ -9,24 +9,15 @@ import {
   targetsToScope,
 } from '../../../lib/openadr/mapping.ts';
 import { Event } from '../../../lib/openadr/schemas.ts';
+import { peakEventInput } from '../../support/fixtures.ts';
 import { officialErrors } from './official-schema.ts';
 import { blEvent, metadata, refusal } from './support.ts';
 
 const program = { programId: 'mengxi-peak' };
 const now = '2026-01-15T09:00:00+08:00';
 
-/** What an operator posts natively for the same target (test/unit/model.test.ts uses the same event). */
-const native: GridEventInput = {
-  eventId: 'imp-2026-001',
-  programId: 'mengxi-peak',
-  type: 'PEAK_SHAVING',
-  start: '2026-01-15T17:00:00+08:00',
-  end: '2026-01-15T18:00:00+08:00',
-  intervalMinutes: 15,
-  targetsKw: [500, 600, 600, 500],
-  scope: { parkIds: ['hohhot-jinqiao'] },
-  noticeAt: '2026-01-15T09:00:00+08:00',
-};
+/** What an operator posts natively for the same target. */
+const native: GridEventInput = peakEventInput;
 
 describe('eventToGridEvent', () => {
   it('the test event is a valid OpenADR event by the official schema and by ours', () => {
