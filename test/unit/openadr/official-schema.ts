@@ -10,7 +10,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
-const YAML_PATH = fileURLToPath(new URL('../../../../shared/openadr3/3.1.0/openadr3.yaml', import.meta.url));
+/** The official OpenADR 3.1.0 document, kept in the repository with its licence (Apache-2.0) and notice. */
+const YAML_PATH = fileURLToPath(new URL('../../support/openadr3/3.1.0/openadr3.yaml', import.meta.url));
 const ID = 'https://openadr.org/openadr3/3.1.0/openadr3.yaml';
 
 const document = parse(readFileSync(YAML_PATH, 'utf8')) as {
