@@ -266,8 +266,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     );
     if (ids.length === 2 && ids.every((id) => FINAL.has(statuses[id] as string))) break;
     const now = await clock();
-    if (now > deadline)
-      throw new Error(`the events did not settle by ${beijing(deadline)}: ${JSON.stringify(statuses)}`);
+    if (now > deadline) {
+      const bus = await call.get<{ deadLetters: { target: string; error: string }[] }>('/local/bus');
+      throw new Error(
+        `the events did not settle by ${beijing(deadline)}: ${JSON.stringify(statuses)}; dead letters on the bus: ${JSON.stringify(bus.deadLetters.map((d) => `${d.target}: ${d.error}`))}`,
+      );
+    }
     if (ids.length === 1 && now >= valleyNotice) {
       ids.push(await issue(call, 'VALLEY_FILLING', valley, now, share, log));
       continue;

@@ -240,8 +240,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     attempts: 8,
     retryDelayMs: 250,
     onDelivered: (e, target) => log(`bus  ${describeEvent(e)} → ${target}`),
+    // A dead letter is an error: said even when the runtime is quiet.
     onDeadLetter: (l) =>
-      log(`bus  FAILED ${describeEvent(l.event)} → ${l.target} after ${l.attempts} attempts: ${l.error}`),
+      (options.quiet || !options.log ? (line: string) => console.error(line) : log)(
+        `bus  FAILED ${describeEvent(l.event)} → ${l.target} after ${l.attempts} attempts: ${l.error}`,
+      ),
   });
   useClients({
     eventBridge: localEventBridgeClient(bus, REGION),

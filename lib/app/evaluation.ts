@@ -7,7 +7,7 @@ import { readingKw } from '../domain/model/telemetry.ts';
 import { type BuildingSettlement, settleBuilding, settlePark } from '../domain/settlement.ts';
 import { chinaDate, DAY_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
-import type { EventRecord } from '../ports.ts';
+import type { CommandRecord, EventRecord } from '../ports.ts';
 import type { Deps } from './config.ts';
 
 /** How far back readings are read for each baseline method. */
@@ -59,9 +59,15 @@ export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evalua
   const program = await deps.programs.get(event.programId);
   if (!program) throw new NotFoundError(`program '${event.programId}' not found`);
 
-  const commands = (await deps.commands.ofEvent(eventId)).filter(
-    (c) => c.command.kind === 'DISPATCH' && c.status === 'ACKNOWLEDGED',
-  );
+  // One command per building is settled: its latest acknowledged one (an earlier one left standing
+  // by racing plans is not paid twice).
+  const latest = new Map<string, CommandRecord>();
+  for (const c of await deps.commands.ofEvent(eventId)) {
+    if (c.command.kind !== 'DISPATCH' || c.status !== 'ACKNOWLEDGED') continue;
+    const held = latest.get(c.command.buildingId);
+    if (!held || held.command.revision < c.command.revision) latest.set(c.command.buildingId, c);
+  }
+  const commands = [...latest.values()];
   if (record.status !== 'completed') {
     record = {
       ...record,

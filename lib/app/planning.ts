@@ -123,11 +123,17 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
 
   const existing = await deps.commands.ofEvent(event.eventId);
   const active = new Map<string, CommandRecord>();
+  // Every earlier command still standing; a building can hold more than one when plans raced, and
+  // all of them are superseded when the building is asked again.
+  const standing: CommandRecord[] = [];
   // Commands of this very revision come from an attempt that stopped half-way: they are rebuilt
   // with the same ids, not treated as earlier asks.
   for (const c of existing)
-    if (ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH' && c.command.revision < record.revision)
-      active.set(c.command.buildingId, c);
+    if (ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH' && c.command.revision < record.revision) {
+      standing.push(c);
+      const held = active.get(c.command.buildingId);
+      if (!held || held.command.revision < c.command.revision) active.set(c.command.buildingId, c);
+    }
 
   // 1. the scope, page by page; each page's telemetry and reservations are fetched while the
   //    next page is listed.
@@ -255,8 +261,9 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
   await deps.commands.putMany(
     [...commands, ...cancellations].map((command) => ({ command, status: 'PENDING', updatedAt: now })),
   );
-  const replaced = [...active.values()].filter(
-    (c) => commandedIds.has(c.command.buildingId) || mode === 'full',
+  const replaced = standing.filter(
+    (c) =>
+      commandedIds.has(c.command.buildingId) || mode === 'full' || active.get(c.command.buildingId) !== c,
   );
   await deps.commands.transitionMany(
     event.eventId,

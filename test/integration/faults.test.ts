@@ -316,4 +316,31 @@ describe('a crash at any step of issuing and dispatching an event', () => {
       `faults: ${injected.count} DynamoDB requests throttled (25 %), ${throttled} PutEvents calls throttled and ${failedEntries} entries failed (20 %); the event settled, every command published, no reservation leaked`,
     );
   });
+
+  it('settles a building once when racing plans left it two acknowledged commands', async () => {
+    const event = eventOf(121);
+    vi.setSystemTime(Date.parse(event.start) - 8 * H);
+    await reportStates();
+    await issueAndDispatch(event);
+    // A plan that lost a race left an earlier command of the same building standing, acknowledged.
+    const [standing] = (await clean.commands.ofEvent(event.eventId)).filter(
+      (c) => c.command.kind === 'DISPATCH',
+    );
+    expect(standing).toBeDefined();
+    const stale = {
+      ...(standing?.command as NonNullable<typeof standing>['command']),
+      commandId: 'cmd-stale-from-a-lost-race',
+      revision: 1,
+    };
+    await clean.commands.putMany([
+      { command: stale, status: 'ACKNOWLEDGED', updatedAt: new Date().toISOString() },
+    ]);
+    await completeAndSettle(event);
+    const { buildings } = await clean.settlements.ofEvent(event.eventId);
+    const ids = buildings.map((b) => b.buildingId);
+    expect(ids).toContain(stale.buildingId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const status = await call('get-event', operator, { params: { eventId: event.eventId } });
+    expect(status.body.status).toBe('settled');
+  });
 });
