@@ -13,6 +13,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { type HttpRoute, httpRoutes, type RouteName } from '../../functions/routes.ts';
+import { lambdaContext } from './lambda-context.ts';
 
 /** API Gateway refuses payloads above 10 MB; the handlers refuse above 1 MB themselves. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -70,24 +71,6 @@ function handlerOf(name: RouteName): Promise<Handler> {
     handlers.set(name, h);
   }
   return h;
-}
-
-function lambdaContext(name: string, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `flexdr-${name}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:flexdr-${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/flexdr-${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
 }
 
 async function readRaw(req: IncomingMessage): Promise<Buffer> {
@@ -241,7 +224,10 @@ export function gateway(options: GatewayOptions) {
       } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
       const result = (await (
         await handlerOf(c.name)
-      )(event, lambdaContext(c.name, requestId))) as APIGatewayProxyStructuredResultV2;
+      )(
+        event,
+        lambdaContext(c.name, { timeoutMs: 29_000, requestId, region: 'local' }),
+      )) as APIGatewayProxyStructuredResultV2;
       status = result.statusCode ?? 200;
       const out = result.body ?? '';
       res.writeHead(status, { ...(result.headers as Record<string, string>) });

@@ -1,11 +1,3 @@
-/**
- * The whole coordinator on this machine: DynamoDB Local (tables from the same definitions CDK
- * deploys), the HTTP gateway in front of the same Lambda handlers, the in-process bus routing with
- * the CDK stack's rule patterns, one-time schedules on timers, BMS webhooks signed with HMAC, a
- * simulation clock, and the BMS simulator for the demo park. `npm start`, `npm run demo`, the
- * console's browser tests and the local runtime tests all start it through `startLocal`.
- */
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -21,6 +13,7 @@ import { SimulationClock } from './clock.ts';
 import { DevTokens } from './dev-tokens.ts';
 import { LOCAL_AWS, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.ts';
 import { gateway, type LocalReply, type LocalRequest } from './gateway.ts';
+import { lambdaContext } from './lambda-context.ts';
 import { ClockChange, type Identity, TokenRequest } from './local-api.ts';
 import { LocalSchedules } from './schedules.ts';
 import type { SimulatorHandle } from './sim-driver.ts';
@@ -88,23 +81,6 @@ const REGION = LOCAL_AWS.region;
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
-
-function consumerContext(name: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `flexdr-${name}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:000000000000:function:flexdr-${name}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/flexdr-${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 async function portIsFree(port: number, host: string): Promise<boolean> {
   if (port === 0) return true;
@@ -259,7 +235,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       name: sub.name,
       pattern: subscriptionPattern(sub),
       deliver: async (event) => {
-        await (await handler)(event, consumerContext(sub.name));
+        await (await handler)(
+          event,
+          lambdaContext(sub.name, { timeoutMs: 300_000, memoryMb: 1024, region: REGION }),
+        );
       },
     });
   }

@@ -21,6 +21,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { inject } from 'vitest';
 import { busSubscriptions, httpRoutes, type RouteName, subscriptionPattern } from '../../functions/routes.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
+import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import { matchesPattern } from '../../lib/adapters/local/event-pattern.ts';
 
@@ -35,20 +36,9 @@ export const operator: Caller = { sub: 'op-1', groups: '[grid-operator]' };
 export const parkManager = (parkIds: string): Caller => ({ sub: 'pm-1', groups: '[park-manager]', parkIds });
 export const bms = (buildingIds: string): Caller => ({ sub: 'bms-1', groups: '[bms]', buildingIds });
 
-const context = {
-  awsRequestId: 'test',
-  functionName: 'flexdr-test',
-  functionVersion: '1',
-  invokedFunctionArn: 'arn:aws:lambda:cn-north-1:123456789012:function:flexdr-test',
-  memoryLimitInMB: '512',
-  logGroupName: 'test',
-  logStreamName: 'test',
-  callbackWaitsForEmptyEventLoop: false,
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-} as unknown as Context;
+/** A fresh context per invocation, so each has its own minute. */
+const context = () =>
+  lambdaContext('test', { timeoutMs: 60_000, account: '123456789012', requestId: 'test' });
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -169,7 +159,7 @@ export class Harness {
     } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
     const res = (await (
       await this.handler('http', route)
-    )(event, context)) as APIGatewayProxyStructuredResultV2;
+    )(event, context())) as APIGatewayProxyStructuredResultV2;
     return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
   }
 
@@ -186,7 +176,7 @@ export class Harness {
       resources: [],
       detail,
     };
-    await (await this.handler('bus', name))(event, context);
+    await (await this.handler('bus', name))(event, context());
   }
 
   /**

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { busSubscriptions, type HttpRoute, httpRoutes, type RouteName } from '../../functions/routes.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
+import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
 import { demoFleet } from '../../infra/local/sim/fleet.ts';
 import { Id } from '../../lib/domain/model/common.ts';
@@ -600,21 +601,8 @@ describe('fuzzing every HTTP route and bus consumer', () => {
   });
 
   it('bus consumers refuse malformed messages without touching the store; well-formed ones for unknown events change nothing', async () => {
-    const context = (name: string): Context =>
-      ({
-        callbackWaitsForEmptyEventLoop: false,
-        functionName: `flexdr-${name}`,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: `arn:aws:lambda:cn-north-1:000000000000:function:flexdr-${name}`,
-        memoryLimitInMB: '1024',
-        awsRequestId: randomUUID(),
-        logGroupName: `/aws/lambda/flexdr-${name}`,
-        logStreamName: 'fuzz',
-        getRemainingTimeInMillis: () => 60_000,
-        done: () => {},
-        fail: () => {},
-        succeed: () => {},
-      }) as Context;
+    const context = (name: string) =>
+      lambdaContext(name, { timeoutMs: 60_000, memoryMb: 1024, logStream: 'fuzz' });
     type Handler = (event: unknown, context: Context) => Promise<unknown>;
     const handlers = new Map<string, Handler>();
     for (const sub of busSubscriptions)
