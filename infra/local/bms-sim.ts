@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
+import { apiCall } from './api-client.ts';
 import type { TokenRequest } from './local-api.ts';
 import { DEFAULT_PORT, SIM_INTEGRATION } from './runtime.ts';
 import { startSimulator } from './sim-driver.ts';
@@ -34,18 +35,13 @@ if (!(decline >= 0 && decline <= 1)) {
 const log = (s: string) => console.log(`${new Date().toISOString().slice(11, 19)}  ${s}`);
 
 async function call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
-  let res: Response;
   try {
-    res = await fetch(`${url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch {
-    throw new Error(`no FlexDR runtime answers at ${url}: start one with npm start -- --no-sim`);
+    return await apiCall<T>(url, method, path, { token, body });
+  } catch (e) {
+    if (e instanceof TypeError)
+      throw new Error(`no FlexDR runtime answers at ${url}: start one with npm start -- --no-sim`);
+    throw e;
   }
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 const token = async (request: TokenRequest) =>

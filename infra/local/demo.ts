@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiCall } from './api-client.ts';
 import { DEFAULT_PORT, type LocalRuntime, startLocal } from './runtime.ts';
 import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM } from './sim/fleet.ts';
 
@@ -35,17 +36,10 @@ interface Api {
 }
 
 function api(url: string, token: string): Api {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
+  return {
+    get: (path) => apiCall(url, 'GET', path, { token }),
+    post: (path, body) => apiCall(url, 'POST', path, { token, body }),
   };
-  return { get: (p) => call('GET', p), post: (p, b) => call('POST', p, b) };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -235,14 +229,10 @@ async function eventReport(call: Api, eventId: string): Promise<EventReport> {
 /** Runs the demo against the runtime at `options.url`; returns the report it wrote. */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const { log } = options;
-  const tokenRes = await fetch(`${options.url}/local/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ role: 'operator', subject: 'demo' }),
+  const { token } = await apiCall<{ token: string }>(options.url, 'POST', '/local/tokens', {
+    body: { role: 'operator', subject: 'demo' },
   });
-  if (!tokenRes.ok)
-    throw new Error(`no development token from ${options.url}/local/tokens: ${tokenRes.status}`);
-  const call = api(options.url, ((await tokenRes.json()) as { token: string }).token);
+  const call = api(options.url, token);
   const clock = async () => Date.parse((await call.get<{ now: string }>('/local/clock')).now);
 
   const from = await clock();

@@ -7,6 +7,7 @@ import { busSubscriptions, integrationPattern, subscriptionPattern } from '../..
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import { isChinaWorkday } from '../../lib/domain/calendar.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
+import { apiCall } from './api-client.ts';
 import { localEventBridgeClient, localSchedulerClient } from './aws-emulation.ts';
 import { type BusEvent, LocalBus } from './bus.ts';
 import { SimulationClock } from './clock.ts';
@@ -297,9 +298,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     return consoleFiles;
   };
 
+  const allParks = () => listAll<Park>((cursor) => getDeps().parks.list({ cursor, limit: 100 }));
+
   const identities = async (): Promise<Identity[]> => {
-    const parks = await listAll<Park>((cursor) => getDeps().parks.list({ cursor, limit: 100 }));
-    const sim = await simBuildings();
+    const parks = await allParks();
+    const sim = await simBuildings(parks);
     return [
       { label: 'Grid operator', request: { role: 'operator', subject: 'operator' } },
       ...parks.map(
@@ -323,10 +326,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     ];
   };
 
-  const simBuildings = async (): Promise<Building[]> => {
-    const parks = await listAll<Park>((cursor) => getDeps().parks.list({ cursor, limit: 100 }));
+  const simBuildings = async (parks?: Park[]): Promise<Building[]> => {
     const out: Building[] = [];
-    for (const p of parks)
+    for (const p of parks ?? (await allParks()))
       out.push(
         ...(await listAll<Building>((cursor) =>
           getDeps().buildings.listByPark(p.parkId, { cursor, limit: 100 }),
@@ -577,14 +579,7 @@ async function listAll<T>(
 /** Enrolls the demo program, parks and buildings through the API, as an operator would. */
 async function seedFleet(url: string, token: string): Promise<void> {
   const { DEMO_PROGRAMS, demoFleet } = await import('./sim/fleet.ts');
-  const put = async (path: string, body: unknown) => {
-    const res = await fetch(`${url}${path}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`seeding ${path} failed: ${res.status} ${await res.text()}`);
-  };
+  const put = (path: string, body: unknown) => apiCall(url, 'PUT', path, { token, body });
   for (const program of DEMO_PROGRAMS) await put(`/programs/${program.programId}`, program);
   const fleet = demoFleet();
   for (const p of fleet.parks) await put(`/parks/${p.parkId}`, p);
