@@ -119,6 +119,8 @@ export function describeEvent(e: BusEvent): string {
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalRuntime> {
   const log = (!options.quiet && options.log) || (() => {});
+  /** Errors are said even when the runtime is quiet. */
+  const logError = (!options.quiet && options.log) || ((line: string) => console.error(line));
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? join(repoRoot, '.flexdr'));
@@ -217,9 +219,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     attempts: 8,
     retryDelayMs: 250,
     onDelivered: (e, target) => log(`bus  ${describeEvent(e)} → ${target}`),
-    // A dead letter is an error: said even when the runtime is quiet.
     onDeadLetter: (l) =>
-      (options.quiet || !options.log ? (line: string) => console.error(line) : log)(
+      logError(
         `bus  FAILED ${describeEvent(l.event)} → ${l.target} after ${l.attempts} attempts: ${l.error}`,
       ),
   });
