@@ -143,36 +143,32 @@ export type ReportRequest = z.infer<typeof ReportRequest>;
 export const Report = ObjectMetadata.extend(ReportRequest.shape).extend({ clientID: Name128 });
 export type Report = z.infer<typeof Report>;
 
-export const BlVenRequest = z.object({
-  objectType: z.literal('BL_VEN_REQUEST'),
-  clientID: Name128,
-  targets: Targets,
-  venName: Name128,
-  attributes: z.array(ValuesMap).nullish(),
-});
+/** What a VEN may write about itself; a BL also sets the client id and the targets. */
 export const VenVenRequest = z.object({
   objectType: z.literal('VEN_VEN_REQUEST'),
   venName: Name128,
   attributes: z.array(ValuesMap).nullish(),
+});
+export const BlVenRequest = VenVenRequest.extend({
+  objectType: z.literal('BL_VEN_REQUEST'),
+  clientID: Name128,
+  targets: Targets,
 });
 export const VenRequest = z.discriminatedUnion('objectType', [BlVenRequest, VenVenRequest]);
 /** A stored ven: its `objectType` is the metadata's `VEN`, as in the YAML's `allOf`. */
 export const Ven = ObjectMetadata.extend(BlVenRequest.omit({ objectType: true }).shape);
 export type Ven = z.infer<typeof Ven>;
 
-export const BlResourceRequest = z.object({
-  objectType: z.literal('BL_RESOURCE_REQUEST'),
-  clientID: Name128,
-  targets: Targets,
-  resourceName: Name128,
-  venID: ObjectId,
-  attributes: z.array(ValuesMap).nullish(),
-});
 export const VenResourceRequest = z.object({
   objectType: z.literal('VEN_RESOURCE_REQUEST'),
   resourceName: Name128,
   venID: ObjectId,
   attributes: z.array(ValuesMap).nullish(),
+});
+export const BlResourceRequest = VenResourceRequest.extend({
+  objectType: z.literal('BL_RESOURCE_REQUEST'),
+  clientID: Name128,
+  targets: Targets,
 });
 export const ResourceRequest = z.discriminatedUnion('objectType', [BlResourceRequest, VenResourceRequest]);
 export const Resource = ObjectMetadata.extend(BlResourceRequest.omit({ objectType: true }).shape);
