@@ -1,5 +1,6 @@
 /** After the window: delivery measured against the program's baseline, then settlement. */
 import { computeBaseline } from '../domain/baseline.ts';
+import { latestByBuilding } from '../domain/commands.ts';
 import { InsufficientDataError, NotFoundError } from '../domain/errors.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
 import type { BaselineMethod } from '../domain/model/program.ts';
@@ -7,7 +8,7 @@ import { readingKw } from '../domain/model/telemetry.ts';
 import { type BuildingSettlement, settleBuilding, settlePark } from '../domain/settlement.ts';
 import { chinaDate, DAY_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
-import type { CommandRecord, EventRecord } from '../ports.ts';
+import type { EventRecord } from '../ports.ts';
 import type { Deps } from './config.ts';
 
 /** How far back readings are read for each baseline method. */
@@ -61,13 +62,10 @@ export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evalua
 
   // One command per building is settled: its latest acknowledged one (an earlier one left standing
   // by racing plans is not paid twice).
-  const latest = new Map<string, CommandRecord>();
-  for (const c of await deps.commands.ofEvent(eventId)) {
-    if (c.command.kind !== 'DISPATCH' || c.status !== 'ACKNOWLEDGED') continue;
-    const held = latest.get(c.command.buildingId);
-    if (!held || held.command.revision < c.command.revision) latest.set(c.command.buildingId, c);
-  }
-  const commands = [...latest.values()];
+  const acknowledged = (await deps.commands.ofEvent(eventId)).filter(
+    (c) => c.command.kind === 'DISPATCH' && c.status === 'ACKNOWLEDGED',
+  );
+  const commands = [...latestByBuilding(acknowledged).values()];
   if (record.status !== 'completed') {
     record = {
       ...record,

@@ -186,17 +186,29 @@ export interface EventStatusView {
 }
 
 /**
+ * An event and the commands the caller may see: all of them for an operator; for a park manager
+ * those of their parks, and the event is not found when none went there (ids cannot be probed).
+ */
+export async function eventInView(
+  deps: Deps,
+  who: Principal,
+  eventId: string,
+): Promise<{ record: EventRecord; commands: CommandRecord[] }> {
+  requireRole(who, 'operator', 'parkManager');
+  const record = await load(deps, eventId);
+  const all = await deps.commands.ofEvent(eventId);
+  if (who.role === 'operator') return { record, commands: all };
+  const commands = all.filter((c) => canSeePark(who, c.command.parkId));
+  if (commands.length === 0) throw new NotFoundError(`event '${eventId}' not found`);
+  return { record, commands };
+}
+
+/**
  * An event's status. Operators see all of it; a park manager sees an event only if one of its
  * commands went to their parks, with counts of those commands alone.
  */
 export async function getEventStatus(deps: Deps, who: Principal, eventId: string): Promise<EventStatusView> {
-  requireRole(who, 'operator', 'parkManager');
-  const record = await load(deps, eventId);
-  let commands = await deps.commands.ofEvent(eventId);
-  if (who.role !== 'operator') {
-    commands = commands.filter((c) => canSeePark(who, c.command.parkId));
-    if (commands.length === 0) throw new NotFoundError(`event '${eventId}' not found`);
-  }
+  const { record, commands } = await eventInView(deps, who, eventId);
   return {
     event: record.event,
     revision: record.revision,

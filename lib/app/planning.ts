@@ -4,7 +4,7 @@
  */
 import { allocate } from '../domain/allocation.ts';
 import { isLikelyWorkday } from '../domain/calendar.ts';
-import { buildCommands, cancellationCommand } from '../domain/commands.ts';
+import { buildCommands, cancellationCommand, latestByBuilding } from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
   type BuildingFlexibility,
@@ -122,18 +122,14 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
   const excluded = new Set(record.excludedBuildingIds);
 
   const existing = await deps.commands.ofEvent(event.eventId);
-  const active = new Map<string, CommandRecord>();
   // Every earlier command still standing; a building can hold more than one when plans raced, and
-  // all of them are superseded when the building is asked again.
-  const standing: CommandRecord[] = [];
-  // Commands of this very revision come from an attempt that stopped half-way: they are rebuilt
-  // with the same ids, not treated as earlier asks.
-  for (const c of existing)
-    if (ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH' && c.command.revision < record.revision) {
-      standing.push(c);
-      const held = active.get(c.command.buildingId);
-      if (!held || held.command.revision < c.command.revision) active.set(c.command.buildingId, c);
-    }
+  // all of them are superseded when the building is asked again. Commands of this very revision
+  // come from an attempt that stopped half-way: they are rebuilt with the same ids, not treated as
+  // earlier asks.
+  const standing = existing.filter(
+    (c) => ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH' && c.command.revision < record.revision,
+  );
+  const active = latestByBuilding(standing);
 
   // 1. the scope, page by page; each page's telemetry and reservations are fetched while the
   //    next page is listed.

@@ -1,4 +1,5 @@
 /** What operators, park managers and BMS read: flexibility, commands, delivery and settlements. */
+import { latestByBuilding } from '../domain/commands.ts';
 import { type DeliveryView, liveDelivery } from '../domain/delivery.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import {
@@ -16,6 +17,7 @@ import { MINUTE_MS, toMs } from '../domain/time.ts';
 import type { CommandRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireBuilding, requirePark, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
+import { eventInView } from './events.ts';
 import { planningBaseline } from './planning.ts';
 
 export interface FlexibilityQuery {
@@ -144,15 +146,7 @@ export async function eventPerformance(
   parks: ParkSettlement[];
   unsettled: { buildingId: string; reason: string }[];
 }> {
-  requireRole(who, 'operator', 'parkManager');
-  const record = await deps.events.get(eventId);
-  if (!record) throw new NotFoundError(`event '${eventId}' not found`);
-  // As for its status: a park manager sees an event only if one of its commands went to their parks.
-  if (
-    who.role !== 'operator' &&
-    !(await deps.commands.ofEvent(eventId)).some((c) => canSeePark(who, c.command.parkId))
-  )
-    throw new NotFoundError(`event '${eventId}' not found`);
+  const { record } = await eventInView(deps, who, eventId);
   const { buildings, parks } = await deps.settlements.ofEvent(eventId);
   return {
     status: record.status,
@@ -176,23 +170,13 @@ const STANDING = new Set(['PENDING', 'PUBLISHED', 'ACKNOWLEDGED']);
  * baseline and metered load of the commanded buildings in the caller's parks.
  */
 export async function eventDelivery(deps: Deps, who: Principal, eventId: string): Promise<DeliveryView> {
-  requireRole(who, 'operator', 'parkManager');
-  const record = await deps.events.get(eventId);
-  if (!record) throw new NotFoundError(`event '${eventId}' not found`);
-  const all = await deps.commands.ofEvent(eventId);
-  const visible = who.role === 'operator' ? all : all.filter((c) => canSeePark(who, c.command.parkId));
-  if (who.role !== 'operator' && visible.length === 0)
-    throw new NotFoundError(`event '${eventId}' not found`);
+  const { record, commands: visible } = await eventInView(deps, who, eventId);
   const standing =
     record.status === 'cancelled'
       ? []
       : visible.filter((c) => c.command.kind === 'DISPATCH' && STANDING.has(c.status));
   // One command per building: the latest revision stands.
-  const byBuilding = new Map<string, CommandRecord>();
-  for (const c of standing) {
-    const held = byBuilding.get(c.command.buildingId);
-    if (!held || held.command.revision < c.command.revision) byBuilding.set(c.command.buildingId, c);
-  }
+  const byBuilding = latestByBuilding(standing);
   const { event } = record;
   const from = toMs(event.start);
   const to = toMs(event.end);

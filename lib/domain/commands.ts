@@ -103,3 +103,18 @@ export function cancellationCommand(previous: Command, revision: number): Comman
     supersedes: previous.commandId,
   };
 }
+
+/**
+ * Per building, the item whose command has the latest revision (the first of equals): what stands
+ * for that building when several of its commands are in play.
+ */
+export function latestByBuilding<T extends { command: Pick<Command, 'buildingId' | 'revision'> }>(
+  items: Iterable<T>,
+): Map<string, T> {
+  const latest = new Map<string, T>();
+  for (const item of items) {
+    const held = latest.get(item.command.buildingId);
+    if (!held || held.command.revision < item.command.revision) latest.set(item.command.buildingId, item);
+  }
+  return latest;
+}
