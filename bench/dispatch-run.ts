@@ -119,6 +119,10 @@ try {
     ),
     eventPublisher: { publish: async () => {} },
     scheduler: { scheduleOnce: async () => {}, cancel: async () => {} },
+    webhooks: {
+      verify: async () => ({ ok: false, attempts: 0, error: 'no webhooks in this benchmark' }),
+      deliver: async () => ({ ok: false, attempts: 0, error: 'no webhooks in this benchmark' }),
+    },
     config: { ...DEFAULT_CONFIG },
   };
 

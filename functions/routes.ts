@@ -3,6 +3,7 @@
  * function, a route or a rule of each; the local runtime serves and routes them the same way.
  */
 import type { z } from 'zod';
+import { ClientProvisioning } from '../lib/app/openadr/credentials.ts';
 import { Building, Park } from '../lib/domain/model/building.ts';
 import { GridEvent } from '../lib/domain/model/grid-event.ts';
 import { Program } from '../lib/domain/model/program.ts';
@@ -10,6 +11,7 @@ import { type MessageName, messages } from '../lib/messages.ts';
 import {
   AckBody,
   BuildingPath,
+  ClientPath,
   CommandPath,
   EventPath,
   FlexibilityBody,
@@ -241,6 +243,23 @@ export const httpRoutes = {
     params: EventPath,
     success: 200,
   },
+  'put-openadr-client': {
+    method: 'PUT',
+    path: '/openadr-clients/{clientId}',
+    summary: 'Provision an OpenADR client (BL or VEN) or give it a new secret; the secret is shown once',
+    roles: MANAGERS,
+    params: ClientPath,
+    body: ClientProvisioning,
+    success: 201,
+  },
+  'delete-openadr-client': {
+    method: 'DELETE',
+    path: '/openadr-clients/{clientId}',
+    summary: 'Remove an OpenADR client; its tokens stop working at once',
+    roles: MANAGERS,
+    params: ClientPath,
+    success: 204,
+  },
 } as const satisfies Record<string, HttpRoute>;
 
 export type RouteName = keyof typeof httpRoutes;
@@ -257,6 +276,10 @@ export const busSubscriptions: readonly BusSubscription[] = [
   { name: 'redispatch-declined', message: 'CommandDeclined' },
   { name: 'ack-deadline', message: 'AckDeadlineReached' },
   { name: 'evaluate-event', message: 'EvaluationDue' },
+  // OpenADR webhooks: client changes, and each building's commands as its VEN's events.
+  { name: 'openadr-notify-change', message: 'OpenadrObjectChanged' },
+  { name: 'openadr-notify-command', message: 'DispatchCommand' },
+  { name: 'openadr-notify-cancel', message: 'CommandCancelled' },
 ];
 
 /** The EventBridge event pattern of a subscription (also applied by the local bus). */

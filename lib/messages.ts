@@ -80,6 +80,23 @@ export const messages = {
     schema: z.strictObject({ ...v1, eventId: Id }),
     example: { version: 1, eventId: 'imp-2026-001' },
   },
+  /** An OpenADR object was created, changed or deleted by a client: subscriptions are notified. */
+  OpenadrObjectChanged: {
+    source: SOURCE.coordinator,
+    schema: z.strictObject({
+      ...v1,
+      objectType: z.enum(['PROGRAM', 'EVENT', 'REPORT', 'SUBSCRIPTION', 'VEN', 'RESOURCE']),
+      operation: z.enum(['CREATE', 'UPDATE', 'DELETE']),
+      /** The object as served (for DELETE, as it was). */
+      object: z.record(z.string(), z.unknown()),
+    }),
+    example: {
+      version: 1,
+      objectType: 'PROGRAM',
+      operation: 'CREATE',
+      object: { id: 'p1', objectType: 'PROGRAM', programName: 'mengxi-dr-2026' },
+    },
+  },
   SettlementReady: {
     source: SOURCE.coordinator,
     schema: z.strictObject({ ...v1, eventId: Id, parks: z.number().int().min(0), netYuan: z.number() }),

@@ -233,6 +233,85 @@ export interface Scheduler {
 }
 
 /** Everything a use-case may need; handlers build it once per cold start. */
+/** OpenADR object types the VTN stores. */
+export type OpenadrObjectType = 'PROGRAM' | 'EVENT' | 'REPORT' | 'SUBSCRIPTION' | 'VEN' | 'RESOURCE';
+
+/** An OpenADR object as the VTN stores it. */
+export interface OpenadrObject {
+  objectType: OpenadrObjectType;
+  id: string;
+  /** The object as served, metadata included. */
+  body: Record<string, unknown>;
+  /** The client that created it. */
+  clientId: string;
+  /** Unique within the type when set (`programName`, `venName`, `<venID>/<resourceName>`). */
+  uniqueName?: string | undefined;
+  createdAt: string;
+  /** The VTN's own bookkeeping, never served (a subscription's delivery failures, say). */
+  internal?: Record<string, unknown> | undefined;
+}
+
+/** A client of the VTN, provisioned out of band; only a hash of its secret is kept. */
+export interface OpenadrClient {
+  clientId: string;
+  role: 'BL' | 'VEN';
+  secretHash: string;
+  buildingIds: string[];
+  parkIds: string[];
+  createdAt: string;
+  createdBy: string;
+}
+
+/** What an access token grants; stored under a hash of the token, which is opaque. */
+export interface OpenadrToken {
+  clientId: string;
+  role: 'BL' | 'VEN';
+  scopes: string[];
+  buildingIds: string[];
+  parkIds: string[];
+  expiresAtMs: number;
+}
+
+export interface OpenadrRepository {
+  putClient(client: OpenadrClient): Promise<void>;
+  getClient(clientId: string): Promise<OpenadrClient | undefined>;
+  deleteClient(clientId: string): Promise<void>;
+  putToken(tokenHash: string, token: OpenadrToken): Promise<void>;
+  getToken(tokenHash: string): Promise<OpenadrToken | undefined>;
+  /** Stores a new object; `ConflictError` when its id or its unique name is taken. */
+  create(object: OpenadrObject): Promise<void>;
+  /**
+   * Replaces `previous` (compared on its `modificationDateTime`, so concurrent writers conflict);
+   * a changed unique name moves. `ConflictError` on a taken name or a concurrent change.
+   */
+  replace(object: OpenadrObject, previous: OpenadrObject): Promise<void>;
+  get(objectType: OpenadrObjectType, id: string): Promise<OpenadrObject | undefined>;
+  /** Deletes the object and frees its name. */
+  delete(object: OpenadrObject): Promise<void>;
+  /** Every object of a type, oldest first. */
+  list(objectType: OpenadrObjectType): Promise<OpenadrObject[]>;
+}
+
+/** Where a webhook goes; OpenADR subscriptions give an HTTPS URL and an optional bearer token. */
+export interface WebhookTarget {
+  url: string;
+  bearerToken?: string | null | undefined;
+}
+
+export interface DeliveryResult {
+  ok: boolean;
+  attempts: number;
+  status?: number;
+  error?: string;
+}
+
+export interface WebhookSender {
+  /** The OpenADR callback check: GET with `echo=<random>`; ok when the answer echoes it. */
+  verify(target: WebhookTarget): Promise<DeliveryResult>;
+  /** POSTs a JSON body, signed, with retries and backoff. */
+  deliver(target: WebhookTarget, body: string): Promise<DeliveryResult>;
+}
+
 export interface Ports {
   clock: Clock;
   parks: ParkRepository;
@@ -243,6 +322,8 @@ export interface Ports {
   commands: CommandRepository;
   reservations: ReservationRepository;
   settlements: SettlementRepository;
+  openadr: OpenadrRepository;
+  webhooks: WebhookSender;
   commandPublisher: CommandPublisher;
   eventPublisher: EventPublisher;
   scheduler: Scheduler;

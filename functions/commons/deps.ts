@@ -8,6 +8,7 @@ import { dynamoRepositories } from '../../lib/adapters/dynamodb/index.ts';
 import { EventBridgeCommandPublisher } from '../../lib/adapters/eventbridge/command-publisher.ts';
 import { EventBridgeEventPublisher } from '../../lib/adapters/eventbridge/event-publisher.ts';
 import { EventBridgeScheduler } from '../../lib/adapters/scheduler/eventbridge-scheduler.ts';
+import { httpsWebhookSender } from '../../lib/adapters/webhook/sender.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { DEFAULT_CONFIG } from '../../lib/app/config.ts';
 import type { Clock, Scheduler } from '../../lib/ports.ts';
@@ -35,6 +36,10 @@ export function buildDeps(): Deps {
   return {
     clock,
     ...repositories,
+    webhooks: httpsWebhookSender({
+      allowPrivateAddresses: e.OPENADR_ALLOW_PRIVATE_CALLBACKS,
+      ...(e.OPENADR_WEBHOOK_CA ? { ca: e.OPENADR_WEBHOOK_CA } : {}),
+    }),
     commandPublisher: new EventBridgeCommandPublisher(eventBridgeClient(), e.BUS_NAME),
     eventPublisher: new EventBridgeEventPublisher(eventBridgeClient(), e.BUS_NAME),
     scheduler:
@@ -51,6 +56,7 @@ export function buildDeps(): Deps {
       ackTimeoutMinutes: e.ACK_TIMEOUT_MINUTES,
       settleDelayMinutes: e.SETTLE_DELAY_MINUTES,
       readingRetentionDays: e.READING_RETENTION_DAYS,
+      openadrTokenTtlSeconds: e.OPENADR_TOKEN_TTL_SECONDS,
     },
   };
 }

@@ -22,6 +22,19 @@ const Env = z.object({
     .min(1)
     .max(3650)
     .default(DEFAULT_CONFIG.readingRetentionDays),
+  /** OpenADR webhooks to private or loopback addresses: refused on AWS (SSRF), allowed locally. */
+  OPENADR_ALLOW_PRIVATE_CALLBACKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((s) => s === 'true'),
+  /** An extra CA (PEM) trusted for OpenADR webhooks: a local receiver's self-signed certificate. */
+  OPENADR_WEBHOOK_CA: z.string().optional(),
+  OPENADR_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(DEFAULT_CONFIG.openadrTokenTtlSeconds),
 });
 export type Env = z.infer<typeof Env>;
 

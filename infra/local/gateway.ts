@@ -12,6 +12,11 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import {
+  OPENADR_PREFIX,
+  type OpenadrOperation,
+  openadrOperations,
+} from '../../functions/openadr/operations.ts';
 import { type HttpRoute, httpRoutes, type RouteName } from '../../functions/routes.ts';
 import { lambdaContext } from './lambda-context.ts';
 
@@ -45,30 +50,42 @@ export interface LocalReply {
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 interface CompiledRoute {
-  name: RouteName;
-  route: HttpRoute;
+  /** The handler module, relative to `functions/`. */
+  module: string;
+  method: string;
+  /** The path as API Gateway's route key writes it. */
+  path: string;
+  /** Whether the gateway checks a FlexDR token (the OpenADR surface checks its own). */
+  protected: boolean;
   regex: RegExp;
   params: string[];
 }
 
-const compiled: CompiledRoute[] = (Object.entries(httpRoutes) as [RouteName, HttpRoute][]).map(
-  ([name, route]) => {
-    const params: string[] = [];
-    const source = route.path.replace(/\{(\w+)\}/g, (_, p: string) => {
-      params.push(p);
-      return '([^/]+)';
-    });
-    return { name, route, regex: new RegExp(`^${source}$`), params };
-  },
-);
+function compile(module: string, method: string, path: string, isProtected: boolean): CompiledRoute {
+  const params: string[] = [];
+  const source = path.replace(/\{(\w+)\}/g, (_, p: string) => {
+    params.push(p);
+    return '([^/]+)';
+  });
+  return { module, method, path, protected: isProtected, regex: new RegExp(`^${source}$`), params };
+}
 
-const handlers = new Map<RouteName, Promise<Handler>>();
-function handlerOf(name: RouteName): Promise<Handler> {
-  let h = handlers.get(name);
+const compiled: CompiledRoute[] = [
+  ...(Object.entries(httpRoutes) as [RouteName, HttpRoute][]).map(([name, route]) =>
+    compile(`http/${name}`, route.method, route.path, route.roles.length > 0),
+  ),
+  ...(Object.values(openadrOperations) as OpenadrOperation[]).map((op) =>
+    compile(`openadr/${op.family}`, op.method, `${OPENADR_PREFIX}${op.path}`, false),
+  ),
+];
+
+const handlers = new Map<string, Promise<Handler>>();
+function handlerOf(module: string): Promise<Handler> {
+  let h = handlers.get(module);
   if (!h) {
-    const url = new URL(`../../functions/http/${name}.ts`, import.meta.url).href;
+    const url = new URL(`../../functions/${module}.ts`, import.meta.url).href;
     h = import(url).then((m: { handler: Handler }) => m.handler);
-    handlers.set(name, h);
+    handlers.set(module, h);
   }
   return h;
 }
@@ -156,7 +173,7 @@ export function gateway(options: GatewayOptions) {
         return;
       }
       const match = compiled
-        .filter((c) => c.route.method === method)
+        .filter((c) => c.method === method)
         .map((c) => ({ c, m: c.regex.exec(url.pathname) }))
         .find((x) => x.m);
       if (!match?.m) {
@@ -166,7 +183,7 @@ export function gateway(options: GatewayOptions) {
       }
       const { c, m } = match;
       let claims: Record<string, string> | undefined;
-      if (c.route.roles.length > 0) {
+      if (c.protected) {
         claims = token ? await options.verify(token).catch(() => undefined) : undefined;
         if (!claims) {
           status = 401;
@@ -195,7 +212,7 @@ export function gateway(options: GatewayOptions) {
       const now = new Date();
       const event = {
         version: '2.0',
-        routeKey: `${c.route.method} ${c.route.path}`,
+        routeKey: `${c.method} ${c.path}`,
         rawPath: url.pathname,
         rawQueryString: url.search.replace(/^\?/, ''),
         headers,
@@ -215,7 +232,7 @@ export function gateway(options: GatewayOptions) {
             userAgent: headers['user-agent'] ?? '',
           },
           requestId,
-          routeKey: `${c.route.method} ${c.route.path}`,
+          routeKey: `${c.method} ${c.path}`,
           stage: '$default',
           time: now.toISOString(),
           timeEpoch: now.getTime(),
@@ -223,10 +240,10 @@ export function gateway(options: GatewayOptions) {
         },
       } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
       const result = (await (
-        await handlerOf(c.name)
+        await handlerOf(c.module)
       )(
         event,
-        lambdaContext(c.name, { timeoutMs: 29_000, requestId, region: 'local' }),
+        lambdaContext(c.module.replace('/', '-'), { timeoutMs: 29_000, requestId, region: 'local' }),
       )) as APIGatewayProxyStructuredResultV2;
       status = result.statusCode ?? 200;
       const out = result.body ?? '';

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { busSubscriptions, integrationPattern, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
+import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from '../../lib/adapters/webhook/signature.ts';
 import { isChinaWorkday } from '../../lib/domain/calendar.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
 import { apiCall } from './api-client.ts';
@@ -18,7 +19,6 @@ import { lambdaContext } from './lambda-context.ts';
 import { ClockChange, type Identity, TokenRequest } from './local-api.ts';
 import { LocalSchedules } from './schedules.ts';
 import type { SimulatorHandle } from './sim-driver.ts';
-import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './webhook-signature.ts';
 
 export interface LocalOptions {
   /** HTTP port of the gateway; 0 picks a free one. Default 8787. */
@@ -44,6 +44,8 @@ export interface LocalOptions {
   accessLog?: boolean;
   /** Log nothing (the default when `log` is absent). */
   quiet?: boolean;
+  /** A CA (PEM) trusted for OpenADR webhooks, such as a local receiver's self-signed certificate. */
+  openadrWebhookCa?: string;
 }
 
 export interface LocalRuntime {
@@ -180,7 +182,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_DEV: 'true',
+    // Webhooks to this machine are the point locally; on AWS they are refused (SSRF).
+    OPENADR_ALLOW_PRIVATE_CALLBACKS: 'true',
   });
+  if (options.openadrWebhookCa) process.env.OPENADR_WEBHOOK_CA = options.openadrWebhookCa;
+  else delete process.env.OPENADR_WEBHOOK_CA;
   // Imported only now: Powertools reads its environment when these modules load.
   const { resetClients, useClients } = await import('../../functions/commons/clients.ts');
   const { getDeps, setClock, setDeps } = await import('../../functions/commons/deps.ts');

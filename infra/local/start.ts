@@ -5,6 +5,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { apiCall } from './api-client.ts';
 import { DEFAULT_PORT, type LocalOptions, startLocal } from './runtime.ts';
 
 const HELP = `usage: npm start -- [options]
@@ -97,12 +98,44 @@ const tokens = await Promise.all(
 );
 const envName = (i: (typeof tokens)[number]) =>
   `${i.request.role === 'parkManager' ? `MANAGER_${(i.request.parkIds?.[0] ?? '').replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}` : i.request.role.toUpperCase()}_TOKEN`;
+
+// OpenADR 3.1 clients (a BL and a VEN per park), given fresh secrets at every start: a secret is
+// shown once and only its hash is kept, so a restart cannot print the previous one.
+const operatorToken = tokens.find((t) => t.request.role === 'operator')?.token;
+const parks = operatorToken
+  ? (await apiCall<{ items: { parkId: string }[] }>(runtime.url, 'GET', '/parks', { token: operatorToken }))
+      .items
+  : [];
+const clientSpecs = [
+  { clientId: 'grid-bl', body: { role: 'BL' }, env: 'OPENADR_BL' },
+  ...parks.map((p) => ({
+    clientId: `ven-${p.parkId}`,
+    body: { role: 'VEN', parkIds: [p.parkId] },
+    env: `OPENADR_VEN_${p.parkId.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`,
+  })),
+];
+const openadrClients = await Promise.all(
+  clientSpecs.map(async (c) => ({
+    ...c,
+    secret: (
+      await apiCall<{ clientSecret: string }>(runtime.url, 'PUT', `/openadr-clients/${c.clientId}`, {
+        token: operatorToken,
+        body: c.body,
+      })
+    ).clientSecret,
+  })),
+);
+const clientEnv = openadrClients.flatMap((c) => [
+  `export ${c.env}_CLIENT_ID=${c.clientId}`,
+  `export ${c.env}_CLIENT_SECRET=${c.secret}`,
+]);
+
 let tokenFile: string | undefined;
 if (runtime.dataDir) {
   tokenFile = join(runtime.dataDir, 'tokens.env');
   writeFileSync(
     tokenFile,
-    `# development tokens of npm start (valid 12 h); source this file in a shell\nexport FLEXDR_URL=${runtime.url}\n${tokens.map((t) => `export ${envName(t)}=${t.token}`).join('\n')}\n`,
+    `# development tokens of npm start (valid 12 h); source this file in a shell\nexport FLEXDR_URL=${runtime.url}\n${tokens.map((t) => `export ${envName(t)}=${t.token}`).join('\n')}\n${clientEnv.join('\n')}\n`,
     { mode: 0o600 },
   );
 }
@@ -119,7 +152,11 @@ FlexDR is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 Development tokens (12 h; more from POST /local/tokens):
 ${tokens.map((t) => `  ${t.label}\n    ${envName(t)}=${t.token}`).join('\n')}
 ${tokenFile ? `\nThe same as shell variables: source ${relative(process.cwd(), tokenFile)}\n` : ''}
+OpenADR 3.1 VTN at ${runtime.url}/openadr3 (client credentials; new secrets at every start):
+${openadrClients.map((c) => `  ${c.clientId} (${c.body.role})\n    client_secret=${c.secret}`).join('\n')}
+
 Try:  curl -s ${runtime.url}/parks -H "authorization: Bearer $OPERATOR_TOKEN"
+      curl -s ${runtime.url}/openadr3/auth/token -d grant_type=client_credentials -d client_id=grid-bl -d client_secret=$OPENADR_BL_CLIENT_SECRET
 Stop: Ctrl-C
 `);
 

@@ -12,6 +12,8 @@ export interface AppConfig {
   scopePageSize: number;
   /** Readings are kept this many days (the baseline horizon), then expire. */
   readingRetentionDays: number;
+  /** Lifetime of an OpenADR access token. */
+  openadrTokenTtlSeconds: number;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -20,6 +22,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   maxPlanAttempts: 5,
   scopePageSize: 500,
   readingRetentionDays: 120,
+  openadrTokenTtlSeconds: 3600,
 };
 
 /** What every use-case receives: the ports and the configuration. */

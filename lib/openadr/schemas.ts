@@ -183,3 +183,38 @@ export const Problem = z.object({
   instance: z.string().min(3).max(8000).optional(),
 });
 export type Problem = z.infer<typeof Problem>;
+
+/** `subscriptionRequest`: what a client is notified of, and where (webhooks only in FlexDR). */
+export const ObjectOperation = z.object({
+  objects: z.array(ObjectType).min(1),
+  operations: z.array(z.enum(['READ', 'CREATE', 'UPDATE', 'DELETE'])).min(1),
+  callbackUrl: z.url().min(2).max(8000),
+  bearerToken: z.string().max(4096).nullish(),
+});
+export type ObjectOperation = z.infer<typeof ObjectOperation>;
+export const SubscriptionRequest = z.object({
+  clientName: Name128,
+  programID: ObjectId.optional(),
+  objectOperations: z.array(ObjectOperation).min(1).max(20),
+  targets: Targets,
+});
+export type SubscriptionRequest = z.infer<typeof SubscriptionRequest>;
+export const Subscription = ObjectMetadata.extend(SubscriptionRequest.shape).extend({ clientID: Name128 });
+export type Subscription = z.infer<typeof Subscription>;
+
+/** `notification`: the body a VTN posts to a subscription's callback. */
+export interface Notification {
+  objectType: z.infer<typeof ObjectType>;
+  operation: 'CREATE' | 'READ' | 'UPDATE' | 'DELETE';
+  object: Record<string, unknown>;
+  targets?: string[] | null;
+}
+
+/** `clientCredentialRequest` (form-encoded, snake case as in RFC 6749). */
+export const ClientCredentialRequest = z.object({
+  grant_type: z.string().min(1).max(64),
+  client_id: z.string().min(1).max(4096),
+  client_secret: z.string().min(1).max(4096),
+  scope: z.string().max(4096).optional(),
+});
+export type ClientCredentialRequest = z.infer<typeof ClientCredentialRequest>;

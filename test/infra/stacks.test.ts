@@ -2,6 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OPENADR_FAMILIES, openadrOperations } from '../../functions/openadr/operations.ts';
 import {
   busSubscriptions,
   httpRoutes,
@@ -75,7 +76,9 @@ describe('functions', () => {
   it('all run Node.js 22 on ARM64 with tracing', () => {
     const functions = service.findResources('AWS::Lambda::Function');
     const ours = Object.values(functions).filter((f) => f.Properties?.Handler === 'index.handler');
-    expect(ours.length).toBe(Object.keys(httpRoutes).length + busSubscriptions.length);
+    expect(ours.length).toBe(
+      Object.keys(httpRoutes).length + busSubscriptions.length + OPENADR_FAMILIES.length,
+    );
     for (const f of ours) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -107,13 +110,24 @@ describe('functions', () => {
 describe('HTTP API', () => {
   it('puts the JWT authorizer on every route but the public ones', () => {
     const routes = Object.values(service.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes.length).toBe(Object.keys(httpRoutes).length);
+    expect(routes.length).toBe(Object.keys(httpRoutes).length + Object.keys(openadrOperations).length);
     for (const r of routes) {
       const key = r.Properties.RouteKey as string;
-      const isPublic = key === 'GET /health' || key === 'GET /openapi.json';
+      // The OpenADR surface checks its own OAuth2 tokens in the handlers.
+      const isPublic = key === 'GET /health' || key === 'GET /openapi.json' || key.includes(' /openadr3/');
       expect(r.Properties.AuthorizationType, key).toBe(isPublic ? 'NONE' : 'JWT');
     }
     service.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+  });
+
+  it('serves every OpenADR operation, each family from its own function', () => {
+    const keys = Object.values(service.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey as string,
+    );
+    for (const op of Object.values(openadrOperations))
+      expect(keys).toContain(`${op.method} /openadr3${op.path}`);
+    const integrations = Object.values(service.findResources('AWS::ApiGatewayV2::Integration'));
+    expect(integrations.length).toBe(Object.keys(httpRoutes).length + OPENADR_FAMILIES.length);
   });
 
   it('has the three roles as Cognito groups and throttles every route', () => {

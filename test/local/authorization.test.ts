@@ -193,6 +193,20 @@ const recipes: Record<string, Recipe> = {
     hiddenFrom: ['parkManager'],
     request: (t) => ({ params: { eventId: t.eventId } }),
   },
+  // A new client each time, so the success is a creation (201) and a refusal would show in the store.
+  'put-openadr-client': {
+    bound: true,
+    request: (t, n) => ({
+      params: { clientId: `authz-ven-${n}` },
+      body: { role: 'VEN', buildingIds: [t.buildingId] },
+    }),
+  },
+  'delete-openadr-client': {
+    bound: true,
+    prepare: (t) =>
+      put(`/openadr-clients/authz-del-${t.buildingId}`, { role: 'VEN', buildingIds: [t.buildingId] }),
+    request: (t) => ({ params: { clientId: `authz-del-${t.buildingId}` } }),
+  },
 };
 
 interface Caller {
@@ -243,7 +257,7 @@ async function call(
 
 async function put(path: string, body: unknown): Promise<void> {
   const res = await call('PUT', path, operatorToken, body);
-  if (res.status !== 200) throw new Error(`PUT ${path}: ${res.status} ${res.text}`);
+  if (res.status !== 200 && res.status !== 201) throw new Error(`PUT ${path}: ${res.status} ${res.text}`);
 }
 
 function urlOf(route: HttpRoute, req: Req): string {

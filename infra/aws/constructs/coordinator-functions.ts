@@ -5,6 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { OPENADR_FAMILIES, type OpenadrFamily } from '../../../functions/openadr/operations.ts';
 import { busSubscriptions, httpRoutes, type RouteName } from '../../../functions/routes.ts';
 import type { StatefulStack } from '../stacks/stateful-stack.ts';
 import { FlexdrFunction } from './flexdr-function.ts';
@@ -21,6 +22,8 @@ const STATELESS_ROUTES: readonly RouteName[] = ['health', 'openapi-document'];
 export class CoordinatorFunctions extends Construct {
   readonly http = new Map<RouteName, FlexdrFunction>();
   readonly consumers = new Map<string, FlexdrFunction>();
+  /** One function per family of OpenADR operations (`functions/openadr/<family>.ts`). */
+  readonly openadr = new Map<OpenadrFamily, FlexdrFunction>();
 
   constructor(scope: Construct, id: string, props: CoordinatorFunctionsProps) {
     super(scope, id);
@@ -45,6 +48,14 @@ export class CoordinatorFunctions extends Construct {
       }
       this.http.set(name, fn);
     }
+    for (const family of OPENADR_FAMILIES) {
+      // Every family reads tokens and writes (token issue, objects, acknowledgements) and announces
+      // changes to subscriptions on the bus.
+      const fn = make(`OpenAdr-${family}`, `functions/openadr/${family}.ts`, Duration.seconds(29), 512);
+      props.data.grantWriteData(fn);
+      props.data.grantPublish(fn);
+      this.openadr.set(family, fn);
+    }
     for (const sub of busSubscriptions) {
       // Planning and evaluation walk whole scopes: more memory (and so CPU) and time.
       const heavy =
@@ -63,6 +74,6 @@ export class CoordinatorFunctions extends Construct {
 
   /** Every function, for alarms. */
   all(): FlexdrFunction[] {
-    return [...this.http.values(), ...this.consumers.values()];
+    return [...this.http.values(), ...this.openadr.values(), ...this.consumers.values()];
   }
 }

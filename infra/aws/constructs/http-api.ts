@@ -19,6 +19,11 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GROUPS } from '../../../functions/commons/claims.ts';
+import {
+  OPENADR_PREFIX,
+  type OpenadrOperation,
+  openadrOperations,
+} from '../../../functions/openadr/operations.ts';
 import { httpRoutes, type RouteName } from '../../../functions/routes.ts';
 import type { CoordinatorFunctions } from './coordinator-functions.ts';
 
@@ -104,6 +109,30 @@ export class FlexdrHttpApi extends Construct {
       routeSettings[`${route.method} ${route.path}`] = {
         ThrottlingRateLimit: limits.rate,
         ThrottlingBurstLimit: limits.burst,
+      };
+    }
+
+    // The OpenADR 3.1 surface: the VTN issues its own OAuth2 client-credentials tokens (opaque,
+    // checked against the table by every handler), so API Gateway's JWT authorizer stays off here.
+    const openadrIntegrations = new Map<string, HttpLambdaIntegration>();
+    for (const [operationId, op] of Object.entries(openadrOperations) as [string, OpenadrOperation][]) {
+      const fn = props.functions.openadr.get(op.family);
+      if (!fn) throw new Error(`no function for OpenADR family ${op.family}`);
+      let integration = openadrIntegrations.get(op.family);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`Integration-openadr-${op.family}`, fn);
+        openadrIntegrations.set(op.family, integration);
+      }
+      const path = `${OPENADR_PREFIX}${op.path}`;
+      const [added] = this.api.addRoutes({ path, methods: [HttpMethod[op.method]], integration });
+      if (added)
+        Validations.of(added).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `OpenADR ${operationId}: the VTN checks its own OAuth2 bearer tokens in the handler (OpenADR 3.1 client credentials).`,
+        });
+      routeSettings[`${op.method} ${path}`] = {
+        ThrottlingRateLimit: THROTTLE.rate,
+        ThrottlingBurstLimit: THROTTLE.burst,
       };
     }
 

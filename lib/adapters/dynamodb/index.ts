@@ -4,6 +4,7 @@ import type { Ports } from '../../ports.ts';
 import { DynamoBuildingRepository } from './building-repository.ts';
 import { DynamoCommandRepository } from './command-repository.ts';
 import { DynamoEventRepository } from './event-repository.ts';
+import { DynamoOpenadrRepository } from './openadr-repository.ts';
 import { DynamoParkRepository } from './park-repository.ts';
 import { DynamoProgramRepository } from './program-repository.ts';
 import { DynamoReservationRepository } from './reservation-repository.ts';
@@ -13,7 +14,15 @@ import { DynamoTelemetryRepository } from './telemetry-repository.ts';
 /** The repository ports the DynamoDB adapters implement. */
 export type Repositories = Pick<
   Ports,
-  'parks' | 'buildings' | 'telemetry' | 'programs' | 'events' | 'commands' | 'reservations' | 'settlements'
+  | 'parks'
+  | 'buildings'
+  | 'telemetry'
+  | 'programs'
+  | 'events'
+  | 'commands'
+  | 'reservations'
+  | 'settlements'
+  | 'openadr'
 >;
 
 /**
@@ -35,5 +44,6 @@ export function dynamoRepositories(
     commands: new DynamoCommandRepository(doc, table),
     reservations: new DynamoReservationRepository(doc, table),
     settlements: new DynamoSettlementRepository(doc, table, options.now),
+    openadr: new DynamoOpenadrRepository(doc, table, options.now),
   };
 }

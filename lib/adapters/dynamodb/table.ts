@@ -17,6 +17,10 @@
  * | commands of a building, newest first | GSI1 `BLDG#id#CMD` / `start#revision#commandId` |
  * | settlements of an event | `EVENT#id` / `SETTLE#BLDG#b`, `SETTLE#PARK#p` |
  * | settlements of a park, newest first | GSI1 `PARK#p#SETTLE` / `settledAt#eventId` |
+ * | OpenADR object by type and id; objects of a type, oldest first | `OADR#TYPE#id` / `#OBJ`; GSI1 `OADR#TYPE` / `createdAt#id` |
+ * | OpenADR unique names (programName, venName, a VEN's resourceName) | `OADRNAME#TYPE#name` / `#NAME` |
+ * | OpenADR client (hashed secret, bindings) | `OADRCLIENT#id` / `#CLIENT` |
+ * | OpenADR access token by its SHA-256 (TTL) | `OADRTOKEN#hash` / `#TOKEN` |
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -100,6 +104,14 @@ export const keys = {
     gsi1pk: `PARK#${parkId}#SETTLE`,
     gsi1sk: `${settledAt}#${eventId}`,
   }),
+  openadrObject: (type: string, id: string) => ({ pk: `OADR#${type}#${id}`, sk: '#OBJ' }),
+  openadrObjectsIndex: (type: string, createdAt: string, id: string) => ({
+    gsi1pk: `OADR#${type}`,
+    gsi1sk: `${createdAt}#${id}`,
+  }),
+  openadrName: (type: string, name: string) => ({ pk: `OADRNAME#${type}#${name}`, sk: '#NAME' }),
+  openadrClient: (id: string) => ({ pk: `OADRCLIENT#${id}`, sk: '#CLIENT' }),
+  openadrToken: (hash: string) => ({ pk: `OADRTOKEN#${hash}`, sk: '#TOKEN' }),
 } as const;
 
 /** Attributes that are keys, stripped before an item is parsed back into a domain object. */

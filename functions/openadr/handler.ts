@@ -1,0 +1,171 @@
+/**
+ * The shape of every OpenADR handler: one function per family of operations. It finds the
+ * operation from the route key, resolves the bearer token to a caller (401), checks the scope the
+ * document requires (403), parses path, query and body with zod (400), runs the operation and
+ * answers JSON; every refusal is an RFC 7807 `problem` body with the document's status codes.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Deps } from '../../lib/app/config.ts';
+import { callerOf, OAuthError } from '../../lib/app/openadr/credentials.ts';
+import { NotFoundError } from '../../lib/domain/errors.ts';
+import { parseOrThrow } from '../../lib/domain/validate.ts';
+import { type OpenadrCaller, requireScope } from '../../lib/openadr/access.ts';
+import { getDeps } from '../commons/deps.ts';
+import { RequestError, toHttpError } from '../commons/errors.ts';
+import { json, MAX_BODY_BYTES, MIN_NUMBER_MAGNITUDE } from '../commons/http.ts';
+import { logger, metrics, tracer } from '../commons/powertools.ts';
+import {
+  documentedStatus,
+  type OpenadrFamily,
+  type OpenadrOperation,
+  type OperationId,
+  openadrOperations,
+  routeKeyOf,
+} from './operations.ts';
+
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Op<I extends OperationId> = (typeof openadrOperations)[I];
+type Field<I extends OperationId, K extends string> = Op<I> extends Record<K, infer S> ? Out<S> : undefined;
+
+export interface OperationContext<I extends OperationId> {
+  deps: Deps;
+  /** Undefined only for the public auth operations. */
+  caller: Op<I> extends { scope: string } ? OpenadrCaller : OpenadrCaller | undefined;
+  params: Field<I, 'params'>;
+  query: Field<I, 'query'>;
+  body: Field<I, 'body'>;
+  /** The request's own URL base (`https://host/openadr3`), for `/auth/server`. */
+  baseUrl: string;
+}
+
+export type OperationImpl<I extends OperationId> = (ctx: OperationContext<I>) => Promise<unknown>;
+
+type FamilyOf<F extends OpenadrFamily> = {
+  [I in OperationId]: Op<I>['family'] extends F ? I : never;
+}[OperationId];
+
+/** RFC 7807 body, as the document's `problem` schema gives it. */
+export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
+  return json(status, { type: 'about:blank', title, status, detail, ...extra });
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  500: 'Internal Server Error',
+};
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+}
+
+function bearerOf(event: APIGatewayProxyEventV2): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
+  return m?.[1];
+}
+
+/** JSON, or `application/x-www-form-urlencoded` (the token endpoint, RFC 6749 §4.4.2). */
+function readBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new RequestError(`the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  if (/application\/x-www-form-urlencoded/i.test(header(event, 'content-type') ?? ''))
+    return Object.fromEntries(new URLSearchParams(text));
+  let tiny: number | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text, (_key, value: unknown) => {
+      if (typeof value === 'number' && value !== 0 && Math.abs(value) < MIN_NUMBER_MAGNITUDE) tiny ??= value;
+      return value;
+    });
+    if (tiny !== undefined)
+      throw new RequestError(
+        `the number ${tiny} is too small to store: use 0 or at least ${MIN_NUMBER_MAGNITUDE}`,
+        400,
+      );
+    return parsed;
+  } catch (e) {
+    if (e instanceof RequestError) throw e;
+    throw new RequestError('the body is not valid JSON', 400);
+  }
+}
+
+/** Builds the Lambda handler of one family of OpenADR operations. */
+export function openadrHandler<F extends OpenadrFamily>(
+  family: F,
+  impls: { [I in FamilyOf<F>]: OperationImpl<I> },
+) {
+  const byRouteKey = new Map<string, { id: OperationId; op: OpenadrOperation }>();
+  for (const [id, op] of Object.entries(openadrOperations) as [OperationId, OpenadrOperation][])
+    if (op.family === family) byRouteKey.set(routeKeyOf(op), { id, op });
+
+  const base = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> => {
+    const found = byRouteKey.get(event.routeKey);
+    const status = (s: number) => (found ? documentedStatus(found.id, s) : s);
+    try {
+      if (!found) throw new NotFoundError(`no OpenADR operation ${event.routeKey} here`);
+      const { id, op } = found;
+      const deps = getDeps();
+      const caller = op.scope ? await callerOf(deps, bearerOf(event)) : undefined;
+      if (op.scope && caller) requireScope(caller, op.scope);
+      const raw = readBody(event);
+      if (!op.body && raw !== undefined) throw new RequestError(`${op.method} ${op.path} takes no body`, 400);
+      const body = op.body ? parseOrThrow(op.body, raw ?? {}, 'request body') : undefined;
+      const params = op.params ? parseOrThrow(op.params, event.pathParameters ?? {}, 'path') : undefined;
+      const query = op.query ? parseOrThrow(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
+      const host = header(event, 'host') ?? event.requestContext.domainName;
+      const proto = header(event, 'x-forwarded-proto') ?? 'https';
+      const impl = (impls as Record<string, OperationImpl<OperationId>>)[id] as OperationImpl<OperationId>;
+      const result = await impl({
+        deps,
+        caller,
+        params,
+        query,
+        body,
+        baseUrl: `${proto}://${host}/openadr3`,
+      } as never);
+      return json(op.success, result);
+    } catch (e) {
+      if (e instanceof OAuthError)
+        return problem(status(e.statusCode), TITLES[e.statusCode] as string, e.message, {
+          error: e.error,
+          error_description: e.message,
+        });
+      const mapped = toHttpError(e);
+      if (mapped) {
+        logger.info('OpenADR request refused', {
+          statusCode: mapped.statusCode,
+          message: mapped.body.message,
+        });
+        const answered = status(mapped.statusCode);
+        return problem(answered, TITLES[answered] ?? 'Error', mapped.body.message, {
+          ...(mapped.body.issues ? { issues: mapped.body.issues } : {}),
+        });
+      }
+      logger.error('OpenADR request failed', e as Error);
+      metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
+      return problem(500, TITLES[500] as string, `internal error (request ${context.awsRequestId})`);
+    }
+  };
+  return middy(base)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+/** The spec's `skip` and `limit`, applied after filtering. */
+export function paginate<T>(items: readonly T[], page: { skip: number; limit: number }): T[] {
+  return items.slice(page.skip, page.skip + page.limit);
+}

@@ -1,0 +1,214 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../../domain/errors.ts';
+import type {
+  OpenadrClient,
+  OpenadrObject,
+  OpenadrObjectType,
+  OpenadrRepository,
+  OpenadrToken,
+} from '../../ports.ts';
+import { cancellationCodes, stripKeys } from './batch.ts';
+import { INDEX, KEY_ATTRIBUTES, keys, TTL_ATTRIBUTE } from './table.ts';
+
+type Item = Record<string, unknown>;
+
+/**
+ * The VTN's objects, clients and tokens. Access patterns: an object by type and id
+ * (`OADR#TYPE#id` / `#OBJ`); the objects of a type, oldest first (GSI1 `OADR#TYPE`: one partition
+ * per type, fine for the programs, events, vens and subscriptions of a province); unique names as
+ * their own items written in the same transaction; clients by id; tokens by the SHA-256 of the
+ * token, expiring through the table's TTL (and checked on read, as TTL deletes late).
+ */
+export class DynamoOpenadrRepository implements OpenadrRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly now: () => number,
+  ) {}
+
+  async putClient(client: OpenadrClient): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.openadrClient(client.clientId), type: 'openadrClient', ...client },
+      }),
+    );
+  }
+
+  async getClient(clientId: string): Promise<OpenadrClient | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: keys.openadrClient(clientId), ConsistentRead: true }),
+    );
+    return res.Item ? (stripKeys(res.Item, KEY_ATTRIBUTES) as unknown as OpenadrClient) : undefined;
+  }
+
+  async deleteClient(clientId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: keys.openadrClient(clientId) }));
+  }
+
+  async putToken(tokenHash: string, token: OpenadrToken): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...keys.openadrToken(tokenHash),
+          type: 'openadrToken',
+          ...token,
+          [TTL_ATTRIBUTE]: Math.ceil(token.expiresAtMs / 1000),
+        },
+      }),
+    );
+  }
+
+  async getToken(tokenHash: string): Promise<OpenadrToken | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: keys.openadrToken(tokenHash), ConsistentRead: true }),
+    );
+    if (!res.Item) return undefined;
+    const token = stripKeys(res.Item, KEY_ATTRIBUTES) as unknown as OpenadrToken;
+    return token.expiresAtMs > this.now() ? token : undefined;
+  }
+
+  private item(o: OpenadrObject): Item {
+    return {
+      ...keys.openadrObject(o.objectType, o.id),
+      ...keys.openadrObjectsIndex(o.objectType, o.createdAt, o.id),
+      type: 'openadrObject',
+      objectType: o.objectType,
+      id: o.id,
+      clientId: o.clientId,
+      createdAt: o.createdAt,
+      modified: String(o.body.modificationDateTime ?? ''),
+      body: JSON.stringify(o.body),
+      ...(o.uniqueName !== undefined ? { uniqueName: o.uniqueName } : {}),
+      ...(o.internal !== undefined ? { internal: JSON.stringify(o.internal) } : {}),
+    };
+  }
+
+  private parse(item: Item): OpenadrObject {
+    return {
+      objectType: item.objectType as OpenadrObjectType,
+      id: item.id as string,
+      clientId: item.clientId as string,
+      createdAt: item.createdAt as string,
+      body: JSON.parse(item.body as string) as Record<string, unknown>,
+      ...(typeof item.uniqueName === 'string' ? { uniqueName: item.uniqueName } : {}),
+      ...(typeof item.internal === 'string'
+        ? { internal: JSON.parse(item.internal) as Record<string, unknown> }
+        : {}),
+    };
+  }
+
+  private nameItem(o: OpenadrObject, name: string) {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { ...keys.openadrName(o.objectType, name), type: 'openadrName', id: o.id },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  private async transact(
+    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+    what: string,
+  ) {
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (e) {
+      const codes = cancellationCodes(e);
+      if (codes?.includes('ConditionalCheckFailed')) throw new ConflictError(what);
+      throw e;
+    }
+  }
+
+  async create(o: OpenadrObject): Promise<void> {
+    await this.transact(
+      [
+        {
+          Put: {
+            TableName: this.table,
+            Item: this.item(o),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...(o.uniqueName !== undefined ? [this.nameItem(o, o.uniqueName)] : []),
+      ],
+      o.uniqueName !== undefined
+        ? `a ${o.objectType.toLowerCase()} named '${o.uniqueName}' already exists`
+        : `${o.objectType.toLowerCase()} '${o.id}' already exists`,
+    );
+  }
+
+  async replace(o: OpenadrObject, previous: OpenadrObject): Promise<void> {
+    const renamed = o.uniqueName !== previous.uniqueName;
+    await this.transact(
+      [
+        {
+          Put: {
+            TableName: this.table,
+            Item: this.item(o),
+            ConditionExpression: 'attribute_exists(pk) AND modified = :m',
+            ExpressionAttributeValues: { ':m': String(previous.body.modificationDateTime ?? '') },
+          },
+        },
+        ...(renamed && o.uniqueName !== undefined ? [this.nameItem(o, o.uniqueName)] : []),
+        ...(renamed && previous.uniqueName !== undefined
+          ? [{ Delete: { TableName: this.table, Key: keys.openadrName(o.objectType, previous.uniqueName) } }]
+          : []),
+      ],
+      renamed && o.uniqueName !== undefined
+        ? `a ${o.objectType.toLowerCase()} named '${o.uniqueName}' already exists, or '${o.id}' changed meanwhile`
+        : `${o.objectType.toLowerCase()} '${o.id}' changed meanwhile; read it again`,
+    );
+  }
+
+  async get(objectType: OpenadrObjectType, id: string): Promise<OpenadrObject | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.openadrObject(objectType, id),
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? this.parse(res.Item) : undefined;
+  }
+
+  async delete(o: OpenadrObject): Promise<void> {
+    await this.transact(
+      [
+        { Delete: { TableName: this.table, Key: keys.openadrObject(o.objectType, o.id) } },
+        ...(o.uniqueName !== undefined
+          ? [{ Delete: { TableName: this.table, Key: keys.openadrName(o.objectType, o.uniqueName) } }]
+          : []),
+      ],
+      `${o.objectType.toLowerCase()} '${o.id}' changed meanwhile`,
+    );
+  }
+
+  async list(objectType: OpenadrObjectType): Promise<OpenadrObject[]> {
+    const out: OpenadrObject[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.gsi1,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `OADR#${objectType}` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) out.push(this.parse(item));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * What every OpenADR family shares: object metadata, ids, announcing changes to subscriptions,
+ * and the VEN's view of its building's commands.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { NotFoundError } from '../../domain/errors.ts';
+import type { Command } from '../../domain/model/command.ts';
+import { toIso } from '../../domain/time.ts';
+import { message } from '../../messages.ts';
+import type { OpenadrCaller } from '../../openadr/access.ts';
+import { commandToVenEvent } from '../../openadr/ven-events.ts';
+import type { OpenadrObject, OpenadrObjectType } from '../../ports.ts';
+import type { Deps } from '../config.ts';
+
+/** A fresh `objectID`: 22 URL-safe characters (128 random bits). */
+export const newObjectId = () => randomBytes(16).toString('base64url');
+
+/** Metadata of a new object (`objectMetadata`). */
+export function newMetadata(deps: Deps, objectType: OpenadrObjectType, id = newObjectId()) {
+  const now = toIso(deps.clock.now());
+  return { id, createdDateTime: now, modificationDateTime: now, objectType };
+}
+
+/** Metadata of a changed object: the same id and creation time, a new modification time. */
+export function changedMetadata(deps: Deps, previous: OpenadrObject) {
+  let now = toIso(deps.clock.now());
+  // Two changes in one millisecond would compare equal in the optimistic check: keep them apart.
+  if (now <= String(previous.body.modificationDateTime))
+    now = toIso(Date.parse(String(previous.body.modificationDateTime)) + 1);
+  return {
+    id: previous.id,
+    createdDateTime: previous.body.createdDateTime as string,
+    modificationDateTime: now,
+    objectType: previous.objectType,
+  };
+}
+
+/** Loads an object or answers 404. */
+export async function mustGet(deps: Deps, objectType: OpenadrObjectType, id: string): Promise<OpenadrObject> {
+  const found = await deps.openadr.get(objectType, id);
+  if (!found) throw new NotFoundError(`${objectType.toLowerCase()} '${id}' not found`);
+  return found;
+}
+
+/** Tells subscriptions (through the bus, so a slow webhook never slows the caller). */
+export async function announce(
+  deps: Deps,
+  objectType: OpenadrObjectType,
+  operation: 'CREATE' | 'UPDATE' | 'DELETE',
+  object: Record<string, unknown>,
+): Promise<void> {
+  await deps.eventPublisher.publish([
+    message('OpenadrObjectChanged', { version: 1, objectType, operation, object }),
+  ]);
+}
+
+const OBJECT_ID = /^[a-zA-Z0-9_-]{1,128}$/;
+
+/**
+ * The id of the VEN event of a command: the command id when it is a valid `objectID`, else a
+ * digest of it (FlexDR command ids may hold `.`, `:` or `@`). The command id itself is the event's
+ * `eventName`, so a report or opt-out can be traced back either way.
+ */
+export function venEventId(commandId: string): string {
+  return OBJECT_ID.test(commandId)
+    ? commandId
+    : `c-${createHash('sha256').update(commandId).digest('base64url').slice(0, 32)}`;
+}
+
+/**
+ * The OpenADR event a VEN reads for one command, metadata included: created when the command was
+ * first issued for this event (revision 1 time is not kept: `issuedAt`), modified when this
+ * revision was stored.
+ */
+export function venEventOf(
+  command: Command,
+  venName: string,
+  programId: string,
+  times: { createdAt: string; updatedAt: string },
+): Record<string, unknown> {
+  return {
+    id: venEventId(command.commandId),
+    createdDateTime: times.createdAt,
+    modificationDateTime: times.updatedAt,
+    objectType: 'EVENT',
+    ...commandToVenEvent(command, venName, programId),
+  };
+}
+
+/** The name a VEN goes by: its `ven` object's `venName` when it has one, else its client id. */
+export async function venNameOf(deps: Deps, clientId: string): Promise<string> {
+  const vens = await deps.openadr.list('VEN');
+  const own = vens.find((v) => v.body.clientID === clientId);
+  return typeof own?.body.venName === 'string' ? own.body.venName : clientId;
+}
+
+/** Whether a VEN caller speaks for a building (directly, or through its park). */
+export function speaksFor(
+  caller: Pick<OpenadrCaller, 'buildingIds' | 'parkIds'>,
+  c: Pick<Command, 'buildingId' | 'parkId'>,
+): boolean {
+  return caller.buildingIds.includes(c.buildingId) || caller.parkIds.includes(c.parkId);
+}
