@@ -7,11 +7,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../../lib/adapters/webhook/signature.ts';
 import type { Building } from '../../../lib/domain/model/building.ts';
 import { Command } from '../../../lib/domain/model/command.ts';
 import type { BuildingState, MeterReading } from '../../../lib/domain/model/telemetry.ts';
 import { CHINA_OFFSET_MS, MINUTE_MS, toMs } from '../../../lib/domain/time.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../webhook-signature.ts';
 import { type Answer, answer, BuildingSimulator, history } from './building-sim.ts';
 import type { LoadKind } from './loads.ts';
 

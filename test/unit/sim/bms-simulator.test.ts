@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BmsSimulator, SEED_READINGS_PER_POST } from '../../../infra/local/sim/bms-simulator.ts';
-import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from '../../../infra/local/webhook-signature.ts';
+import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from '../../../lib/adapters/webhook/signature.ts';
 import type { Command } from '../../../lib/domain/model/command.ts';
 import { at, batteryAsset, building, command, constant, QUARTER } from './helpers.ts';
 

@@ -1,7 +1,8 @@
 /**
- * Signature of a local webhook delivery: `x-flexdr-signature: sha256=<hex>` over
- * `<x-flexdr-timestamp>.<body>` with the integration's secret (HMAC-SHA256), so a receiver can
- * check origin and freshness. On AWS an API destination sends an API key header instead.
+ * Signature of a webhook delivery (local BMS integrations and OpenADR subscription notifications):
+ * `x-flexdr-signature: sha256=<hex>` over `<x-flexdr-timestamp>.<body>` with the shared secret
+ * (HMAC-SHA256), so a receiver can check origin and freshness. On AWS a BMS integration's API
+ * destination sends an API key header instead.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
