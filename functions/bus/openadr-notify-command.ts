@@ -1,0 +1,8 @@
+import { onCommand } from '../../lib/app/openadr/notify.ts';
+import { busConsumer } from '../commons/bus.ts';
+import { reportNotifications } from './openadr-notify-change.ts';
+
+/** `DispatchCommand` → the building's VENs' event (`EVENT CREATE` or `UPDATE`); receipt acknowledges it. */
+export const handler = busConsumer('DispatchCommand', async (deps, detail) =>
+  reportNotifications(`command ${detail.command.commandId}`, await onCommand(deps, detail)),
+);
