@@ -12,8 +12,11 @@ import { commandToVenEvent } from '../../openadr/ven-events.ts';
 import type { OpenadrObject, OpenadrObjectType } from '../../ports.ts';
 import type { Deps } from '../config.ts';
 
-/** A fresh `objectID`: 22 URL-safe characters (128 random bits). */
-export const newObjectId = () => randomBytes(16).toString('base64url');
+/**
+ * A fresh `objectID`: 32 hex digits (128 random bits). Hex, not base64url, so that it is also a
+ * FlexDR `Id` (which must start with a letter or a digit) for objects stored on both sides.
+ */
+export const newObjectId = () => randomBytes(16).toString('hex');
 
 /** Metadata of a new object (`objectMetadata`). */
 export function newMetadata(deps: Deps, objectType: OpenadrObjectType, id = newObjectId()) {

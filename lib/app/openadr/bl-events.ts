@@ -1,0 +1,210 @@
+/**
+ * Events from a BL: each OpenADR `event` object is a FlexDR grid event under the same id, accepted,
+ * revised and cancelled through the native use-cases, so it is planned and dispatched exactly as
+ * an operator's event. Only events created through OpenADR are listed here; natively posted ones
+ * stay on the native API (listing them would promise a PUT and DELETE that have no object behind
+ * them).
+ */
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import { GridEvent } from '../../domain/model/grid-event.ts';
+import { MINUTE_MS, toMs } from '../../domain/time.ts';
+import { parseOrThrow } from '../../domain/validate.ts';
+import { matchesTargets, type OpenadrCaller } from '../../openadr/access.ts';
+import { eventToGridEvent } from '../../openadr/events.ts';
+import { eventWindow } from '../../openadr/intervals.ts';
+import type { Event, EventRequest, Interval, IntervalPeriod } from '../../openadr/schemas.ts';
+import type { OpenadrObject } from '../../ports.ts';
+import type { Principal } from '../auth.ts';
+import type { Deps } from '../config.ts';
+import { acceptEvent, cancelEvent, reviseEvent } from '../events.ts';
+import { announce, changedMetadata, mustGet, newMetadata, newObjectId } from './objects.ts';
+import { definedFields, requireBl } from './programs.ts';
+
+/** A BL acts on FlexDR as a grid operator, named after its client. */
+export function blPrincipal(caller: OpenadrCaller): Principal {
+  return { subject: `openadr:${caller.clientId}`, role: 'operator', parkIds: [], buildingIds: [] };
+}
+
+/** Statuses after which there is nothing left to call off. */
+const ENDED: readonly string[] = ['completed', 'settled', 'failed'];
+/** Attempts at a write that lost an optimistic check to a concurrent one (planning, another BL call). */
+const ATTEMPTS = 3;
+
+/**
+ * The grid event of an event body. The program must be an OpenADR program object: createEvent has
+ * no 404 in the document, so a missing one is a 400 naming `programID`.
+ */
+async function gridEventOf(deps: Deps, event: Event, noticeAt: string): Promise<GridEvent> {
+  const program = await deps.openadr.get('PROGRAM', event.programID);
+  if (!program || !(await deps.programs.get(event.programID)))
+    throw new ValidationError(`programID: program '${event.programID}' not found`, [
+      { path: 'programID', message: `program '${event.programID}' not found` },
+    ]);
+  const gridEvent = parseOrThrow(
+    GridEvent,
+    eventToGridEvent(event, { programId: event.programID }, noticeAt),
+    'event (as a FlexDR grid event)',
+  );
+  if (toMs(gridEvent.end) <= deps.clock.now())
+    throw new ValidationError(
+      `intervals: the event's window ended at ${gridEvent.end}; nothing can be dispatched`,
+    );
+  return gridEvent;
+}
+
+/**
+ * Creates an event.
+ * 1. Map it to a grid event and check it as `acceptEvent` would (400 before anything is stored).
+ * 2. Store the OpenADR object, then accept the grid event under the same id; if accepting fails,
+ *    take the object back.
+ * 3. Announce CREATE.
+ *
+ * Why the object first: OpenADR's POST has no idempotency key, so a client retries a failed call
+ * with a new id. Were the grid event accepted first, a crash before the object is stored would
+ * leave a planned, dispatched event the BL cannot see, and the retry would dispatch it twice.
+ * This way the worst case is an object whose grid event never started: inert, visible to the BL,
+ * and removed by its DELETE.
+ */
+export async function createBlEvent(deps: Deps, caller: OpenadrCaller, request: EventRequest) {
+  requireBl(caller);
+  const id = newObjectId();
+  const body = { ...newMetadata(deps, 'EVENT', id), ...definedFields(request) };
+  const gridEvent = await gridEventOf(deps, body as Event, body.createdDateTime);
+  const object: OpenadrObject = {
+    objectType: 'EVENT',
+    id,
+    body,
+    clientId: caller.clientId,
+    createdAt: body.createdDateTime,
+    internal: { flexdrEventId: id, revision: 1 },
+  };
+  await deps.openadr.create(object);
+  try {
+    await acceptEvent(deps, blPrincipal(caller), gridEvent);
+  } catch (e) {
+    await deps.openadr.delete(object).catch(() => {});
+    throw e;
+  }
+  await announce(deps, 'EVENT', 'CREATE', body);
+  return body;
+}
+
+/**
+ * Replaces an event as a FlexDR revision (new targets or window; every command is superseded).
+ * 1. Same program (a revision keeps its program); the notice time stays the first one, so a
+ *    revision during the event is accepted as a native one is.
+ * 2. `reviseEvent`: 409 once the event completed or was cancelled, 400 for a changed direction.
+ * 3. Replace the object with this revision's content, unless a later revision is already stored
+ *    (the FlexDR revision number orders concurrent updates).
+ * 4. Announce UPDATE.
+ */
+export async function updateBlEvent(
+  deps: Deps,
+  caller: OpenadrCaller,
+  eventId: string,
+  request: EventRequest,
+) {
+  requireBl(caller);
+  const previous = await mustGet(deps, 'EVENT', eventId);
+  if (request.programID !== previous.body.programID)
+    throw new ValidationError(
+      `programID: an event cannot move to another program; delete it and create one`,
+      [{ path: 'programID', message: `must stay '${String(previous.body.programID)}'` }],
+    );
+  const record = await deps.events.get(eventId);
+  if (!record)
+    throw new ConflictError(`event '${eventId}' was never accepted; delete it and create it again`);
+  const fields = definedFields(request);
+  const candidate = { ...changedMetadata(deps, previous), ...fields } as Event;
+  const gridEvent = await gridEventOf(deps, candidate, record.event.noticeAt);
+  const revised = await reviseEvent(deps, blPrincipal(caller), eventId, gridEvent);
+  const body = await storeRevision(deps, eventId, fields, revised.revision);
+  await announce(deps, 'EVENT', 'UPDATE', body);
+  return body;
+}
+
+async function storeRevision(
+  deps: Deps,
+  eventId: string,
+  fields: Record<string, unknown>,
+  revision: number,
+): Promise<Record<string, unknown>> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await mustGet(deps, 'EVENT', eventId);
+    if (Number(current.internal?.revision ?? 0) >= revision) return current.body;
+    const body = { ...changedMetadata(deps, current), ...fields };
+    try {
+      await deps.openadr.replace({ ...current, body, internal: { ...current.internal, revision } }, current);
+      return body;
+    } catch (e) {
+      if (!(e instanceof ConflictError) || attempt >= ATTEMPTS) throw e;
+    }
+  }
+}
+
+/**
+ * Deletes an event and answers it.
+ * 1. Cancel the grid event (its commands are called off), unless its window is over or it already
+ *    ended: what was delivered is still evaluated and settled. A cancelled event stays cancelled,
+ *    so a retry is harmless.
+ * 2. Delete the object; announce DELETE.
+ */
+export async function deleteBlEvent(deps: Deps, caller: OpenadrCaller, eventId: string) {
+  requireBl(caller);
+  const found = await mustGet(deps, 'EVENT', eventId);
+  for (let attempt = 1; ; attempt++) {
+    const record = await deps.events.get(eventId);
+    if (!record || ENDED.includes(record.status) || toMs(record.event.end) <= deps.clock.now()) break;
+    try {
+      await cancelEvent(deps, blPrincipal(caller), eventId);
+      break;
+    } catch (e) {
+      // Planning moved the record meanwhile: read it again.
+      if (!(e instanceof ConflictError) || attempt >= ATTEMPTS) throw e;
+    }
+  }
+  await deps.openadr.delete(found);
+  await announce(deps, 'EVENT', 'DELETE', found.body);
+  return found.body;
+}
+
+/** End of an event body's window (start + n × duration), or undefined when it has none. */
+export function eventEndMs(body: Record<string, unknown>): number | undefined {
+  const intervals = (body.intervals ?? []) as Interval[];
+  if (intervals.length === 0) return undefined;
+  try {
+    const { start, intervalMinutes } = eventWindow(
+      body.intervalPeriod as IntervalPeriod | undefined,
+      intervals,
+    );
+    return toMs(start) + intervals.length * intervalMinutes * MINUTE_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lists a BL's events, oldest first, before pagination: `programID`, `targets` (sharing one) and
+ * `active` (the window has not ended yet) as the document gives them.
+ */
+export async function listBlEvents(
+  deps: Deps,
+  caller: OpenadrCaller,
+  query: { programID?: string | undefined; targets?: string[] | undefined; active?: boolean | undefined },
+): Promise<Record<string, unknown>[]> {
+  requireBl(caller);
+  const now = deps.clock.now();
+  return (await deps.openadr.list('EVENT'))
+    .map((o) => o.body)
+    .filter(
+      (e) =>
+        (query.programID === undefined || e.programID === query.programID) &&
+        matchesTargets(e.targets as string[] | null | undefined, query.targets ?? []) &&
+        (query.active !== true || (eventEndMs(e) ?? Number.POSITIVE_INFINITY) > now),
+    );
+}
+
+export async function getBlEvent(deps: Deps, caller: OpenadrCaller, eventId: string) {
+  requireBl(caller);
+  return (await mustGet(deps, 'EVENT', eventId)).body;
+}
