@@ -105,12 +105,16 @@ export async function markPublished(
  * 1. Only the BMS of the command's building; the command must be current (not superseded).
  * 2. Record the answer once: the same answer again changes nothing; a different one is a conflict.
  * 3. Announce `CommandAcknowledged` or `CommandDeclined` (a decline triggers a redispatch).
+ *
+ * `optOut` lets a decline follow an acceptance: OpenADR is opt-out, so a VEN that received (and
+ * thereby accepted) an event may still opt out of it; the redispatch then covers its share.
  */
 export async function acknowledgeCommand(
   deps: Deps,
   who: Principal,
   commandId: string,
   ack: Pick<Acknowledgement, 'status' | 'reason'>,
+  options: { optOut?: boolean } = {},
 ): Promise<CommandRecord> {
   const record = await deps.commands.get(commandId);
   if (!record) throw new NotFoundError(`command '${commandId}' not found`);
@@ -126,7 +130,9 @@ export async function acknowledgeCommand(
   if (record.status === to) return record;
   if (record.command.kind === 'CANCEL') throw new ConflictError('a cancellation needs no answer');
   const now = toIso(deps.clock.now());
-  const moved = await deps.commands.transition(commandId, ['PENDING', 'PUBLISHED'], to, now, ack.reason);
+  const from: CommandRecord['status'][] =
+    to === 'DECLINED' && options.optOut ? ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'] : ['PENDING', 'PUBLISHED'];
+  const moved = await deps.commands.transition(commandId, from, to, now, ack.reason);
   if (!moved) {
     const current = await deps.commands.get(commandId);
     if (current?.status === to) return current;

@@ -5,7 +5,10 @@
  * settlement, and check its numbers against an independent calculation here.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { evaluationScheduleName } from '../../lib/app/lifecycle.ts';
+import { getDeps } from '../../functions/commons/deps.ts';
+import type { Principal } from '../../lib/app/auth.ts';
+import { acknowledgeCommand, evaluationScheduleName } from '../../lib/app/lifecycle.ts';
+import { ConflictError } from '../../lib/domain/errors.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'hohhot-jinqiao';
@@ -374,7 +377,7 @@ describe('event lifecycle', () => {
     const plan = await h.http('event-plan', operator, { params: { eventId: event.eventId } });
     const commands = plan.body.commands as {
       status: string;
-      command: { revision: number; kind: string; responseKw: number[] };
+      command: { commandId: string; revision: number; kind: string; responseKw: number[] };
     }[];
     expect(commands.filter((c) => c.command.revision === 1).every((c) => c.status === 'SUPERSEDED')).toBe(
       true,
@@ -389,6 +392,23 @@ describe('event lifecycle', () => {
       body: { ...revised, type: 'VALLEY_FILLING' },
     });
     expect(flipped.status).toBe(400);
+
+    // OpenADR is opt-out: a VEN may decline a command it already accepted; a BMS's answer stands.
+    const commandId = current[0]?.command.commandId as string;
+    const accept = await h.http('acknowledge-command', BMS, {
+      params: { commandId },
+      body: { status: 'ACCEPTED' },
+    });
+    expect(accept.status).toBe(200);
+    const ven: Principal = { subject: 'openadr:ven-1', role: 'bms', parkIds: [], buildingIds: IDS };
+    const decline = { status: 'DECLINED' as const, reason: 'opted out by OpenADR report' };
+    await expect(acknowledgeCommand(getDeps(), ven, commandId, decline)).rejects.toThrow(ConflictError);
+    const optedOut = await acknowledgeCommand(getDeps(), ven, commandId, decline, { optOut: true });
+    expect(optedOut.status).toBe('DECLINED');
+    expect(h.entries.filter((e) => e.DetailType === 'CommandDeclined').at(-1)?.Detail).toContain(commandId);
+    await h.pump();
+    const after = await h.http('get-event', operator, { params: { eventId: event.eventId } });
+    expect(after.body.revision).toBe(3);
   });
 
   it('fails an event whose scope holds no building that can respond, and says why', async () => {

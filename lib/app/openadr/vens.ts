@@ -1,0 +1,280 @@
+/**
+ * VENs and their resources: how clients describe themselves to the VTN. A BL registers a ven for
+ * any VEN client (`BL_VEN_REQUEST`: the client id and the targets it grants); a VEN registers its
+ * own (`VEN_VEN_REQUEST`), and the VTN fills in its client id and its targets (its buildings and
+ * parks), which a VEN may not change. A VEN sees only its own vens and resources (others are 404
+ * to it); a BL sees all. Names are unique: `venName` among vens, `resourceName` within a ven.
+ * The stored objects carry the metadata's `objectType` (`VEN`, `RESOURCE`), not the request's.
+ */
+import type { z } from 'zod';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { matchesTargets, type OpenadrCaller, targetsOf } from '../../openadr/access.ts';
+import type { ResourceRequest, VenRequest } from '../../openadr/schemas.ts';
+import type { OpenadrObject } from '../../ports.ts';
+import type { Deps } from '../config.ts';
+import { announce, changedMetadata, mustGet, newMetadata, newObjectId } from './objects.ts';
+import { definedFields } from './programs.ts';
+
+type VenInput = z.infer<typeof VenRequest>;
+type ResourceInput = z.infer<typeof ResourceRequest>;
+
+export interface VenFilter {
+  venName?: string | undefined;
+  targets?: string[] | undefined;
+}
+
+export interface ResourceFilter {
+  resourceName?: string | undefined;
+  venID?: string | undefined;
+  targets?: string[] | undefined;
+}
+
+function refuse(path: string, message: string): never {
+  throw new ValidationError(`${path}: ${message}`, [{ path, message }]);
+}
+
+function sameTargets(a: readonly string[] | null | undefined, b: readonly string[] | null | undefined) {
+  const x = new Set(a ?? []);
+  const y = new Set(b ?? []);
+  return x.size === y.size && [...x].every((t) => y.has(t));
+}
+
+/** Whether a caller may see an object owned by `clientID`: a BL all, a VEN its own. */
+function owns(caller: OpenadrCaller, clientID: unknown): boolean {
+  return caller.role === 'BL' || clientID === caller.clientId;
+}
+
+async function visible(deps: Deps, caller: OpenadrCaller, type: 'VEN' | 'RESOURCE', id: string) {
+  const found = await mustGet(deps, type, id);
+  if (!owns(caller, found.body.clientID)) throw new NotFoundError(`${type.toLowerCase()} '${id}' not found`);
+  return found;
+}
+
+/**
+ * The client id and targets a request may give, for this caller.
+ * - A BL: `BL_VEN_REQUEST` names an existing VEN client (400 otherwise) and grants the targets as
+ *   given; its `VEN_VEN_REQUEST` keeps what `current` holds (it cannot create with one).
+ * - A VEN: its own client id and targets (`targetsOf`); a `BL_VEN_REQUEST` may restate them but
+ *   not change them (403).
+ */
+async function grantOf(
+  deps: Deps,
+  caller: OpenadrCaller,
+  request: { objectType: string; clientID?: string; targets?: string[] | null | undefined },
+  current?: { clientID: string; targets: string[] | null | undefined },
+): Promise<{ clientID: string; targets: string[] | null | undefined }> {
+  if (caller.role === 'VEN') {
+    const own = current ?? { clientID: caller.clientId, targets: targetsOf(caller) };
+    if (
+      request.clientID !== undefined &&
+      (request.clientID !== own.clientID || !sameTargets(request.targets, own.targets))
+    )
+      throw new ForbiddenError('a VEN cannot change its client id or its targets; a BL grants them');
+    return own;
+  }
+  if (request.clientID === undefined) {
+    if (current) return current;
+    refuse('objectType', `a BL registers a ven with BL_VEN_REQUEST (clientID and targets)`);
+  }
+  const client = await deps.openadr.getClient(request.clientID);
+  if (client?.role !== 'VEN') refuse('clientID', `'${request.clientID}' is not a VEN client of this VTN`);
+  return { clientID: request.clientID, targets: request.targets };
+}
+
+type Metadata = ReturnType<typeof newMetadata>;
+
+function venBody(metadata: Metadata, request: VenInput, grant: Awaited<ReturnType<typeof grantOf>>) {
+  return {
+    ...metadata,
+    ...definedFields({
+      clientID: grant.clientID,
+      venName: request.venName,
+      targets: grant.targets,
+      attributes: request.attributes,
+    }),
+  };
+}
+
+/** Lists the caller's vens, oldest first, before pagination: `venName`, `targets` (sharing one). */
+export async function listVens(deps: Deps, caller: OpenadrCaller, filter: VenFilter) {
+  return (await deps.openadr.list('VEN'))
+    .map((o) => o.body)
+    .filter(
+      (v) =>
+        owns(caller, v.clientID) &&
+        (filter.venName === undefined || v.venName === filter.venName) &&
+        matchesTargets(v.targets as string[] | null | undefined, filter.targets ?? []),
+    );
+}
+
+export async function getVen(deps: Deps, caller: OpenadrCaller, venId: string) {
+  return (await visible(deps, caller, 'VEN', venId)).body;
+}
+
+/**
+ * Creates a ven.
+ * 1. Its client id and targets (see {@link grantOf}).
+ * 2. Store it under its unique `venName` (a taken name is a conflict); announce CREATE.
+ */
+export async function createVen(deps: Deps, caller: OpenadrCaller, request: VenInput) {
+  const grant = await grantOf(deps, caller, request);
+  const id = newObjectId();
+  const body = venBody(newMetadata(deps, 'VEN', id), request, grant);
+  await deps.openadr.create({
+    objectType: 'VEN',
+    id,
+    body,
+    clientId: grant.clientID,
+    uniqueName: request.venName,
+    createdAt: body.createdDateTime,
+  });
+  await announce(deps, 'VEN', 'CREATE', body);
+  return body;
+}
+
+/**
+ * Replaces a ven the caller sees (404 otherwise).
+ * 1. Its client id and targets: a VEN keeps them; a BL may change them.
+ * 2. Replace it (409 on a taken name or a concurrent change); announce UPDATE.
+ */
+export async function updateVen(deps: Deps, caller: OpenadrCaller, venId: string, request: VenInput) {
+  const previous = await visible(deps, caller, 'VEN', venId);
+  const grant = await grantOf(deps, caller, request, {
+    clientID: previous.body.clientID as string,
+    targets: previous.body.targets as string[] | null | undefined,
+  });
+  const body = venBody(changedMetadata(deps, previous), request, grant);
+  await deps.openadr.replace(
+    { ...previous, body, clientId: grant.clientID, uniqueName: request.venName },
+    previous,
+  );
+  await announce(deps, 'VEN', 'UPDATE', body);
+  return body;
+}
+
+/** Deletes a ven the caller sees, its resources first (each announced), and answers it. */
+export async function deleteVen(deps: Deps, caller: OpenadrCaller, venId: string) {
+  const found = await visible(deps, caller, 'VEN', venId);
+  const resources = (await deps.openadr.list('RESOURCE')).filter((r) => r.body.venID === venId);
+  for (const resource of resources) {
+    await deps.openadr.delete(resource);
+    await announce(deps, 'RESOURCE', 'DELETE', resource.body);
+  }
+  await deps.openadr.delete(found);
+  await announce(deps, 'VEN', 'DELETE', found.body);
+  return found.body;
+}
+
+/**
+ * The ven a resource request names: one the caller sees. `createResource` answers 400 naming
+ * `venID` for any other (its 404 is for the path, which has none here).
+ */
+async function venOf(deps: Deps, caller: OpenadrCaller, venID: string): Promise<OpenadrObject> {
+  const ven = await deps.openadr.get('VEN', venID);
+  if (!ven || !owns(caller, ven.body.clientID)) refuse('venID', `ven '${venID}' not found`);
+  return ven;
+}
+
+/**
+ * A resource's client id and targets: the client id is always its ven's (a BL request naming
+ * another is refused); targets as a BL grants them, else its ven's (on create) or as they were.
+ */
+function resourceGrant(
+  caller: OpenadrCaller,
+  request: ResourceInput,
+  ven: OpenadrObject,
+  current?: OpenadrObject,
+): { clientID: string; targets: string[] | null | undefined } {
+  const clientID = ven.body.clientID as string;
+  const targets = (current ?? ven).body.targets as string[] | null | undefined;
+  if (request.objectType === 'VEN_RESOURCE_REQUEST') return { clientID, targets };
+  if (request.clientID !== clientID)
+    refuse('clientID', `must be '${clientID}', the client of ven '${ven.id}'`);
+  if (caller.role === 'VEN' && !sameTargets(request.targets, targets))
+    throw new ForbiddenError('a VEN cannot change the targets of its resources; a BL grants them');
+  return { clientID, targets: request.targets };
+}
+
+function resourceBody(metadata: Metadata, request: ResourceInput, grant: ReturnType<typeof resourceGrant>) {
+  return {
+    ...metadata,
+    ...definedFields({
+      clientID: grant.clientID,
+      resourceName: request.resourceName,
+      venID: request.venID,
+      targets: grant.targets,
+      attributes: request.attributes,
+    }),
+  };
+}
+
+/** Lists the caller's resources, oldest first, before pagination: `resourceName`, `venID`, `targets`. */
+export async function listResources(deps: Deps, caller: OpenadrCaller, filter: ResourceFilter) {
+  return (await deps.openadr.list('RESOURCE'))
+    .map((o) => o.body)
+    .filter(
+      (r) =>
+        owns(caller, r.clientID) &&
+        (filter.resourceName === undefined || r.resourceName === filter.resourceName) &&
+        (filter.venID === undefined || r.venID === filter.venID) &&
+        matchesTargets(r.targets as string[] | null | undefined, filter.targets ?? []),
+    );
+}
+
+export async function getResource(deps: Deps, caller: OpenadrCaller, resourceId: string) {
+  return (await visible(deps, caller, 'RESOURCE', resourceId)).body;
+}
+
+/**
+ * Creates a resource of a ven the caller sees (400 naming `venID` otherwise).
+ * 1. Its client id (the ven's) and targets (see {@link resourceGrant}).
+ * 2. Store it under `<venID>/<resourceName>` (unique within the ven: 409); announce CREATE.
+ */
+export async function createResource(deps: Deps, caller: OpenadrCaller, request: ResourceInput) {
+  const ven = await venOf(deps, caller, request.venID);
+  const grant = resourceGrant(caller, request, ven);
+  const id = newObjectId();
+  const body = resourceBody(newMetadata(deps, 'RESOURCE', id), request, grant);
+  await deps.openadr.create({
+    objectType: 'RESOURCE',
+    id,
+    body,
+    clientId: grant.clientID,
+    uniqueName: `${request.venID}/${request.resourceName}`,
+    createdAt: body.createdDateTime,
+  });
+  await announce(deps, 'RESOURCE', 'CREATE', body);
+  return body;
+}
+
+/**
+ * Replaces a resource the caller sees (404 otherwise). It stays with its ven (400 for another
+ * `venID`); 409 on a name taken within the ven or a concurrent change; announce UPDATE.
+ */
+export async function updateResource(
+  deps: Deps,
+  caller: OpenadrCaller,
+  resourceId: string,
+  request: ResourceInput,
+) {
+  const previous = await visible(deps, caller, 'RESOURCE', resourceId);
+  if (request.venID !== previous.body.venID)
+    refuse('venID', `a resource stays with its ven '${String(previous.body.venID)}'`);
+  const ven = await venOf(deps, caller, request.venID);
+  const grant = resourceGrant(caller, request, ven, previous);
+  const body = resourceBody(changedMetadata(deps, previous), request, grant);
+  await deps.openadr.replace(
+    { ...previous, body, uniqueName: `${request.venID}/${request.resourceName}` },
+    previous,
+  );
+  await announce(deps, 'RESOURCE', 'UPDATE', body);
+  return body;
+}
+
+/** Deletes a resource the caller sees and answers it. */
+export async function deleteResource(deps: Deps, caller: OpenadrCaller, resourceId: string) {
+  const found = await visible(deps, caller, 'RESOURCE', resourceId);
+  await deps.openadr.delete(found);
+  await announce(deps, 'RESOURCE', 'DELETE', found.body);
+  return found.body;
+}
