@@ -410,6 +410,14 @@ describe('OpenADR 3.1 VTN end to end, validated against openadr3.yaml', () => {
     });
     expect(revised.status).toBe(200);
     await rt.idle();
+    // A revision changes the VEN's event in place: the same id, announced as an UPDATE.
+    const afterRevision = await oa('GET', '/events?active=true', { token: venA });
+    expect(afterRevision.body.map((e: { id: string }) => e.id)).toEqual([venEventA.id]);
+    expect(
+      notificationsTo('/ven-a', 'bearer-a').some(
+        (n) => n.operation === 'UPDATE' && n.object.id === venEventA.id,
+      ),
+    ).toBe(true);
     const deleted = await oa('DELETE', `/events/${eventID}`, { token: bl });
     expect(deleted.status).toBe(200);
     expect(deleted.body.id).toBe(eventID);

@@ -428,7 +428,7 @@ export async function onCommandCancelled(
     const ended = await deps.commands.get(endedId);
     const at = ended?.updatedAt ?? toIso(deps.clock.now());
     const minimal = (venName: string) => ({
-      id: venEventId(endedId),
+      id: venEventId(command),
       createdDateTime: at,
       modificationDateTime: at,
       objectType: 'EVENT',

@@ -57,23 +57,19 @@ export async function announce(
   ]);
 }
 
-const OBJECT_ID = /^[a-zA-Z0-9_-]{1,128}$/;
-
 /**
- * The id of the VEN event of a command: the command id when it is a valid `objectID`, else a
- * digest of it (FlexDR command ids may hold `.`, `:` or `@`). The command id itself is the event's
- * `eventName`, so a report or opt-out can be traced back either way.
+ * The id of a VEN's event: one per FlexDR event and building, the same across revisions, so a
+ * revision is an `UPDATE` of the event the VEN already holds and a report on it finds the current
+ * command. A digest, since FlexDR ids may hold `.`, `:` or `@` and an `objectID` may not; the
+ * command id itself is the event's `eventName`, so a report or opt-out can be traced either way.
  */
-export function venEventId(commandId: string): string {
-  return OBJECT_ID.test(commandId)
-    ? commandId
-    : `c-${createHash('sha256').update(commandId).digest('base64url').slice(0, 32)}`;
+export function venEventId(command: Pick<Command, 'eventId' | 'buildingId'>): string {
+  return `e-${createHash('sha256').update(`${command.eventId}\n${command.buildingId}`).digest('base64url').slice(0, 32)}`;
 }
 
 /**
- * The OpenADR event a VEN reads for one command, metadata included: created when the command was
- * first issued for this event (revision 1 time is not kept: `issuedAt`), modified when this
- * revision was stored.
+ * The OpenADR event a VEN reads for one command, metadata included (the caller passes the times:
+ * the command record's last change).
  */
 export function venEventOf(
   command: Command,
@@ -82,7 +78,7 @@ export function venEventOf(
   times: { createdAt: string; updatedAt: string },
 ): Record<string, unknown> {
   return {
-    id: venEventId(command.commandId),
+    id: venEventId(command),
     createdDateTime: times.createdAt,
     modificationDateTime: times.updatedAt,
     objectType: 'EVENT',

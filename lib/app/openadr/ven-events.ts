@@ -140,9 +140,7 @@ export async function listVenEvents(
 
 /** The current command behind one of the caller's VEN events; 404 for any other id. */
 async function venCommandOf(deps: Deps, caller: OpenadrCaller, eventID: string): Promise<VenCommand> {
-  const found = (await venCommands(deps, caller)).find(
-    (c) => venEventId(c.record.command.commandId) === eventID,
-  );
+  const found = (await venCommands(deps, caller)).find((c) => venEventId(c.record.command) === eventID);
   if (!found) throw new NotFoundError(`event '${eventID}' not found`);
   return found;
 }

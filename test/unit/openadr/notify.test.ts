@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../../lib/app/config.ts';
 import { onCommand, onCommandCancelled, onObjectChanged } from '../../../lib/app/openadr/notify.ts';
+import { venEventId } from '../../../lib/app/openadr/objects.ts';
 import {
   BROKEN_AFTER,
   createSubscription,
@@ -360,7 +361,7 @@ describe("a building's commands as its VENs' events", () => {
       operation: 'CREATE',
       targets: ['ven-b1', 'building:b1'],
       object: {
-        id: expect.stringMatching(/^c-/),
+        id: venEventId(c),
         objectType: 'EVENT',
         programID: 'mengxi-peak',
         eventName: c.commandId,
