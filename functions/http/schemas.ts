@@ -10,14 +10,8 @@ export const BuildingPath = z.strictObject({ buildingId: Id });
 export const EventPath = z.strictObject({ eventId: Id });
 export const CommandPath = z.strictObject({ commandId: Id });
 export const ProgramPath = z.strictObject({ programId: Id });
-/** An OpenADR client id: URL-safe, as OAuth2 clients are usually named. */
-export const ClientPath = z.strictObject({
-  clientId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[a-zA-Z0-9_-]+$/, 'must use only a-z A-Z 0-9 _ -'),
-});
+/** An OpenADR client id (the OAuth2 `client_id`): a FlexDR id. */
+export const ClientPath = z.strictObject({ clientId: Id });
 
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),

@@ -28,6 +28,8 @@ interface Def {
   pattern?: RegExp;
   coerce?: boolean;
   in?: z.ZodType;
+  /** A record's value schema. */
+  valueType?: z.ZodType;
 }
 
 interface CheckDef {
@@ -198,6 +200,10 @@ export function validish(schema: z.ZodType, options: ArbitraryOptions = {}): fc.
       return rec(def.in as z.ZodType);
     case 'null':
       return fc.constant(null);
+    case 'record':
+      return fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), rec(def.valueType as z.ZodType), {
+        maxKeys: 4,
+      });
     default:
       return fc.anything();
   }
@@ -459,6 +465,9 @@ export function broken(schema: z.ZodType, options: ArbitraryOptions = {}): fc.Ar
       return rec(def.innerType as z.ZodType).filter((v) => v !== null);
     case 'pipe':
       return rec(def.in as z.ZodType);
+    case 'record':
+      // Any keys and values may be allowed; what is never a record is a non-object.
+      return wrongType('object');
     default:
       throw new Error(`broken: no way to break a zod '${def.type}' schema`);
   }
