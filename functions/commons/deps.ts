@@ -38,6 +38,7 @@ export function buildDeps(): Deps {
     ...repositories,
     webhooks: httpsWebhookSender({
       allowPrivateAddresses: e.OPENADR_ALLOW_PRIVATE_CALLBACKS,
+      backoffMs: e.OPENADR_WEBHOOK_BACKOFF_MS,
       ...(e.OPENADR_WEBHOOK_CA ? { ca: e.OPENADR_WEBHOOK_CA } : {}),
     }),
     commandPublisher: new EventBridgeCommandPublisher(eventBridgeClient(), e.BUS_NAME),

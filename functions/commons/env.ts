@@ -29,6 +29,8 @@ const Env = z.object({
     .transform((s) => s === 'true'),
   /** An extra CA (PEM) trusted for OpenADR webhooks: a local receiver's self-signed certificate. */
   OPENADR_WEBHOOK_CA: z.string().optional(),
+  /** First wait between webhook attempts (doubling); tests shorten it. */
+  OPENADR_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   OPENADR_TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()

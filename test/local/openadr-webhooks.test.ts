@@ -100,6 +100,8 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
 
   beforeAll(async () => {
     receiver = await startHttpsReceiver({ respond });
+    // Retries still happen (four attempts each), only with 20 ms instead of 500 ms between them.
+    process.env.OPENADR_WEBHOOK_BACKOFF_MS = '20';
     rt = await startLocal({
       inMemory: true,
       port: 0,
@@ -196,6 +198,7 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
     }
   });
   afterAll(async () => {
+    delete process.env.OPENADR_WEBHOOK_BACKOFF_MS;
     await rt?.stop();
     await receiver?.close();
   });
