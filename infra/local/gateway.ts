@@ -208,6 +208,8 @@ export function gateway(options: GatewayOptions) {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+      // API Gateway tells the function how the client connected; here it is plain HTTP.
+      headers['x-forwarded-proto'] = 'http';
       const requestId = randomUUID();
       const now = new Date();
       const event = {

@@ -175,7 +175,7 @@ describe('OpenADR 3.1 VTN end to end, validated against openadr3.yaml', () => {
 
   it('issues tokens by client credentials, names the token endpoint and its notifier', async () => {
     const server = await oa('GET', '/auth/server');
-    expect(server.body.tokenURL).toBe(`${rt.url.replace('http:', 'https:')}/openadr3/auth/token`);
+    expect(server.body.tokenURL).toBe(`${rt.url}/openadr3/auth/token`);
     for (const id of ['e2e-bl', 'e2e-ven-a', 'e2e-ven-b']) tokens.set(id, await tokenOf(id));
     const wrong = await oa('POST', '/auth/token', {
       form: { grant_type: 'client_credentials', client_id: 'e2e-bl', client_secret: 'wrong' },
