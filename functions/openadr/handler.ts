@@ -76,14 +76,21 @@ function bearerOf(event: APIGatewayProxyEventV2): string | undefined {
   return m?.[1];
 }
 
-/** JSON, or `application/x-www-form-urlencoded` (the token endpoint, RFC 6749 §4.4.2). */
-function readBody(event: APIGatewayProxyEventV2): unknown {
+/**
+ * JSON; `application/x-www-form-urlencoded` only where the document declares it (the token
+ * endpoint, RFC 6749 §4.4.2). A GET's body has no meaning and is ignored.
+ */
+function readBody(event: APIGatewayProxyEventV2, op: OpenadrOperation): unknown {
+  if (op.method === 'GET') return undefined;
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES)
     throw new RequestError(`the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
-  if (/application\/x-www-form-urlencoded/i.test(header(event, 'content-type') ?? ''))
+  if (/application\/x-www-form-urlencoded/i.test(header(event, 'content-type') ?? '')) {
+    if (op.path !== '/auth/token')
+      throw new RequestError(`${op.method} ${op.path} takes application/json, not a form`, 415);
     return Object.fromEntries(new URLSearchParams(text));
+  }
   let tiny: number | undefined;
   try {
     const parsed: unknown = JSON.parse(text, (_key, value: unknown) => {
@@ -120,7 +127,7 @@ export function openadrHandler<F extends OpenadrFamily>(
       const deps = getDeps();
       const caller = op.scope ? await callerOf(deps, bearerOf(event)) : undefined;
       if (op.scope && caller) requireScope(caller, op.scope);
-      const raw = readBody(event);
+      const raw = readBody(event, op);
       if (!op.body && raw !== undefined) throw new RequestError(`${op.method} ${op.path} takes no body`, 400);
       const body = op.body ? parseOrThrow(op.body, raw ?? {}, 'request body') : undefined;
       const params = op.params ? parseOrThrow(op.params, event.pathParameters ?? {}, 'path') : undefined;

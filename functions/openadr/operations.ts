@@ -52,9 +52,16 @@ const list = <T extends z.ZodType<string, string>>(item: T) =>
     .pipe(z.array(item));
 
 /** `skip` and `limit` (at most 50, the document's maximum; 50 when absent). */
+const count = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole number written in digits')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(max))
+    .default(fallback);
 export const Pagination = z.strictObject({
-  skip: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
-  limit: z.coerce.number().int().min(0).max(50).default(50),
+  skip: count(2_147_483_647, 0),
+  limit: count(50, 50),
 });
 export type Pagination = z.infer<typeof Pagination>;
 

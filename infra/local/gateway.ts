@@ -199,15 +199,27 @@ export function gateway(options: GatewayOptions) {
       } catch {
         // Malformed percent-encoding (`%zz`, `%FF`, an encoded lone surrogate) is the caller's error.
         status = 400;
-        send(res, 400, { message: 'the path is not valid percent-encoding' });
+        const detail = 'the path is not valid percent-encoding';
+        send(
+          res,
+          400,
+          // The OpenADR surface answers RFC 7807 problems; the native API its own error shape.
+          c.path.startsWith(OPENADR_PREFIX)
+            ? { type: 'about:blank', title: 'Bad Request', status: 400, detail }
+            : { message: detail },
+        );
         return;
       }
-      const queryStringParameters: Record<string, string> = {};
-      for (const key of new Set(url.searchParams.keys()))
-        queryStringParameters[key] = url.searchParams.getAll(key).join(',');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers))
-        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+      // fromEntries defines own properties, so a key such as `__proto__` stays a key (as in the JSON
+      // event Lambda parses) instead of setting the object's prototype and vanishing.
+      const queryStringParameters: Record<string, string> = Object.fromEntries(
+        [...new Set(url.searchParams.keys())].map((key) => [key, url.searchParams.getAll(key).join(',')]),
+      );
+      const headers: Record<string, string> = Object.fromEntries(
+        Object.entries(req.headers).flatMap(([k, v]) =>
+          v === undefined ? [] : [[k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]],
+        ),
+      );
       // API Gateway tells the function how the client connected; here it is plain HTTP.
       headers['x-forwarded-proto'] = 'http';
       const requestId = randomUUID();

@@ -189,7 +189,13 @@ export const ObjectOperation = z.object({
   objects: z.array(ObjectType).min(1),
   operations: z.array(z.enum(['READ', 'CREATE', 'UPDATE', 'DELETE'])).min(1),
   callbackUrl: z.url().min(2).max(8000),
-  bearerToken: z.string().max(4096).nullish(),
+  /** Sent back in an `Authorization` header, so only printable ASCII without spaces (RFC 6750 `b64token` and more). */
+  bearerToken: z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces: it is sent in an HTTP header')
+    .nullish(),
 });
 export type ObjectOperation = z.infer<typeof ObjectOperation>;
 export const SubscriptionRequest = z.object({

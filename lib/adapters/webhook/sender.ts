@@ -284,7 +284,12 @@ export class HttpsWebhookSender implements WebhookSender {
     } catch (e) {
       return { kind: 'failure', error: `cannot resolve ${host}: ${reason(e)}`, retryable: true, sent: false };
     }
-    return this.sendTo(url, host, resolved, method, headers, body);
+    try {
+      return await this.sendTo(url, host, resolved, method, headers, body);
+    } catch (e) {
+      // `https.request` throws synchronously on a header it cannot send (a control character, say).
+      return { kind: 'failure', error: `request not sent: ${reason(e)}`, retryable: false, sent: false };
+    }
   }
 
   private sendTo(
