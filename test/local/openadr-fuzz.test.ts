@@ -56,8 +56,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_260_602);
 const CONCURRENCY = 8;
 /** Requests per batch; the store is compared once per batch of refusals. */
 const BATCH = 25;
-const REFUSAL_BATCHES = Number(process.env.FUZZ_REFUSAL_BATCHES ?? 60);
-const VALID_BATCHES = Number(process.env.FUZZ_VALID_BATCHES ?? 60);
+const REFUSAL_BATCHES = Number(process.env.FUZZ_REFUSAL_BATCHES ?? 40);
+const VALID_BATCHES = Number(process.env.FUZZ_VALID_BATCHES ?? 40);
 /** FUZZ_TRACE=<operationId,…> prints every case of those operations with its answer. */
 const TRACE = new Set((process.env.FUZZ_TRACE ?? '').split(',').filter(Boolean));
 /** 12:00 in Beijing; the simulation clock stands still here. */
