@@ -289,8 +289,10 @@ export function broken(schema: z.ZodType, options: ArbitraryOptions = {}): fc.Ar
             .tuple(fc.stringMatching(re), fc.constantFrom(...hostileIdFragments), fc.boolean())
             .map(([s, bad, before]) => (before ? `${bad}${s}` : `${s}${bad}`))
             .filter((s) => !re.test(s)),
-          fc.constantFrom('-leading-dash', '.hidden', '_under', ':colon', '@at'),
         );
+        // Id-like refusals, kept only where this pattern refuses them (an OpenADR objectID may start with `-`).
+        const idLike = ['-leading-dash', '.hidden', '_under', ':colon', '@at'].filter((x) => !re.test(x));
+        if (idLike.length > 0) choices.push(fc.constantFrom(...idLike));
       }
       if (b.format === 'datetime')
         choices.push(
