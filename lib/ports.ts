@@ -286,6 +286,11 @@ export interface OpenadrRepository {
    */
   replace(object: OpenadrObject, previous: OpenadrObject): Promise<void>;
   get(objectType: OpenadrObjectType, id: string): Promise<OpenadrObject | undefined>;
+  /**
+   * Sets the VTN's bookkeeping of `object` if neither it nor the object changed since `object`
+   * was read (compare-and-set); false when something did, so the caller reads again.
+   */
+  setInternal(object: OpenadrObject, internal: Record<string, unknown>): Promise<boolean>;
   /** Deletes the object and frees its name. */
   delete(object: OpenadrObject): Promise<void>;
   /** Every object of a type, oldest first. */

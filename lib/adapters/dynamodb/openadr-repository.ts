@@ -5,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../domain/errors.ts';
 import type {
@@ -14,7 +15,7 @@ import type {
   OpenadrRepository,
   OpenadrToken,
 } from '../../ports.ts';
-import { cancellationCodes, stripKeys } from './batch.ts';
+import { cancellationCodes, isConditionFailure, stripKeys } from './batch.ts';
 import { INDEX, KEY_ATTRIBUTES, keys, TTL_ATTRIBUTE } from './table.ts';
 
 type Item = Record<string, unknown>;
@@ -179,6 +180,29 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
       }),
     );
     return res.Item ? this.parse(res.Item) : undefined;
+  }
+
+  async setInternal(o: OpenadrObject, internal: Record<string, unknown>): Promise<boolean> {
+    const had = o.internal !== undefined;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.openadrObject(o.objectType, o.id),
+          UpdateExpression: 'SET internal = :next',
+          ConditionExpression: `attribute_exists(pk) AND modified = :m AND ${had ? 'internal = :prev' : 'attribute_not_exists(internal)'}`,
+          ExpressionAttributeValues: {
+            ':next': JSON.stringify(internal),
+            ':m': String(o.body.modificationDateTime ?? ''),
+            ...(had ? { ':prev': JSON.stringify(o.internal) } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   async delete(o: OpenadrObject): Promise<void> {

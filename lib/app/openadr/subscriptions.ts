@@ -8,7 +8,7 @@
  * served to the subscription's owner only and never put on the bus.
  */
 import { z } from 'zod';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { OpenadrCaller } from '../../openadr/access.ts';
 import type { SubscriptionRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject, WebhookTarget } from '../../ports.ts';
@@ -223,8 +223,8 @@ export async function deleteSubscription(
 
 /**
  * Records the outcome of one round of deliveries to a subscription: a success clears the count,
- * a failure adds one and marks it broken at {@link BROKEN_AFTER}. Reads the subscription afresh
- * so that concurrent rounds lose as little as possible; when it was changed or deleted meanwhile
+ * a failure adds one and marks it broken at {@link BROKEN_AFTER}. Written by compare-and-set, so
+ * concurrent rounds each count; when the subscription was changed or deleted meanwhile
  * the outcome concerns a callback that no longer applies, and is dropped. Returns the new state
  * when it was written.
  */
@@ -234,22 +234,20 @@ export async function recordDeliveries(
   outcome: { ok: true } | { ok: false; error: string },
   deliveredVersion: string,
 ): Promise<SubscriptionState | undefined> {
-  const current = await deps.openadr.get('SUBSCRIPTION', id);
-  if (!current || current.body.modificationDateTime !== deliveredVersion) return undefined;
-  const state = stateOf(current);
-  const next: SubscriptionState = outcome.ok
-    ? { failures: 0, broken: false }
-    : {
-        failures: state.failures + 1,
-        broken: state.broken || state.failures + 1 >= BROKEN_AFTER,
-        lastError: outcome.error,
-      };
-  if (outcome.ok && state.failures === 0 && !state.broken) return undefined;
-  try {
-    await deps.openadr.replace({ ...current, internal: next }, current);
-  } catch (e) {
-    if (e instanceof ConflictError) return undefined;
-    throw e;
+  // Compare-and-set, read again on a race: two notifiers finishing together both count.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await deps.openadr.get('SUBSCRIPTION', id);
+    if (!current || current.body.modificationDateTime !== deliveredVersion) return undefined;
+    const state = stateOf(current);
+    if (outcome.ok && state.failures === 0 && !state.broken) return undefined;
+    const next: SubscriptionState = outcome.ok
+      ? { failures: 0, broken: false }
+      : {
+          failures: state.failures + 1,
+          broken: state.broken || state.failures + 1 >= BROKEN_AFTER,
+          lastError: outcome.error,
+        };
+    if (await deps.openadr.setInternal(current, { ...next })) return next;
   }
-  return next;
+  return undefined;
 }

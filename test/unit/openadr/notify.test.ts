@@ -71,6 +71,18 @@ function fakeDeps() {
           throw new ConflictError('changed meanwhile');
         objects.set(key(o.objectType, o.id), copy(o));
       },
+      setInternal: async (o: OpenadrObject, internal: Record<string, unknown>) => {
+        store();
+        const current = objects.get(key(o.objectType, o.id));
+        if (
+          !current ||
+          current.body.modificationDateTime !== o.body.modificationDateTime ||
+          JSON.stringify(current.internal) !== JSON.stringify(o.internal)
+        )
+          return false;
+        objects.set(key(o.objectType, o.id), copy({ ...current, internal }));
+        return true;
+      },
       get: async (t: OpenadrObjectType, id: string) => {
         store();
         const o = objects.get(key(t, id));
