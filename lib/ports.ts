@@ -299,21 +299,32 @@ export interface OpenadrRepository {
 
 /** Where a webhook goes; OpenADR subscriptions give an HTTPS URL and an optional bearer token. */
 export interface WebhookTarget {
+  /** Must be `https:`. */
   url: string;
+  /** Sent as `Authorization: Bearer <token>` when set, and then also the HMAC key. */
   bearerToken?: string | null | undefined;
 }
 
 export interface DeliveryResult {
   ok: boolean;
+  /** Requests sent (0 when the target was refused before any). */
   attempts: number;
+  /** The last HTTP status received. */
   status?: number;
+  /** What went wrong, readable: `timeout after 10000 ms`, `status 503`, `refused: ...`. */
   error?: string;
 }
 
 export interface WebhookSender {
-  /** The OpenADR callback check: GET with `echo=<random>`; ok when the answer echoes it. */
+  /**
+   * OpenADR 3.1 callback check: GET url with query `echo=<random>`; ok when the answer is 200 and
+   * its body contains the random value. Never throws for network errors.
+   */
   verify(target: WebhookTarget): Promise<DeliveryResult>;
-  /** POSTs a JSON body, signed, with retries and backoff. */
+  /**
+   * POSTs the serialized JSON body, signed, with the bearer token. Retries network errors,
+   * timeouts, 408, 429 and 5xx with exponential backoff; any other answer is final.
+   */
   deliver(target: WebhookTarget, body: string): Promise<DeliveryResult>;
 }
 

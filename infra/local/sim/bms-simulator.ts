@@ -4,10 +4,12 @@
  * DISPATCH on `POST /commands/{id}/ack`, executes what it accepted in its building simulators, and
  * reports state and 15-minute meter readings on `POST /buildings/{id}/telemetry`.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../../lib/adapters/webhook/signature.ts';
+import { eachLimited } from '../../../lib/concurrency.ts';
 import type { Building } from '../../../lib/domain/model/building.ts';
 import { Command } from '../../../lib/domain/model/command.ts';
 import type { BuildingState, MeterReading } from '../../../lib/domain/model/telemetry.ts';
@@ -342,26 +344,4 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first error after all settle. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
 }

@@ -10,38 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { lookup as lookupHost } from 'node:dns/promises';
 import { request } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { DeliveryResult, WebhookSender, WebhookTarget } from '../../ports.ts';
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.ts';
-
-/** Where a webhook goes; OpenADR subscriptions give an HTTPS URL and an optional bearer token. */
-export interface WebhookTarget {
-  /** Must be `https:`. */
-  url: string;
-  /** Sent as `Authorization: Bearer <token>` when set, and then also the HMAC key. */
-  bearerToken?: string | null | undefined;
-}
-
-export interface DeliveryResult {
-  ok: boolean;
-  /** Requests sent (0 when the target was refused before any). */
-  attempts: number;
-  /** The last HTTP status received. */
-  status?: number;
-  /** What went wrong, readable: `timeout after 10000 ms`, `status 503`, `refused: ...`. */
-  error?: string;
-}
-
-export interface WebhookSender {
-  /**
-   * OpenADR 3.1 callback check: GET url with query `echo=<random>`; ok when the answer is 200 and
-   * its body contains the random value. Never throws for network errors.
-   */
-  verify(target: WebhookTarget): Promise<DeliveryResult>;
-  /**
-   * POSTs the serialized JSON body, signed, with the bearer token. Retries network errors,
-   * timeouts, 408, 429 and 5xx with exponential backoff; any other answer is final.
-   */
-  deliver(target: WebhookTarget, body: string): Promise<DeliveryResult>;
-}
 
 export interface HttpsWebhookSenderOptions {
   /** Over the whole request, connect to last byte. Default 10 s (the spec recommends 10–30 s). */

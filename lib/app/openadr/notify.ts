@@ -13,6 +13,7 @@
  * Delivery never throws for a webhook that fails (one bad receiver must not make the bus retry
  * everybody's notifications); store errors do throw, so the bus retries.
  */
+import { eachLimited } from '../../concurrency.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import type { Command } from '../../domain/model/command.ts';
 import { toIso } from '../../domain/time.ts';
@@ -193,28 +194,6 @@ function callbacksOf(operations: readonly ObjectOperation[]): WebhookTarget[] {
   return [...seen.values()];
 }
 
-/** Runs `fn` over `items`, at most `limit` at once; all run, then the first error (if any) is thrown. */
-async function forEachBounded<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
-}
-
 /**
  * Posts each notification to its callbacks and keeps the books: a broken subscription was left
  * out before; a failed round counts towards broken, a good one clears the count. `onDelivered` runs
@@ -226,7 +205,7 @@ async function deliverAll(
   onDelivered?: (d: Delivery) => Promise<void>,
 ): Promise<NotifyOutcome> {
   const outcome: NotifyOutcome = { matched: deliveries.length, delivered: 0, failed: [], broken: [] };
-  await forEachBounded(deliveries, DELIVERY_CONCURRENCY, async (d) => {
+  await eachLimited(deliveries, DELIVERY_CONCURRENCY, async (d) => {
     const body = JSON.stringify(d.notification);
     const errors: string[] = [];
     for (const target of d.targets) {
