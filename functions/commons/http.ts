@@ -48,11 +48,17 @@ export interface RouteSpec<N extends RouteName> {
   run(ctx: RouteContext<Field<N, 'body'>, Field<N, 'params'>, Field<N, 'query'>>): Promise<Reply>;
 }
 
-function readBody(event: HttpEvent): unknown {
+/** The request body as text (undefined when there is none); 413 above {@link MAX_BODY_BYTES}. */
+export function bodyText(event: Pick<HttpEvent, 'body' | 'isBase64Encoded'>): string | undefined {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES)
     throw new RequestError(`the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  return text;
+}
+
+/** Parses a JSON body; 400 when it is not JSON or holds a number too small for DynamoDB. */
+export function parseJsonBody(text: string): unknown {
   // DynamoDB stores no number of magnitude below 1e-130: refused here rather than failing the write.
   let tiny: { key: string; value: number } | undefined;
   let parsed: unknown;
@@ -71,6 +77,11 @@ function readBody(event: HttpEvent): unknown {
       400,
     );
   return parsed;
+}
+
+function readBody(event: HttpEvent): unknown {
+  const text = bodyText(event);
+  return text === undefined ? undefined : parseJsonBody(text);
 }
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyResultV2 {

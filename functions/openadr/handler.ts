@@ -18,7 +18,7 @@ import { parseOrThrow } from '../../lib/domain/validate.ts';
 import { type OpenadrCaller, requireScope } from '../../lib/openadr/access.ts';
 import { getDeps } from '../commons/deps.ts';
 import { RequestError, toHttpError } from '../commons/errors.ts';
-import { json, MAX_BODY_BYTES, MIN_NUMBER_MAGNITUDE } from '../commons/http.ts';
+import { bodyText, json, parseJsonBody } from '../commons/http.ts';
 import { logger, metrics, tracer } from '../commons/powertools.ts';
 import {
   documentedStatus,
@@ -82,31 +82,14 @@ function bearerOf(event: APIGatewayProxyEventV2): string | undefined {
  */
 function readBody(event: APIGatewayProxyEventV2, op: OpenadrOperation): unknown {
   if (op.method === 'GET') return undefined;
-  if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    throw new RequestError(`the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  const text = bodyText(event);
+  if (text === undefined) return undefined;
   if (/application\/x-www-form-urlencoded/i.test(header(event, 'content-type') ?? '')) {
     if (op.path !== '/auth/token')
       throw new RequestError(`${op.method} ${op.path} takes application/json, not a form`, 415);
     return Object.fromEntries(new URLSearchParams(text));
   }
-  let tiny: number | undefined;
-  try {
-    const parsed: unknown = JSON.parse(text, (_key, value: unknown) => {
-      if (typeof value === 'number' && value !== 0 && Math.abs(value) < MIN_NUMBER_MAGNITUDE) tiny ??= value;
-      return value;
-    });
-    if (tiny !== undefined)
-      throw new RequestError(
-        `the number ${tiny} is too small to store: use 0 or at least ${MIN_NUMBER_MAGNITUDE}`,
-        400,
-      );
-    return parsed;
-  } catch (e) {
-    if (e instanceof RequestError) throw e;
-    throw new RequestError('the body is not valid JSON', 400);
-  }
+  return parseJsonBody(text);
 }
 
 /** Builds the Lambda handler of one family of OpenADR operations. */
