@@ -105,16 +105,25 @@ export function cancellationCommand(previous: Command, revision: number): Comman
 }
 
 /**
- * Per building, the item whose command has the latest revision (the first of equals): what stands
- * for that building when several of its commands are in play.
+ * Per key, the item whose command has the latest revision (the first of equals): what stands when
+ * several commands of the same building, or of the same event, are in play.
  */
-export function latestByBuilding<T extends { command: Pick<Command, 'buildingId' | 'revision'> }>(
+export function latestRevisionBy<T extends { command: Pick<Command, 'revision'> }>(
   items: Iterable<T>,
+  keyOf: (item: T) => string,
 ): Map<string, T> {
   const latest = new Map<string, T>();
   for (const item of items) {
-    const held = latest.get(item.command.buildingId);
-    if (!held || held.command.revision < item.command.revision) latest.set(item.command.buildingId, item);
+    const key = keyOf(item);
+    const held = latest.get(key);
+    if (!held || held.command.revision < item.command.revision) latest.set(key, item);
   }
   return latest;
+}
+
+/** Per building, the item whose command has the latest revision (the first of equals). */
+export function latestByBuilding<T extends { command: Pick<Command, 'buildingId' | 'revision'> }>(
+  items: Iterable<T>,
+): Map<string, T> {
+  return latestRevisionBy(items, (item) => item.command.buildingId);
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../../lib/domain/allocation.ts';
-import { buildCommands, cancellationCommand, commandId } from '../../lib/domain/commands.ts';
+import {
+  buildCommands,
+  cancellationCommand,
+  commandId,
+  latestByBuilding,
+  latestRevisionBy,
+} from '../../lib/domain/commands.ts';
 import { computeFlexibility, toAllocationBuilding } from '../../lib/domain/flexibility.ts';
 import { Building } from '../../lib/domain/model/building.ts';
 import { Command } from '../../lib/domain/model/command.ts';
@@ -80,5 +86,38 @@ describe('commands', () => {
     expect(cancel.supersedes).toBe(command?.commandId);
     expect(cancel.commandId).toBe(commandId('ev1', 'b1', 2));
     expect(cancel.assets).toEqual([]);
+  });
+});
+
+describe('the latest revision of each', () => {
+  const item = (buildingId: string, eventId: string, revision: number, tag: string) => ({
+    command: { buildingId, eventId, revision },
+    tag,
+  });
+  const items = [
+    item('b1', 'e1', 1, 'b1e1r1'),
+    item('b1', 'e1', 3, 'b1e1r3'),
+    item('b2', 'e1', 2, 'b2e1r2'),
+    item('b1', 'e2', 2, 'b1e2r2'),
+    item('b1', 'e2', 2, 'b1e2r2-second'),
+  ];
+
+  it('keeps per building the latest revision, whatever the event', () => {
+    const latest = latestByBuilding(items);
+    expect([...latest.entries()].map(([k, v]) => [k, v.tag])).toEqual([
+      ['b1', 'b1e1r3'],
+      ['b2', 'b2e1r2'],
+    ]);
+  });
+
+  it('keeps per any key the latest revision, the first of equals', () => {
+    const latest = latestRevisionBy(
+      items.filter((i) => i.command.buildingId === 'b1'),
+      (i) => i.command.eventId,
+    );
+    expect([...latest.entries()].map(([k, v]) => [k, v.tag])).toEqual([
+      ['e1', 'b1e1r3'],
+      ['e2', 'b1e2r2'],
+    ]);
   });
 });

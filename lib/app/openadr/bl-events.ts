@@ -14,16 +14,10 @@ import { eventToGridEvent } from '../../openadr/events.ts';
 import { eventWindow } from '../../openadr/intervals.ts';
 import type { Event, EventRequest, Interval, IntervalPeriod } from '../../openadr/schemas.ts';
 import type { OpenadrObject } from '../../ports.ts';
-import type { Principal } from '../auth.ts';
 import type { Deps } from '../config.ts';
 import { acceptEvent, cancelEvent, reviseEvent } from '../events.ts';
-import { announce, changedMetadata, mustGet, newMetadata, newObjectId } from './objects.ts';
+import { announce, changedMetadata, mustGet, newMetadata, newObjectId, principalOf } from './objects.ts';
 import { definedFields, requireBl } from './programs.ts';
-
-/** A BL acts on FlexDR as a grid operator, named after its client. */
-export function blPrincipal(caller: OpenadrCaller): Principal {
-  return { subject: `openadr:${caller.clientId}`, role: 'operator', parkIds: [], buildingIds: [] };
-}
 
 /** Statuses after which there is nothing left to call off. */
 const ENDED: readonly string[] = ['completed', 'settled', 'failed'];
@@ -80,7 +74,7 @@ export async function createBlEvent(deps: Deps, caller: OpenadrCaller, request: 
   };
   await deps.openadr.create(object);
   try {
-    await acceptEvent(deps, blPrincipal(caller), gridEvent);
+    await acceptEvent(deps, principalOf(caller), gridEvent);
   } catch (e) {
     await deps.openadr.delete(object).catch(() => {});
     throw e;
@@ -117,7 +111,7 @@ export async function updateBlEvent(
   const fields = definedFields(request);
   const candidate = { ...changedMetadata(deps, previous), ...fields } as Event;
   const gridEvent = await gridEventOf(deps, candidate, record.event.noticeAt);
-  const revised = await reviseEvent(deps, blPrincipal(caller), eventId, gridEvent);
+  const revised = await reviseEvent(deps, principalOf(caller), eventId, gridEvent);
   const body = await storeRevision(deps, eventId, fields, revised.revision);
   await announce(deps, 'EVENT', 'UPDATE', body);
   return body;
@@ -156,7 +150,7 @@ export async function deleteBlEvent(deps: Deps, caller: OpenadrCaller, eventId: 
     const record = await deps.events.get(eventId);
     if (!record || ENDED.includes(record.status) || toMs(record.event.end) <= deps.clock.now()) break;
     try {
-      await cancelEvent(deps, blPrincipal(caller), eventId);
+      await cancelEvent(deps, principalOf(caller), eventId);
       break;
     } catch (e) {
       // Planning moved the record meanwhile: read it again.

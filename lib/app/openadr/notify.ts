@@ -21,10 +21,9 @@ import type { MessageDetail } from '../../messages.ts';
 import { targetsOf } from '../../openadr/access.ts';
 import type { Notification, SubscriptionRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject, OpenadrObjectType, WebhookTarget } from '../../ports.ts';
-import type { Principal } from '../auth.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
-import { speaksFor, venEventId, venEventOf } from './objects.ts';
+import { principalOf, speaksFor, venEventId, venEventOf } from './objects.ts';
 import { recordDeliveries, servedSubscription, stateOf, withoutSecrets } from './subscriptions.ts';
 
 /** Deliveries to different subscriptions in flight at once. */
@@ -346,10 +345,6 @@ async function venDeliveries(
 }
 
 /** The principal a VEN acts as towards FlexDR: the BMS of the building it answers for. */
-function venPrincipal(clientId: string, buildingId: string): Principal {
-  return { subject: `openadr:${clientId}`, role: 'bms', parkIds: [], buildingIds: [buildingId] };
-}
-
 /**
  * A command was dispatched to a building: its VENs' event.
  * 1. `EVENT CREATE` for a first command, `EVENT UPDATE` for one that supersedes another.
@@ -382,7 +377,11 @@ export async function onCommand(
   return deliverAll(deps, deliveries, async (d) => {
     if (acknowledged) return;
     acknowledged = true;
-    const who = venPrincipal(d.subscription.clientId, command.buildingId);
+    const who = principalOf({
+      clientId: d.subscription.clientId,
+      role: 'VEN',
+      buildingIds: [command.buildingId],
+    });
     try {
       await acknowledgeCommand(deps, who, command.commandId, { status: 'ACCEPTED' });
     } catch (e) {

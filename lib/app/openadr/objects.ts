@@ -10,6 +10,7 @@ import { message } from '../../messages.ts';
 import type { OpenadrCaller } from '../../openadr/access.ts';
 import { commandToVenEvent } from '../../openadr/ven-events.ts';
 import type { OpenadrObject, OpenadrObjectType } from '../../ports.ts';
+import type { Principal } from '../auth.ts';
 import type { Deps } from '../config.ts';
 
 /**
@@ -91,6 +92,17 @@ export async function venNameOf(deps: Deps, clientId: string): Promise<string> {
   const vens = await deps.openadr.list('VEN');
   const own = vens.find((v) => v.body.clientID === clientId);
   return typeof own?.body.venName === 'string' ? own.body.venName : clientId;
+}
+
+/**
+ * The FlexDR principal an OpenADR caller acts as: a BL is a grid operator, a VEN the BMS of the
+ * buildings it speaks for. The coordinator's own use-cases then check it as they check anyone.
+ */
+export function principalOf(caller: Pick<OpenadrCaller, 'clientId' | 'role' | 'buildingIds'>): Principal {
+  const subject = `openadr:${caller.clientId}`;
+  return caller.role === 'BL'
+    ? { subject, role: 'operator', parkIds: [], buildingIds: [] }
+    : { subject, role: 'bms', parkIds: [], buildingIds: caller.buildingIds };
 }
 
 /** Whether a VEN caller speaks for a building (directly, or through its park). */

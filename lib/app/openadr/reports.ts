@@ -16,9 +16,9 @@ import type { OpenadrObject } from '../../ports.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
 import { reportTelemetry } from '../telemetry.ts';
-import { announce, changedMetadata, mustGet, newMetadata, newObjectId } from './objects.ts';
+import { announce, changedMetadata, mustGet, newMetadata, newObjectId, principalOf } from './objects.ts';
 import { definedFields } from './programs.ts';
-import { commandOfVenEvent, venPrincipal } from './ven-events.ts';
+import { commandOfVenEvent } from './ven-events.ts';
 
 /** What a stored report remembers of the command it answers (never served). */
 interface ReportLink {
@@ -109,11 +109,11 @@ async function apply(deps: Deps, caller: OpenadrCaller, report: ReportRequest, l
   if (!record) throw new NotFoundError(`the command of event '${report.eventID}' is gone`);
   const optOut = reportToAcknowledgement(report, record.command, toIso(deps.clock.now()));
   if (telemetry.readings.length > 0 || telemetry.state)
-    await reportTelemetry(deps, venPrincipal(caller), link.buildingId, telemetry);
+    await reportTelemetry(deps, principalOf(caller), link.buildingId, telemetry);
   if (optOut)
     await acknowledgeCommand(
       deps,
-      venPrincipal(caller),
+      principalOf(caller),
       link.commandId,
       { status: 'DECLINED', reason: optOut.reason },
       { optOut: true },

@@ -3,14 +3,14 @@
  * building's current command (`venEventOf`). There is no stored OpenADR object behind them: the
  * commands are the truth, so a redispatch or a cancellation shows at the next read.
  */
+import { latestRevisionBy } from '../../domain/commands.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { toMs } from '../../domain/time.ts';
 import { matchesTargets, type OpenadrCaller } from '../../openadr/access.ts';
 import type { CommandRecord, EventRecord } from '../../ports.ts';
-import type { Principal } from '../auth.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
-import { venEventId, venEventOf, venNameOf } from './objects.ts';
+import { principalOf, venEventId, venEventOf, venNameOf } from './objects.ts';
 
 /**
  * Commands read per building: the newest page. A VEN's events are the current ones, and one
@@ -26,16 +26,6 @@ export interface VenEventsQuery {
   active?: boolean | undefined;
   skip: number;
   limit: number;
-}
-
-/** The principal a VEN acts as towards FlexDR: the BMS of the buildings it speaks for. */
-export function venPrincipal(caller: OpenadrCaller): Principal {
-  return {
-    subject: `openadr:${caller.clientId}`,
-    role: 'bms',
-    parkIds: [],
-    buildingIds: caller.buildingIds,
-  };
 }
 
 interface VenCommand {
@@ -63,11 +53,7 @@ async function venCommands(deps: Deps, caller: OpenadrCaller): Promise<VenComman
   const perBuilding = await Promise.all(
     caller.buildingIds.map(async (buildingId) => {
       const { items } = await deps.commands.ofBuilding(buildingId, { limit: COMMANDS_PER_BUILDING });
-      const latest = new Map<string, CommandRecord>();
-      for (const r of items) {
-        const held = latest.get(r.command.eventId);
-        if (!held || held.command.revision < r.command.revision) latest.set(r.command.eventId, r);
-      }
+      const latest = latestRevisionBy(items, (r) => r.command.eventId);
       const current = [...latest.values()].filter(
         (r) => r.command.kind !== 'CANCEL' && !HIDDEN_STATUSES.includes(r.status),
       );
@@ -98,7 +84,7 @@ async function venCommands(deps: Deps, caller: OpenadrCaller): Promise<VenComman
 async function receive(deps: Deps, caller: OpenadrCaller, c: VenCommand): Promise<VenCommand> {
   if (c.record.status !== 'PENDING' && c.record.status !== 'PUBLISHED') return c;
   try {
-    const record = await acknowledgeCommand(deps, venPrincipal(caller), c.record.command.commandId, {
+    const record = await acknowledgeCommand(deps, principalOf(caller), c.record.command.commandId, {
       status: 'ACCEPTED',
     });
     return { ...c, record };
