@@ -23,7 +23,7 @@ import type { Notification, SubscriptionRequest } from '../../openadr/schemas.ts
 import type { OpenadrObject, OpenadrObjectType, WebhookTarget } from '../../ports.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
-import { principalOf, speaksFor, venEventId, venEventOf } from './objects.ts';
+import { principalOf, speaksFor, venEventId, venEventOf, venNameIn } from './objects.ts';
 import { recordDeliveries, servedSubscription, stateOf, withoutSecrets } from './subscriptions.ts';
 
 /** Deliveries to different subscriptions in flight at once. */
@@ -156,8 +156,7 @@ function directory(deps: Deps): (clientId: string) => Promise<Subscriber | undef
     if (client.role === 'BL')
       return { clientId, role: 'BL', buildingIds: [], parkIds: [], venName: clientId, granted: [] };
     vens ??= deps.openadr.list('VEN');
-    const ven = (await vens).find((v) => v.body.clientID === clientId);
-    const venName = typeof ven?.body.venName === 'string' ? ven.body.venName : clientId;
+    const venName = venNameIn(await vens, clientId);
     return {
       clientId,
       role: 'VEN',

@@ -88,10 +88,14 @@ export function venEventOf(
 }
 
 /** The name a VEN goes by: its `ven` object's `venName` when it has one, else its client id. */
-export async function venNameOf(deps: Deps, clientId: string): Promise<string> {
-  const vens = await deps.openadr.list('VEN');
+export function venNameIn(vens: readonly OpenadrObject[], clientId: string): string {
   const own = vens.find((v) => v.body.clientID === clientId);
   return typeof own?.body.venName === 'string' ? own.body.venName : clientId;
+}
+
+/** {@link venNameIn}, reading the vens. */
+export async function venNameOf(deps: Deps, clientId: string): Promise<string> {
+  return venNameIn(await deps.openadr.list('VEN'), clientId);
 }
 
 /**
