@@ -5,13 +5,14 @@
  * invalid token, 403 for role or binding, 404 where hiding is documented) and leaves both tables
  * exactly as they were.
  */
-import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpRoute, httpRoutes, type RouteRole } from '../../functions/routes.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, DevTokens } from '../../infra/local/dev-tokens.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import { snapshotTables, storeChanges } from '../support/store-snapshot.ts';
 
 const TABLES = ['flexdr', 'flexdr-idempotency'];
 const PROGRAM = 'authz-program';
@@ -270,36 +271,6 @@ function urlOf(route: HttpRoute, req: Req): string {
   return q ? `${path}?${q}` : path;
 }
 
-/** JSON with object keys sorted, so equal items print equally. */
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array))
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v).toString('base64'));
-  return JSON.stringify(v);
-}
-
-/** Every item of both tables, each as stable JSON, sorted. */
-async function snapshot(): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of TABLES) {
-    const items: string[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await ddb.send(
-        new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) items.push(stable(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    out[table] = items.sort();
-  }
-  return out;
-}
-
 /** A token signed with the runtime's own key, with exactly these claims (no `sub` unless given). */
 async function signed(claims: Record<string, unknown>, opts: { sub?: string; expiresIn?: number } = {}) {
   const key = (rt.tokens as unknown as { key: Uint8Array }).key;
@@ -501,7 +472,7 @@ describe('authorization matrix', () => {
         const url = urlOf(route, req);
         const label = `${route.method} ${url} as ${c.name}`;
         await rt.idle();
-        const before = expected.allowed ? undefined : await snapshot();
+        const before = expected.allowed ? undefined : await snapshotTables(ddb, TABLES);
         const res = await call(route.method, url, c.token, req.body);
         requests++;
         await rt.idle();
@@ -517,17 +488,12 @@ describe('authorization matrix', () => {
           problems.push(
             `${label}: ${res.status} ${res.text.slice(0, 200)}, expected ${expected.status} (${expected.why})`,
           );
-        const after = await snapshot();
-        for (const table of TABLES) {
-          const was = new Set(before?.[table]);
-          const is = new Set(after[table]);
-          const added = [...is].filter((i) => !was.has(i));
-          const removed = [...was].filter((i) => !is.has(i));
+        const after = await snapshotTables(ddb, TABLES);
+        for (const { table, added, removed } of storeChanges(before, after))
           if (added.length || removed.length)
             problems.push(
               `${label} changed ${table}: +${added.map((i) => i.slice(0, 160)).join(' ')} -${removed.map((i) => i.slice(0, 160)).join(' ')}`,
             );
-        }
       }
     }
     expect(problems).toEqual([]);

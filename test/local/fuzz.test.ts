@@ -11,8 +11,8 @@
  * Seeded: FUZZ_SEED=<n> replays a run (the seed is printed on failure); FUZZ_SHRINK=1 shrinks a
  * failing batch (slow: each step replays requests).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ import { demoFleet } from '../../infra/local/sim/fleet.ts';
 import { Id } from '../../lib/domain/model/common.ts';
 import { GridEvent } from '../../lib/domain/model/grid-event.ts';
 import { messages } from '../../lib/messages.ts';
+import { fingerprintTables, STORE_TABLES } from '../support/store-snapshot.ts';
 import { broken, validish } from '../support/zod-arbitrary.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_601);
@@ -383,27 +384,8 @@ function explainedRefusal(a: Answer): boolean {
 
 let dynamo: DynamoDBClient;
 
-async function tableFingerprint(table: string): Promise<string> {
-  const hashes: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start as never } : {}) }),
-    );
-    for (const item of page.Items ?? [])
-      hashes.push(
-        createHash('sha256')
-          .update(JSON.stringify(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1))))
-          .digest('hex'),
-      );
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return `${hashes.length}:${createHash('sha256').update(hashes.sort().join('')).digest('hex').slice(0, 16)}`;
-}
-
-async function fingerprint(tables: readonly string[] = ['flexdr', 'flexdr-idempotency']): Promise<string> {
-  return (await Promise.all(tables.map(tableFingerprint))).join(' ');
-}
+const fingerprint = (tables: readonly string[] = STORE_TABLES): Promise<string> =>
+  fingerprintTables(dynamo, tables);
 
 // ---- the tallies -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@
  * validated against openadr3.yaml, and a list answered to a caller holds the target object exactly
  * when that caller may read it by id.
  */
-import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   documentedStatus,
@@ -27,14 +27,22 @@ import {
   openadrOperations,
 } from '../../functions/openadr/operations.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import type { LocalRuntime } from '../../infra/local/runtime.ts';
 import { hasScope, type Scope, targetsOf } from '../../lib/openadr/access.ts';
 import { type HttpsReceiver, startHttpsReceiver } from '../support/https-receiver.ts';
+import {
+  batteryBuilding,
+  batteryTelemetry,
+  type CallOptions,
+  clientToken,
+  type Json,
+  jsonCall,
+  mustCall,
+  openadrClient,
+  startOpenadrLocal,
+} from '../support/openadr-local.ts';
 import { validateResponse } from '../support/openadr-openapi.ts';
-
-/** A JSON body: its shape is what openadr3.yaml says, checked by `validateResponse`. */
-// biome-ignore lint/suspicious/noExplicitAny: the validator, not the type system, checks these bodies
-type Json = any;
+import { snapshotTables, stableJson, storeChanges } from '../support/store-snapshot.ts';
 
 const TABLES = ['flexdr', 'flexdr-idempotency'];
 /** The clock stands still at 09:00 Beijing time on a Monday; events are in the evening. */
@@ -69,35 +77,8 @@ const VEN_SCOPES: Scope[] = [
 ];
 
 const park = (parkId: string) => ({ parkId, name: parkId, zone: 'mengxi', city: 'Hohhot' });
-const building = (buildingId: string) => ({
-  buildingId,
-  parkId: BUILDINGS[buildingId],
-  name: buildingId,
-  zone: 'mengxi',
-  feederId: 'f-oaz',
-  bmsIntegrationId: 'oaz-bms',
-  gridLimits: { importKw: 600, exportKw: 0 },
-  assets: [
-    {
-      kind: 'battery',
-      id: 'bat',
-      capacityKwh: 400,
-      maxChargeKw: 150,
-      maxDischargeKw: 150,
-      socMin: 0.1,
-      socMax: 0.9,
-    },
-  ],
-});
-const telemetry = (buildingId: string) => ({
-  state: {
-    buildingId,
-    at: new Date(NOW).toISOString(),
-    netLoadKw: 300,
-    assets: [{ kind: 'battery', assetId: 'bat', soc: 0.8, powerKw: 0 }],
-  },
-  readings: [{ buildingId, intervalStart: '2026-12-14T00:45:00Z', kw: 300 }],
-});
+const building = (buildingId: string) => batteryBuilding(buildingId, BUILDINGS[buildingId] as string, 'oaz');
+const telemetry = (buildingId: string) => batteryTelemetry(buildingId, NOW, '2026-12-14T00:45:00Z');
 const programBody = (programName: string, targets: string[]) => ({
   programName,
   targets,
@@ -213,63 +194,16 @@ let validated = 0;
 /** `GET /notifiers` refusals: openadr3.yaml lists no error response for it, so they cannot validate. */
 const undocumentedNotifierRefusals: string[] = [];
 
-async function http(
-  method: string,
-  path: string,
-  token: string | undefined,
-  req: { body?: unknown; form?: Record<string, string> } = {},
-): Promise<{ status: number; body: Json; text: string; contentType: string | undefined }> {
-  const res = await fetch(`${rt.url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(req.form
-        ? { 'content-type': 'application/x-www-form-urlencoded' }
-        : req.body !== undefined
-          ? { 'content-type': 'application/json' }
-          : {}),
-    },
-    ...(req.form
-      ? { body: new URLSearchParams(req.form).toString() }
-      : req.body !== undefined
-        ? { body: JSON.stringify(req.body) }
-        : {}),
-  });
-  const text = await res.text();
-  let body: Json;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body, text, contentType: res.headers.get('content-type') ?? undefined };
-}
+/** A call over HTTP; an answer that is not JSON is kept as its text. */
+const http = (method: string, path: string, token: string | undefined, req: CallOptions = {}) =>
+  jsonCall(rt.url, method, path, { ...req, token, lenient: true });
 
 /** A setup call that must answer `status`. */
-async function must(
-  method: string,
-  path: string,
-  token: string,
-  body: unknown,
-  status: number,
-  form?: Record<string, string>,
-): Promise<Json> {
-  const res = await http(method, path, token, form ? { form } : { body });
-  if (res.status !== status) throw new Error(`${method} ${path}: ${res.status} ${res.text.slice(0, 300)}`);
-  return res.body;
-}
+const must = (method: string, path: string, token: string, body: unknown, status: number): Promise<Json> =>
+  mustCall(rt.url, method, path, status, { token, body });
 
-async function fetchToken(clientId: string, scope?: string): Promise<string> {
-  const form: Record<string, string> = {
-    grant_type: 'client_credentials',
-    client_id: clientId,
-    client_secret: secrets[clientId] as string,
-    ...(scope ? { scope } : {}),
-  };
-  const res = await http('POST', '/openadr3/auth/token', undefined, { form });
-  if (res.status !== 200) throw new Error(`token of ${clientId}: ${res.status} ${res.text}`);
-  return res.body.access_token;
-}
+const fetchToken = (clientId: string, scope?: string): Promise<string> =>
+  clientToken(rt.url, clientId, secrets[clientId] as string, scope);
 
 const oa = (method: string, path: string, who: string, body: unknown, status: number) =>
   must(method, `/openadr3${path}`, tokens[who] as string, body, status);
@@ -547,36 +481,6 @@ function subscriptionBody(clientName: string) {
 
 // ---- the store --------------------------------------------------------------------------------
 
-/** JSON with object keys sorted, so equal items print equally. */
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v).toString('base64'));
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
-/** Every item of both tables, each as stable JSON, sorted. */
-async function snapshot(): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of TABLES) {
-    const items: string[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await ddb.send(
-        new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) items.push(stable(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    out[table] = items.sort();
-  }
-  return out;
-}
-
 function urlOf(op: OpenadrOperation, req: Req): string {
   const path = op.path.replace(/\{(\w+)\}/g, (_, p: string) => {
     const v = req.params?.[p];
@@ -592,17 +496,7 @@ describe('OpenADR authorization matrix', () => {
 
   beforeAll(async () => {
     receiver = await startHttpsReceiver();
-    rt = await startLocal({
-      inMemory: true,
-      port: 0,
-      simulator: false,
-      seed: false,
-      speed: 0,
-      startAt: NOW,
-      quiet: true,
-      declineProbability: 0,
-      openadrWebhookCa: receiver.ca,
-    });
+    rt = await startOpenadrLocal(NOW, { declineProbability: 0, openadrWebhookCa: receiver.ca });
     ddb = new DynamoDBClient({ endpoint: rt.dynamodbEndpoint, ...LOCAL_AWS });
     operator = await rt.token({ role: 'operator', subject: 'oaz-operator' });
 
@@ -619,10 +513,9 @@ describe('OpenADR authorization matrix', () => {
       [CLIENT.park, { role: 'VEN', parkIds: [PARK_A] }],
       [CLIENT.gone, { role: 'VEN', buildingIds: [A1] }],
     ] as const) {
-      secrets[clientId] = (
-        await must('PUT', `/openadr-clients/${clientId}`, operator, spec, 201)
-      ).clientSecret;
-      tokens[clientId] = await fetchToken(clientId);
+      const client = await openadrClient(rt.url, operator, clientId, spec);
+      secrets[clientId] = client.clientSecret;
+      tokens[clientId] = client.accessToken;
     }
     const venANarrow = await fetchToken(CLIENT.a, 'read_targets');
     const blNarrow = await fetchToken(CLIENT.bl, 'read_all');
@@ -660,7 +553,8 @@ describe('OpenADR authorization matrix', () => {
     const venEventOf = async (who: string, b: string): Promise<string> => {
       const list = (await oa('GET', '/events', who, undefined, 200)) as { id: string; targets: string[] }[];
       const found = list.filter((e) => e.targets.includes(`building:${b}`));
-      if (found.length !== 1) throw new Error(`${who} sees ${found.length} events of ${b}: ${stable(list)}`);
+      if (found.length !== 1)
+        throw new Error(`${who} sees ${found.length} events of ${b}: ${stableJson(list)}`);
       return (found[0] as { id: string }).id;
     };
     const eventA = await venEventOf(CLIENT.a, A1);
@@ -825,7 +719,7 @@ describe('OpenADR authorization matrix', () => {
         const url = urlOf(op, req);
         const label = `${op.method} /openadr3${url} as ${c.name}`;
         await rt.idle();
-        const before = expected.allowed ? undefined : await snapshot();
+        const before = expected.allowed ? undefined : await snapshotTables(ddb, TABLES);
         const res = await http(op.method, `/openadr3${url}`, c.token, req.form ? { form: req.form } : req);
         requests++;
         if (id === 'listAllNotifiers' && res.status !== 200) {
@@ -873,17 +767,12 @@ describe('OpenADR authorization matrix', () => {
             `${label}: ${res.status} ${res.text.slice(0, 240)}, expected ${expected.status} (${expected.why})`,
           );
         await rt.idle();
-        const after = await snapshot();
-        for (const table of TABLES) {
-          const was = new Set(before?.[table]);
-          const is = new Set(after[table]);
-          const added = [...is].filter((i) => !was.has(i));
-          const removed = [...was].filter((i) => !is.has(i));
+        const after = await snapshotTables(ddb, TABLES);
+        for (const { table, added, removed } of storeChanges(before, after))
           if (added.length || removed.length)
             problems.push(
               `${label} changed ${table}: +${added.map((i) => i.slice(0, 200)).join(' ')} -${removed.map((i) => i.slice(0, 200)).join(' ')}`,
             );
-        }
       }
     }
     expect(problems).toEqual([]);

@@ -4,7 +4,15 @@
  * revised, cancelled), pagination and filters, and the refusals as RFC 7807 problems.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import type { LocalRuntime } from '../../infra/local/runtime.ts';
+import {
+  batteryBuilding,
+  batteryTelemetry,
+  jsonCall,
+  mustCall,
+  openadrClient,
+  startOpenadrLocal,
+} from '../support/openadr-local.ts';
 
 /** The clock stands still at 09:00 Beijing time on a Monday; the event is in the evening. */
 const NOW = Date.parse('2026-12-14T01:00:00Z');
@@ -57,112 +65,41 @@ describe('OpenADR 3.1, the BL side', () => {
   let operator: string;
   let bl: string;
   let ven: string;
-  let secrets: Record<string, string>;
 
-  const call = async (method: string, path: string, token?: string, body?: unknown): Promise<Res> => {
-    const res = await fetch(`${rt.url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (method: string, path: string, token?: string, body?: unknown): Promise<Res> =>
+    jsonCall(rt.url, method, path, { token, body });
   const oadr = (method: string, path: string, token?: string, body?: unknown) =>
     call(method, `/openadr3${path}`, token, body);
-  const fetchToken = (clientId: string, secret: string) =>
-    fetch(`${rt.url}/openadr3/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: secret,
-      }),
-    });
-  const tokenOf = async (clientId: string) => {
-    const res = await fetchToken(clientId, secrets[clientId] as string);
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { access_token: string }).access_token;
-  };
-  const must = async (method: string, path: string, body: unknown, status = 200) => {
-    const res = await call(method, path, operator, body);
-    if (res.status !== status)
-      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
+  const must = (method: string, path: string, body: unknown, status = 200) =>
+    mustCall(rt.url, method, path, status, { token: operator, body });
 
   beforeAll(async () => {
-    rt = await startLocal({
-      inMemory: true,
-      port: 0,
-      simulator: false,
-      seed: false,
-      speed: 0,
-      startAt: NOW,
-      quiet: true,
-    });
+    rt = await startOpenadrLocal(NOW);
     operator = await rt.token({ role: 'operator', subject: 'oadr-operator' });
     for (const parkId of [PARK, OTHER_PARK])
       await must('PUT', `/parks/${parkId}`, { parkId, name: parkId, zone: 'mengxi', city: 'Hohhot' });
     for (const buildingId of BUILDINGS)
-      await must('PUT', `/buildings/${buildingId}`, {
-        buildingId,
-        parkId: PARK,
-        name: buildingId,
-        zone: 'mengxi',
-        feederId: 'f-oadr',
-        bmsIntegrationId: 'oadr-bms',
-        gridLimits: { importKw: 600, exportKw: 0 },
-        assets: [
-          {
-            kind: 'battery',
-            id: 'bat',
-            capacityKwh: 400,
-            maxChargeKw: 150,
-            maxDischargeKw: 150,
-            socMin: 0.1,
-            socMax: 0.9,
-          },
-        ],
-      });
+      await must('PUT', `/buildings/${buildingId}`, batteryBuilding(buildingId, PARK, 'oadr'));
     const bms = await rt.token({ role: 'bms', buildingIds: BUILDINGS, subject: 'oadr-seeder' });
-    for (const buildingId of BUILDINGS) {
-      const res = await call('POST', `/buildings/${buildingId}/telemetry`, bms, {
-        state: {
-          buildingId,
-          at: new Date(NOW).toISOString(),
-          netLoadKw: 300,
-          assets: [{ kind: 'battery', assetId: 'bat', soc: 0.8, powerKw: 0 }],
-        },
-        readings: [{ buildingId, intervalStart: '2026-12-14T00:45:00Z', kw: 300 }],
+    for (const buildingId of BUILDINGS)
+      await mustCall(rt.url, 'POST', `/buildings/${buildingId}/telemetry`, 202, {
+        token: bms,
+        body: batteryTelemetry(buildingId, NOW, '2026-12-14T00:45:00Z'),
       });
-      if (res.status !== 202) throw new Error(`telemetry: ${res.status} ${JSON.stringify(res.body)}`);
-    }
-    secrets = {};
-    for (const [clientId, body] of [
-      ['oadr-bl', { role: 'BL' }],
-      ['oadr-ven', { role: 'VEN', buildingIds: ['oadr-b1'] }],
-    ] as const) {
-      const created = (await must('PUT', `/openadr-clients/${clientId}`, body, 201)) as {
-        clientSecret: string;
-      };
-      secrets[clientId] = created.clientSecret;
-    }
-    bl = await tokenOf('oadr-bl');
-    ven = await tokenOf('oadr-ven');
+    bl = (await openadrClient(rt.url, operator, 'oadr-bl', { role: 'BL' })).accessToken;
+    ven = (await openadrClient(rt.url, operator, 'oadr-ven', { role: 'VEN', buildingIds: ['oadr-b1'] }))
+      .accessToken;
   });
   afterAll(async () => {
     await rt?.stop();
   });
 
   it('issues tokens for client credentials, and refuses no token, a bad token and a wrong secret', async () => {
-    const wrong = await fetchToken('oadr-bl', 'not-the-secret');
+    const wrong = await jsonCall(rt.url, 'POST', '/openadr3/auth/token', {
+      form: { grant_type: 'client_credentials', client_id: 'oadr-bl', client_secret: 'not-the-secret' },
+    });
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toMatchObject({ status: 401, error: 'invalid_client' });
+    expect(wrong.body).toMatchObject({ status: 401, error: 'invalid_client' });
     expectProblem(await oadr('GET', '/programs'), 401);
     expectProblem(await oadr('GET', '/programs', 'made-up-token'), 401);
     expectProblem(await oadr('GET', '/events'), 401);

@@ -12,6 +12,7 @@ import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../lib/adapters/webhook/signature.ts';
 import { programFromFlexdr } from '../../lib/openadr/mapping.ts';
 import { type HttpsReceiver, type ReceivedRequest, startHttpsReceiver } from '../support/https-receiver.ts';
+import { jsonCall } from '../support/openadr-local.ts';
 import { operationOf, validateNotification, validateResponse } from '../support/openadr-openapi.ts';
 
 /** A workday afternoon in Hohhot (14:00 Beijing); the event runs 17:00–18:00. */
@@ -48,13 +49,8 @@ describe('OpenADR 3.1 VTN end to end, validated against openadr3.yaml', () => {
     body?: unknown,
     token = operator,
   ): Promise<Reply<T>> {
-    const res = await fetch(`${rt.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    const { status, body: answer } = await jsonCall(rt.url, method, path, { token, body });
+    return { status, body: answer };
   }
 
   /** An OpenADR call; its response is validated against the document, whatever its status. */
@@ -63,30 +59,14 @@ describe('OpenADR 3.1 VTN end to end, validated against openadr3.yaml', () => {
     path: string,
     options: { token?: string | undefined; body?: unknown; form?: Record<string, string> } = {},
   ): Promise<Reply<T>> {
-    const res = await fetch(`${rt.url}/openadr3${path}`, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.form
-          ? { 'content-type': 'application/x-www-form-urlencoded' }
-          : options.body !== undefined
-            ? { 'content-type': 'application/json' }
-            : {}),
-      },
-      ...(options.form
-        ? { body: new URLSearchParams(options.form).toString() }
-        : options.body !== undefined
-          ? { body: JSON.stringify(options.body) }
-          : {}),
-    });
-    const text = await res.text();
-    const body = text ? JSON.parse(text) : undefined;
+    const res = await jsonCall(rt.url, method, `/openadr3${path}`, options);
+    const body = res.body;
     validateResponse({
       method,
       path,
       status: res.status,
       body,
-      contentType: res.headers.get('content-type') ?? undefined,
+      contentType: res.contentType,
     });
     const id = operationOf(method, path);
     if (!validated.has(id)) validated.set(id, new Set());

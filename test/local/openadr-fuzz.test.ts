@@ -18,9 +18,9 @@
  *
  * Seeded: FUZZ_SEED=<n> replays a run; FUZZ_TRACE=<operationId,…> prints those operations' cases.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -35,7 +35,7 @@ import {
   VensQuery,
 } from '../../functions/openadr/operations.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import type { LocalRuntime } from '../../infra/local/runtime.ts';
 import { type ClientRole, hasScope, ROLE_SCOPES, SCOPES, type Scope } from '../../lib/openadr/access.ts';
 import { programFromFlexdr } from '../../lib/openadr/mapping.ts';
 import {
@@ -48,7 +48,9 @@ import {
   Target,
 } from '../../lib/openadr/schemas.ts';
 import { type HttpsReceiver, startHttpsReceiver } from '../support/https-receiver.ts';
+import { jsonCall, mustCall, openadrClient, startOpenadrLocal } from '../support/openadr-local.ts';
 import { validateResponse } from '../support/openadr-openapi.ts';
+import { fingerprintTables } from '../support/store-snapshot.ts';
 import { broken, isOptional, validish } from '../support/zod-arbitrary.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_602);
@@ -1179,26 +1181,7 @@ const describeCase = (c: Case, a?: Answer, max = 300) =>
 
 // ---- the store's fingerprint ---------------------------------------------------------------------
 
-async function tableFingerprint(table: string): Promise<string> {
-  const hashes: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start as never } : {}) }),
-    );
-    for (const item of page.Items ?? [])
-      hashes.push(
-        createHash('sha256')
-          .update(JSON.stringify(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1))))
-          .digest('hex'),
-      );
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return `${hashes.length}:${createHash('sha256').update(hashes.sort().join('')).digest('hex').slice(0, 16)}`;
-}
-
-const fingerprint = async () =>
-  (await Promise.all(['flexdr', 'flexdr-idempotency'].map(tableFingerprint))).join(' ');
+const fingerprint = () => fingerprintTables(dynamo);
 
 // ---- the checks and tallies ----------------------------------------------------------------------
 
@@ -1310,47 +1293,11 @@ async function runBatch(batch: Case[]): Promise<void> {
 
 // ---- the world, created through the API ------------------------------------------------------------
 
-/** A JSON answer of the set-up calls; each call says what it expects of it. */
-// biome-ignore lint/suspicious/noExplicitAny: the set-up reads a few fields of answers it checked the status of
-type Json = any;
+const call = (method: string, path: string, token: string | undefined, body?: unknown) =>
+  jsonCall(rt.url, method, path, { token, body });
 
-async function call(
-  method: string,
-  path: string,
-  token: string | undefined,
-  body?: unknown,
-  form = false,
-): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${rt.url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined
-        ? {}
-        : { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }),
-    },
-    ...(body === undefined
-      ? {}
-      : {
-          body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
-        }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function must(
-  method: string,
-  path: string,
-  token: string | undefined,
-  body: unknown,
-  status: number,
-  form = false,
-) {
-  const res = await call(method, path, token, body, form);
-  if (res.status !== status) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const must = (method: string, path: string, token: string | undefined, body: unknown, status: number) =>
+  mustCall(rt.url, method, path, status, { token, body });
 
 async function createWorld(): Promise<void> {
   const operator = await rt.token({ role: 'operator', subject: 'fz-operator' });
@@ -1379,17 +1326,9 @@ async function createWorld(): Promise<void> {
     [BL_CLIENT, { role: 'BL' }, 'bl'],
     [VEN_CLIENT, { role: 'VEN', buildingIds: [BUILDING] }, 'ven'],
   ] as const) {
-    const { clientSecret } = await must('PUT', `/openadr-clients/${clientId}`, operator, body, 201);
+    const { clientSecret, accessToken } = await openadrClient(rt.url, operator, clientId, body);
     secrets[clientId] = clientSecret;
-    const token = await must(
-      'POST',
-      '/openadr3/auth/token',
-      undefined,
-      { grant_type: 'client_credentials', client_id: clientId, client_secret: secrets[clientId] },
-      200,
-      true,
-    );
-    tokens[who] = token.access_token;
+    tokens[who] = accessToken;
   }
   const program = await must(
     'POST',
@@ -1530,16 +1469,7 @@ describe('fuzzing every OpenADR 3.1 operation', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     receiver = await startHttpsReceiver();
-    rt = await startLocal({
-      inMemory: true,
-      port: 0,
-      quiet: true,
-      simulator: false,
-      seed: true,
-      speed: 0,
-      startAt: CLOCK_AT,
-      openadrWebhookCa: receiver.ca,
-    });
+    rt = await startOpenadrLocal(CLOCK_AT, { seed: true, openadrWebhookCa: receiver.ca });
     dynamo = new DynamoDBClient({ endpoint: rt.dynamodbEndpoint, ...LOCAL_AWS });
     await createWorld();
     world = arbitraries();

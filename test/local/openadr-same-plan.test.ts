@@ -6,7 +6,8 @@
  * expected kW, and every building's command with its grid limits and asset instructions.
  */
 import { describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import type { LocalRuntime } from '../../infra/local/runtime.ts';
+import { type Json, jsonCall, openadrClient, startOpenadrLocal } from '../support/openadr-local.ts';
 
 /** 09:00 Beijing time on a Monday, the clock stopped. */
 const NOW = Date.parse('2026-12-14T01:00:00Z');
@@ -31,32 +32,12 @@ const VALLEY = {
 };
 
 async function withRuntime<T>(run: (rt: LocalRuntime, call: Caller) => Promise<T>): Promise<T> {
-  const rt = await startLocal({
-    inMemory: true,
-    port: 0,
-    simulator: false,
-    seed: false,
-    speed: 0,
-    startAt: NOW,
-    quiet: true,
-  });
+  const rt = await startOpenadrLocal(NOW);
   try {
-    const call: Caller = async (method, path, token, body, form) => {
-      const res = await fetch(`${rt.url}${path}`, {
-        method,
-        headers: {
-          ...(body === undefined
-            ? {}
-            : { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        ...(body === undefined
-          ? {}
-          : { body: form ? new URLSearchParams(body as Record<string, string>) : JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return text ? JSON.parse(text) : undefined;
+    const call: Caller = async (method, path, token, body) => {
+      const res = await jsonCall(rt.url, method, path, { token, body });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+      return res.body;
     };
     const operator = await rt.token({ role: 'operator', subject: 'same-plan' });
     await call('PUT', `/parks/${PARK}`, operator, {
@@ -107,9 +88,7 @@ async function withRuntime<T>(run: (rt: LocalRuntime, call: Caller) => Promise<T
   }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: answers of many routes; the test reads what it compares.
-type Json = any;
-type Caller = (method: string, path: string, token?: string, body?: unknown, form?: boolean) => Promise<Json>;
+type Caller = (method: string, path: string, token?: string, body?: unknown) => Promise<Json>;
 
 /**
  * What was planned for each event, read through the native routes with an operator token, without
@@ -149,14 +128,7 @@ describe('a BL-created OpenADR event and the equivalent native event', () => {
   it('produce the same plan', async () => {
     await withRuntime(async (rt, call) => {
       const operator = await rt.token({ role: 'operator', subject: 'same-plan' });
-      const { clientSecret } = await call('PUT', '/openadr-clients/same-plan-bl', operator, { role: 'BL' });
-      const { access_token: bl } = await call(
-        'POST',
-        '/openadr3/auth/token',
-        undefined,
-        { grant_type: 'client_credentials', client_id: 'same-plan-bl', client_secret: clientSecret },
-        true,
-      );
+      const { accessToken: bl } = await openadrClient(rt.url, operator, 'same-plan-bl', { role: 'BL' });
       const program = await call('POST', '/openadr3/programs', bl, {
         programName: 'same plan',
         attributes: [{ type: 'FLEXDR_SETTLEMENT', values: [JSON.stringify(SETTLEMENT)] }],

@@ -5,7 +5,15 @@
  * and describes itself with vens and resources.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import type { LocalRuntime } from '../../infra/local/runtime.ts';
+import {
+  batteryBuilding,
+  batteryTelemetry,
+  jsonCall,
+  mustCall,
+  openadrClient,
+  startOpenadrLocal,
+} from '../support/openadr-local.ts';
 
 /** The clock stands still at 09:00 Beijing time on a Monday; the event is in the evening. */
 const NOW = Date.parse('2026-12-14T01:00:00Z');
@@ -27,27 +35,8 @@ interface CommandItem {
   command: { commandId: string; eventId: string; revision: number; kind: string; gridLimitKw: number[] };
 }
 
-const building = (buildingId: string) => ({
-  buildingId,
-  parkId: PARK,
-  name: buildingId,
-  zone: 'mengxi',
-  feederId: 'f-ven',
-  bmsIntegrationId: 'ven-bms',
-  gridLimits: { importKw: 600, exportKw: 0 },
-  assets: [
-    {
-      kind: 'battery',
-      id: 'bat',
-      capacityKwh: 400,
-      maxChargeKw: 150,
-      maxDischargeKw: 150,
-      socMin: 0.1,
-      socMax: 0.9,
-      cycleCostYuanPerKwh: CYCLE_COST[buildingId],
-    },
-  ],
-});
+const building = (buildingId: string) =>
+  batteryBuilding(buildingId, PARK, 'ven', { cycleCostYuanPerKwh: CYCLE_COST[buildingId] });
 
 /** A report of VEN A's meter: 15-minute intervals from 08:30 Beijing time, and other resources. */
 const report = (
@@ -80,26 +69,12 @@ describe('OpenADR 3.1, the VEN side', () => {
   let venEventA: Res['body'];
   let reportId: string;
 
-  const call = async (method: string, path: string, token: string, body?: unknown): Promise<Res> => {
-    const res = await fetch(`${rt.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (method: string, path: string, token: string, body?: unknown): Promise<Res> =>
+    jsonCall(rt.url, method, path, { token, body });
   const oadr = (method: string, path: string, who: string, body?: unknown) =>
     call(method, `/openadr3${path}`, tokens[who] as string, body);
-  const must = async (method: string, path: string, body: unknown, status: number, token = operator) => {
-    const res = await call(method, path, token, body);
-    if (res.status !== status)
-      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
+  const must = (method: string, path: string, body: unknown, status: number, token = operator) =>
+    mustCall(rt.url, method, path, status, { token, body });
   const commandsOf = async (buildingId: string): Promise<CommandItem[]> =>
     ((await must('GET', `/buildings/${buildingId}/commands`, undefined, 200)).items as CommandItem[]).filter(
       (c) => c.command.eventId === EVENT,
@@ -109,15 +84,7 @@ describe('OpenADR 3.1, the VEN side', () => {
     (await commandsOf(buildingId)).sort((x, y) => y.command.revision - x.command.revision)[0] as CommandItem;
 
   beforeAll(async () => {
-    rt = await startLocal({
-      inMemory: true,
-      port: 0,
-      simulator: false,
-      seed: false,
-      speed: 0,
-      startAt: NOW,
-      quiet: true,
-    });
+    rt = await startOpenadrLocal(NOW);
     operator = await rt.token({ role: 'operator', subject: 'ven-operator' });
     await must(
       'PUT',
@@ -137,15 +104,7 @@ describe('OpenADR 3.1, the VEN side', () => {
       await must(
         'POST',
         `/buildings/${buildingId}/telemetry`,
-        {
-          state: {
-            buildingId,
-            at: new Date(NOW).toISOString(),
-            netLoadKw: 300,
-            assets: [{ kind: 'battery', assetId: 'bat', soc: 0.8, powerKw: 0 }],
-          },
-          readings: [{ buildingId, intervalStart: '2026-12-14T00:45:00Z', kw: 300 }],
-        },
+        batteryTelemetry(buildingId, NOW, '2026-12-14T00:45:00Z'),
         202,
         seeder,
       );
@@ -154,17 +113,7 @@ describe('OpenADR 3.1, the VEN side', () => {
       ['venA', { role: 'VEN', buildingIds: [A] }],
       ['venB', { role: 'VEN', buildingIds: [B] }],
     ] as const) {
-      const { clientSecret } = await must('PUT', `/openadr-clients/ven-test-${clientId}`, body, 201);
-      const res = await fetch(`${rt.url}/openadr3/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: `ven-test-${clientId}`,
-          client_secret: clientSecret,
-        }),
-      });
-      tokens[clientId] = ((await res.json()) as { access_token: string }).access_token;
+      tokens[clientId] = (await openadrClient(rt.url, operator, `ven-test-${clientId}`, body)).accessToken;
     }
     // A native event on the park: more than one cheap battery gives, less than the park's total.
     await must(

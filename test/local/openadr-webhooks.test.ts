@@ -7,10 +7,18 @@
  * (without its token); a receiver that keeps failing, counted until its subscription is broken.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import type { LocalRuntime } from '../../infra/local/runtime.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../lib/adapters/webhook/signature.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { type HttpsReceiver, type ReceivedRequest, startHttpsReceiver } from '../support/https-receiver.ts';
+import {
+  batteryBuilding,
+  batteryTelemetry,
+  jsonCall,
+  mustCall,
+  openadrClient,
+  startOpenadrLocal,
+} from '../support/openadr-local.ts';
 
 /** The clock stands still at 09:00 Beijing time on a Monday; events are in the evening. */
 const NOW = Date.parse('2026-12-14T01:00:00Z');
@@ -42,24 +50,10 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
   const tokens: Record<string, string> = {};
   let eventCount = 0;
 
-  const call = async (method: string, path: string, token?: string, body?: unknown): Promise<Res> => {
-    const res = await fetch(`${rt.url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const must = async (method: string, path: string, token: string, body: unknown, status: number) => {
-    const res = await call(method, path, token, body);
-    if (res.status !== status)
-      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
+  const call = (method: string, path: string, token?: string, body?: unknown): Promise<Res> =>
+    jsonCall(rt.url, method, path, { token, body });
+  const must = (method: string, path: string, token: string, body: unknown, status: number) =>
+    mustCall(rt.url, method, path, status, { token, body });
   const oadr = (method: string, path: string, token: string, body?: unknown) =>
     call(method, `/openadr3${path}`, token, body);
   const received = (path: string, method = 'POST') =>
@@ -102,16 +96,7 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
     receiver = await startHttpsReceiver({ respond });
     // Retries still happen (four attempts each), only with 20 ms instead of 500 ms between them.
     process.env.OPENADR_WEBHOOK_BACKOFF_MS = '20';
-    rt = await startLocal({
-      inMemory: true,
-      port: 0,
-      simulator: false,
-      seed: false,
-      speed: 0,
-      startAt: NOW,
-      quiet: true,
-      openadrWebhookCa: receiver.ca,
-    });
+    rt = await startOpenadrLocal(NOW, { openadrWebhookCa: receiver.ca });
     // Imported after the runtime set the environment (Powertools reads it on load); same process.
     const { getDeps } = await import('../../functions/commons/deps.ts');
     deps = getDeps;
@@ -137,45 +122,12 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
     );
     const bms = await rt.token({ role: 'bms', buildingIds: [GOOD, FAILING], subject: 'wh-seeder' });
     for (const buildingId of [GOOD, FAILING]) {
-      await must(
-        'PUT',
-        `/buildings/${buildingId}`,
-        operator,
-        {
-          buildingId,
-          parkId: PARK,
-          name: buildingId,
-          zone: 'mengxi',
-          feederId: 'f-wh',
-          bmsIntegrationId: 'wh-bms',
-          gridLimits: { importKw: 600, exportKw: 0 },
-          assets: [
-            {
-              kind: 'battery',
-              id: 'bat',
-              capacityKwh: 400,
-              maxChargeKw: 150,
-              maxDischargeKw: 150,
-              socMin: 0.1,
-              socMax: 0.9,
-            },
-          ],
-        },
-        200,
-      );
+      await must('PUT', `/buildings/${buildingId}`, operator, batteryBuilding(buildingId, PARK, 'wh'), 200);
       await must(
         'POST',
         `/buildings/${buildingId}/telemetry`,
         bms,
-        {
-          state: {
-            buildingId,
-            at: new Date(NOW).toISOString(),
-            netLoadKw: 300,
-            assets: [{ kind: 'battery', assetId: 'bat', soc: 0.8, powerKw: 0 }],
-          },
-          readings: [{ buildingId, intervalStart: '2026-12-14T00:45:00Z', kw: 300 }],
-        },
+        batteryTelemetry(buildingId, NOW, '2026-12-14T00:45:00Z'),
         202,
       );
     }
@@ -184,17 +136,7 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
       ['wh-ven', { role: 'VEN', buildingIds: [GOOD] }],
       ['wh-ven-2', { role: 'VEN', buildingIds: [FAILING] }],
     ] as const) {
-      const { clientSecret } = await must('PUT', `/openadr-clients/${clientId}`, operator, body, 201);
-      const res = await fetch(`${rt.url}/openadr3/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: clientId,
-          client_secret: clientSecret,
-        }),
-      });
-      tokens[clientId] = ((await res.json()) as { access_token: string }).access_token;
+      tokens[clientId] = (await openadrClient(rt.url, operator, clientId, body)).accessToken;
     }
   });
   afterAll(async () => {
