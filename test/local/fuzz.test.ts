@@ -25,6 +25,7 @@ import { demoFleet } from '../../infra/local/sim/fleet.ts';
 import { Id } from '../../lib/domain/model/common.ts';
 import { GridEvent } from '../../lib/domain/model/grid-event.ts';
 import { messages } from '../../lib/messages.ts';
+import { CONTENT_TYPES, nestedText, REFUSED_RAW_BODIES } from '../support/hostile-inputs.ts';
 import { fingerprintTables, STORE_TABLES } from '../support/store-snapshot.ts';
 import { broken, validish } from '../support/zod-arbitrary.ts';
 
@@ -163,45 +164,15 @@ const roleOf = (r: HttpRoute): fc.Arbitrary<Role> =>
   r.roles.length
     ? fc.constantFrom(...(r.roles as readonly Role[]))
     : fc.constantFrom<Role>('operator', 'bms');
-const contentType = fc.constantFrom(
-  'application/json',
-  'application/json; charset=utf-8',
-  'text/plain',
-  'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x',
-  'application/xml',
-  '',
-);
+const contentType = fc.constantFrom(...CONTENT_TYPES);
 
 /** Raw texts that are not JSON, or JSON the handlers must refuse whatever the route. */
-const rawBodies = fc.constantFrom(
-  '{"a":NaN}',
-  '{"a":Infinity}',
-  '{"a":-Infinity}',
-  "{'a':1}",
-  '{"a":1,}',
-  '[1,2',
-  '{"a":"\\ud800"',
-  '\u0000',
-  'undefined',
-  'null',
-  '"text"',
-  '1e999',
-  '[]',
-  'true',
-  '\ufeff{}',
-  '{"__proto__":{"polluted":true}}',
-  '<xml/>',
-  'a=1&b=2',
-  '{"a":1}{"b":2}',
-);
+const rawBodies = fc.constantFrom(...REFUSED_RAW_BODIES);
 
 /** A text nested `depth` deep, written as text so the test itself does not recurse. */
 const deepText = fc
   .tuple(fc.integer({ min: 1_000, max: 100_000 }), fc.boolean())
-  .map(([depth, arr]) =>
-    arr ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
-  );
+  .map(([depth, arr]) => nestedText(depth, arr));
 
 /** JSON text of `value` with one key written twice: first valid, last the broken value. */
 function duplicateKey(valid: Record<string, unknown>, key: string, bad: unknown): string {

@@ -47,6 +47,7 @@ import {
   ProgramRequest,
   Target,
 } from '../../lib/openadr/schemas.ts';
+import { CONTENT_TYPES, nestedText, REFUSED_RAW_BODIES } from '../support/hostile-inputs.ts';
 import { type HttpsReceiver, startHttpsReceiver } from '../support/https-receiver.ts';
 import { jsonCall, mustCall, openadrClient, startOpenadrLocal } from '../support/openadr-local.ts';
 import { validateResponse } from '../support/openadr-openapi.ts';
@@ -629,28 +630,10 @@ const garbageAuth = fc.oneof(
 );
 
 const RAW_BODIES = [
-  '{"a":NaN}',
-  '{"a":Infinity}',
-  '{"a":-Infinity}',
-  "{'a':1}",
-  '{"a":1,}',
-  '[1,2',
-  '{"a":"\\ud800"',
-  '\u0000',
-  'undefined',
-  'null',
-  '"text"',
-  '1e999',
-  '[]',
+  ...REFUSED_RAW_BODIES,
   '[{}]',
-  'true',
   '0',
-  '\ufeff{}',
-  '{"__proto__":{"polluted":true}}',
   '{"constructor":{"prototype":{"polluted":true}}}',
-  '<xml/>',
-  'a=1&b=2',
-  '{"a":1}{"b":2}',
   '{"x":5e-324}',
   '{"x":-1e-200}',
   '{"x":1e999}',
@@ -705,9 +688,7 @@ function withNumber(value: unknown, literal: string, which: number): string {
 
 /** The first key of a valid-ish body holding a value nested `depth` deep, written as text. */
 function deepBody(value: unknown, depth: number, arrays: boolean, top: boolean): string {
-  const deep = arrays
-    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
-    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  const deep = nestedText(depth, arrays);
   if (top || !value || typeof value !== 'object' || Array.isArray(value)) return deep;
   const [key] = Object.keys(value);
   const { [key ?? 'x']: _, ...rest } = value as Record<string, unknown>;
@@ -790,16 +771,7 @@ const jsonTypes = fc.constantFrom(
   'text/plain',
   '',
 );
-const anyType = fc.constantFrom(
-  'application/json',
-  'application/json; charset=utf-8',
-  'text/plain',
-  'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x',
-  'application/xml',
-  'application/merge-patch+json',
-  '',
-);
+const anyType = fc.constantFrom(...CONTENT_TYPES, 'application/merge-patch+json');
 
 // ---- the cases -----------------------------------------------------------------------------------
 
