@@ -167,22 +167,28 @@ const program = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** Fake dependencies that know the four test clients (a BL, two building VENs, a park VEN). */
+function fakeDepsWithClients() {
+  const f = fakeDeps();
+  for (const c of [BL, VEN_B1, VEN_B2, VEN_PARK])
+    f.clients.set(c.clientId, {
+      clientId: c.clientId,
+      role: c.role,
+      buildingIds: [...c.buildingIds],
+      parkIds: [...c.parkIds],
+      secretHash: '',
+      createdAt: '',
+      createdBy: '',
+    });
+  return f;
+}
+
 const recipients = (sent: Sent[]) => sent.map((s) => s.target.url).sort();
 
 describe('notifications of object changes', () => {
   let f: ReturnType<typeof fakeDeps>;
   beforeEach(() => {
-    f = fakeDeps();
-    for (const c of [BL, VEN_B1, VEN_B2, VEN_PARK])
-      f.clients.set(c.clientId, {
-        clientId: c.clientId,
-        role: c.role,
-        buildingIds: [...c.buildingIds],
-        parkIds: [...c.parkIds],
-        secretHash: '',
-        createdAt: '',
-        createdBy: '',
-      });
+    f = fakeDepsWithClients();
   });
   const subscribe = (who: OpenadrCaller, req: SubscriptionRequest) => createSubscription(f.deps, who, req);
 
@@ -341,17 +347,7 @@ describe("a building's commands as its VENs' events", () => {
   let f: ReturnType<typeof fakeDeps>;
   const command = (overrides: Partial<Command> = {}) => peakCommand({ parkId: 'p1', ...overrides });
   beforeEach(() => {
-    f = fakeDeps();
-    for (const c of [BL, VEN_B1, VEN_B2, VEN_PARK])
-      f.clients.set(c.clientId, {
-        clientId: c.clientId,
-        role: c.role,
-        buildingIds: [...c.buildingIds],
-        parkIds: [...c.parkIds],
-        secretHash: '',
-        createdAt: '',
-        createdBy: '',
-      });
+    f = fakeDepsWithClients();
     const c = command();
     f.commands.set(c.commandId, { command: c, status: 'PUBLISHED', updatedAt: '2026-01-15T01:00:00.000Z' });
   });
