@@ -3,8 +3,10 @@
  * them (DynamoDB, EventBridge, EventBridge Scheduler on AWS; the same plus an in-process bus and
  * timers locally).
  */
+import type { WorkCalendar } from './domain/calendar.ts';
 import type { Reservation } from './domain/flexibility.ts';
 import type { Building, Park } from './domain/model/building.ts';
+import type { CalendarYear } from './domain/model/calendar.ts';
 import type { Command } from './domain/model/command.ts';
 import type { Direction } from './domain/model/common.ts';
 import type { GridEvent, Scope } from './domain/model/grid-event.ts';
@@ -65,6 +67,19 @@ export interface TelemetryRepository {
 export interface ProgramRepository {
   put(program: Program): Promise<void>;
   get(programId: string): Promise<Program | undefined>;
+}
+
+/** The working calendar: years entered by operators over the years seeded from `chinese-days`. */
+export interface CalendarRepository {
+  /** Every year held, a stored year replacing the seeded one of the same year. */
+  load(): Promise<WorkCalendar>;
+  /** One year (stored, else seeded), or undefined. */
+  get(year: number): Promise<CalendarYear | undefined>;
+  /**
+   * Stores `year` if the stored version is `year.version − 1` (none stored counts as 0), or fails
+   * with a ConflictError (another operator changed it since it was read).
+   */
+  put(year: CalendarYear): Promise<void>;
 }
 
 export type EventStatus =
@@ -334,6 +349,7 @@ export interface Ports {
   buildings: BuildingRepository;
   telemetry: TelemetryRepository;
   programs: ProgramRepository;
+  calendars: CalendarRepository;
   events: EventRepository;
   commands: CommandRepository;
   reservations: ReservationRepository;

@@ -6,7 +6,6 @@ import type { Context } from 'aws-lambda';
 import { busSubscriptions, integrationPattern, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from '../../lib/adapters/webhook/signature.ts';
-import { isChinaWorkday } from '../../lib/domain/calendar.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
 import { apiCall } from './api-client.ts';
 import { localEventBridgeClient, localSchedulerClient } from './aws-emulation.ts';
@@ -18,6 +17,7 @@ import { gateway, type LocalReply, type LocalRequest } from './gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ClockChange, type Identity, TokenRequest } from './local-api.ts';
 import { LocalSchedules } from './schedules.ts';
+import { isWorkday } from './sim/loads.ts';
 import type { SimulatorHandle } from './sim-driver.ts';
 
 export interface LocalOptions {
@@ -565,7 +565,7 @@ export function historyStart(toMs: number): number {
   let workdays = 0;
   for (let i = 0; i < 21 && workdays < HISTORY_WORKDAYS; i++) {
     day -= DAY_MS;
-    if (isChinaWorkday(new Date(day + china).toISOString().slice(0, 10))) workdays++;
+    if (isWorkday(new Date(day + china).toISOString().slice(0, 10))) workdays++;
   }
   return day;
 }

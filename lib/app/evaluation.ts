@@ -84,7 +84,7 @@ export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evalua
   const rules = event.price ?? program.settlement;
   const n = intervalCount(event);
   const step = event.intervalMinutes * MINUTE_MS;
-  const excludedDays = await eventDays(deps);
+  const [excludedDays, calendar] = await Promise.all([eventDays(deps), deps.calendars.load()]);
   const settled: BuildingSettlement[] = [];
   const unsettled: { buildingId: string; reason: string }[] = [];
   for (const { command } of commands) {
@@ -102,6 +102,8 @@ export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evalua
         intervals: n,
         readings: readings.filter((r) => r.startMs < startMs),
         eventDays: excludedDays,
+        calendar,
+        noticeAtMs: toMs(event.noticeAt),
       });
       settled.push(
         settleBuilding({

@@ -3,7 +3,7 @@
  * operator revisions and redispatches.
  */
 import { allocate } from '../domain/allocation.ts';
-import { isLikelyWorkday } from '../domain/calendar.ts';
+import type { WorkCalendar } from '../domain/calendar.ts';
 import { buildCommands, cancellationCommand, latestByBuilding } from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
@@ -33,12 +33,17 @@ export function planningBaseline(
   startMs: number,
   minutes: number,
   n: number,
+  calendar: WorkCalendar,
 ): number[] | undefined {
   if (t?.profile) {
     const profile = t.profile;
     return Array.from({ length: n }, (_, i) => {
       const at = startMs + i * minutes * MINUTE_MS;
-      const slots = isLikelyWorkday(chinaDate(at)) ? profile.workday : profile.other;
+      const date = chinaDate(at);
+      const workday =
+        calendar.workdayOrUnknown(date) ??
+        [1, 2, 3, 4, 5].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
+      const slots = workday ? profile.workday : profile.other;
       return slots[Math.floor(chinaMinuteOfDay(at) / 15)] ?? 0;
     });
   }
@@ -121,7 +126,10 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
   const dt = event.intervalMinutes / 60;
   const excluded = new Set(record.excludedBuildingIds);
 
-  const existing = await deps.commands.ofEvent(event.eventId);
+  const [existing, calendar] = await Promise.all([
+    deps.commands.ofEvent(event.eventId),
+    deps.calendars.load(),
+  ]);
   // Every earlier command still standing; a building can hold more than one when plans raced, and
   // all of them are superseded when the building is asked again. Commands of this very revision
   // come from an attempt that stopped half-way: they are rebuilt with the same ids, not treated as
@@ -145,7 +153,7 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
     ]);
     for (const building of buildings) {
       const t = telemetry.get(building.buildingId);
-      const baselineKw = planningBaseline(t, startMs, event.intervalMinutes, n);
+      const baselineKw = planningBaseline(t, startMs, event.intervalMinutes, n, calendar);
       if (!baselineKw) continue; // never reported: nothing known to plan with
       const held = reservations.get(building.buildingId);
       const own = held?.reservations.filter((r) => r.eventId === event.eventId) ?? [];

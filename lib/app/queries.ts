@@ -59,6 +59,7 @@ export async function queryFlexibility(
       `the window must be 1 to ${MAX_INTERVALS} whole intervals of ${q.intervalMinutes} minutes`,
     );
 
+  const calendar = await deps.calendars.load();
   const perPark = new Map<string, { buildings: number; PEAK_SHAVING: Curve[]; VALLEY_FILLING: Curve[] }>();
   let withoutData = 0;
   let cursor: string | undefined;
@@ -73,7 +74,7 @@ export async function queryFlexibility(
     ]);
     for (const building of page.items) {
       const t = telemetry.get(building.buildingId);
-      const baselineKw = planningBaseline(t, startMs, q.intervalMinutes, n);
+      const baselineKw = planningBaseline(t, startMs, q.intervalMinutes, n, calendar);
       if (!baselineKw) {
         withoutData++;
         continue;

@@ -8,8 +8,9 @@
  * this is the same local time of day). An event that crosses midnight is thus compared with the
  * windows that start on the past days, and each past day is named by the date its window starts.
  */
-import { dayMatches } from './calendar.ts';
+import type { WorkCalendar } from './calendar.ts';
 import { InsufficientDataError, ValidationError } from './errors.ts';
+import type { CalendarVersionUsed } from './model/calendar.ts';
 import type { BaselineMethod } from './model/program.ts';
 import { CHINA_OFFSET_MS, chinaDate, DAY_MS, HOUR_MS, MINUTE_MS } from './time.ts';
 
@@ -38,6 +39,13 @@ export interface BaselineInput {
   readings: readonly LoadReading[];
   /** Local dates (YYYY-MM-DD) of past events, never used as baseline days. */
   eventDays?: ReadonlySet<string>;
+  /** The working calendar the day filter consults (never consulted by `ANY` and `PRE_EVENT`). */
+  calendar: WorkCalendar;
+  /**
+   * When the event was notified, epoch ms. Methods anchored on the notice day (`anchor:
+   * 'NOTICE_DAY'`) count eligible days back from the day before it; required by them.
+   */
+  noticeAtMs?: number;
 }
 
 type Adjustment = NonNullable<Extract<BaselineMethod, { method: 'N_DAY_AVERAGE' }>['adjustment']>;
@@ -68,6 +76,10 @@ export interface Baseline {
   /** HIGH_K_OF_M: the eligible days ranked (at most `m`), newest first. */
   candidateDays?: string[];
   adjustment?: AppliedAdjustment;
+  /** The calendar years (and their versions) the day filter consulted; empty when none was. */
+  calendar: CalendarVersionUsed[];
+  /** The day eligible days were counted back from (the event day, or the notice day when anchored so). */
+  anchorDate?: string;
 }
 
 type PastDaysMethod = Extract<BaselineMethod, { method: 'N_DAY_AVERAGE' | 'HIGH_K_OF_M' }>;
@@ -167,7 +179,12 @@ function preEventBaseline(input: BaselineInput, minutesBefore: number): Baseline
       `PRE_EVENT: no reading for the interval starting ${chinaLocalTime(startMs)}, ${minutesBefore} min before the event`,
     );
   }
-  return { kw: new Array<number>(input.intervals).fill(kw), days: [chinaDate(startMs)], requestedDays: 1 };
+  return {
+    kw: new Array<number>(input.intervals).fill(kw),
+    days: [chinaDate(startMs)],
+    requestedDays: 1,
+    calendar: [],
+  };
 }
 
 function pastDaysBaseline(input: BaselineInput, method: PastDaysMethod): Baseline {
@@ -181,7 +198,8 @@ function pastDaysBaseline(input: BaselineInput, method: PastDaysMethod): Baselin
   }
   // From the oldest day's midnight, less one day since W reaches up to 24 h before the event,
   // to the end of the event.
-  const span = t0 - chinaDayStartMs(t0) + (method.lookbackDays + 1) * DAY_MS;
+  const anchorBack = anchorDaysBack(input, method);
+  const span = t0 - chinaDayStartMs(t0) + (anchorBack + method.lookbackDays + 1) * DAY_MS;
   const originMs = t0 - Math.ceil(span / stepMs) * stepMs;
   const index = new ReadingGrid(originMs, stepMs, t0 + input.intervals * stepMs, input.readings);
   const eventOffsets = Array.from({ length: input.intervals }, (_, i) => i * stepMs);
@@ -190,13 +208,21 @@ function pastDaysBaseline(input: BaselineInput, method: PastDaysMethod): Baselin
 
   const highK = method.method === 'HIGH_K_OF_M';
   const wanted = highK ? method.m : method.days;
-  const eligible = findEligibleDays(input, method, highK ? method.skipDays : 0, wanted, (shiftMs) =>
-    needed.every((offset) => index.has(t0 + offset - shiftMs)),
+  const consulted = new Set<string>();
+  const eligible = findEligibleDays(
+    input,
+    method,
+    anchorBack,
+    highK ? method.skipDays : 0,
+    wanted,
+    consulted,
+    (shiftMs) => needed.every((offset) => index.has(t0 + offset - shiftMs)),
   );
+  const anchorDate = chinaDate(chinaDayStartMs(t0) - anchorBack * DAY_MS);
   if (eligible.length === 0) {
     throw new InsufficientDataError(
       `${method.method}: no eligible day with complete readings in the ${method.lookbackDays} days before ` +
-        `${chinaDate(t0)} (dayFilter ${method.dayFilter}` +
+        `${anchorDate}${anchorBack > 0 ? ' (the notice day)' : ''} (dayFilter ${method.dayFilter}` +
         `${highK ? `, skipping the ${method.skipDays} most recent` : ''}, past event days excluded)`,
     );
   }
@@ -212,6 +238,8 @@ function pastDaysBaseline(input: BaselineInput, method: PastDaysMethod): Baselin
     kw,
     days: days.map((d) => d.date),
     requestedDays: highK ? method.k : method.days,
+    calendar: input.calendar.versionsOf(consulted),
+    anchorDate,
   };
   if (highK) result.candidateDays = eligible.map((d) => d.date);
   if (method.adjustment) {
@@ -233,24 +261,54 @@ function pastDaysBaseline(input: BaselineInput, method: PastDaysMethod): Baselin
 }
 
 /**
+ * How many days before the event day eligible days are counted back from: 0 for the event day,
+ * the days between the notice day and the event day for methods anchored on the notice.
+ */
+function anchorDaysBack(input: BaselineInput, method: PastDaysMethod): number {
+  if (method.anchor !== 'NOTICE_DAY') return 0;
+  if (input.noticeAtMs === undefined || !Number.isFinite(input.noticeAtMs)) {
+    throw new ValidationError('A baseline anchored on the notice day needs the notice instant', [
+      { path: 'noticeAtMs', message: `got ${input.noticeAtMs}` },
+    ]);
+  }
+  const back = Math.round((chinaDayStartMs(input.eventStartMs) - chinaDayStartMs(input.noticeAtMs)) / DAY_MS);
+  if (back < 0) {
+    throw new ValidationError('The event was notified after it started', [
+      {
+        path: 'noticeAtMs',
+        message: `${chinaDate(input.noticeAtMs)} is after ${chinaDate(input.eventStartMs)}`,
+      },
+    ]);
+  }
+  return back;
+}
+
+/**
  * The most recent days that pass the calendar, event-day and data checks, newest first, walking
- * back from the day before the event (after `skipDays`) to `lookbackDays` before it.
+ * back from the day before the anchor day (after `skipDays`) to `lookbackDays` before it. Every
+ * date whose day type was looked up is added to `consulted` (with the event day when it was).
  */
 function findEligibleDays(
   input: BaselineInput,
   method: PastDaysMethod,
+  anchorBack: number,
   skipDays: number,
   wanted: number,
+  consulted: Set<string>,
   hasReadings: (shiftMs: number) => boolean,
 ): PastDay[] {
   const eventDate = chinaDate(input.eventStartMs);
   const eventDayMs = chinaDayStartMs(input.eventStartMs);
+  const usesCalendar = method.dayFilter !== 'ANY';
+  if (method.dayFilter === 'SAME_DAY_TYPE') consulted.add(eventDate);
   const found: PastDay[] = [];
-  for (let back = 1 + skipDays; back <= method.lookbackDays && found.length < wanted; back++) {
+  const last = anchorBack + method.lookbackDays;
+  for (let back = anchorBack + 1 + skipDays; back <= last && found.length < wanted; back++) {
     const shiftMs = back * DAY_MS;
     const date = chinaDate(eventDayMs - shiftMs);
     if (input.eventDays?.has(date)) continue;
-    if (!dayMatches(method.dayFilter, date, eventDate)) continue;
+    if (usesCalendar) consulted.add(date);
+    if (!input.calendar.dayMatches(method.dayFilter, date, eventDate)) continue;
     if (!hasReadings(shiftMs)) continue;
     found.push({ date, back, shiftMs });
   }

@@ -1,129 +1,155 @@
 /**
- * The Chinese working calendar: weekends, public holidays and the adjusted working days (调休)
- * the State Council publishes each year, from the `chinese-days` package.
+ * The Chinese working calendar as data: weekends, public holidays and the adjusted working days
+ * (调休) the State Council publishes each year, one {@link CalendarYear} per year. Operators enter
+ * each year (the notice comes out in late autumn); the `chinese-days` package seeds the years it
+ * knows. Pure: dates are `YYYY-MM-DD` strings in China and weekdays are computed in UTC, so the
+ * host's time zone never matters.
  *
- * Two things the package does not do for us, and why this wrapper exists:
- * - It answers for any year, falling back to "Monday to Friday" where it has no data. A baseline
- *   drawn from such a guess would be wrong exactly around holidays, so a date outside the years
- *   it covers raises {@link InsufficientDataError} instead.
- * - It reads dates with the host's local-time getters, so a `YYYY-MM-DD` string can land on the
- *   previous day on a machine west of UTC. We hand it a `Date` at local noon of the wanted day,
- *   which every time zone reads back as that day.
+ * A year the calendar does not hold is never guessed for money: {@link WorkCalendar.isWorkday}
+ * raises {@link CalendarMissingError}, which settlement turns into *awaiting data*. Planning, which
+ * only needs a good estimate, asks {@link WorkCalendar.covers} first and falls back to the
+ * building's same-weekday profile.
  */
-import chineseDays from 'chinese-days';
 import type { z } from 'zod';
 import { InsufficientDataError, ValidationError } from './errors.ts';
+import {
+  type CalendarVersionUsed,
+  type CalendarYear,
+  type CalendarYearInput,
+  LocalDate,
+  weekdayOf,
+} from './model/calendar.ts';
 import type { DayFilter as DayFilterSchema } from './model/program.ts';
 
 /** Which past days may serve a baseline (see `DayFilter` in the program model). */
 export type DayFilter = z.infer<typeof DayFilterSchema>;
 
-/** First and last calendar year (inclusive) for which the package has the official arrangement. */
-export interface CalendarCoverage {
-  firstYear: number;
-  lastYear: number;
+/** A date's year has no calendar: an operator must enter it before anything depending on it settles. */
+export class CalendarMissingError extends InsufficientDataError {
+  constructor(
+    readonly year: number,
+    readonly date: string,
+  ) {
+    super(
+      `No working calendar for ${year} (needed for ${date}): enter the State Council's holiday ` +
+        `arrangement for ${year} with PUT /calendars/${year}`,
+    );
+  }
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-// Years the scan for data spans; the package starts at 2004 and adds one year each winter.
-const SCAN_FROM = 1990;
-const SCAN_TO = 2200;
-
-let coverage: CalendarCoverage | undefined;
-// At most one entry per day of the covered years (a few thousand), so the cache stays small.
-const workdayCache = new Map<string, boolean>();
-
-/** A `Date` at local noon of the day: its local getters read back that day in every time zone. */
-function localNoon(year: number, month: number, day: number): Date {
-  return new Date(year, month - 1, day, 12);
-}
-
-function parseDate(date: string): { year: number; month: number; day: number } {
-  const match = DATE.exec(date);
-  const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
-  const valid =
-    match !== null && new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) === date;
-  if (!valid) {
+function yearOf(date: string): number {
+  if (!LocalDate.safeParse(date).success) {
     throw new ValidationError(`Not a calendar date (YYYY-MM-DD): ${date}`, [
       { path: 'date', message: `expected YYYY-MM-DD, got ${date}` },
     ]);
   }
-  return { year, month, day };
+  return Number(date.slice(0, 4));
 }
 
 /**
- * The years the installed `chinese-days` covers. New Year's Day (元旦, 1 January) is a public
- * holiday every year, so a year with data lists it and a year without does not.
- */
-export function chinaCalendarCoverage(): CalendarCoverage {
-  if (coverage) return coverage;
-  let firstYear = Number.NaN;
-  let lastYear = Number.NaN;
-  for (let year = SCAN_FROM; year <= SCAN_TO; year++) {
-    const jan1 = localNoon(year, 1, 1);
-    if (chineseDays.getHolidaysInRange(jan1, jan1, false).length > 0) {
-      if (Number.isNaN(firstYear)) firstYear = year;
-      lastYear = year;
-    }
-  }
-  if (Number.isNaN(firstYear))
-    throw new InsufficientDataError('The chinese-days package holds no holiday data');
-  coverage = { firstYear, lastYear };
-  return coverage;
-}
-
-/**
- * Whether a local date in China is a working day: Monday to Friday unless a public holiday, plus
- * the weekend days declared working days (调休).
+ * Checks an operator's entry for `year` and makes it the next version of that year.
  *
- * @param date Local date `YYYY-MM-DD`.
- * @throws {ValidationError} when `date` is not a calendar date.
- * @throws {InsufficientDataError} when the date's year is outside {@link chinaCalendarCoverage}.
+ * @throws {ValidationError} naming every date that lies outside `year`.
  */
-/**
- * For estimates (planning profiles), not for money: the Chinese calendar where it has data, Monday
- * to Friday where it stops. Settlement baselines use `isChinaWorkday`, which refuses instead.
- */
-export function isLikelyWorkday(date: string): boolean {
-  const { year, month, day } = parseDate(date);
-  const { firstYear, lastYear } = chinaCalendarCoverage();
-  if (year >= firstYear && year <= lastYear) return isChinaWorkday(date);
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  return weekday >= 1 && weekday <= 5;
-}
-
-export function isChinaWorkday(date: string): boolean {
-  const cached = workdayCache.get(date);
-  if (cached !== undefined) return cached;
-  const { year, month, day } = parseDate(date);
-  const { firstYear, lastYear } = chinaCalendarCoverage();
-  if (year < firstYear || year > lastYear) {
-    throw new InsufficientDataError(
-      `No Chinese holiday calendar for ${date}: the installed chinese-days covers ${firstYear}–${lastYear}; ` +
-        'update it once the State Council publishes that year’s arrangement',
+export function calendarYearFrom(
+  year: number,
+  input: CalendarYearInput,
+  previous: CalendarYear | undefined,
+  at: string,
+  by: string,
+): CalendarYear {
+  const issues = (['holidays', 'workdays'] as const).flatMap((list) =>
+    input[list].flatMap((d, i) =>
+      Number(d.slice(0, 4)) === year ? [] : [{ path: `${list}.${i}`, message: `${d} is not in ${year}` }],
+    ),
+  );
+  if (issues.length > 0) {
+    throw new ValidationError(
+      `calendar ${year}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
     );
   }
-  const workday = chineseDays.isWorkday(localNoon(year, month, day));
-  workdayCache.set(date, workday);
-  return workday;
+  return {
+    year,
+    source: input.source,
+    holidays: [...new Set(input.holidays)].sort(),
+    workdays: [...new Set(input.workdays)].sort(),
+    version: (previous?.version ?? 0) + 1,
+    updatedAt: at,
+    updatedBy: by,
+  };
 }
 
-/**
- * Whether `date` passes `filter`. `SAME_DAY_TYPE` compares with `referenceDate` (the event day);
- * `ANY` never consults the calendar, so it works for years the package does not cover.
- *
- * @throws {InsufficientDataError} when the filter needs the calendar for a year it does not cover.
- */
-export function dayMatches(filter: DayFilter, date: string, referenceDate: string): boolean {
-  switch (filter) {
-    case 'ANY':
-      return true;
-    case 'WORKDAY':
-      return isChinaWorkday(date);
-    case 'NON_WORKDAY':
-      return !isChinaWorkday(date);
-    case 'SAME_DAY_TYPE':
-      return isChinaWorkday(date) === isChinaWorkday(referenceDate);
+/** The working calendar over the years it holds. Immutable; cheap to build per use-case call. */
+export class WorkCalendar {
+  private readonly years: ReadonlyMap<number, CalendarYear>;
+  private readonly holidays = new Set<string>();
+  private readonly workdays = new Set<string>();
+
+  constructor(years: readonly CalendarYear[]) {
+    this.years = new Map(years.map((y) => [y.year, y]));
+    for (const y of this.years.values()) {
+      for (const d of y.holidays) this.holidays.add(d);
+      for (const d of y.workdays) this.workdays.add(d);
+    }
+  }
+
+  /** Whether the calendar holds the year of `date`. */
+  covers(date: string): boolean {
+    return this.years.has(yearOf(date));
+  }
+
+  /** The years held, oldest first. */
+  list(): CalendarYear[] {
+    return [...this.years.values()].sort((a, b) => a.year - b.year);
+  }
+
+  /**
+   * Whether `date` is a working day in China: Monday to Friday unless a public holiday, plus the
+   * weekend days declared working days (调休).
+   *
+   * @throws {CalendarMissingError} when the calendar does not hold the date's year.
+   * @throws {ValidationError} when `date` is not a calendar date.
+   */
+  isWorkday(date: string): boolean {
+    const year = yearOf(date);
+    if (!this.years.has(year)) throw new CalendarMissingError(year, date);
+    if (this.workdays.has(date)) return true;
+    if (this.holidays.has(date)) return false;
+    const weekday = weekdayOf(date);
+    return weekday >= 1 && weekday <= 5;
+  }
+
+  /** {@link isWorkday}, or `undefined` where the calendar does not hold the year (estimates only). */
+  workdayOrUnknown(date: string): boolean | undefined {
+    return this.covers(date) ? this.isWorkday(date) : undefined;
+  }
+
+  /**
+   * Whether `date` passes `filter`. `SAME_DAY_TYPE` compares with `referenceDate` (the event day);
+   * `ANY` never consults the calendar.
+   *
+   * @throws {CalendarMissingError} when the filter needs a year the calendar does not hold.
+   */
+  dayMatches(filter: DayFilter, date: string, referenceDate: string): boolean {
+    switch (filter) {
+      case 'ANY':
+        return true;
+      case 'WORKDAY':
+        return this.isWorkday(date);
+      case 'NON_WORKDAY':
+        return !this.isWorkday(date);
+      case 'SAME_DAY_TYPE':
+        return this.isWorkday(date) === this.isWorkday(referenceDate);
+    }
+  }
+
+  /** The versions of the years of `dates` (each year once, oldest first) that this calendar holds. */
+  versionsOf(dates: Iterable<string>): CalendarVersionUsed[] {
+    const years = [...new Set([...dates].map(yearOf))].sort((a, b) => a - b);
+    return years.flatMap((year) => {
+      const y = this.years.get(year);
+      return y ? [{ year, version: y.version, source: y.source }] : [];
+    });
   }
 }

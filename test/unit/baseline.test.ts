@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededCalendar } from '../../lib/adapters/calendar/chinese-days.ts';
 import { type BaselineInput, computeBaseline, type LoadReading } from '../../lib/domain/baseline.ts';
 import { InsufficientDataError, ValidationError } from '../../lib/domain/errors.ts';
 import { BaselineMethod } from '../../lib/domain/model/program.ts';
@@ -30,8 +31,11 @@ function hourly(
     intervals,
     readings,
     eventDays: new Set(eventDays),
+    calendar,
   };
 }
+
+const calendar = seededCalendar();
 
 describe('N_DAY_AVERAGE', () => {
   it('skips the National Day holiday and counts the adjusted working Sunday', () => {
@@ -206,7 +210,7 @@ describe('N_DAY_AVERAGE', () => {
 
     // Assess
     expect(act).toThrow(InsufficientDataError);
-    expect(act).toThrow(/chinese-days/);
+    expect(act).toThrow(/No working calendar for 2099/);
     expect(baseline.kw).toEqual([75]);
   });
 });
@@ -497,6 +501,7 @@ describe('PRE_EVENT', () => {
       intervalMinutes: 15,
       intervals: 4,
       readings: rs,
+      calendar,
     });
 
   it('repeats the reading of the interval 15 minutes before control for every interval', () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chinaCalendarCoverage, dayMatches, isChinaWorkday } from '../../lib/domain/calendar.ts';
+import { chineseDaysYears, seededCalendar } from '../../lib/adapters/calendar/chinese-days.ts';
+import { CalendarMissingError } from '../../lib/domain/calendar.ts';
 import { InsufficientDataError, ValidationError } from '../../lib/domain/errors.ts';
+
+// The calendar seeded from chinese-days, as the coordinator holds it before any operator entry.
+const calendar = seededCalendar();
+const isChinaWorkday = (date: string) => calendar.isWorkday(date);
+const dayMatches = calendar.dayMatches.bind(calendar);
 
 // 2025 National Day and Mid-autumn (国办发明电〔2024〕12号): 1–8 October off, Sunday 28 September and
 // Saturday 11 October worked. 2024 National Day: 1–7 October off, Sunday 29 September and Saturday
@@ -68,7 +74,8 @@ describe('isChinaWorkday', () => {
     // Assess
     for (const attempt of attempts) {
       expect(attempt).toThrow(InsufficientDataError);
-      expect(attempt).toThrow(/chinese-days covers 2004–/);
+      expect(attempt).toThrow(CalendarMissingError);
+      expect(attempt).toThrow(/PUT \/calendars\/(2099|2003)/);
     }
   });
 
@@ -84,14 +91,18 @@ describe('isChinaWorkday', () => {
   });
 });
 
-describe('chinaCalendarCoverage', () => {
-  it('starts in 2004 and reaches at least 2026', () => {
+describe('chineseDaysYears', () => {
+  it('seeds every year from 2004 to at least 2026 as version 0, adjusted working days all on weekends', () => {
     // Act
-    const coverage = chinaCalendarCoverage();
+    const years = chineseDaysYears();
+    const weekdays = years.flatMap((y) => y.workdays).map((d) => new Date(`${d}T00:00:00Z`).getUTCDay());
 
     // Assess
-    expect(coverage.firstYear).toBe(2004);
-    expect(coverage.lastYear).toBeGreaterThanOrEqual(2026);
+    expect(years[0]?.year).toBe(2004);
+    expect(years.at(-1)?.year).toBeGreaterThanOrEqual(2026);
+    expect(years.map((y) => y.year)).toEqual(years.map((_, i) => 2004 + i));
+    expect(years.every((y) => y.version === 0 && y.holidays.length > 0)).toBe(true);
+    expect(weekdays.every((w) => w === 0 || w === 6)).toBe(true);
   });
 });
 

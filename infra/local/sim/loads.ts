@@ -3,7 +3,7 @@
  * heating and cooling driven by the outdoor temperature, and hot-water draws. Shapes are shares of
  * a peak (0–1), linearly interpolated between the hours.
  */
-import { isChinaWorkday } from '../../../lib/domain/calendar.ts';
+import { seededCalendar } from '../../../lib/adapters/calendar/chinese-days.ts';
 
 /** How a building is used, which sets its daily shapes. */
 export type LoadKind = 'office' | 'residential' | 'dcOffice' | 'evPark' | 'school';
@@ -43,17 +43,18 @@ function hourly(table: readonly number[], minuteOfDay: number): number {
   return (table[h] as number) * (1 - f) + (table[(h + 1) % 24] as number) * f;
 }
 
+const calendar = seededCalendar();
+
 /**
- * Whether a local date is a working day: the Chinese calendar (with its 调休 swaps) where the
- * installed `chinese-days` covers the year, Monday to Friday elsewhere.
+ * Whether a local date is a working day, for the simulated loads: the Chinese calendar (with its
+ * 调休 swaps) where the seeded `chinese-days` years cover it, Monday to Friday elsewhere. The
+ * coordinator never guesses like this; a simulated building may.
  */
 export function isWorkday(date: string): boolean {
-  try {
-    return isChinaWorkday(date);
-  } catch {
-    const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
-    return weekday >= 1 && weekday <= 5;
-  }
+  const known = calendar.workdayOrUnknown(date);
+  if (known !== undefined) return known;
+  const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+  return weekday >= 1 && weekday <= 5;
 }
 
 /** School holidays: winter 15 January – 25 February, summer 10 July – 25 August (month-day). */

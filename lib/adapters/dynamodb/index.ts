@@ -2,6 +2,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Ports } from '../../ports.ts';
 import { DynamoBuildingRepository } from './building-repository.ts';
+import { DynamoCalendarRepository } from './calendar-repository.ts';
 import { DynamoCommandRepository } from './command-repository.ts';
 import { DynamoEventRepository } from './event-repository.ts';
 import { DynamoOpenadrRepository } from './openadr-repository.ts';
@@ -18,6 +19,7 @@ export type Repositories = Pick<
   | 'buildings'
   | 'telemetry'
   | 'programs'
+  | 'calendars'
   | 'events'
   | 'commands'
   | 'reservations'
@@ -40,6 +42,7 @@ export function dynamoRepositories(
     buildings: new DynamoBuildingRepository(doc, table),
     telemetry: new DynamoTelemetryRepository(doc, table, options.readingRetentionDays),
     programs: new DynamoProgramRepository(doc, table),
+    calendars: new DynamoCalendarRepository(doc, table),
     events: new DynamoEventRepository(doc, table),
     commands: new DynamoCommandRepository(doc, table),
     reservations: new DynamoReservationRepository(doc, table),

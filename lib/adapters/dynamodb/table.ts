@@ -11,6 +11,7 @@
  * | readings of a building by time | `BLDG#id` / `READ#<UTC ISO start>` (TTL) |
  * | reservations of buildings in a window, with their versions | `BLDG#id` / `#RESV` (one item per building: `version` and one `r#<eventId>` attribute per event; BatchGet) |
  * | program by id | `PROG#id` / `#PROG` |
+ * | working calendar, every year; one year | `CAL#CN` / `YEAR#yyyy` |
  * | event by id; events newest first | `EVENT#id` / `#EVENT`; GSI1 `EVENTS` / `createdAt#id` |
  * | commands of an event | `EVENT#id` / `CMD#commandId` |
  * | command by id | `CMD#commandId` / `#PTR` → its event |
@@ -84,6 +85,8 @@ export const keys = {
   reading: (id: string, startIso: string) => ({ pk: `BLDG#${id}`, sk: `READ#${startIso}` }),
   reservations: (id: string) => ({ pk: `BLDG#${id}`, sk: '#RESV' }),
   program: (id: string) => ({ pk: `PROG#${id}`, sk: '#PROG' }),
+  calendarYears: () => ({ pk: 'CAL#CN' }),
+  calendarYear: (year: number) => ({ pk: 'CAL#CN', sk: `YEAR#${year}` }),
   event: (id: string) => ({ pk: `EVENT#${id}`, sk: '#EVENT' }),
   eventsIndex: (createdAt: string, id: string) => ({ gsi1pk: 'EVENTS', gsi1sk: `${createdAt}#${id}` }),
   command: (eventId: string, commandId: string) => ({ pk: `EVENT#${eventId}`, sk: `CMD#${commandId}` }),

@@ -1,15 +1,18 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { isLikelyWorkday } from '../../domain/calendar.ts';
 import { BuildingState, MeterReading, readingKw } from '../../domain/model/telemetry.ts';
 import { chinaDate, chinaMinuteOfDay, DAY_MS, toIso, toMs } from '../../domain/time.ts';
 import type { BuildingTelemetry, TelemetryRepository } from '../../ports.ts';
+import { seededCalendar } from '../calendar/chinese-days.ts';
 import { backoff, batchGet, batchWrite, isConditionFailure, queryAll, sleep, stripKeys } from './batch.ts';
 import { KEY_ATTRIBUTES, keys, TTL_ATTRIBUTE } from './table.ts';
 
 /** Weight of a new reading in the planning profile's moving average. */
 const PROFILE_WEIGHT = 0.3;
 const SLOTS = 96;
+const calendar = seededCalendar();
+const isLikelyWorkday = (date: string) =>
+  calendar.workdayOrUnknown(date) ?? [1, 2, 3, 4, 5].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
 
 /** 96 quarter-hour averages of the local day, kW, for workdays and for other days. */
 const Profile = z.object({

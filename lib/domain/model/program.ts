@@ -7,6 +7,13 @@ import { Id, YuanPerKwh } from './common.ts';
  */
 export const DayFilter = z.enum(['WORKDAY', 'NON_WORKDAY', 'SAME_DAY_TYPE', 'ANY']);
 
+/**
+ * The day eligible days are counted back from: the event day, or the day the event was notified
+ * (Jiangsu: the 5 most recent normal working days before the invitation day), in which case the days
+ * between the notice and the event never serve.
+ */
+export const BaselineAnchor = z.enum(['EVENT_DAY', 'NOTICE_DAY']);
+
 /** Day-of adjustment computed over `[t0 − fromHoursBefore, t0 − toHoursBefore)`. */
 export const BaselineAdjustment = z
   .strictObject({
@@ -31,6 +38,8 @@ export const BaselineMethod = z.discriminatedUnion('method', [
     dayFilter: DayFilter.default('WORKDAY'),
     /** How far back to look for eligible days. */
     lookbackDays: z.number().int().min(1).max(90).default(45),
+    /** Absent: `EVENT_DAY`. */
+    anchor: BaselineAnchor.optional(),
     adjustment: BaselineAdjustment.optional(),
   }),
   /**
@@ -46,6 +55,8 @@ export const BaselineMethod = z.discriminatedUnion('method', [
     rankBy: z.enum(['DAILY_MAX', 'WINDOW_AVERAGE']).default('DAILY_MAX'),
     dayFilter: DayFilter.default('WORKDAY'),
     lookbackDays: z.number().int().min(1).max(120).default(60),
+    /** Absent: `EVENT_DAY`. */
+    anchor: BaselineAnchor.optional(),
     adjustment: BaselineAdjustment.optional(),
   }),
   /** Real-time events: the load of the interval `minutesBefore` minutes before control starts. */
