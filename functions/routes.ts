@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { ClientProvisioning } from '../lib/app/openadr/credentials.ts';
 import { Building, Park } from '../lib/domain/model/building.ts';
+import { CalendarYearInput } from '../lib/domain/model/calendar.ts';
 import { GridEvent } from '../lib/domain/model/grid-event.ts';
 import { Program } from '../lib/domain/model/program.ts';
 import { type MessageName, messages } from '../lib/messages.ts';
@@ -18,7 +19,9 @@ import {
   PageQuery,
   ParkPath,
   ProgramPath,
+  RevisionQuery,
   TelemetryBody,
+  YearPath,
 } from './http/schemas.ts';
 
 /** What each role may call; checked again, with bindings, in every use-case. */
@@ -170,6 +173,22 @@ export const httpRoutes = {
     params: ProgramPath,
     success: 200,
   },
+  'get-calendar': {
+    method: 'GET',
+    path: '/calendars',
+    summary: 'The working calendar: holidays and adjusted working days of every year held',
+    roles: MANAGERS,
+    success: 200,
+  },
+  'put-calendar-year': {
+    method: 'PUT',
+    path: '/calendars/{year}',
+    summary: "Enter or amend a year's holidays and adjusted working days; events awaiting it settle",
+    roles: ['operator'],
+    params: YearPath,
+    body: CalendarYearInput,
+    success: 200,
+  },
   'query-flexibility': {
     method: 'POST',
     path: '/flexibility',
@@ -219,6 +238,14 @@ export const httpRoutes = {
     params: EventPath,
     success: 200,
   },
+  'reevaluate-event': {
+    method: 'POST',
+    path: '/events/{eventId}/evaluation',
+    summary: 'Evaluate and settle again after the window: a new settlement revision',
+    roles: ['operator'],
+    params: EventPath,
+    success: 200,
+  },
   'event-plan': {
     method: 'GET',
     path: '/events/{eventId}/plan',
@@ -230,9 +257,10 @@ export const httpRoutes = {
   'event-performance': {
     method: 'GET',
     path: '/events/{eventId}/performance',
-    summary: 'Delivery against the baseline, and settlement',
+    summary: 'Delivery against the baseline, and settlement (the latest revision, or ?revision=N)',
     roles: MANAGERS,
     params: EventPath,
+    query: RevisionQuery,
     success: 200,
   },
   'event-delivery': {

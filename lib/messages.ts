@@ -99,8 +99,17 @@ export const messages = {
   },
   SettlementReady: {
     source: SOURCE.coordinator,
-    schema: z.strictObject({ ...v1, eventId: Id, parks: z.number().int().min(0), netYuan: z.number() }),
-    example: { version: 1, eventId: 'imp-2026-001', parks: 1, netYuan: 1234.5 },
+    schema: z.strictObject({
+      ...v1,
+      eventId: Id,
+      parks: z.number().int().min(0),
+      netYuan: z.number(),
+      /** The settlement revision (1, 2, … as re-evaluations add data). */
+      revision: z.number().int().min(1).optional(),
+      /** Buildings still awaiting data (their settlement follows in a later revision). */
+      awaitingData: z.number().int().min(0).optional(),
+    }),
+    example: { version: 1, eventId: 'imp-2026-001', parks: 1, netYuan: 1234.5, revision: 1, awaitingData: 0 },
   },
 } as const;
 

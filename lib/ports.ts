@@ -5,6 +5,7 @@
  */
 import type { WorkCalendar } from './domain/calendar.ts';
 import type { Reservation } from './domain/flexibility.ts';
+import type { AwaitingData, EventStatus, SettledWithoutData } from './domain/lifecycle.ts';
 import type { Building, Park } from './domain/model/building.ts';
 import type { CalendarYear } from './domain/model/calendar.ts';
 import type { Command } from './domain/model/command.ts';
@@ -51,15 +52,35 @@ export interface BuildingRepository {
 /** A building's latest state and its typical load profile (for planning baselines). */
 export interface BuildingTelemetry {
   state?: BuildingState | undefined;
-  /** Average load per 15-minute slot of the local day, workdays and other days, kW. */
-  profile?: { workday: number[]; other: number[] } | undefined;
+  /** The building's typical load (for planning baselines). */
+  profile?: LoadProfile | undefined;
+}
+
+/**
+ * Average load per 15-minute slot of the local (China) day, kW: 96 values per kind of day, or none
+ * (an empty array) while no reading of that kind of day has been seen.
+ */
+export interface LoadProfile {
+  /** Working days by the working calendar (only days whose year the calendar held). */
+  workday: number[];
+  /** Weekends and holidays by the working calendar (likewise). */
+  other: number[];
+  /**
+   * By China weekday, 0 Sunday … 6 Saturday, whatever the calendar knew: what planning uses for a
+   * year the calendar does not hold. Absent in profiles stored before it existed.
+   */
+  byWeekday?: number[][] | undefined;
 }
 
 export interface TelemetryRepository {
   putState(state: BuildingState): Promise<void>;
   getTelemetry(buildingIds: readonly string[]): Promise<Map<string, BuildingTelemetry>>;
-  /** Stores readings (idempotent on re-send: same building and interval overwrite) and updates the profile. */
-  putReadings(buildingId: string, readings: readonly MeterReading[]): Promise<void>;
+  /**
+   * Stores readings (idempotent on re-send: same building and interval overwrite) and updates the
+   * profile: the same-weekday part always, the workday / other-day part only for days whose kind
+   * `calendar` knows.
+   */
+  putReadings(buildingId: string, readings: readonly MeterReading[], calendar: WorkCalendar): Promise<void>;
   /** Readings of a building whose interval starts in [fromMs, toMs), oldest first. */
   readings(buildingId: string, fromMs: number, toMs: number): Promise<MeterReading[]>;
 }
@@ -82,15 +103,7 @@ export interface CalendarRepository {
   put(year: CalendarYear): Promise<void>;
 }
 
-export type EventStatus =
-  | 'received'
-  | 'planned'
-  | 'dispatched'
-  | 'active'
-  | 'completed'
-  | 'settled'
-  | 'cancelled'
-  | 'failed';
+export type { EventStatus };
 
 /** Per-interval figures of a plan, kW. */
 export interface PlanSummary {
@@ -104,6 +117,8 @@ export interface PlanSummary {
   buildingsInScope: number;
   buildingsCommanded: number;
   plannedAt: string;
+  /** What the planner had to estimate, one line each (a year without a working calendar). */
+  notes?: string[] | undefined;
 }
 
 export interface CommandCounts {
@@ -128,8 +143,16 @@ export interface EventRecord {
   failure?: string | undefined;
   /** Buildings that declined or did not answer: never asked again in this event. */
   excludedBuildingIds: string[];
-  /** Buildings with a command that could not be settled, and why (for example no baseline days). */
-  unsettled?: { buildingId: string; reason: string }[] | undefined;
+  /** Buildings whose settlement waits for data (a calendar year, readings), and why. */
+  awaitingData?: AwaitingData[] | undefined;
+  /** Buildings settled at the program's deadline without their data, and how. */
+  settledWithoutData?: SettledWithoutData[] | undefined;
+  /** The latest settlement revision (1, 2, …); absent before the first evaluation. */
+  settlementRevision?: number | undefined;
+  /** A digest of the latest revision's figures: an automatic re-run that changes nothing writes nothing. */
+  settlementDigest?: string | undefined;
+  /** When the program's deadline for missing data passes (ISO); set by the first evaluation. */
+  dataDeadline?: string | undefined;
 }
 
 export interface EventRepository {
@@ -210,12 +233,21 @@ export interface ReservationRepository {
 }
 
 export interface SettlementRepository {
+  /**
+   * Stores revision `revision` of an event's settlements: kept for audit under that revision, and
+   * as the event's latest (what a park's totals follow), replacing the previous latest entirely.
+   */
   put(
     eventId: string,
+    revision: number,
     buildings: readonly BuildingSettlement[],
     parks: readonly ParkSettlement[],
   ): Promise<void>;
-  ofEvent(eventId: string): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] }>;
+  /** The latest settlements of an event, or those of one earlier revision. */
+  ofEvent(
+    eventId: string,
+    revision?: number,
+  ): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] }>;
   ofPark(parkId: string, page?: PageRequest): Promise<Page<ParkSettlement & { eventId: string }>>;
 }
 

@@ -13,6 +13,14 @@ export const ProgramPath = z.strictObject({ programId: Id });
 /** An OpenADR client id (the OAuth2 `client_id`): a FlexDR id. */
 export const ClientPath = z.strictObject({ clientId: Id });
 
+/** A calendar year in a path. */
+export const YearPath = z.strictObject({ year: z.coerce.number().int().min(1990).max(2200) });
+
+/** Which settlement revision to read (the latest when absent). */
+export const RevisionQuery = z.strictObject({
+  revision: z.coerce.number().int().min(1).max(1_000_000).optional(),
+});
+
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(4096).optional(),

@@ -1,19 +1,28 @@
-/** After the window: delivery measured against the program's baseline, then settlement. */
+/** After the window: delivery measured against the program's baseline, then settlement, by revision. */
+import { createHash } from 'node:crypto';
 import { computeBaseline } from '../domain/baseline.ts';
+import { CalendarMissingError } from '../domain/calendar.ts';
 import { latestByBuilding } from '../domain/commands.ts';
-import { InsufficientDataError, NotFoundError } from '../domain/errors.ts';
+import { ConflictError, InsufficientDataError, NotFoundError } from '../domain/errors.ts';
+import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
-import type { BaselineMethod } from '../domain/model/program.ts';
+import { type BaselineMethod, DEFAULT_MISSING_DATA_RULE, type Program } from '../domain/model/program.ts';
 import { readingKw } from '../domain/model/telemetry.ts';
 import { type BuildingSettlement, settleBuilding, settlePark } from '../domain/settlement.ts';
-import { chinaDate, DAY_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
+import { chinaDate, DAY_MS, HOUR_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
-import type { EventRecord } from '../ports.ts';
+import type { CommandRecord, EventRecord } from '../ports.ts';
+import { type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
 
-/** How far back readings are read for each baseline method. */
-function lookbackDays(method: BaselineMethod): number {
-  return method.method === 'PRE_EVENT' ? 1 : method.lookbackDays + 1;
+/**
+ * How far back readings are read for each baseline method: its lookback, plus the days between the
+ * notice and the event when it counts back from the notice day.
+ */
+function lookbackDays(method: BaselineMethod, noticeAtMs: number, startMs: number): number {
+  if (method.method === 'PRE_EVENT') return 1;
+  const anchored = method.anchor === 'NOTICE_DAY' ? Math.ceil((startMs - noticeAtMs) / DAY_MS) + 1 : 0;
+  return method.lookbackDays + 1 + anchored;
 }
 
 /** Local dates of every event that was not cancelled: never baseline days. */
@@ -32,31 +41,55 @@ async function eventDays(deps: Deps): Promise<Set<string>> {
   return days;
 }
 
-/**
- * Evaluates and settles an event once its window is over (`EvaluationDue`).
- * 1. Skip when too early or already settled, cancelled or failed.
- * 2. Mark it completed; release its reservations.
- * 3. For every building that accepted its final command: the program's baseline from stored
- *    readings (event days excluded), delivery per interval, payment by the rule table.
- *    A building without enough data is listed as unsettled with the reason.
- * 4. Store settlements per building and per park; mark it settled; announce `SettlementReady`.
- */
+export interface EvaluationOptions {
+  /** An operator's re-run: evaluates a settled event again and always writes a new revision. */
+  force?: boolean;
+}
+
 export interface Evaluation {
   record: EventRecord;
-  /** Whether this call settled it (false when it was too early or already done). */
+  /** Whether this call wrote a settlement revision that leaves the event settled. */
   settled: boolean;
+  /** The settlement revision this call wrote, if it wrote one. */
+  revision?: number | undefined;
   /** Delivered over declared, summed over the settled buildings. */
   deliveryRatio?: number | undefined;
 }
 
-export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evaluation | undefined> {
+/** What evaluating each building gave: settlements, and the buildings still waiting for data. */
+interface Outcome {
+  settled: BuildingSettlement[];
+  awaiting: AwaitingData[];
+  withoutData: SettledWithoutData[];
+}
+
+/**
+ * Evaluates and settles an event once its window is over (`EvaluationDue`, from the schedule after
+ * the window, from a calendar year being entered, from the retry of an event awaiting data; or an
+ * operator's re-run with `force`).
+ * 1. Skip when too early, cancelled or failed, or already settled (unless forced).
+ * 2. The first time: mark it completed, announce `EventCompleted`, release its reservations.
+ * 3. For every building that accepted its final command: the program's baseline from stored
+ *    readings (event days excluded, the stored calendar), delivery per interval, payment by the rule
+ *    table. A building whose calendar year or readings are missing *awaits data* (never ¥0) until
+ *    the program's deadline, then is settled as the program's missing-data rule says.
+ * 4. Unless nothing changed since the last revision (an automatic re-run), store the settlements as
+ *    a new revision, mark the event `settled` or `awaiting-data`, announce `SettlementReady`.
+ * 5. While buildings await readings, schedule a re-run (hourly by default) and one at the deadline.
+ */
+export async function evaluateEvent(
+  deps: Deps,
+  eventId: string,
+  options: EvaluationOptions = {},
+): Promise<Evaluation | undefined> {
   let record = await deps.events.get(eventId);
   if (!record) return undefined;
-  if (['settled', 'cancelled', 'failed'].includes(record.status)) return { record, settled: false };
+  if (record.status === 'cancelled' || record.status === 'failed') return { record, settled: false };
+  if (record.status === 'settled' && !options.force) return { record, settled: false };
   const event = record.event;
-  const startMs = toMs(event.start);
   const endMs = toMs(event.end);
-  if (deps.clock.now() < endMs) return { record, settled: false };
+  const now = deps.clock.now();
+  if (now < endMs) return { record, settled: false };
   const program = await deps.programs.get(event.programId);
   if (!program) throw new NotFoundError(`program '${event.programId}' not found`);
 
@@ -66,62 +99,29 @@ export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evalua
     (c) => c.command.kind === 'DISPATCH' && c.status === 'ACKNOWLEDGED',
   );
   const commands = [...latestByBuilding(acknowledged).values()];
-  if (record.status !== 'completed') {
-    record = {
-      ...record,
-      status: 'completed',
-      version: record.version + 1,
-      updatedAt: toIso(deps.clock.now()),
-    };
-    await deps.events.update(record);
-    await deps.eventPublisher.publish([message('EventCompleted', { version: 1, eventId })]);
-  }
-  await deps.reservations.release(
-    eventId,
-    commands.map((c) => c.command.buildingId),
-  );
-
-  const rules = event.price ?? program.settlement;
-  const n = intervalCount(event);
-  const step = event.intervalMinutes * MINUTE_MS;
-  const [excludedDays, calendar] = await Promise.all([eventDays(deps), deps.calendars.load()]);
-  const settled: BuildingSettlement[] = [];
-  const unsettled: { buildingId: string; reason: string }[] = [];
-  for (const { command } of commands) {
-    const from = startMs - lookbackDays(program.baseline) * DAY_MS;
-    const readings = (await deps.telemetry.readings(command.buildingId, from, endMs)).map((r) => ({
-      startMs: toMs(r.intervalStart),
-      kw: readingKw(r),
-    }));
-    const inWindow = new Map(readings.filter((r) => r.startMs >= startMs).map((r) => [r.startMs, r.kw]));
-    try {
-      const baseline = computeBaseline({
-        method: program.baseline,
-        eventStartMs: startMs,
-        intervalMinutes: event.intervalMinutes,
-        intervals: n,
-        readings: readings.filter((r) => r.startMs < startMs),
-        eventDays: excludedDays,
-        calendar,
-        noticeAtMs: toMs(event.noticeAt),
-      });
-      settled.push(
-        settleBuilding({
-          buildingId: command.buildingId,
-          parkId: command.parkId,
-          direction: event.type,
-          rules,
-          intervalMinutes: event.intervalMinutes,
-          declaredKw: command.responseKw,
-          baselineKw: baseline.kw,
-          actualKw: Array.from({ length: n }, (_, t) => inWindow.get(startMs + t * step) ?? null),
-        }),
-      );
-    } catch (e) {
-      if (!(e instanceof InsufficientDataError)) throw e;
-      unsettled.push({ buildingId: command.buildingId, reason: e.message });
+  if (record.status !== 'awaiting-data' && record.status !== 'settled') {
+    if (record.status !== 'completed') {
+      record = { ...record, status: 'completed', version: record.version + 1, updatedAt: toIso(now) };
+      await deps.events.update(record);
+      await deps.eventPublisher.publish([message('EventCompleted', { version: 1, eventId })]);
     }
+    await deps.reservations.release(
+      eventId,
+      commands.map((c) => c.command.buildingId),
+    );
   }
+
+  const rule = program.missingData ?? DEFAULT_MISSING_DATA_RULE;
+  const deadlineMs = endMs + rule.deadlineHours * HOUR_MS;
+  const outcome = await evaluateBuildings(deps, record, program, commands, now >= deadlineMs);
+  const { settled, awaiting, withoutData } = outcome;
+  const status = awaiting.length > 0 ? 'awaiting-data' : 'settled';
+  const digest = digestOf(outcome);
+  if (!options.force && record.settlementDigest === digest && record.status === status) {
+    await scheduleRetries(deps, record, awaiting, deadlineMs);
+    return { record, settled: false };
+  }
+
   const parkIds = [...new Set(settled.map((s) => s.parkId))].sort();
   const parks = parkIds.map((p) =>
     settlePark(
@@ -129,20 +129,186 @@ export async function evaluateEvent(deps: Deps, eventId: string): Promise<Evalua
       settled.filter((s) => s.parkId === p),
     ),
   );
-  await deps.settlements.put(eventId, settled, parks);
+  const revision = (record.settlementRevision ?? 0) + 1;
+  await deps.settlements.put(eventId, revision, settled, parks);
   const done: EventRecord = {
     ...record,
-    status: 'settled',
-    unsettled,
+    status,
+    awaitingData: awaiting,
+    settledWithoutData: withoutData,
+    settlementRevision: revision,
+    settlementDigest: digest,
+    dataDeadline: toIso(deadlineMs),
     version: record.version + 1,
-    updatedAt: toIso(deps.clock.now()),
+    updatedAt: toIso(now),
   };
   await deps.events.update(done);
   const netYuan = Math.round(parks.reduce((s, p) => s + p.netYuan, 0) * 100) / 100;
   await deps.eventPublisher.publish([
-    message('SettlementReady', { version: 1, eventId, parks: parks.length, netYuan }),
+    message('SettlementReady', {
+      version: 1,
+      eventId,
+      parks: parks.length,
+      netYuan,
+      revision,
+      awaitingData: awaiting.length,
+    }),
   ]);
+  await scheduleRetries(deps, done, awaiting, deadlineMs);
   const declared = settled.reduce((s, b) => s + b.declaredKw, 0);
   const delivered = settled.reduce((s, b) => s + b.deliveredKw, 0);
-  return { record: done, settled: true, deliveryRatio: declared > 0 ? delivered / declared : undefined };
+  return {
+    record: done,
+    settled: status === 'settled',
+    revision,
+    deliveryRatio: declared > 0 ? delivered / declared : undefined,
+  };
+}
+
+/**
+ * An operator's re-run of an event's evaluation (late readings corrected, a calendar year
+ * amended): always writes a new settlement revision; earlier ones stay readable.
+ */
+export async function reevaluateEvent(deps: Deps, who: Principal, eventId: string): Promise<Evaluation> {
+  requireRole(who, 'operator');
+  const record = await deps.events.get(eventId);
+  if (!record) throw new NotFoundError(`event '${eventId}' not found`);
+  if (record.status === 'cancelled' || record.status === 'failed')
+    throw new ConflictError(`event '${eventId}' is ${record.status}: there is nothing to settle`);
+  if (deps.clock.now() < toMs(record.event.end))
+    throw new ConflictError(
+      `event '${eventId}' runs until ${record.event.end}: it can be evaluated after that`,
+    );
+  return (await evaluateEvent(deps, eventId, { force: true })) as Evaluation;
+}
+
+/** Baselines and settlements of the buildings that accepted their final command. */
+async function evaluateBuildings(
+  deps: Deps,
+  record: EventRecord,
+  program: Program,
+  commands: readonly CommandRecord[],
+  pastDeadline: boolean,
+): Promise<Outcome> {
+  const event = record.event;
+  const startMs = toMs(event.start);
+  const endMs = toMs(event.end);
+  const noticeAtMs = toMs(event.noticeAt);
+  const rules = event.price ?? program.settlement;
+  const rule = program.missingData ?? DEFAULT_MISSING_DATA_RULE;
+  const n = intervalCount(event);
+  const step = event.intervalMinutes * MINUTE_MS;
+  const [excludedDays, calendar] = await Promise.all([eventDays(deps), deps.calendars.load()]);
+  const outcome: Outcome = { settled: [], awaiting: [], withoutData: [] };
+  for (const { command } of commands) {
+    const { buildingId, parkId } = command;
+    const from = startMs - lookbackDays(program.baseline, noticeAtMs, startMs) * DAY_MS;
+    const readings = (await deps.telemetry.readings(buildingId, from, endMs)).map((r) => ({
+      startMs: toMs(r.intervalStart),
+      kw: readingKw(r),
+    }));
+    const inWindow = new Map(readings.filter((r) => r.startMs >= startMs).map((r) => [r.startMs, r.kw]));
+    const actualKw = Array.from({ length: n }, (_, t) => inWindow.get(startMs + t * step) ?? null);
+    const missing = actualKw.flatMap((kw, t) => (kw === null ? [t] : []));
+    const settle = (baselineKw: number[], withRules = rules) =>
+      settleBuilding({
+        buildingId,
+        parkId,
+        direction: event.type,
+        rules: withRules,
+        intervalMinutes: event.intervalMinutes,
+        declaredKw: command.responseKw,
+        baselineKw,
+        actualKw,
+      });
+
+    let baselineKw: number[];
+    try {
+      baselineKw = computeBaseline({
+        method: program.baseline,
+        eventStartMs: startMs,
+        intervalMinutes: event.intervalMinutes,
+        intervals: n,
+        readings: readings.filter((r) => r.startMs < startMs),
+        eventDays: excludedDays,
+        calendar,
+        noticeAtMs,
+      }).kw;
+    } catch (e) {
+      if (!(e instanceof InsufficientDataError)) throw e;
+      const entry: AwaitingData =
+        e instanceof CalendarMissingError
+          ? { buildingId, parkId, needs: 'calendar', calendarYear: e.year, reason: e.message }
+          : { buildingId, parkId, needs: 'readings', missingIntervals: missing.length, reason: e.message };
+      if (!pastDeadline) {
+        outcome.awaiting.push(entry);
+        continue;
+      }
+      // No baseline by the deadline: no delivery can be shown. The baseline is set to the metered
+      // load (0 where missing) so that delivery is 0; UNPAID also waives the penalty.
+      outcome.withoutData.push({ ...entry, settledAs: rule.settleAs });
+      const noPenalty = { ...rules, penalty: undefined };
+      outcome.settled.push(
+        settle(
+          actualKw.map((kw) => kw ?? 0),
+          rule.settleAs === 'UNPAID' ? noPenalty : rules,
+        ),
+      );
+      continue;
+    }
+    if (missing.length > 0) {
+      const entry: AwaitingData = {
+        buildingId,
+        parkId,
+        needs: 'readings',
+        missingIntervals: missing.length,
+        reason:
+          `${missing.length} of the window's ${n} readings are missing, the first for the interval ` +
+          `starting ${toIso(startMs + (missing[0] as number) * step)}`,
+      };
+      if (!pastDeadline) {
+        outcome.awaiting.push(entry);
+        continue;
+      }
+      // By the deadline, the intervals still missing count as nothing delivered.
+      outcome.withoutData.push({ ...entry, settledAs: 'MISSING_AS_ZERO' });
+    }
+    outcome.settled.push(settle(baselineKw));
+  }
+  return outcome;
+}
+
+/** A digest of what an evaluation found, so an automatic re-run that finds nothing new writes nothing. */
+function digestOf({ settled, awaiting, withoutData }: Outcome): string {
+  const figures = {
+    settled: settled.map((s) => [s.buildingId, s.exact.netYuan, s.deliveredKw, s.missingIntervals.length]),
+    awaiting: awaiting.map((a) => [a.buildingId, a.needs, a.calendarYear, a.missingIntervals]),
+    withoutData: withoutData.map((w) => [w.buildingId, w.settledAs]),
+  };
+  return createHash('sha256').update(JSON.stringify(figures)).digest('base64url');
+}
+
+/**
+ * While buildings await data: a re-run after `awaitingRetryMinutes` when readings are missing
+ * (late readings settle by themselves), and one at the deadline, which settles what is still
+ * missing. A calendar year entered later re-runs the evaluation at once (`putCalendarYear`).
+ * Schedules are named after their time, so each is created once.
+ */
+async function scheduleRetries(
+  deps: Deps,
+  record: EventRecord,
+  awaiting: readonly AwaitingData[],
+  deadlineMs: number,
+): Promise<void> {
+  if (awaiting.length === 0) return;
+  const eventId = record.event.eventId;
+  const due = message('EvaluationDue', { version: 1, eventId });
+  const now = deps.clock.now();
+  const at = [deadlineMs];
+  if (awaiting.some((a) => a.needs === 'readings'))
+    at.push(Math.min(now + deps.config.awaitingRetryMinutes * MINUTE_MS, deadlineMs));
+  for (const ms of new Set(at)) {
+    if (ms < now) continue;
+    await deps.scheduler.scheduleOnce(`reeval-${eventId}-${Math.floor(ms / MINUTE_MS)}`, ms, due);
+  }
 }

@@ -1,6 +1,7 @@
 /** Grid events: accepted from an operator, revised, cancelled, read. */
 import { cancellationCommand } from '../domain/commands.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { type AwaitingData, isClosed } from '../domain/lifecycle.ts';
 import type { GridEvent } from '../domain/model/grid-event.ts';
 import { toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
@@ -9,9 +10,6 @@ import { canSeePark, type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
 import { evaluationScheduleName, markPublished } from './lifecycle.ts';
 import { ACTIVE } from './planning.ts';
-
-/** Statuses after which an event can no longer be revised or cancelled. */
-const FINAL = ['completed', 'settled', 'cancelled', 'failed'] as const;
 
 const sameEvent = (a: GridEvent, b: GridEvent) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -81,7 +79,7 @@ export async function reviseEvent(
   const record = await load(deps, eventId);
   if (event.eventId !== eventId)
     throw new ValidationError(`the body's eventId '${event.eventId}' is not '${eventId}'`);
-  if ((FINAL as readonly string[]).includes(record.status))
+  if (isClosed(record.status))
     throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be revised`);
   if (event.type !== record.event.type) throw new ValidationError('a revision cannot change the event type');
   if (toMs(event.end) <= deps.clock.now())
@@ -111,7 +109,7 @@ export async function cancelEvent(deps: Deps, who: Principal, eventId: string): 
   let record = await load(deps, eventId);
   const now = toIso(deps.clock.now());
   if (record.status !== 'cancelled') {
-    if ((FINAL as readonly string[]).includes(record.status))
+    if (isClosed(record.status))
       throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be cancelled`);
     const revision = record.revision + 1;
     const active = (await deps.commands.ofEvent(eventId)).filter(
@@ -183,6 +181,14 @@ export interface EventStatusView {
   plan?: EventRecord['plan'];
   commands: CommandCounts;
   updatedAt: string;
+  /** After the window: the latest settlement revision and what it still waits for (the caller's parks). */
+  settlement?:
+    | {
+        revision?: number | undefined;
+        awaitingData: AwaitingData[];
+        dataDeadline?: string | undefined;
+      }
+    | undefined;
 }
 
 /**
@@ -217,6 +223,14 @@ export async function getEventStatus(deps: Deps, who: Principal, eventId: string
     plan: who.role === 'operator' ? record.plan : undefined,
     commands: countCommands(commands),
     updatedAt: record.updatedAt,
+    settlement:
+      record.settlementRevision === undefined && record.awaitingData === undefined
+        ? undefined
+        : {
+            revision: record.settlementRevision,
+            awaitingData: (record.awaitingData ?? []).filter((a) => canSeePark(who, a.parkId)),
+            dataDeadline: record.dataDeadline,
+          },
   };
 }
 

@@ -4,6 +4,7 @@
  * does nothing when its work is already done, so duplicate and late deliveries change nothing.
  */
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
+import { isClosed } from '../domain/lifecycle.ts';
 import type { Acknowledgement } from '../domain/model/command.ts';
 import { toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
@@ -11,8 +12,6 @@ import type { CommandRecord, EventRecord, PublishResult } from '../ports.ts';
 import { type Principal, requireBmsOf } from './auth.ts';
 import type { Deps } from './config.ts';
 import { ACTIVE, planRevision } from './planning.ts';
-
-const FINAL: readonly EventRecord['status'][] = ['completed', 'settled', 'cancelled', 'failed'];
 
 /**
  * The evaluation's schedule is named after the window's end, so a revision that moves the end
@@ -40,7 +39,7 @@ export async function planAccepted(deps: Deps, ref: { eventId: string; revision:
       ]);
     return;
   }
-  if (FINAL.includes(record.status)) return;
+  if (isClosed(record.status)) return;
   const planned = await planRevision(deps, record, 'full');
   if (planned.plan && planned.plan.buildingsCommanded === 0 && planned.status === 'planned') {
     await deps.events.update({
@@ -158,7 +157,7 @@ export async function acknowledgeCommand(
  */
 export async function redispatch(deps: Deps, eventId: string, buildingIds: readonly string[]): Promise<void> {
   const record = await deps.events.get(eventId);
-  if (!record || FINAL.includes(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
+  if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
   const fresh = buildingIds.filter((b) => !record.excludedBuildingIds.includes(b));
   if (fresh.length === 0) return;
   await deps.reservations.release(eventId, fresh);

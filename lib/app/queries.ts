@@ -9,6 +9,7 @@ import {
   flexibilityCurve,
   sumCurves,
 } from '../domain/flexibility.ts';
+import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
 import { MAX_INTERVALS } from '../domain/model/common.ts';
 import type { Scope } from '../domain/model/grid-event.ts';
 import type { MeterReading } from '../domain/model/telemetry.ts';
@@ -136,24 +137,55 @@ export async function commandsOfBuilding(
   return deps.commands.ofBuilding(buildingId, page);
 }
 
-/** Delivery and settlement of an event, per building and per park, filtered to the caller's parks. */
+/** An event's settlement as a park manager or operator sees it. */
+export interface PerformanceView {
+  status: string;
+  /** The revision shown (the latest unless one was asked for); absent before the first evaluation. */
+  revision?: number | undefined;
+  /** The latest revision. */
+  latestRevision?: number | undefined;
+  buildings: BuildingSettlement[];
+  parks: ParkSettlement[];
+  /** Buildings whose settlement waits for data, why, and what would complete it. */
+  awaitingData: AwaitingData[];
+  /** Buildings settled at the deadline without their data, and how. */
+  settledWithoutData: SettledWithoutData[];
+  /** When what is still missing gets settled by the program's missing-data rule. */
+  dataDeadline?: string | undefined;
+  /** `awaitingData` as it was named before settlement waited for data: building and reason. */
+  unsettled: { buildingId: string; reason: string }[];
+}
+
+/**
+ * Delivery and settlement of an event, per building and per park, filtered to the caller's parks:
+ * the latest revision, or an earlier one for audit.
+ */
 export async function eventPerformance(
   deps: Deps,
   who: Principal,
   eventId: string,
-): Promise<{
-  status: string;
-  buildings: BuildingSettlement[];
-  parks: ParkSettlement[];
-  unsettled: { buildingId: string; reason: string }[];
-}> {
+  revision?: number,
+): Promise<PerformanceView> {
   const { record } = await eventInView(deps, who, eventId);
-  const { buildings, parks } = await deps.settlements.ofEvent(eventId);
+  const latest = record.settlementRevision;
+  if (revision !== undefined && (latest === undefined || revision > latest))
+    throw new NotFoundError(
+      `event '${eventId}' has no settlement revision ${revision} (latest: ${latest ?? 'none'})`,
+    );
+  const { buildings, parks } = await deps.settlements.ofEvent(eventId, revision);
+  const visible = <T extends { parkId: string }>(items: readonly T[] | undefined) =>
+    (items ?? []).filter((i) => canSeePark(who, i.parkId));
+  const awaitingData = visible(record.awaitingData);
   return {
     status: record.status,
-    buildings: buildings.filter((b) => canSeePark(who, b.parkId)),
-    parks: parks.filter((p) => canSeePark(who, p.parkId)),
-    unsettled: who.role === 'operator' ? (record.unsettled ?? []) : [],
+    revision: revision ?? latest,
+    latestRevision: latest,
+    buildings: visible(buildings),
+    parks: visible(parks),
+    awaitingData,
+    settledWithoutData: visible(record.settledWithoutData),
+    dataDeadline: record.dataDeadline,
+    unsettled: awaitingData.map(({ buildingId, reason }) => ({ buildingId, reason })),
   };
 }
 

@@ -3,7 +3,7 @@
  * transactions and TTL as DynamoDB applies them. Each block has a fresh table of its own.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dynamoRepositories, type Repositories } from '../../lib/adapters/dynamodb/index.ts';
 import { ReservationConflictError } from '../../lib/adapters/dynamodb/reservation-repository.ts';
@@ -14,9 +14,8 @@ import type { Reservation } from '../../lib/domain/flexibility.ts';
 import { Building, type Park } from '../../lib/domain/model/building.ts';
 import type { Command } from '../../lib/domain/model/command.ts';
 import { GridEvent } from '../../lib/domain/model/grid-event.ts';
-import type { BuildingState, MeterReading } from '../../lib/domain/model/telemetry.ts';
 import { settleBuilding, settlePark } from '../../lib/domain/settlement.ts';
-import { DAY_MS, MINUTE_MS } from '../../lib/domain/time.ts';
+import { MINUTE_MS } from '../../lib/domain/time.ts';
 import type { CommandRecord, EventRecord, Page, PageRequest } from '../../lib/ports.ts';
 import { createTestTable, LOCAL_AWS, type TestTable } from '../support/dynamodb-local.ts';
 import { buildingInput } from '../support/fixtures.ts';
@@ -159,116 +158,6 @@ describe('DynamoBuildingRepository', () => {
     }
     const onlyIds = await walk((p) => t.repos.buildings.listByScope({ buildingIds: ['b09', 'b06'] }, p), 1);
     expect(onlyIds.items.map((b) => b.buildingId)).toEqual(['b09', 'b06']);
-  });
-});
-
-describe('DynamoTelemetryRepository', () => {
-  const t = useTable();
-  const at = (iso: string) => Date.parse(iso);
-  const reading = (buildingId: string, intervalStart: string, kw: number): MeterReading => ({
-    buildingId,
-    intervalStart,
-    intervalMinutes: 15,
-    kw,
-  });
-  const state = (buildingId: string, iso: string, netLoadKw: number): BuildingState => ({
-    buildingId,
-    at: iso,
-    netLoadKw,
-    assets: [{ kind: 'battery', assetId: 'bat', soc: 0.5, powerKw: 0 }],
-  });
-
-  it('stores one item per interval: a re-send overwrites, with its TTL, and ranges are half-open', async () => {
-    const { telemetry } = t.repos;
-    // The same instant written two ways, and twice in one call: one item, the last value.
-    await telemetry.putReadings('r1', [reading('r1', '2026-12-14T09:00:00+08:00', 100)]);
-    await telemetry.putReadings('r1', [
-      reading('r1', '2026-12-14T01:00:00Z', 110),
-      reading('r1', '2026-12-14T01:00:00.000Z', 120),
-    ]);
-    const start = at('2026-12-14T01:00:00Z');
-    const stored = await telemetry.readings('r1', start, start + 15 * MINUTE_MS);
-    expect(stored).toEqual([reading('r1', '2026-12-14T01:00:00.000Z', 120)]);
-    const raw = await t.table.doc.send(
-      new GetCommand({ TableName: t.table.tableName, Key: keys.reading('r1', '2026-12-14T01:00:00.000Z') }),
-    );
-    expect(raw.Item?.ttl).toBe(Math.floor((start + RETENTION_DAYS * DAY_MS) / 1000));
-
-    // 12 quarter hours from 10:00 (China); [11:00, 12:00) holds 4 of them, oldest first.
-    const series = Array.from({ length: 12 }, (_, i) =>
-      reading('r2', new Date(at('2026-12-14T02:00:00Z') + i * 15 * MINUTE_MS).toISOString(), i),
-    );
-    await telemetry.putReadings('r2', [...series].reverse());
-    const hour = await telemetry.readings('r2', at('2026-12-14T03:00:00Z'), at('2026-12-14T04:00:00Z'));
-    expect(hour.map((r) => r.kw)).toEqual([4, 5, 6, 7]);
-    expect(await telemetry.readings('r2', at('2026-12-14T04:00:00Z'), at('2026-12-14T04:00:00Z'))).toEqual(
-      [],
-    );
-    expect(await telemetry.readings('r1', at('2026-12-14T03:00:00Z'), at('2026-12-14T04:00:00Z'))).toEqual(
-      [],
-    );
-  });
-
-  it('folds new readings into the workday / other-day profile, a re-send only once', async () => {
-    const { telemetry } = t.repos;
-    const profile = async () => (await telemetry.getTelemetry(['p1'])).get('p1')?.profile;
-    // Monday 2026-12-14 (workday), 09:00 and 09:15 China time: slots 36 and 37.
-    const monday = [
-      reading('p1', '2026-12-14T09:00:00+08:00', 100),
-      reading('p1', '2026-12-14T09:15:00+08:00', 200),
-    ];
-    await telemetry.putReadings('p1', monday);
-    let p = await profile();
-    expect(p?.workday).toHaveLength(96);
-    // The first reading seeds every slot; the second moves its slot by 0.3 of the difference.
-    expect(p?.workday[0]).toBe(100);
-    expect(p?.workday[36]).toBeCloseTo(100);
-    expect(p?.workday[37]).toBeCloseTo(130);
-    // Other days borrow the workday shape until they have readings of their own.
-    expect(p?.other).toEqual(p?.workday);
-
-    await telemetry.putReadings('p1', monday);
-    expect(await profile()).toEqual(p);
-
-    await telemetry.putReadings('p1', [reading('p1', '2026-12-15T09:00:00+08:00', 200)]); // Tuesday
-    await telemetry.putReadings('p1', [reading('p1', '2026-12-19T09:00:00+08:00', 0)]); // Saturday
-    p = await profile();
-    expect(p?.workday[36]).toBeCloseTo(130);
-    expect(p?.other[36]).toBeCloseTo(70);
-
-    // 2027 lies beyond the installed holiday calendar: Monday to Friday are workdays.
-    await telemetry.putReadings('p1', [reading('p1', '2027-01-04T09:00:00+08:00', 230)]); // Monday
-    await telemetry.putReadings('p1', [reading('p1', '2027-01-09T09:00:00+08:00', 170)]); // Saturday
-    p = await profile();
-    expect(p?.workday[36]).toBeCloseTo(160);
-    expect(p?.other[36]).toBeCloseTo(100);
-
-    // A late backfill is stored but leaves the profile alone.
-    await telemetry.putReadings('p1', [reading('p1', '2026-12-16T09:00:00+08:00', 999)]);
-    expect(await profile()).toEqual(p);
-    const backfill = at('2026-12-16T01:00:00Z');
-    expect(await telemetry.readings('p1', backfill, backfill + 1)).toHaveLength(1);
-  });
-
-  it('keeps the newest state and loses nothing when reports race', async () => {
-    const { telemetry } = t.repos;
-    await telemetry.putState(state('s1', '2026-12-14T09:05:00+08:00', 300));
-    await telemetry.putState(state('s1', '2026-12-14T09:00:00+08:00', 100)); // older, arriving late
-    let got = await telemetry.getTelemetry(['s1', 'none']);
-    expect(got.get('s1')?.state?.netLoadKw).toBe(300);
-    expect(got.get('s1')?.profile).toBeUndefined();
-    expect(got.has('none')).toBe(false);
-
-    // Concurrent writers of the same state item: the versioned retry keeps every change.
-    await Promise.all([
-      telemetry.putState(state('s1', '2026-12-14T09:10:00+08:00', 310)),
-      telemetry.putReadings('s1', [reading('s1', '2026-12-14T09:00:00+08:00', 50)]),
-      telemetry.putState(state('s1', '2026-12-14T09:20:00+08:00', 320)),
-      telemetry.putReadings('s1', [reading('s1', '2026-12-14T09:15:00+08:00', 60)]),
-    ]);
-    got = await telemetry.getTelemetry(['s1']);
-    expect(got.get('s1')?.state?.netLoadKw).toBe(320);
-    expect(got.get('s1')?.profile?.workday).toHaveLength(96);
   });
 });
 
@@ -705,7 +594,7 @@ describe('DynamoSettlementRepository', () => {
     const { settlements } = t.repos;
     for (const eventId of ['e1', 'e2', 'e3']) {
       const buildings = [settle('b1', 'sp', 91), settle('b2', 'sp', null), settle('b3', 'other', 88)];
-      await settlements.put(eventId, buildings, [
+      await settlements.put(eventId, 1, buildings, [
         settlePark('sp', buildings.slice(0, 2)),
         settlePark('other', buildings.slice(2)),
       ]);
@@ -718,10 +607,37 @@ describe('DynamoSettlementRepository', () => {
 
     // Settling e1 again makes it the newest, without a second entry.
     const again = [settle('b1', 'sp', 80), settle('b2', 'sp', 80)];
-    await settlements.put('e1', again, [settlePark('sp', again)]);
+    await settlements.put('e1', 2, again, [settlePark('sp', again)]);
     const { items, pages } = await walk((p) => settlements.ofPark('sp', p), 2);
     expect(pages).toBe(2);
     expect(items.map((s) => s.eventId)).toEqual(['e1', 'e3', 'e2']);
     expect(items[0]).toEqual({ ...settlePark('sp', again), eventId: 'e1' });
+  });
+
+  it('keeps every settlement revision readable while the latest replaces the previous one whole', async () => {
+    // Prepare: revision 1 settles b1 (park sp) and b3 (park other); revision 2 settles only b1, again
+    const { settlements } = t.repos;
+    const first = [settle('b1', 'sp', 91), settle('b3', 'other', 88)];
+    await settlements.put('rev', 1, first, [
+      settlePark('sp', first.slice(0, 1)),
+      settlePark('other', first.slice(1)),
+    ]);
+    const second = [settle('b1', 'sp', 70)];
+
+    // Act
+    await settlements.put('rev', 2, second, [settlePark('sp', second)]);
+    const latest = await settlements.ofEvent('rev');
+    const one = await settlements.ofEvent('rev', 1);
+    const two = await settlements.ofEvent('rev', 2);
+    const other = await walk((p) => settlements.ofPark('other', p), 10);
+
+    // Assess: the latest is revision 2 alone (b3 and park 'other' gone from it, and from the park's
+    // list), while revision 1 still reads back as it was written
+    expect(latest).toEqual({ buildings: second, parks: [settlePark('sp', second)] });
+    expect(two).toEqual(latest);
+    expect(one.buildings.map((b) => b.buildingId).sort()).toEqual(['b1', 'b3']);
+    expect(one.buildings.find((b) => b.buildingId === 'b1')).toEqual(first[0]);
+    expect(one.parks.map((p) => p.parkId).sort()).toEqual(['other', 'sp']);
+    expect(other.items.map((s) => s.eventId)).not.toContain('rev');
   });
 });

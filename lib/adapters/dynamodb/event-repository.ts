@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
+import { AwaitingData, EventStatus, SettledWithoutData } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
 import type { EventRecord, EventRepository, Page, PageRequest } from '../../ports.ts';
 import { decodeCursor, encodeCursor, isConditionFailure, pageLimit, stripKeys } from './batch.ts';
@@ -11,16 +12,7 @@ const Kw = z.array(z.number());
 const StoredEvent = z.object({
   event: GridEvent,
   revision: z.number().int().min(1),
-  status: z.enum([
-    'received',
-    'planned',
-    'dispatched',
-    'active',
-    'completed',
-    'settled',
-    'cancelled',
-    'failed',
-  ]),
+  status: EventStatus,
   version: z.number().int().min(1),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -35,11 +27,16 @@ const StoredEvent = z.object({
       buildingsInScope: z.number(),
       buildingsCommanded: z.number(),
       plannedAt: z.string(),
+      notes: z.array(z.string()).optional(),
     })
     .optional(),
   failure: z.string().optional(),
   excludedBuildingIds: z.array(z.string()),
-  unsettled: z.array(z.object({ buildingId: z.string(), reason: z.string() })).optional(),
+  awaitingData: z.array(AwaitingData).optional(),
+  settledWithoutData: z.array(SettledWithoutData).optional(),
+  settlementRevision: z.number().int().min(1).optional(),
+  settlementDigest: z.string().optional(),
+  dataDeadline: z.string().optional(),
 });
 
 const parse = (item: Record<string, unknown>) =>

@@ -7,35 +7,73 @@ import type { Page, PageRequest, SettlementRepository } from '../../ports.ts';
 import { batchWrite, decodeCursor, encodeCursor, pageLimit, queryAll } from './batch.ts';
 import { INDEX, keys } from './table.ts';
 
-/** Stored settlements, checked when read back (they are what money is paid on). */
-const StoredBuildingSettlement = z.object({
-  buildingId: z.string(),
-  parkId: z.string(),
-  direction: Direction,
-  rules: SettlementRules,
-  intervalMinutes: z.number(),
-  intervals: z.array(
-    z.object({
-      baselineKw: z.number(),
-      actualKw: z.number().nullable(),
-      deliveredKw: z.number(),
-      declaredKw: z.number(),
-    }),
-  ),
-  declaredKw: z.number(),
-  deliveredKw: z.number(),
-  ratio: z.number().nullable(),
-  cappedKw: z.number(),
-  paidKw: z.number(),
-  penaltyKw: z.number(),
-  paymentYuan: z.number(),
-  penaltyYuan: z.number(),
-  netYuan: z.number(),
-  exact: z.object({ paymentYuan: z.number(), penaltyYuan: z.number(), netYuan: z.number() }),
-  deliveredKwh: z.number(),
-  durationHours: z.number(),
-  missingIntervals: z.array(z.number()),
-}) satisfies z.ZodType<BuildingSettlement>;
+/**
+ * Stored settlements, checked when read back (they are what money is paid on). Those stored before
+ * evaluation per hour or interval existed have no `evaluation` nor `periods`: they were judged over
+ * the whole event, so they read back as `EVENT` with the event itself as their one period (start
+ * unknown), which is what settling them again would give.
+ */
+const StoredBuildingSettlement = z
+  .object({
+    buildingId: z.string(),
+    parkId: z.string(),
+    direction: Direction,
+    rules: SettlementRules,
+    intervalMinutes: z.number(),
+    intervals: z.array(
+      z.object({
+        baselineKw: z.number(),
+        actualKw: z.number().nullable(),
+        deliveredKw: z.number(),
+        declaredKw: z.number(),
+      }),
+    ),
+    declaredKw: z.number(),
+    deliveredKw: z.number(),
+    ratio: z.number().nullable(),
+    cappedKw: z.number(),
+    paidKw: z.number(),
+    penaltyKw: z.number(),
+    paymentYuan: z.number(),
+    penaltyYuan: z.number(),
+    netYuan: z.number(),
+    exact: z.object({ paymentYuan: z.number(), penaltyYuan: z.number(), netYuan: z.number() }),
+    deliveredKwh: z.number(),
+    durationHours: z.number(),
+    missingIntervals: z.array(z.number()),
+    evaluation: SettlementRules.shape.evaluation.unwrap().default('EVENT'),
+    periods: z
+      .array(
+        z.object({
+          startMs: z.number().nullable(),
+          intervals: z.number(),
+          declaredKw: z.number(),
+          deliveredKw: z.number(),
+          ratio: z.number().nullable(),
+          paidKw: z.number(),
+          penaltyKw: z.number(),
+          paymentYuan: z.number(),
+          penaltyYuan: z.number(),
+        }),
+      )
+      .optional(),
+  })
+  .transform(({ periods, ...s }) => ({
+    ...s,
+    periods: periods ?? [
+      {
+        startMs: null,
+        intervals: s.intervals.length,
+        declaredKw: s.declaredKw,
+        deliveredKw: s.deliveredKw,
+        ratio: s.ratio,
+        paidKw: s.paidKw,
+        penaltyKw: s.penaltyKw,
+        paymentYuan: s.paymentYuan,
+        penaltyYuan: s.penaltyYuan,
+      },
+    ],
+  })) satisfies z.ZodType<BuildingSettlement>;
 const StoredParkSettlement = z.object({
   parkId: z.string(),
   direction: Direction.nullable(),
@@ -50,11 +88,14 @@ const StoredParkSettlement = z.object({
 }) satisfies z.ZodType<ParkSettlement>;
 
 /**
- * Settlements of an event per building and per park.
+ * Settlements of an event per building and per park, by revision.
  *
- * Access patterns: settlements of an event (`EVENT#id` / `SETTLE#BLDG#b` and `SETTLE#PARK#p`);
- * settlements of a park, newest first, paginated (GSI1 `PARK#p#SETTLE` / `settledAt#eventId`).
- * Settling an event again replaces its items (same keys), so a park never lists it twice.
+ * Access patterns: latest settlements of an event (`EVENT#id` / `SETTLE#BLDG#b` and
+ * `SETTLE#PARK#p`); one revision of them (`EVENT#id` / `SETTLEREV#<rev>#BLDG#b`, `…#PARK#p`);
+ * latest settlements of a park, newest first, paginated (GSI1 `PARK#p#SETTLE` /
+ * `settledAt#eventId`, on the latest park items only). A new revision replaces the latest items
+ * (same keys, so a park never lists an event twice, and stale ones are deleted) and keeps its own
+ * copy, so every earlier revision stays readable.
  */
 export class DynamoSettlementRepository implements SettlementRepository {
   constructor(
@@ -65,42 +106,64 @@ export class DynamoSettlementRepository implements SettlementRepository {
 
   async put(
     eventId: string,
+    revision: number,
     buildings: readonly BuildingSettlement[],
     parks: readonly ParkSettlement[],
   ): Promise<void> {
     const settledAt = new Date(this.now()).toISOString();
+    const latest = await this.items(eventId, 'SETTLE#');
+    const kept = new Set([
+      ...buildings.map((b) => keys.buildingSettlement(eventId, b.buildingId).sk),
+      ...parks.map((p) => keys.parkSettlement(eventId, p.parkId).sk),
+    ]);
+    const building = (b: BuildingSettlement) => ({ type: 'buildingSettlement', revision, settlement: b });
+    const park = (p: ParkSettlement) => ({
+      type: 'parkSettlement',
+      eventId,
+      settledAt,
+      revision,
+      settlement: p,
+    });
     await batchWrite(this.doc, this.table, [
-      ...buildings.map((b) => ({
-        PutRequest: {
-          Item: {
-            ...keys.buildingSettlement(eventId, b.buildingId),
-            type: 'buildingSettlement',
-            settlement: b,
+      ...buildings.flatMap((b) => [
+        {
+          PutRequest: {
+            Item: { ...keys.settlementRevision(eventId, revision, 'BLDG', b.buildingId), ...building(b) },
           },
         },
-      })),
-      ...parks.map((p) => ({
-        PutRequest: {
-          Item: {
-            ...keys.parkSettlement(eventId, p.parkId),
-            ...keys.parkSettlementsIndex(p.parkId, settledAt, eventId),
-            type: 'parkSettlement',
-            eventId,
-            settledAt,
-            settlement: p,
+        { PutRequest: { Item: { ...keys.buildingSettlement(eventId, b.buildingId), ...building(b) } } },
+      ]),
+      ...parks.flatMap((p) => [
+        {
+          PutRequest: {
+            Item: { ...keys.settlementRevision(eventId, revision, 'PARK', p.parkId), ...park(p) },
           },
         },
-      })),
+        {
+          PutRequest: {
+            Item: {
+              ...keys.parkSettlement(eventId, p.parkId),
+              ...keys.parkSettlementsIndex(p.parkId, settledAt, eventId),
+              ...park(p),
+            },
+          },
+        },
+      ]),
+      ...latest
+        .filter((i) => !kept.has(String(i.sk)))
+        .map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
     ]);
   }
 
-  async ofEvent(eventId: string): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] }> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
-      ExpressionAttributeValues: { ':pk': `EVENT#${eventId}`, ':s': 'SETTLE#' },
-      ConsistentRead: true,
-    });
+  async ofEvent(
+    eventId: string,
+    revision?: number,
+  ): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] }> {
+    const prefix =
+      revision === undefined
+        ? 'SETTLE#'
+        : keys.settlementRevision(eventId, revision, 'BLDG', '').sk.replace(/BLDG#$/, '');
+    const items = await this.items(eventId, prefix);
     return {
       buildings: items
         .filter((i) => i.type === 'buildingSettlement')
@@ -109,6 +172,15 @@ export class DynamoSettlementRepository implements SettlementRepository {
         .filter((i) => i.type === 'parkSettlement')
         .map((i) => StoredParkSettlement.parse(i.settlement)),
     };
+  }
+
+  private items(eventId: string, prefix: string) {
+    return queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':pk': keys.event(eventId).pk, ':s': prefix },
+      ConsistentRead: true,
+    });
   }
 
   async ofPark(parkId: string, page: PageRequest = {}): Promise<Page<ParkSettlement & { eventId: string }>> {

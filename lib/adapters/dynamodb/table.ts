@@ -16,7 +16,8 @@
  * | commands of an event | `EVENT#id` / `CMD#commandId` |
  * | command by id | `CMD#commandId` / `#PTR` → its event |
  * | commands of a building, newest first | GSI1 `BLDG#id#CMD` / `start#revision#commandId` |
- * | settlements of an event | `EVENT#id` / `SETTLE#BLDG#b`, `SETTLE#PARK#p` |
+ * | latest settlements of an event | `EVENT#id` / `SETTLE#BLDG#b`, `SETTLE#PARK#p` |
+ * | one settlement revision of an event (audit) | `EVENT#id` / `SETTLEREV#<rev>#BLDG#b`, `SETTLEREV#<rev>#PARK#p` |
  * | settlements of a park, newest first | GSI1 `PARK#p#SETTLE` / `settledAt#eventId` |
  * | OpenADR object by type and id; objects of a type, oldest first | `OADR#TYPE#id` / `#OBJ`; GSI1 `OADR#TYPE` / `createdAt#id` |
  * | OpenADR unique names (programName, venName, a VEN's resourceName) | `OADRNAME#TYPE#name` / `#NAME` |
@@ -102,6 +103,10 @@ export const keys = {
   parkSettlement: (eventId: string, parkId: string) => ({
     pk: `EVENT#${eventId}`,
     sk: `SETTLE#PARK#${parkId}`,
+  }),
+  settlementRevision: (eventId: string, revision: number, kind: 'BLDG' | 'PARK', id: string) => ({
+    pk: `EVENT#${eventId}`,
+    sk: `SETTLEREV#${pad(revision)}#${kind}#${id}`,
   }),
   parkSettlementsIndex: (parkId: string, settledAt: string, eventId: string) => ({
     gsi1pk: `PARK#${parkId}#SETTLE`,

@@ -6,6 +6,7 @@
  * them).
  */
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import { type EventStatus, isClosed } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
 import { MINUTE_MS, toMs } from '../../domain/time.ts';
 import { parseOrThrow } from '../../domain/validate.ts';
@@ -19,8 +20,8 @@ import { acceptEvent, cancelEvent, reviseEvent } from '../events.ts';
 import { announce, changedMetadata, mustGet, newMetadata, newObjectId, principalOf } from './objects.ts';
 import { definedFields, requireBl } from './programs.ts';
 
-/** Statuses after which there is nothing left to call off. */
-const ENDED: readonly string[] = ['completed', 'settled', 'failed'];
+/** Nothing left to call off; a cancelled event is cancelled again, which is idempotent. */
+const ended = (status: EventStatus) => isClosed(status) && status !== 'cancelled';
 /** Attempts at a write that lost an optimistic check to a concurrent one (planning, another BL call). */
 const ATTEMPTS = 3;
 
@@ -148,7 +149,7 @@ export async function deleteBlEvent(deps: Deps, caller: OpenadrCaller, eventId: 
   const found = await mustGet(deps, 'EVENT', eventId);
   for (let attempt = 1; ; attempt++) {
     const record = await deps.events.get(eventId);
-    if (!record || ENDED.includes(record.status) || toMs(record.event.end) <= deps.clock.now()) break;
+    if (!record || ended(record.status) || toMs(record.event.end) <= deps.clock.now()) break;
     try {
       await cancelEvent(deps, principalOf(caller), eventId);
       break;

@@ -1,0 +1,20 @@
+import { reevaluateEvent } from '../../lib/app/evaluation.ts';
+import { httpRoute } from '../commons/http.ts';
+
+/** POST /events/{eventId}/evaluation: evaluate and settle again, as a new revision (operator). */
+export const handler = httpRoute('reevaluate-event', {
+  async run({ deps, who, params }) {
+    const { record, revision } = await reevaluateEvent(deps, who, params.eventId);
+    return {
+      statusCode: 200,
+      body: {
+        eventId: record.event.eventId,
+        status: record.status,
+        settlementRevision: revision,
+        awaitingData: record.awaitingData ?? [],
+        settledWithoutData: record.settledWithoutData ?? [],
+        dataDeadline: record.dataDeadline,
+      },
+    };
+  },
+});
