@@ -6,7 +6,11 @@
 import { ValidationError } from './errors.ts';
 import type { Direction } from './model/common.ts';
 import { SettlementRules } from './model/program.ts';
+import { CHINA_OFFSET_MS, HOUR_MS, MINUTE_MS } from './time.ts';
 import { parseOrThrow } from './validate.ts';
+
+/** Over what delivery is judged ({@link SettlementRules} `evaluation`; absent means `EVENT`). */
+export type SettlementEvaluation = NonNullable<SettlementRules['evaluation']>;
 
 /**
  * Ratios within this distance below a threshold count as reaching it, so that a delivery of exactly
@@ -27,6 +31,11 @@ export interface SettlementInput {
   baselineKw: readonly number[];
   /** Metered average net import per interval, kW; `null` when the reading is missing. */
   actualKw: readonly (number | null)[];
+  /**
+   * Start of the first interval, epoch ms. Required when the rules evaluate per `HOUR` (the periods
+   * are China clock hours) or per `INTERVAL` (each period carries its start); optional for `EVENT`.
+   */
+  startMs?: number;
 }
 
 /** One interval of a settlement, as it entered the computation. */
@@ -39,28 +48,87 @@ export interface SettlementInterval {
   declaredKw: number;
 }
 
-/** One building's settlement for one event. kW figures are unrounded; money is rounded to 0.01 ¥. */
+/**
+ * One period delivery was judged over: the whole event (`EVENT`), one China clock hour or the part
+ * of it the window covers (`HOUR`), or one interval (`INTERVAL`). Its figures mean what the event's
+ * do in an `EVENT` settlement, computed over the period's intervals only.
+ */
+export interface SettlementPeriod {
+  /**
+   * Start of the period's first interval, epoch ms (13:30 China time for an hour the event enters
+   * at 13:30); `null` for an `EVENT` settlement computed without `startMs`.
+   */
+  startMs: number | null;
+  /** How many intervals the period holds; its duration is `intervals × intervalMinutes / 60` h. */
+  intervals: number;
+  /** `P_d` of the period: mean of the declared kW over its intervals. */
+  declaredKw: number;
+  /** `ΔP` of the period: mean of the delivered kW over its intervals. */
+  deliveredKw: number;
+  /** `ΔP/P_d` of the period; `null` when nothing was committed in it. */
+  ratio: number | null;
+  /** Quantity paid for the period (threshold, cap and excess share applied to the period alone). */
+  paidKw: number;
+  /** Shortfall the period's penalty is charged on, before its multiplier. */
+  penaltyKw: number;
+  /**
+   * The period's share of the event's rounded payment: the running total rounded to 0.01 ¥ after
+   * this period minus the running total rounded before it, so the periods add up to the event's
+   * `paymentYuan` to the cent and each is within 0.01 ¥ of its exact figure.
+   */
+  paymentYuan: number;
+  /** The period's share of the event's rounded penalty, apportioned as `paymentYuan` is. */
+  penaltyYuan: number;
+}
+
+/**
+ * One building's settlement for one event. kW figures are unrounded; money is rounded to 0.01 ¥.
+ *
+ * Under `HOUR` or `INTERVAL` evaluation the event-level figures summarize the periods: `declaredKw`,
+ * `deliveredKw` and `ratio` are still the event's means (so they match an `EVENT` settlement of the
+ * same readings), `cappedKw`, `paidKw` and `penaltyKw` are the periods' means weighted by duration,
+ * and money is the sum over periods. With those definitions the `EVENT` formulas still hold at the
+ * event level: exact payment = `price × paidKw × durationHours` (¥/kWh) or `price × paidKw` (¥/kW).
+ */
 export interface BuildingSettlement {
   buildingId: string;
   parkId: string;
   direction: Direction;
   /** The rules applied, with their defaults filled in, so the result is self-contained. */
   rules: SettlementRules;
+  /** The rules' `evaluation`, `EVENT` when they leave it out. */
+  evaluation: SettlementEvaluation;
   intervalMinutes: number;
   intervals: SettlementInterval[];
+  /** The periods judged, in time order: one for `EVENT`, one per clock hour or per interval otherwise. */
+  periods: SettlementPeriod[];
   /** `P_d`: mean of the declared kW over the event. */
   declaredKw: number;
   /** `ΔP`: mean of the delivered kW over the event; negative when the building moved the wrong way. */
   deliveredKw: number;
-  /** `r = ΔP/P_d`; `null` when nothing was committed (`P_d = 0`). */
+  /**
+   * `r = ΔP/P_d` over the event; `null` when nothing was committed (`P_d = 0`). Under `HOUR` or
+   * `INTERVAL` it describes the event but does not decide payment: each period's ratio does.
+   */
   ratio: number | null;
-  /** `min(ΔP, maxRatio·P_d)` when the ratio reaches `minRatio` and ΔP > 0, else 0. */
+  /**
+   * `min(ΔP, maxRatio·P_d)` when the ratio reaches `minRatio` and ΔP > 0, else 0; under `HOUR` or
+   * `INTERVAL`, the duration-weighted mean of that figure per period.
+   */
   cappedKw: number;
-  /** Quantity paid at full price: `cappedKw`, with the part above `excess.aboveRatio·P_d` weighted by `excess.paidShare`. */
+  /**
+   * Quantity paid at full price: `cappedKw`, with the part above `excess.aboveRatio·P_d` weighted by
+   * `excess.paidShare`; under `HOUR` or `INTERVAL`, the duration-weighted mean of the periods' `paidKw`.
+   */
   paidKw: number;
-  /** Shortfall the penalty is charged on, before its multiplier: `max(belowRatio·P_d − max(ΔP, 0), 0)`. */
+  /**
+   * Shortfall the penalty is charged on, before its multiplier: `max(belowRatio·P_d − max(ΔP, 0), 0)`;
+   * under `HOUR` or `INTERVAL`, the duration-weighted mean of the periods' `penaltyKw`.
+   */
   penaltyKw: number;
+  /** Σ of the periods' exact payments, rounded once; equal to the sum of the periods' `paymentYuan`. */
   paymentYuan: number;
+  /** Σ of the periods' exact penalties, rounded once; equal to the sum of the periods' `penaltyYuan`. */
   penaltyYuan: number;
   /** `paymentYuan − penaltyYuan`, from the rounded figures so the lines of a statement add up. */
   netYuan: number;
@@ -96,12 +164,20 @@ export interface ParkSettlement {
  * Settles one building for one event under `rules` (DESIGN §3, {@link SettlementRules}).
  *
  * Steps:
- * 1. validate the input (equal, non-empty lengths; finite numbers; commitments ≥ 0) and the rules;
+ * 1. validate the input (equal, non-empty lengths; finite numbers; commitments ≥ 0; `startMs` when
+ *    the rules evaluate per hour or interval) and the rules;
  * 2. delivered per interval `B − L` (peak) or `L − B` (valley), a missing reading counting as 0;
- * 3. `P_d` and `ΔP` as means over the event, `r = ΔP/P_d` (`null` when `P_d = 0`);
- * 4. payment on `min(ΔP, maxRatio·P_d)` if `r ≥ minRatio`, the excess weighted by its share;
- * 5. penalty on `max(belowRatio·P_d − max(ΔP, 0), 0) × multiplier`;
- * 6. money: `price × kW × hours` (YUAN_PER_KWH) or `price × kW` (YUAN_PER_KW), rounded last.
+ * 3. cut the event into periods: the whole event (`EVENT`), China clock hours (`HOUR`: an interval
+ *    belongs to the hour its start lies in, so a partial hour at either edge is a period of its
+ *    own), or single intervals (`INTERVAL`);
+ * 4. per period, `P_d` and `ΔP` as means over its intervals, `r = ΔP/P_d` (`null` when `P_d = 0`);
+ *    payment on `min(ΔP, maxRatio·P_d)` if `r ≥ minRatio`, the excess weighted by its share;
+ *    penalty on `max(belowRatio·P_d − max(ΔP, 0), 0) × multiplier`;
+ * 5. money per period: `price × kW × periodHours` (YUAN_PER_KWH), or `price × kW × periodHours /
+ *    durationHours` (YUAN_PER_KW: paid once per response, each period weighted by its share of the
+ *    event's duration, so equal periods pay exactly what the event would);
+ * 6. the event's money is the sum of the periods' exact figures, rounded once to 0.01 ¥; each
+ *    period's rounded figure is its share of that total (see {@link SettlementPeriod.paymentYuan}).
  *
  * @throws ValidationError naming every offending field.
  */
@@ -109,6 +185,7 @@ export function settleBuilding(input: SettlementInput): BuildingSettlement {
   const { buildingId, parkId, direction, intervalMinutes, declaredKw, baselineKw, actualKw } = input;
   validateInput(input);
   const rules = parseOrThrow(SettlementRules, input.rules, `settlement rules for building ${buildingId}`);
+  const evaluation = rules.evaluation ?? 'EVENT';
 
   const n = declaredKw.length;
   const intervalHours = intervalMinutes / 60;
@@ -123,27 +200,30 @@ export function settleBuilding(input: SettlementInput): BuildingSettlement {
     return { baselineKw: baseline, actualKw: actual, deliveredKw: delivered, declaredKw: declared };
   });
 
-  const pd = sum(intervals.map((i) => i.declaredKw)) / n;
-  const dp = sum(intervals.map((i) => i.deliveredKw)) / n;
   const durationHours = n * intervalHours;
   const deliveredKwh = sum(intervals.map((i) => i.deliveredKw * intervalHours));
+  const judged = cutPeriods(evaluation, n, intervalMinutes, input.startMs).map((p) => {
+    const verdict = judgePeriod(rules, intervals.slice(p.first, p.first + p.count));
+    const share = p.count / n;
+    // ¥/kW is paid once per response: a period earns its share of it, so that periods delivering
+    // alike add up to the EVENT figure.
+    const yuanPerKw =
+      rules.unit === 'YUAN_PER_KWH' ? rules.price * (p.count * intervalHours) : rules.price * share;
+    const exactPayment = verdict.paidKw * yuanPerKw;
+    const exactPenalty = rules.penalty ? verdict.penaltyKw * rules.penalty.multiplier * yuanPerKw : 0;
+    return { ...p, ...verdict, share, exactPayment, exactPenalty };
+  });
+  const [only] = judged;
+  // With one period (EVENT) its figures are the event's as they are, free of weighting noise.
+  const weighted = (pick: (p: (typeof judged)[number]) => number): number =>
+    judged.length === 1 && only ? pick(only) : sum(judged.map((p) => pick(p) * p.share));
 
-  // No commitment: no ratio to judge, so neither payment nor penalty (an uncommitted building that
-  // happened to move is not a participant in this event).
-  const ratio = pd > 0 ? dp / pd : null;
-  const reached = ratio !== null && ratio >= rules.minRatio - RATIO_TOLERANCE;
-  const cappedKw = reached && dp > 0 ? Math.min(dp, rules.maxRatio * pd) : 0;
-  const paidKw = rules.excess
-    ? Math.min(cappedKw, rules.excess.aboveRatio * pd) +
-      rules.excess.paidShare * Math.max(cappedKw - rules.excess.aboveRatio * pd, 0)
-    : cappedKw;
-  // Effective response is floored at 0, so the penalty never exceeds belowRatio·P_d × multiplier.
-  const penaltyKw =
-    rules.penalty && pd > 0 ? Math.max(rules.penalty.belowRatio * pd - Math.max(dp, 0), 0) : 0;
-
-  const yuanPerKw = rules.unit === 'YUAN_PER_KWH' ? rules.price * durationHours : rules.price;
-  const exactPayment = paidKw * yuanPerKw;
-  const exactPenalty = rules.penalty ? penaltyKw * rules.penalty.multiplier * yuanPerKw : 0;
+  const pd = sum(intervals.map((i) => i.declaredKw)) / n;
+  const dp = sum(intervals.map((i) => i.deliveredKw)) / n;
+  const exactPayment = sum(judged.map((p) => p.exactPayment));
+  const exactPenalty = sum(judged.map((p) => p.exactPenalty));
+  const payments = apportionYuan(judged.map((p) => p.exactPayment));
+  const penalties = apportionYuan(judged.map((p) => p.exactPenalty));
   const paymentYuan = roundYuan(exactPayment);
   const penaltyYuan = roundYuan(exactPenalty);
 
@@ -152,14 +232,26 @@ export function settleBuilding(input: SettlementInput): BuildingSettlement {
     parkId,
     direction,
     rules,
+    evaluation,
     intervalMinutes,
     intervals,
+    periods: judged.map((p, i) => ({
+      startMs: p.startMs,
+      intervals: p.count,
+      declaredKw: p.declaredKw,
+      deliveredKw: p.deliveredKw,
+      ratio: p.ratio,
+      paidKw: p.paidKw,
+      penaltyKw: p.penaltyKw,
+      paymentYuan: payments[i] as number,
+      penaltyYuan: penalties[i] as number,
+    })),
     declaredKw: pd,
     deliveredKw: dp,
-    ratio,
-    cappedKw,
-    paidKw,
-    penaltyKw,
+    ratio: pd > 0 ? dp / pd : null,
+    cappedKw: weighted((p) => p.cappedKw),
+    paidKw: weighted((p) => p.paidKw),
+    penaltyKw: weighted((p) => p.penaltyKw),
     paymentYuan,
     penaltyYuan,
     netYuan: roundYuan(paymentYuan - penaltyYuan),
@@ -227,6 +319,74 @@ export function roundYuan(yuan: number): number {
   return rounded / 100 + 0;
 }
 
+/** Intervals `[first, first + count)` of one period, and the start of its first interval. */
+interface PeriodSpan {
+  first: number;
+  count: number;
+  startMs: number | null;
+}
+
+/** Cuts `n` intervals into the periods `evaluation` judges (validation guarantees `startMs` off EVENT). */
+function cutPeriods(
+  evaluation: SettlementEvaluation,
+  n: number,
+  intervalMinutes: number,
+  startMs: number | undefined,
+): PeriodSpan[] {
+  if (evaluation === 'EVENT' || startMs === undefined) {
+    return [{ first: 0, count: n, startMs: startMs ?? null }];
+  }
+  const startOf = (t: number) => startMs + t * intervalMinutes * MINUTE_MS;
+  if (evaluation === 'INTERVAL') {
+    return Array.from({ length: n }, (_, t) => ({ first: t, count: 1, startMs: startOf(t) }));
+  }
+  // China has one offset and no daylight saving, so a local clock hour is a fixed 3600 s slot.
+  const chinaHour = (ms: number) => Math.floor((ms + CHINA_OFFSET_MS) / HOUR_MS);
+  const spans: PeriodSpan[] = [];
+  for (let t = 0; t < n; t++) {
+    const last = spans.at(-1);
+    if (last && chinaHour(startOf(t)) === chinaHour(startOf(last.first))) last.count += 1;
+    else spans.push({ first: t, count: 1, startMs: startOf(t) });
+  }
+  return spans;
+}
+
+/** The rule table applied to the intervals of one period (the whole event under EVENT). */
+function judgePeriod(rules: SettlementRules, intervals: readonly SettlementInterval[]) {
+  const n = intervals.length;
+  const pd = sum(intervals.map((i) => i.declaredKw)) / n;
+  const dp = sum(intervals.map((i) => i.deliveredKw)) / n;
+  // No commitment: no ratio to judge, so neither payment nor penalty (an uncommitted building that
+  // happened to move is not a participant in this event, or this period).
+  const ratio = pd > 0 ? dp / pd : null;
+  const reached = ratio !== null && ratio >= rules.minRatio - RATIO_TOLERANCE;
+  const cappedKw = reached && dp > 0 ? Math.min(dp, rules.maxRatio * pd) : 0;
+  const paidKw = rules.excess
+    ? Math.min(cappedKw, rules.excess.aboveRatio * pd) +
+      rules.excess.paidShare * Math.max(cappedKw - rules.excess.aboveRatio * pd, 0)
+    : cappedKw;
+  // Effective response is floored at 0, so the penalty never exceeds belowRatio·P_d × multiplier.
+  const penaltyKw =
+    rules.penalty && pd > 0 ? Math.max(rules.penalty.belowRatio * pd - Math.max(dp, 0), 0) : 0;
+  return { declaredKw: pd, deliveredKw: dp, ratio, cappedKw, paidKw, penaltyKw };
+}
+
+/**
+ * Rounds each of `exact` (≥ 0, in order) as the difference of rounded running totals, so the parts
+ * add up to `roundYuan(Σ exact)` to the cent and each lies within 0.01 ¥ of its exact figure.
+ */
+function apportionYuan(exact: readonly number[]): number[] {
+  let running = 0;
+  let roundedCents = 0;
+  return exact.map((yuan) => {
+    running += yuan;
+    const cents = Math.round(roundYuan(running) * 100);
+    const part = (cents - roundedCents) / 100;
+    roundedCents = cents;
+    return part;
+  });
+}
+
 function validateInput(input: SettlementInput): void {
   const { buildingId, parkId, intervalMinutes, declaredKw, baselineKw, actualKw } = input;
   const issues: { path: string; message: string }[] = [];
@@ -237,6 +397,17 @@ function validateInput(input: SettlementInput): void {
   }
   if (declaredKw.length === 0) {
     issues.push({ path: 'declaredKw', message: 'is empty: an event has at least one interval' });
+  }
+  // Read before the rules are parsed: an unknown value is refused there, by the rules' own schema.
+  const evaluation: unknown = input.rules.evaluation;
+  if (input.startMs === undefined && (evaluation === 'HOUR' || evaluation === 'INTERVAL')) {
+    issues.push({
+      path: 'startMs',
+      message: `is required when the rules evaluate per ${evaluation}: the periods are placed in time`,
+    });
+  }
+  if (input.startMs !== undefined && !Number.isFinite(input.startMs)) {
+    issues.push({ path: 'startMs', message: `is ${input.startMs}, expected epoch milliseconds` });
   }
   for (const [name, values] of [
     ['baselineKw', baselineKw],

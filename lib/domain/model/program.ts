@@ -73,6 +73,13 @@ export type BaselineMethod = z.infer<typeof BaselineMethod>;
  * `excess.aboveRatio·P_d` is paid at `excess.paidShare`; a penalty of
  * `max(penalty.belowRatio·P_d − ΔP, 0) × penalty.multiplier × price` applies below the floor
  * (Sichuan: 0.9, 1.1, with excess above 1.1 counted at half).
+ *
+ * `evaluation` says over what these are judged: the whole event (`EVENT`, the default when absent,
+ * which is how every program stored before the setting existed is read), each China clock hour
+ * (`HOUR`; a partial hour at either edge of the window is a period of its own) or each interval
+ * (`INTERVAL`). Per period, `P_d` and `ΔP` are the means over its intervals and the thresholds, cap,
+ * excess share and penalty apply to that period alone, so 400 kW in one interval of four against
+ * 100 kW declared in each is paid for one interval, not four (see `settleBuilding`).
  */
 export const SettlementRules = z
   .strictObject({
@@ -86,6 +93,8 @@ export const SettlementRules = z
     penalty: z
       .strictObject({ belowRatio: z.number().min(0).max(1), multiplier: z.number().min(0).max(10) })
       .optional(),
+    /** Absent: `EVENT`. Optional rather than defaulted, so literals typed as rules need not spell it. */
+    evaluation: z.enum(['EVENT', 'HOUR', 'INTERVAL']).optional(),
   })
   .refine((s) => !s.excess || s.excess.aboveRatio <= s.maxRatio, {
     message: 'excess.aboveRatio must not exceed maxRatio',
