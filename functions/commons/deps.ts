@@ -58,6 +58,7 @@ export function buildDeps(): Deps {
       settleDelayMinutes: e.SETTLE_DELAY_MINUTES,
       readingRetentionDays: e.READING_RETENTION_DAYS,
       openadrTokenTtlSeconds: e.OPENADR_TOKEN_TTL_SECONDS,
+      telemetryFutureToleranceMinutes: e.TELEMETRY_FUTURE_TOLERANCE_MINUTES,
     },
   };
 }

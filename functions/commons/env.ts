@@ -16,6 +16,7 @@ const Env = z.object({
   DYNAMODB_ENDPOINT: z.string().url().optional(),
   ACK_TIMEOUT_MINUTES: minutes(DEFAULT_CONFIG.ackTimeoutMinutes),
   SETTLE_DELAY_MINUTES: minutes(DEFAULT_CONFIG.settleDelayMinutes),
+  TELEMETRY_FUTURE_TOLERANCE_MINUTES: minutes(DEFAULT_CONFIG.telemetryFutureToleranceMinutes),
   READING_RETENTION_DAYS: z.coerce
     .number()
     .int()

@@ -14,6 +14,11 @@ export interface AppConfig {
   readingRetentionDays: number;
   /** Lifetime of an OpenADR access token. */
   openadrTokenTtlSeconds: number;
+  /**
+   * How far ahead of the coordinator's clock a reported state, or the end of a reported reading's
+   * interval, may lie (a BMS clock running a little fast); anything later is refused.
+   */
+  telemetryFutureToleranceMinutes: number;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -23,6 +28,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   scopePageSize: 500,
   readingRetentionDays: 120,
   openadrTokenTtlSeconds: 3600,
+  telemetryFutureToleranceMinutes: 5,
 };
 
 /** What every use-case receives: the ports and the configuration. */

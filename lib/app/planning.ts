@@ -13,6 +13,7 @@ import {
   toAllocationBuilding,
 } from '../domain/flexibility.ts';
 import type { Building } from '../domain/model/building.ts';
+import { weekdayOf } from '../domain/model/calendar.ts';
 import type { AssetInstruction, Command } from '../domain/model/command.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
 import { chinaDate, chinaMinuteOfDay, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
@@ -23,10 +24,16 @@ import type { Deps } from './config.ts';
 /** Commands that still count: answered yes, or sent and not (yet) refused. */
 export const ACTIVE: readonly CommandRecord['status'][] = ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'];
 
+const SLOT_MINUTES = 15;
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
 /**
- * Forecast of a building's net import per interval for planning: its typical profile for that
- * kind of day, else its last reported load held flat. Settlement uses the program's contractual
- * baseline from readings instead; this one only has to be a good guess.
+ * Forecast of a building's net import per interval for planning. Where the working calendar holds
+ * the date: the building's profile for that kind of day (a holiday Wednesday is not a working
+ * day). Where it does not: the building's recent profile of the same China weekday, never a
+ * Monday-to-Friday guess. Where the profile has nothing for the day: its last reported load held
+ * flat. Undefined when the building never reported anything that could serve. Settlement uses the
+ * program's contractual baseline from readings instead; this one only has to be a good guess.
  */
 export function planningBaseline(
   t: BuildingTelemetry | undefined,
@@ -35,20 +42,51 @@ export function planningBaseline(
   n: number,
   calendar: WorkCalendar,
 ): number[] | undefined {
-  if (t?.profile) {
-    const profile = t.profile;
-    return Array.from({ length: n }, (_, i) => {
-      const at = startMs + i * minutes * MINUTE_MS;
-      const date = chinaDate(at);
-      const workday =
-        calendar.workdayOrUnknown(date) ??
-        [1, 2, 3, 4, 5].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
-      const slots = workday ? profile.workday : profile.other;
-      return slots[Math.floor(chinaMinuteOfDay(at) / 15)] ?? 0;
-    });
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = startMs + i * minutes * MINUTE_MS;
+    const date = chinaDate(at);
+    const workday = calendar.workdayOrUnknown(date);
+    const slots =
+      workday === undefined
+        ? t?.profile?.byWeekday?.[weekdayOf(date)]
+        : workday
+          ? t?.profile?.workday
+          : t?.profile?.other;
+    const kw = slots?.[Math.floor(chinaMinuteOfDay(at) / SLOT_MINUTES)] ?? t?.state?.netLoadKw;
+    if (kw === undefined) return undefined;
+    out.push(kw);
   }
-  if (t?.state) return new Array<number>(n).fill(t.state.netLoadKw);
-  return undefined;
+  return out;
+}
+
+/**
+ * What a plan over `n` intervals of `minutes` from `startMs` has to say about the working calendar:
+ * one line per year it does not hold, naming the dates planned from same-weekday profiles and how
+ * an operator completes the calendar.
+ */
+export function calendarNotes(calendar: WorkCalendar, startMs: number, minutes: number, n: number): string[] {
+  const byYear = new Map<number, string[]>();
+  for (let i = 0; i < n; i++) {
+    const date = chinaDate(startMs + i * minutes * MINUTE_MS);
+    if (calendar.covers(date)) continue;
+    const year = Number(date.slice(0, 4));
+    const dates = byYear.get(year) ?? [];
+    if (!dates.includes(date)) dates.push(date);
+    byYear.set(year, dates);
+  }
+  return [...byYear].map(([year, dates]) => {
+    const days = [...new Set(dates.map((d) => WEEKDAYS[weekdayOf(d)] as string))];
+    return (
+      `No working calendar for ${year}: ${listed(dates)} planned from each building's recent ` +
+      `${listed(days)} profile${days.length > 1 ? 's' : ''} (enter it with PUT /calendars/${year})`
+    );
+  });
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 /** What a command commits on each asset, as reservations. */
@@ -291,6 +329,8 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
       (mode === 'shortfall' ? [...active.keys()].filter((b) => !commandedIds.has(b)).length : 0),
     plannedAt: now,
   };
+  const notes = calendarNotes(calendar, startMs, event.intervalMinutes, n);
+  if (notes.length > 0) plan.notes = notes;
   const next: EventRecord = {
     ...record,
     status: 'planned',

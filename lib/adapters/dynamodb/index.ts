@@ -40,7 +40,7 @@ export function dynamoRepositories(
   return {
     parks: new DynamoParkRepository(doc, table),
     buildings: new DynamoBuildingRepository(doc, table),
-    telemetry: new DynamoTelemetryRepository(doc, table, options.readingRetentionDays),
+    telemetry: new DynamoTelemetryRepository(doc, table, options.readingRetentionDays, options.now),
     programs: new DynamoProgramRepository(doc, table),
     calendars: new DynamoCalendarRepository(doc, table),
     events: new DynamoEventRepository(doc, table),

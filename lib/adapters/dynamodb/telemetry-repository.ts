@@ -1,25 +1,28 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { WorkCalendar } from '../../domain/calendar.ts';
+import { weekdayOf } from '../../domain/model/calendar.ts';
 import { BuildingState, MeterReading, readingKw } from '../../domain/model/telemetry.ts';
 import { chinaDate, chinaMinuteOfDay, DAY_MS, toIso, toMs } from '../../domain/time.ts';
-import type { BuildingTelemetry, TelemetryRepository } from '../../ports.ts';
-import { seededCalendar } from '../calendar/chinese-days.ts';
+import type { BuildingTelemetry, LoadProfile, TelemetryRepository } from '../../ports.ts';
 import { backoff, batchGet, batchWrite, isConditionFailure, queryAll, sleep, stripKeys } from './batch.ts';
 import { KEY_ATTRIBUTES, keys, TTL_ATTRIBUTE } from './table.ts';
 
 /** Weight of a new reading in the planning profile's moving average. */
 const PROFILE_WEIGHT = 0.3;
 const SLOTS = 96;
-const calendar = seededCalendar();
-const isLikelyWorkday = (date: string) =>
-  calendar.workdayOrUnknown(date) ?? [1, 2, 3, 4, 5].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
 
-/** 96 quarter-hour averages of the local day, kW, for workdays and for other days. */
+/** 96 quarter-hour averages of the local day, kW, or none yet. */
+const Slots = z
+  .array(z.number())
+  .refine((a) => a.length === 0 || a.length === SLOTS, `expected 0 or ${SLOTS} slots`);
+/** The stored profile; `byWeekday` is absent in profiles written before it existed. */
 const Profile = z.object({
-  workday: z.array(z.number()).length(SLOTS),
-  other: z.array(z.number()).length(SLOTS),
+  workday: Slots,
+  other: Slots,
+  byWeekday: z.array(Slots).length(7).optional(),
 });
-type Profile = z.infer<typeof Profile>;
+type Profile = LoadProfile;
 const Version = z.number().int().min(0);
 const OptionalMs = z.number().optional();
 
@@ -59,6 +62,40 @@ export function stateItem(
 }
 
 /**
+ * `profile` with `readings` (interval start in epoch ms, oldest first) folded in. The first
+ * reading of a kind of day seeds all its slots, so planning has a level to start from; a
+ * workday or other-day profile never seen yet borrows the other's shape (both stay empty while
+ * the calendar knew none of the days). Values are kept to the watt, which keeps the item small.
+ */
+function foldReadings(
+  stored: Profile | undefined,
+  readings: readonly (readonly [number, MeterReading])[],
+  calendar: WorkCalendar,
+): Profile {
+  const profile: { workday: number[]; other: number[]; byWeekday: number[][] } = {
+    workday: stored?.workday ?? [],
+    other: stored?.other ?? [],
+    byWeekday: stored?.byWeekday ?? Array.from({ length: 7 }, () => []),
+  };
+  const fold = (slots: number[], slot: number, kw: number) => {
+    if (slots.length === 0) slots.push(...new Array<number>(SLOTS).fill(kw));
+    slots[slot] =
+      Math.round(((1 - PROFILE_WEIGHT) * (slots[slot] as number) + PROFILE_WEIGHT * kw) * 1000) / 1000;
+  };
+  for (const [ms, r] of readings) {
+    const kw = readingKw(r);
+    const date = chinaDate(ms);
+    const slot = Math.floor(chinaMinuteOfDay(ms) / (1440 / SLOTS));
+    fold(profile.byWeekday[weekdayOf(date)] as number[], slot, kw);
+    const workday = calendar.workdayOrUnknown(date);
+    if (workday !== undefined) fold(workday ? profile.workday : profile.other, slot, kw);
+  }
+  if (profile.workday.length === 0) profile.workday = [...profile.other];
+  if (profile.other.length === 0) profile.other = [...profile.workday];
+  return profile;
+}
+
+/**
  * Telemetry: one item per building for its latest state and load profile (written under a
  * version, so concurrent reports never lose each other's changes), and one item per reading.
  *
@@ -71,12 +108,19 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly retentionDays: number,
+    /** The coordinator's clock: what is stamped later than it cannot have been measured yet. */
+    private readonly now: () => number,
   ) {}
 
+  /**
+   * Keeps the newest state: an older report arriving late does not replace it. A stored state
+   * stamped later than the clock (a BMS clock gone wrong before reports from the future were
+   * refused) is no measurement, so any report replaces it rather than being dropped behind it.
+   */
   async putState(state: BuildingState): Promise<void> {
     await this.update(state.buildingId, (item) => {
-      // An older report arriving late does not replace a newer one.
-      if (item.state && toMs(item.state.at) > toMs(state.at)) return undefined;
+      const stored = item.state ? toMs(item.state.at) : undefined;
+      if (stored !== undefined && stored > toMs(state.at) && stored <= this.now()) return undefined;
       return { ...item, state };
     });
   }
@@ -94,12 +138,22 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
   /**
    * Stores each reading as its own item keyed by building and interval start (normalised to UTC),
    * so a re-send overwrites; within one call the last reading of an interval wins. Then folds the
-   * readings into the building's profile: per local quarter hour of workdays or other days, an
-   * exponential moving average with weight 0.3 for each new reading. Only readings newer than the
-   * newest one folded so far count, which keeps a re-send from weighing twice; a late backfill of
-   * older intervals is stored (baselines and settlement read it) but leaves the profile alone.
+   * readings into the building's profile, per local quarter hour, as an exponential moving average
+   * with weight 0.3 for each new reading: always into the profile of its China weekday, and into
+   * the workday or other-day profile only when `calendar` holds its year (a year it lacks is never
+   * guessed as Monday to Friday).
+   *
+   * Only readings newer than the newest one folded so far count, which keeps a re-send from
+   * weighing twice; a late backfill of older intervals is stored (baselines and settlement read
+   * it) but leaves the profile alone. The profile learns only from intervals that started within
+   * the retention horizon before the clock: readings stamped in the future are stored but not
+   * folded, and a stored watermark later than the clock is ignored, so none can freeze it.
    */
-  async putReadings(buildingId: string, readings: readonly MeterReading[]): Promise<void> {
+  async putReadings(
+    buildingId: string,
+    readings: readonly MeterReading[],
+    calendar: WorkCalendar,
+  ): Promise<void> {
     const byStart = new Map<number, MeterReading>();
     for (const r of readings) byStart.set(toMs(r.intervalStart), r);
     const sorted = [...byStart.entries()].sort(([a], [b]) => a - b);
@@ -122,22 +176,17 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
       }),
     );
     await this.update(buildingId, (item) => {
+      const nowMs = this.now();
+      const through =
+        item.profiledThroughMs !== undefined && item.profiledThroughMs <= nowMs
+          ? item.profiledThroughMs
+          : undefined;
+      const horizonMs = nowMs - this.retentionDays * DAY_MS;
       const fresh = sorted.filter(
-        ([ms]) => item.profiledThroughMs === undefined || ms > item.profiledThroughMs,
+        ([ms]) => ms >= horizonMs && ms <= nowMs && (through === undefined || ms > through),
       );
       if (fresh.length === 0) return undefined;
-      const profile = item.profile ?? { workday: [], other: [] };
-      for (const [ms, r] of fresh) {
-        const kw = readingKw(r);
-        const slots = isLikelyWorkday(chinaDate(ms)) ? profile.workday : profile.other;
-        const slot = Math.floor(chinaMinuteOfDay(ms) / (1440 / SLOTS));
-        // The first reading of a day type seeds all its slots, so planning has a level to start from.
-        if (slots.length === 0) slots.push(...new Array<number>(SLOTS).fill(kw));
-        slots[slot] = (1 - PROFILE_WEIGHT) * (slots[slot] as number) + PROFILE_WEIGHT * kw;
-      }
-      // A day type never seen yet borrows the other's shape.
-      if (profile.workday.length === 0) profile.workday = [...profile.other];
-      if (profile.other.length === 0) profile.other = [...profile.workday];
+      const profile = foldReadings(item.profile, fresh, calendar);
       return { ...item, profile, profiledThroughMs: (fresh.at(-1) as [number, MeterReading])[0] };
     });
   }
