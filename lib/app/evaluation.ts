@@ -217,6 +217,7 @@ async function evaluateBuildings(
         direction: event.type,
         rules: withRules,
         intervalMinutes: event.intervalMinutes,
+        startMs,
         declaredKw: command.responseKw,
         baselineKw,
         actualKw,

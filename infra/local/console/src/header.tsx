@@ -17,6 +17,7 @@ const PAGES = [
   { path: 'flexibility', label: 'Flexibility', roles: ['operator', 'parkManager'] },
   { path: 'events', label: 'Events', roles: ['operator', 'parkManager'] },
   { path: 'settlements', label: 'Settlements', roles: ['operator', 'parkManager'] },
+  { path: 'calendar', label: 'Calendar', roles: ['operator', 'parkManager'] },
   { path: 'buildings', label: 'Buildings', roles: ['bms'] },
 ] as const;
 

@@ -9,6 +9,7 @@ import {
   saveSession,
   setUnauthorizedHandler,
 } from './api.ts';
+import { CalendarPage } from './calendar.tsx';
 import { App } from './context.ts';
 import { EventDetail } from './event-detail.tsx';
 import { EventsPage } from './events.tsx';
@@ -67,6 +68,7 @@ function content(session: Session, page: string, id: string | undefined) {
   if (page === 'events' && id) return <EventDetail eventId={id} />;
   if (page === 'events') return <EventsPage />;
   if (page === 'settlements') return <SettlementsPage />;
+  if (page === 'calendar') return <CalendarPage />;
   return <ParksPage />;
 }
 
