@@ -4,13 +4,17 @@
  * a runtime of its own in memory. It issues a peak-shaving event for the evening peak and a
  * valley-filling event that charges heat storage at night on valley (curtailed wind) power, then
  * moves the clock forward an hour at a time (POST /local/clock) until both are settled, and prints
- * target vs planned vs delivered, the commands and answers, payments and the valley energy
- * absorbed. The same report is written as JSON and as an HTML page with charts.
+ * target vs planned vs delivered, the commands and answers, payments, and, per event and park, the
+ * energy cost saved or incurred at the 蒙西/蒙东 tariffs, the valley energy absorbed and the tCO₂
+ * avoided (when evaluation stored them). The same report is written as JSON and as an HTML page
+ * with charts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts';
+import { type EventImpact, sumImpacts } from '../../lib/domain/tariff.ts';
 import { apiCall } from './api-client.ts';
 import { DEFAULT_PORT, type LocalRuntime, startLocal } from './runtime.ts';
 import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM } from './sim/fleet.ts';
@@ -33,12 +37,14 @@ export interface DemoOptions {
 interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
 }
 
 function api(url: string, token: string): Api {
   return {
     get: (path) => apiCall(url, 'GET', path, { token }),
     post: (path, body) => apiCall(url, 'POST', path, { token, body }),
+    put: (path, body) => apiCall(url, 'PUT', path, { token, body }),
   };
 }
 
@@ -88,8 +94,17 @@ interface Performance {
     netYuan: number;
     deliveredKwh: number;
     intervals: { deliveredKw: number }[];
+    impact?: EventImpact;
   }[];
-  parks: { parkId: string; declaredKw: number; deliveredKw: number; deliveredKwh: number; netYuan: number }[];
+  parks: {
+    parkId: string;
+    declaredKw: number;
+    deliveredKw: number;
+    deliveredKwh: number;
+    netYuan: number;
+    /** Stored by evaluation when the program has tariffs. */
+    impact?: EventImpact;
+  }[];
   unsettled: { buildingId: string; reason: string }[];
 }
 interface EventStatus {
@@ -126,13 +141,21 @@ export interface EventReport {
   };
   deliveredKwh: number;
   netYuan: number;
+  /** The parks' impacts summed, when every settled park has one. */
+  impact?: EventImpact;
 }
 
 export interface DemoReport {
   generatedAt: string;
   clock: { from: string; to: string };
   events: EventReport[];
+  /**
+   * Valley energy absorbed, kWh: the impacts' (valley-filling delivery in VALLEY tariff periods)
+   * when every valley event has one, else everything the valley events delivered.
+   */
   valleyEnergyAbsorbedKwh: number;
+  /** The events' impacts summed, when every event has one. */
+  impact?: EventImpact;
 }
 
 async function issue(
@@ -223,7 +246,33 @@ async function eventReport(call: Api, eventId: string): Promise<EventReport> {
     },
     deliveredKwh: r1(perf.parks.reduce((s, p) => s + p.deliveredKwh, 0)),
     netYuan: Math.round(perf.parks.reduce((s, p) => s + p.netYuan, 0) * 100) / 100,
+    ...impactOf(perf.parks),
   };
+}
+
+/** `{ impact }` summed over `items` when every one has an impact (and there is one), else nothing. */
+function impactOf(items: readonly { impact?: EventImpact | undefined }[]): { impact?: EventImpact } {
+  const impacts = items.flatMap((i) => (i.impact ? [i.impact] : []));
+  return impacts.length > 0 && impacts.length === items.length ? { impact: sumImpacts(impacts) } : {};
+}
+
+/**
+ * The demo's programs carry the 蒙西/蒙东 tariff presets, so that evaluation can value delivery at
+ * them: any that has none gets them through `PUT /programs/{programId}`, as an operator would.
+ */
+async function attachTariffs(call: Api, log: (l: string) => void): Promise<void> {
+  for (const programId of Object.values(PROGRAMS)) {
+    const program = await call.get<{ tariffs?: unknown }>(`/programs/${programId}`);
+    if (program.tariffs) continue;
+    await call.put(`/programs/${programId}`, { ...program, tariffs: INNER_MONGOLIA_TARIFFS });
+    log(`program ${programId}: attached the 蒙西/蒙东 tariff presets (PUT /programs/${programId})`);
+  }
+}
+
+/** `energy cost saved ¥59.70 · valley energy absorbed 0 kWh · 0.057 tCO₂ avoided`. */
+function describeImpact(i: EventImpact): string {
+  const cost = `energy cost ${i.energyCostSavedYuan >= 0 ? 'saved' : 'incurred'} ¥${Math.abs(i.energyCostSavedYuan).toFixed(2)}`;
+  return `${cost} · valley energy absorbed ${r1(i.valleyEnergyAbsorbedKwh)} kWh · ${i.tco2Avoided.toFixed(3)} tCO₂ avoided${i.placeholderPrices ? ' (placeholder tariff prices)' : ''}`;
 }
 
 /** Runs the demo against the runtime at `options.url`; returns the report it wrote. */
@@ -240,6 +289,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const peak = nextWindow(from, 17, 2, HOUR);
   const valley = nextWindow(peak.end, 23, 4, 0);
   const share = options.share ?? 0.6;
+  await attachTariffs(call, log);
   // The peak event goes out now, for the evening. The valley event goes out an hour before the
   // night window, as wind forecasts firm up: planning reads each building's reported state, and a
   // heater's night draw (hence its headroom to charge the tank) is only known by the evening.
@@ -275,13 +325,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   }
 
   const events = await Promise.all(ids.map((id) => eventReport(call, id)));
+  const valleyEvents = events.filter((e) => e.type === 'VALLEY_FILLING');
   const report: DemoReport = {
     generatedAt: new Date().toISOString(),
     clock: { from: iso(from), to: iso(await clock()) },
     events,
-    valleyEnergyAbsorbedKwh: events
-      .filter((e) => e.type === 'VALLEY_FILLING')
-      .reduce((s, e) => s + e.deliveredKwh, 0),
+    valleyEnergyAbsorbedKwh: valleyEvents.every((e) => e.impact)
+      ? valleyEvents.reduce((s, e) => s + (e.impact?.valleyEnergyAbsorbedKwh ?? 0), 0)
+      : valleyEvents.reduce((s, e) => s + e.deliveredKwh, 0),
+    ...impactOf(events),
   };
   mkdirSync(options.outDir, { recursive: true });
   writeFileSync(join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -317,8 +369,12 @@ export function text(report: DemoReport): string {
     }
     for (const u of e.settlement.unsettled) out.push(`  not settled: ${u.buildingId}: ${u.reason}`);
     out.push(`  delivered ${e.deliveredKwh} kWh, net payment ¥${e.netYuan}`);
+    for (const p of e.settlement.parks)
+      if (p.impact) out.push(`  park ${p.parkId}: ${describeImpact(p.impact)}`);
+    if (e.impact) out.push(`  event: ${describeImpact(e.impact)}`);
   }
   out.push('', `valley (curtailed wind) energy absorbed: ${r1(report.valleyEnergyAbsorbedKwh)} kWh`);
+  if (report.impact) out.push(`all events: ${describeImpact(report.impact)}`);
   return out.join('\n');
 }
 
@@ -353,6 +409,7 @@ export function html(report: DemoReport): string {
         .join('');
       return `<section><h2>${escapeHtml(e.eventId)}: ${e.type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'}, ${escapeHtml(beijing(Date.parse(e.window.start)))}–${hhmm(Date.parse(e.window.end))}</h2>
 <p>Status <b>${escapeHtml(e.status)}</b>; ${e.counts.sent} commands, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined. Delivered ${e.deliveredKwh} kWh; net payment ¥${e.netYuan}.</p>
+${e.settlement.parks.map((p) => (p.impact ? `<p>Park ${escapeHtml(p.parkId)}: ${escapeHtml(describeImpact(p.impact))}.</p>` : '')).join('')}
 <div id="chart${k}"></div>
 <table><tr><th>Time</th><th>Target kW</th><th>Planned kW</th><th>Delivered kW</th></tr>${rows}</table>
 <table><tr><th>Building</th><th>Commands</th><th>Declared kW</th><th>Delivered kW</th><th>Ratio</th><th>Net ¥</th></tr>${buildings}</table></section>`;
@@ -369,7 +426,7 @@ export function html(report: DemoReport): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24}table{border-collapse:collapse;margin:1rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
 <script>${js}</script></head><body>
 <h1>FlexDR demo report</h1>
-<p>Simulation clock ${escapeHtml(beijing(Date.parse(report.clock.from)))} → ${escapeHtml(beijing(Date.parse(report.clock.to)))} Beijing time. Valley (curtailed wind) energy absorbed: <b>${r1(report.valleyEnergyAbsorbedKwh)} kWh</b>.</p>
+<p>Simulation clock ${escapeHtml(beijing(Date.parse(report.clock.from)))} → ${escapeHtml(beijing(Date.parse(report.clock.to)))} Beijing time. Valley (curtailed wind) energy absorbed: <b>${r1(report.valleyEnergyAbsorbedKwh)} kWh</b>.${report.impact ? ` All events: ${escapeHtml(describeImpact(report.impact))}.` : ''}</p>
 ${sections}
 <script>
 const data = ${JSON.stringify(data)};

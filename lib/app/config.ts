@@ -19,6 +19,14 @@ export interface AppConfig {
    * interval, may lie (a BMS clock running a little fast); anything later is refused.
    */
   telemetryFutureToleranceMinutes: number;
+  /**
+   * tCO₂ emitted per MWh of grid electricity, for the CO₂ an event avoided (`eventImpact` in
+   * `lib/domain/tariff.ts`). Default 0.5703: the national grid average emission factor
+   * (全国电网平均排放因子) for 2022 published by the Ministry of Ecology and Environment (生态环境部,
+   * 环办气候函〔2023〕43号). A provincial or later factor published by 生态环境部 and 国家统计局 can be
+   * configured instead.
+   */
+  emissionFactorTco2PerMwh: number;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -29,6 +37,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   readingRetentionDays: 120,
   openadrTokenTtlSeconds: 3600,
   telemetryFutureToleranceMinutes: 5,
+  emissionFactorTco2PerMwh: 0.5703,
 };
 
 /** What every use-case receives: the ports and the configuration. */

@@ -16,6 +16,7 @@ import type { Building } from '../domain/model/building.ts';
 import { weekdayOf } from '../domain/model/calendar.ts';
 import type { AssetInstruction, Command } from '../domain/model/command.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
+import { windowPriceByZone } from '../domain/tariff.ts';
 import { chinaDate, chinaMinuteOfDay, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
 import type { BuildingTelemetry, CommandRecord, EventRecord, PlanSummary } from '../ports.ts';
@@ -130,7 +131,8 @@ interface Candidate {
  * `full`: the whole target, every command of earlier revisions superseded or cancelled.
  * `shortfall`: only what active commands no longer cover, added on top of them (redispatch).
  * 1. Walk the scope page by page; read states, profiles and reservations of other events.
- * 2. Compute each building's flexibility and run the allocator.
+ * 2. Compute each building's flexibility (valley filling: with its zone's mean tariff price over
+ *    the window added to every resource's cost, when the program has tariffs) and run the allocator.
  * 3. Commit reservations per building under its version (a concurrent plan on the same buildings
  *    makes this fail; then start again from 1, up to `maxPlanAttempts`).
  * 4. Store the new commands as PENDING, mark the ones they replace SUPERSEDED, store the plan and
@@ -176,6 +178,9 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
     (c) => ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH' && c.command.revision < record.revision,
   );
   const active = latestByBuilding(standing);
+  // Valley filling buys energy: the allocator sees each zone's mean tariff price over the window.
+  const program = event.type === 'VALLEY_FILLING' ? await deps.programs.get(event.programId) : undefined;
+  const energyPrice = windowPriceByZone(program?.tariffs, startMs, endMs);
 
   // 1. the scope, page by page; each page's telemetry and reservations are fetched while the
   //    next page is listed.
@@ -207,6 +212,7 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
         intervals: n,
         baselineKw,
         reservations: others,
+        energyPriceYuanPerKwh: energyPrice(building.zone),
       });
       candidates.push({ building, baselineKw, flex, version: held?.version ?? 0, ownReservations: own });
     }

@@ -36,6 +36,13 @@ export interface FlexibilityInput {
   baselineKw: readonly number[];
   /** Reservations of other events on this building (this event's own are excluded by the caller). */
   reservations?: readonly Reservation[];
+  /**
+   * Valley filling: the mean tariff price over the window in the building's zone, ¥/kWh
+   * (`meanPriceYuanPerKwh`). Every kWh of valley-filling response is a kWh more bought from the grid,
+   * so it is added to the cost of each resource and the allocator prefers buildings in a cheaper zone
+   * or season. Ignored for peak shaving; absent when the program has no tariff for the zone.
+   */
+  energyPriceYuanPerKwh?: number | undefined;
 }
 
 export interface ResourceFlexibility {
@@ -90,6 +97,8 @@ export function computeFlexibility(input: FlexibilityInput): BuildingFlexibility
     }
     if (res) resources.push(res);
   }
+  if (!up && input.energyPriceYuanPerKwh !== undefined)
+    for (const r of resources) r.costYuanPerKwh += input.energyPriceYuanPerKwh;
 
   const limitKw = input.baselineKw.map((load) =>
     Math.max(0, up ? load + building.gridLimits.exportKw : building.gridLimits.importKw - load),

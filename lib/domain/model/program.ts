@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, YuanPerKwh } from './common.ts';
+import { Tariffs } from './tariff.ts';
 
 /**
  * Which past days may serve a baseline. `WORKDAY` follows the Chinese calendar, so an adjusted
@@ -108,5 +109,11 @@ export const Program = z.strictObject({
   name: z.string().min(1).max(200),
   baseline: BaselineMethod,
   settlement: SettlementRules,
+  /**
+   * Time-of-use tariffs per zone and season (presets in `tariff-presets.ts`): planning adds the
+   * window's mean price to the cost of valley-filling response, reports value delivery at them.
+   * Absent: neither happens.
+   */
+  tariffs: Tariffs.optional(),
 });
 export type Program = z.infer<typeof Program>;

@@ -12,6 +12,7 @@ import type { Direction } from '../../../../lib/domain/model/common.ts';
 import type { GridEventInput } from '../../../../lib/domain/model/grid-event.ts';
 import type { BuildingState } from '../../../../lib/domain/model/telemetry.ts';
 import type { BuildingSettlement, ParkSettlement } from '../../../../lib/domain/settlement.ts';
+import type { EventImpact } from '../../../../lib/domain/tariff.ts';
 import type { CommandCounts, CommandRecord, EventStatus, Page, PlanSummary } from '../../../../lib/ports.ts';
 import type { ClockChange, ClockView, Identity, TokenRequest, TokenResponse } from '../../local-api.ts';
 
@@ -23,6 +24,7 @@ export type {
   CommandRecord,
   DeliveryView,
   Direction,
+  EventImpact,
   EventStatus,
   FlexibilityView,
   GridEventInput,
@@ -31,6 +33,12 @@ export type {
   Park,
   ParkSettlement,
 };
+
+/**
+ * A park's settlement as served, with what evaluation stores on it when the program has tariffs
+ * (energy cost, valley energy, CO₂); absent on settlements without them.
+ */
+export type ParkSettlementView = ParkSettlement & { impact?: EventImpact | undefined };
 
 /** `GET /events/{eventId}`. */
 export interface EventStatusView {
@@ -56,7 +64,7 @@ export interface EventListItem {
 export interface PerformanceView {
   status: EventStatus;
   buildings: BuildingSettlement[];
-  parks: ParkSettlement[];
+  parks: ParkSettlementView[];
   unsettled: { buildingId: string; reason: string }[];
 }
 

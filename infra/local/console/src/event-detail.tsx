@@ -7,8 +7,17 @@ import { api, type DeliveryView, type EventStatusView, type PerformanceView, SET
 import { Chart } from './chart.tsx';
 import { useApp } from './context.ts';
 import { describeScope, StatusBadge } from './events.tsx';
-import { DIRECTION_LABEL, formatKw, formatPercent, formatTime, formatWindow, formatYuan } from './format.ts';
+import {
+  DIRECTION_LABEL,
+  formatKw,
+  formatNumber,
+  formatPercent,
+  formatTime,
+  formatWindow,
+  formatYuan,
+} from './format.ts';
 import { useLoad } from './hooks.ts';
+import { formatEnergyCost, ImpactCells, ImpactHeadings, PlaceholderNote, totalImpact } from './impact.tsx';
 import { SettlementCells, SettlementHeadings } from './settlement-cells.tsx';
 
 const POLL_MS = 2_000;
@@ -186,15 +195,25 @@ function Performance({ path }: { path: string }) {
   if (performance.error) return <p class="error">{performance.error}</p>;
   const p = performance.data;
   if (!p) return <p class="muted">Loading settlement…</p>;
+  const impacts = p.parks.map((park) => park.impact);
+  const total = totalImpact(impacts);
   return (
     <div class="card" data-testid="performance">
       <h2>Settlement</h2>
       {p.parks.length === 0 && <p class="muted">No building of this event could be settled.</p>}
+      {total && (
+        <p data-testid="event-impact" data-saved-yuan={total.energyCostSavedYuan}>
+          Energy cost {formatEnergyCost(total)} · valley energy absorbed{' '}
+          {formatNumber(total.valleyEnergyAbsorbedKwh, 1)} kWh · CO₂ avoided{' '}
+          {formatNumber(total.tco2Avoided, 3)} t
+        </p>
+      )}
       <table class="data" hidden={p.parks.length === 0}>
         <thead>
           <tr>
             <th>Park</th>
             <SettlementHeadings />
+            {total && <ImpactHeadings />}
           </tr>
         </thead>
         <tbody>
@@ -202,10 +221,12 @@ function Performance({ path }: { path: string }) {
             <tr key={park.parkId} data-testid="performance-park">
               <td>{park.parkId}</td>
               <SettlementCells s={park} />
+              {total && <ImpactCells impact={park.impact} />}
             </tr>
           ))}
         </tbody>
       </table>
+      <PlaceholderNote impacts={impacts} />
       <h3 hidden={p.buildings.length === 0}>Buildings</h3>
       <table class="data" hidden={p.buildings.length === 0}>
         <thead>

@@ -1,11 +1,12 @@
 /** What each park earned, event by event (`GET /parks/{parkId}/settlements`). */
-import { all, type ParkSettlement } from './api.ts';
+import { all, type ParkSettlementView } from './api.ts';
 import { DIRECTION_LABEL, formatYuan } from './format.ts';
 import { useLoad } from './hooks.ts';
+import { ImpactCells, ImpactHeadings, PlaceholderNote, totalImpact } from './impact.tsx';
 import { loadParks } from './parks.tsx';
 import { SettlementCells, SettlementHeadings } from './settlement-cells.tsx';
 
-type Row = ParkSettlement & { eventId: string };
+type Row = ParkSettlementView & { eventId: string };
 
 export function SettlementsPage() {
   const parks = useLoad(loadParks, 'parks');
@@ -24,6 +25,8 @@ export function SettlementsPage() {
 function ParkSettlements({ parkId, name }: { parkId: string; name: string }) {
   const rows = useLoad(() => all<Row>(`/parks/${encodeURIComponent(parkId)}/settlements`), parkId);
   const total = rows.data?.reduce((t, r) => t + r.netYuan, 0) ?? 0;
+  const impacts = rows.data?.map((r) => r.impact) ?? [];
+  const impact = totalImpact(impacts);
   return (
     <article class="card" data-testid="park-settlements" data-park-id={parkId}>
       <h2>
@@ -38,6 +41,7 @@ function ParkSettlements({ parkId, name }: { parkId: string; name: string }) {
               <th>Event</th>
               <th>Type</th>
               <SettlementHeadings />
+              {impact && <ImpactHeadings />}
             </tr>
           </thead>
           <tbody>
@@ -48,6 +52,7 @@ function ParkSettlements({ parkId, name }: { parkId: string; name: string }) {
                 </td>
                 <td>{r.direction ? DIRECTION_LABEL[r.direction] : '–'}</td>
                 <SettlementCells s={r} />
+                {impact && <ImpactCells impact={r.impact} />}
               </tr>
             ))}
           </tbody>
@@ -55,10 +60,12 @@ function ParkSettlements({ parkId, name }: { parkId: string; name: string }) {
             <tr>
               <th colSpan={8}>Total</th>
               <th class="num">{formatYuan(total)}</th>
+              {impact && <ImpactCells impact={impact} />}
             </tr>
           </tfoot>
         </table>
       )}
+      <PlaceholderNote impacts={impacts} />
     </article>
   );
 }
