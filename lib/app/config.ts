@@ -19,6 +19,8 @@ export interface AppConfig {
    * interval, may lie (a BMS clock running a little fast); anything later is refused.
    */
   telemetryFutureToleranceMinutes: number;
+  /** While an event awaits readings, its evaluation runs again this often (until the program's deadline). */
+  awaitingRetryMinutes: number;
   /**
    * tCO₂ emitted per MWh of grid electricity, for the CO₂ an event avoided (`eventImpact` in
    * `lib/domain/tariff.ts`). Default 0.5703: the national grid average emission factor
@@ -37,6 +39,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   readingRetentionDays: 120,
   openadrTokenTtlSeconds: 3600,
   telemetryFutureToleranceMinutes: 5,
+  awaitingRetryMinutes: 60,
   emissionFactorTco2PerMwh: 0.5703,
 };
 

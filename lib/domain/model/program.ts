@@ -103,12 +103,35 @@ export const SettlementRules = z
   });
 export type SettlementRules = z.infer<typeof SettlementRules>;
 
+/**
+ * What happens to a building whose data (a calendar year, readings) is still missing some time
+ * after the event: until `deadlineHours` after the window's end it waits (*awaiting data*, never
+ * ¥0); then it is settled as `settleAs` says, with the reason recorded. `UNPAID`: no delivery can
+ * be shown, nothing paid, no penalty. `NO_DELIVERY`: counted as delivering nothing, so the
+ * program's penalty applies. A building whose baseline exists but some readings of the window are
+ * missing is settled with those intervals counting as zero delivered, either way.
+ */
+export const MissingDataRule = z.strictObject({
+  deadlineHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 24),
+  settleAs: z.enum(['UNPAID', 'NO_DELIVERY']),
+});
+export type MissingDataRule = z.infer<typeof MissingDataRule>;
+
+/** The rule for programs that set none: a week, then unpaid. */
+export const DEFAULT_MISSING_DATA_RULE: MissingDataRule = { deadlineHours: 7 * 24, settleAs: 'UNPAID' };
+
 /** A demand-response program: how baselines are drawn and delivery is paid. Configuration, never code. */
 export const Program = z.strictObject({
   programId: Id,
   name: z.string().min(1).max(200),
   baseline: BaselineMethod,
   settlement: SettlementRules,
+  /** Absent: {@link DEFAULT_MISSING_DATA_RULE}. */
+  missingData: MissingDataRule.optional(),
   /**
    * Time-of-use tariffs per zone and season (presets in `tariff-presets.ts`): planning adds the
    * window's mean price to the cost of valley-filling response, reports value delivery at them.

@@ -5,9 +5,12 @@
  * a change there breaks this build rather than the page.
  */
 
+import type { CalendarView } from '../../../../lib/app/calendar.ts';
 import type { DeliveryView } from '../../../../lib/domain/delivery.ts';
 import type { FlexibilityView } from '../../../../lib/domain/flexibility.ts';
+import type { AwaitingData, SettledWithoutData } from '../../../../lib/domain/lifecycle.ts';
 import type { Building, Park } from '../../../../lib/domain/model/building.ts';
+import type { CalendarYear } from '../../../../lib/domain/model/calendar.ts';
 import type { Direction } from '../../../../lib/domain/model/common.ts';
 import type { GridEventInput } from '../../../../lib/domain/model/grid-event.ts';
 import type { BuildingState } from '../../../../lib/domain/model/telemetry.ts';
@@ -17,9 +20,12 @@ import type { CommandCounts, CommandRecord, EventStatus, Page, PlanSummary } fro
 import type { ClockChange, ClockView, Identity, TokenRequest, TokenResponse } from '../../local-api.ts';
 
 export type {
+  AwaitingData,
   Building,
   BuildingSettlement,
   BuildingState,
+  CalendarView,
+  CalendarYear,
   ClockView,
   CommandRecord,
   DeliveryView,
@@ -32,7 +38,15 @@ export type {
   Page,
   Park,
   ParkSettlement,
+  SettledWithoutData,
 };
+
+/** `PUT /calendars/{year}`. */
+export interface CalendarYearSaved {
+  calendar: CalendarYear;
+  /** Events that were awaiting this year and are being evaluated again. */
+  reevaluating: string[];
+}
 
 /**
  * A park's settlement as served, with what evaluation stores on it when the program has tariffs
@@ -50,6 +64,8 @@ export interface EventStatusView {
   plan?: PlanSummary;
   commands: CommandCounts;
   updatedAt: string;
+  /** After the window: the latest settlement revision and what it still waits for. */
+  settlement?: { revision?: number; awaitingData: AwaitingData[]; dataDeadline?: string };
 }
 
 /** One row of `GET /events`. */
@@ -66,6 +82,12 @@ export interface PerformanceView {
   buildings: BuildingSettlement[];
   parks: ParkSettlementView[];
   unsettled: { buildingId: string; reason: string }[];
+  /** The settlement revision shown, and the latest one. */
+  revision?: number;
+  latestRevision?: number;
+  awaitingData: AwaitingData[];
+  settledWithoutData: SettledWithoutData[];
+  dataDeadline?: string;
 }
 
 /** `GET /buildings/{buildingId}`. */
