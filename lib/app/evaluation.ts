@@ -7,8 +7,15 @@ import { ConflictError, InsufficientDataError, NotFoundError } from '../domain/e
 import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
 import { type BaselineMethod, DEFAULT_MISSING_DATA_RULE, type Program } from '../domain/model/program.ts';
+import { zoneTariff } from '../domain/model/tariff.ts';
 import { readingKw } from '../domain/model/telemetry.ts';
-import { type BuildingSettlement, settleBuilding, settlePark } from '../domain/settlement.ts';
+import {
+  type BuildingSettlement,
+  type ParkSettlement,
+  settleBuilding,
+  settlePark,
+} from '../domain/settlement.ts';
+import { type EventImpact, eventImpact, sumImpacts } from '../domain/tariff.ts';
 import { chinaDate, DAY_MS, HOUR_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
 import type { CommandRecord, EventRecord } from '../ports.ts';
@@ -57,8 +64,11 @@ export interface Evaluation {
 }
 
 /** What evaluating each building gave: settlements, and the buildings still waiting for data. */
+/** A building's settlement, with its impact when the program prices the building's zone. */
+type Settled = BuildingSettlement & { impact?: EventImpact };
+
 interface Outcome {
-  settled: BuildingSettlement[];
+  settled: Settled[];
   awaiting: AwaitingData[];
   withoutData: SettledWithoutData[];
 }
@@ -124,7 +134,7 @@ export async function evaluateEvent(
 
   const parkIds = [...new Set(settled.map((s) => s.parkId))].sort();
   const parks = parkIds.map((p) =>
-    settlePark(
+    parkSettlement(
       p,
       settled.filter((s) => s.parkId === p),
     ),
@@ -276,7 +286,53 @@ async function evaluateBuildings(
     }
     outcome.settled.push(settle(baselineKw));
   }
+  const zones = new Map(
+    (await deps.buildings.getMany(commands.map((c) => c.command.buildingId))).map((b) => [
+      b.buildingId,
+      b.zone,
+    ]),
+  );
+  outcome.settled = outcome.settled.map((s) =>
+    withImpact(deps, program, s, zones.get(s.buildingId), startMs),
+  );
   return outcome;
+}
+
+/**
+ * A settlement with what it did beyond the payment (energy cost at the tariff, valley energy
+ * absorbed, CO₂), when the program has a tariff for the building's zone; unchanged otherwise.
+ */
+function withImpact(
+  deps: Deps,
+  program: Program,
+  settlement: BuildingSettlement,
+  zone: string | undefined,
+  startMs: number,
+): Settled {
+  const tariff = zone === undefined ? undefined : zoneTariff(program.tariffs, zone);
+  if (!tariff) return settlement;
+  const step = settlement.intervalMinutes * MINUTE_MS;
+  const impact = eventImpact({
+    direction: settlement.direction,
+    intervalStartsMs: settlement.intervals.map((_, t) => startMs + t * step),
+    intervalMinutes: settlement.intervalMinutes,
+    deliveredKw: settlement.intervals.map((i) => i.deliveredKw),
+    tariff,
+    emissionFactorTco2PerMwh: deps.config.emissionFactorTco2PerMwh,
+  });
+  return { ...settlement, impact };
+}
+
+/** A park's settlement, with its buildings' impacts summed when every one of them has one. */
+function parkSettlement(
+  parkId: string,
+  buildings: readonly Settled[],
+): ParkSettlement & { impact?: EventImpact } {
+  const park = settlePark(parkId, buildings);
+  const impacts = buildings.flatMap((b) => (b.impact ? [b.impact] : []));
+  return impacts.length === buildings.length && impacts.length > 0
+    ? { ...park, impact: sumImpacts(impacts) }
+    : park;
 }
 
 /** A digest of what an evaluation found, so an automatic re-run that finds nothing new writes nothing. */

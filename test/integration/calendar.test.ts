@@ -8,6 +8,7 @@
  * (a holiday on Monday 10 and Thursday 6 March, Saturday 8 March worked) is made up for the test.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'ordos-fictional';
@@ -89,6 +90,7 @@ describe('an event in a year the calendar lacks', () => {
         penalty: { belowRatio: 0.5, multiplier: 1 },
       },
       missingData: { deadlineHours: 48, settleAs: 'NO_DELIVERY' },
+      tariffs: INNER_MONGOLIA_TARIFFS,
     };
     expect(
       (await h.http('put-program', operator, { params: { programId: program.programId }, body: program }))
@@ -255,6 +257,11 @@ describe('an event in a year the calendar lacks', () => {
     const declared = mean(commands.get('c1')?.responseKw ?? []);
     expect(c1.deliveredKw).toBeCloseTo(declared, 6);
     expect(c1.paymentYuan).toBeCloseTo(Math.round(declared * PRICE * 100) / 100, 2);
+    // 17:00–18:00 in March is the heating season's peak (0.465 ¥/kWh in 蒙西): the kWh not bought
+    // save that much, and count as avoided CO₂ at 0.5703 t/MWh.
+    expect(c1.impact.energyCostSavedYuan).toBeCloseTo(Math.round(declared * 0.465 * 100) / 100, 2);
+    expect(c1.impact.tco2Avoided).toBeCloseTo((declared * 0.5703) / 1000, 6);
+    expect(perf.parks[0].impact.energyCostSavedYuan).toBe(c1.impact.energyCostSavedYuan);
     // c2 and c3 wait for their window's readings; c4 for the history its baseline needs.
     const waiting = Object.fromEntries(
       perf.awaitingData.map((a: { buildingId: string; needs: string; missingIntervals: number }) => [

@@ -3,9 +3,21 @@ import { z } from 'zod';
 import { Direction } from '../../domain/model/common.ts';
 import { SettlementRules } from '../../domain/model/program.ts';
 import type { BuildingSettlement, ParkSettlement } from '../../domain/settlement.ts';
+import type { EventImpact } from '../../domain/tariff.ts';
 import type { Page, PageRequest, SettlementRepository } from '../../ports.ts';
 import { batchWrite, decodeCursor, encodeCursor, pageLimit, queryAll } from './batch.ts';
 import { INDEX, keys } from './table.ts';
+
+const PeriodImpact = z.object({ deliveredKwh: z.number(), savedYuan: z.number() });
+/** What evaluation adds to a settlement when the program has a tariff for the building's zone. */
+const StoredImpact = z.object({
+  energyCostSavedYuan: z.number(),
+  valleyEnergyAbsorbedKwh: z.number(),
+  co2CountedKwh: z.number(),
+  tco2Avoided: z.number(),
+  byPeriod: z.object({ PEAK: PeriodImpact, FLAT: PeriodImpact, VALLEY: PeriodImpact }),
+  placeholderPrices: z.boolean(),
+}) satisfies z.ZodType<EventImpact>;
 
 /**
  * Stored settlements, checked when read back (they are what money is paid on). Those stored before
@@ -57,6 +69,7 @@ const StoredBuildingSettlement = z
         }),
       )
       .optional(),
+    impact: StoredImpact.optional(),
   })
   .transform(({ periods, ...s }) => ({
     ...s,
@@ -85,6 +98,7 @@ const StoredParkSettlement = z.object({
   paymentYuan: z.number(),
   penaltyYuan: z.number(),
   netYuan: z.number(),
+  impact: StoredImpact.optional(),
 }) satisfies z.ZodType<ParkSettlement>;
 
 /**
