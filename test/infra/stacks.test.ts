@@ -1,7 +1,8 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { OPENADR_FAMILIES, openadrOperations } from '../../functions/openadr/operations.ts';
 import {
   busSubscriptions,
@@ -14,6 +15,7 @@ import { buildFlexdr } from '../../infra/aws/flexdr.ts';
 
 let data: Template;
 let service: Template;
+let observability: Template;
 let nagFindings: string[];
 
 beforeAll(() => {
@@ -39,7 +41,8 @@ beforeAll(() => {
   app.synth();
   data = Template.fromStack(stacks.data);
   service = Template.fromStack(stacks.service);
-  nagFindings = [stacks.data, stacks.service].flatMap((s) =>
+  observability = Template.fromStack(stacks.observability);
+  nagFindings = app.node.children.filter(Stack.isStack).flatMap((s) =>
     Annotations.fromStack(s)
       .findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))
       .map((m) => `${m.id}: ${String(m.entry.data)}`),
@@ -199,21 +202,53 @@ describe('schedules', () => {
 
 describe('observability', () => {
   it('alarms on dead-letter queues, failed PutEvents and API 5xx, to an encrypted topic', () => {
-    service.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    observability.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'PutEventsFailedEntries',
       Namespace: 'FlexDR',
     });
-    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx' });
-    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    observability.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx' });
+    observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
     });
-    service.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    observability.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
 
 describe('cdk-nag AwsSolutions', () => {
   it('has no unacknowledged finding', () => {
     expect(nagFindings).toEqual([]);
+  });
+});
+
+describe('the app with the default config (cdk.json)', () => {
+  it('keeps every stack at most 450 resources and prints nothing', () => {
+    // Prepare: the context `npm run synth` uses, bundling skipped.
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
+    const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+    const printed = (['log', 'info', 'warn', 'error'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation(() => {}),
+    );
+    const config = readConfig(cdkJson.context.flexdr);
+    try {
+      // Act
+      buildFlexdr(app, config, { account: '123456789012', region: 'ap-southeast-1' });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const assembly = app.synth();
+      // Assess: CDK notes a stack at 80% of CloudFormation's 500 resources, so silence also means below 400.
+      expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
+        ['Data', 'Observability', 'Service'].map((name) => `FlexDR-${config.stage}-${name}`),
+      );
+      for (const stack of assembly.stacks) {
+        expect(Object.keys(stack.template.Resources).length, stack.stackName).toBeLessThanOrEqual(450);
+        expect(
+          stack.messages.map((m) => `${m.level} ${m.id}: ${String(m.entry.data)}`),
+          stack.stackName,
+        ).toEqual([]);
+      }
+      for (const spy of printed) expect(spy.mock.calls).toEqual([]);
+    } finally {
+      for (const spy of printed) spy.mockRestore();
+    }
   });
 });

@@ -120,7 +120,11 @@ export class FlexdrHttpApi extends Construct {
       if (!fn) throw new Error(`no function for OpenADR family ${op.family}`);
       let integration = openadrIntegrations.get(op.family);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`Integration-openadr-${op.family}`, fn);
+        // One invoke permission per family on this API, not one per route: a family's function
+        // serves all of its routes anyway, and per-route permissions cost a stack resource each.
+        integration = new HttpLambdaIntegration(`Integration-openadr-${op.family}`, fn, {
+          scopePermissionToRoute: false,
+        });
         openadrIntegrations.set(op.family, integration);
       }
       const path = `${OPENADR_PREFIX}${op.path}`;

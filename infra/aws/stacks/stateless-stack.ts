@@ -1,16 +1,17 @@
 /**
- * What can be redeployed freely: functions, the HTTP API, bus rules, BMS integrations, schedules and
- * alarms, composed of one construct per concern and joined to the stateful stack by typed props.
+ * What can be redeployed freely: functions, the HTTP API, bus rules, BMS integrations and schedules,
+ * composed of one construct per concern and joined to the stateful stack by typed props. Alarms on
+ * them live in the observability stack.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../config.ts';
 import { BmsIntegrations } from '../constructs/bms-integrations.ts';
 import { BusConsumers } from '../constructs/bus-consumers.ts';
 import { CoordinatorFunctions } from '../constructs/coordinator-functions.ts';
 import { FlexdrHttpApi } from '../constructs/http-api.ts';
-import { Observability } from '../constructs/observability.ts';
 import { Schedules } from '../constructs/schedules.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -36,6 +37,8 @@ export class StatelessStack extends Stack {
   readonly httpApi: FlexdrHttpApi;
   readonly schedules: Schedules;
   readonly integrations: BmsIntegrations;
+  /** Every dead-letter queue (bus consumers and BMS integrations), for alarms. */
+  readonly deadLetterQueues: readonly Queue[];
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -64,12 +67,6 @@ export class StatelessStack extends Stack {
       bus: data.bus,
       integrations: config.bmsIntegrations,
     });
-    new Observability(this, 'Observability', {
-      functions: this.functions.all(),
-      deadLetterQueues: [...consumers.deadLetterQueues, ...this.integrations.deadLetterQueues],
-      api: this.httpApi.api,
-      alarmEmail: config.alarmEmail,
-      stage: config.stage,
-    });
+    this.deadLetterQueues = [...consumers.deadLetterQueues, ...this.integrations.deadLetterQueues];
   }
 }
