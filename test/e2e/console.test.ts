@@ -134,6 +134,89 @@ describe('web console', () => {
     await context.close();
   });
 
+  it('an operator sees an event awaiting data, evaluates it again, and enters a calendar year', async () => {
+    // Prepare: a program whose baseline can find no eligible day (it skips all 30 days it looks
+    // back over), so every building of its event awaits data after the window.
+    const op = await runtime.token({ role: 'operator' });
+    const call = (path: string, method: string, body: unknown) =>
+      fetch(`${runtime.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const programId = 'e2e-no-baseline';
+    const program = {
+      programId,
+      name: 'no baseline day can be found',
+      baseline: { method: 'HIGH_K_OF_M', k: 1, m: 1, skipDays: 30, lookbackDays: 30 },
+      settlement: { unit: 'YUAN_PER_KWH', price: 1, minRatio: 0.8, maxRatio: 1.2 },
+    };
+    expect((await call(`/programs/${programId}`, 'PUT', program)).status).toBe(200);
+    const start = Math.ceil(runtime.now() / QUARTER_MS) * QUARTER_MS + QUARTER_MS;
+    const eventId = `e2e-awaiting-${start}`;
+    const created = await call('/events', 'POST', {
+      eventId,
+      programId,
+      type: 'PEAK_SHAVING',
+      start: new Date(start).toISOString(),
+      end: new Date(start + 4 * QUARTER_MS).toISOString(),
+      targetsKw: [50, 50, 50, 50],
+      scope: { parkIds: [HOHHOT] },
+      noticeAt: new Date(runtime.now()).toISOString(),
+    });
+    expect(created.status).toBe(201);
+    await runtime.idle();
+    await runtime.advance(3 * 60);
+    const { context, page, errors } = await openConsole();
+    await logInAs(page, 'operator');
+
+    // Act
+    await page.goto(`${runtime.url}/console/#/events/${encodeURIComponent(eventId)}`);
+    const performance = page.getByTestId('performance');
+    await performance.waitFor({ timeout: 30_000 });
+
+    // Assess: the event is awaiting data, every commanded building listed with what it waits for
+    expect(await page.getByTestId('event-detail').getAttribute('data-status')).toBe('awaiting-data');
+    const needs = await page
+      .getByTestId('awaiting-building')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-needs')));
+    expect(needs.length).toBeGreaterThan(0);
+    expect(new Set(needs)).toEqual(new Set(['readings']));
+    expect(await page.getByTestId('awaiting-data').textContent()).toContain('no eligible day');
+
+    // Act and assess: evaluating again writes revision 2, offered beside revision 1
+    await page.getByTestId('reevaluate-event').click();
+    await expect
+      .poll(() => page.getByTestId('performance').getAttribute('data-revision'), { timeout: 20_000 })
+      .toBe('2');
+    const revisions = await page.getByTestId('settlement-revision').locator('option').count();
+    expect(revisions).toBe(2);
+    await page.screenshot({ path: `${ARTIFACTS}console-awaiting-data.png`, fullPage: true });
+
+    // Act: enter a (fictional) calendar year on the Calendar page
+    await page.getByTestId('nav-calendar').click();
+    await page.getByTestId('calendar-years').waitFor();
+    const years = await page
+      .getByTestId('calendar-year')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-year'))));
+    const next = Math.max(...years) + 1;
+    await page.getByTestId('calendar-add-year').click();
+    await page.getByTestId('calendar-source').fill('fictional dates for a browser test');
+    await page.getByTestId('calendar-holidays').fill(`${next}-01-01\n${next}-05-01`);
+    await page.getByTestId('calendar-save').click();
+
+    // Assess: saved as version 1, listed first
+    await expect
+      .poll(() => page.getByTestId('calendar-saved').textContent(), { timeout: 10_000 })
+      .toContain('v1');
+    await expect
+      .poll(() => page.getByTestId('calendar-year').first().getAttribute('data-year'))
+      .toBe(String(next));
+    expect(years[0]).toBeGreaterThanOrEqual(2026);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('a park manager of baotou-rare-earth sees only that park', async () => {
     // Prepare
     const { context, page, errors } = await openConsole();

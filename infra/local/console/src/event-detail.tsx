@@ -9,6 +9,7 @@ import { useApp } from './context.ts';
 import { describeScope, StatusBadge } from './events.tsx';
 import {
   DIRECTION_LABEL,
+  formatDateTime,
   formatKw,
   formatNumber,
   formatPercent,
@@ -71,14 +72,26 @@ export function EventDetail({ eventId }: { eventId: string }) {
             {plan.shortfallKw.some((s) => s > 0) &&
               `, shortfall up to ${formatKw(Math.max(...plan.shortfallKw))}`}
           </p>
+          {plan.notes?.map((note) => (
+            <p key={note} class="warning" data-testid="plan-note">
+              {note}
+            </p>
+          ))}
         </div>
       )}
-      {isOperator && !final && view.status !== 'completed' && (
+      {isOperator && !final && view.status !== 'completed' && view.status !== 'awaiting-data' && (
         <CancelButton path={path} onDone={status.reload} />
       )}
       {delivery.error && !delivery.data && <p class="error">{delivery.error}</p>}
       {delivery.data && <Delivery view={delivery.data} />}
-      {view.status === 'settled' && <Performance path={path} />}
+      {view.settlement?.revision !== undefined && (
+        <Performance
+          key={`${view.settlement.revision}`}
+          path={path}
+          latest={view.settlement.revision}
+          onReevaluated={status.reload}
+        />
+      )}
     </section>
   );
 }
@@ -190,17 +203,48 @@ function Delivery({ view }: { view: DeliveryView }) {
   );
 }
 
-function Performance({ path }: { path: string }) {
-  const performance = useLoad(() => api<PerformanceView>(`${path}/performance`), path);
+/**
+ * The settlement: the latest revision or an earlier one (audit), the buildings still awaiting data
+ * and why, those settled at the deadline without it, and, for operators, a re-run.
+ */
+function Performance(props: { path: string; latest: number; onReevaluated: () => void }) {
+  const { path, latest } = props;
+  const { isOperator } = useApp();
+  const [revision, setRevision] = useState(latest);
+  const performance = useLoad(
+    () => api<PerformanceView>(`${path}/performance${revision === latest ? '' : `?revision=${revision}`}`),
+    `${path}#${revision}`,
+  );
   if (performance.error) return <p class="error">{performance.error}</p>;
   const p = performance.data;
   if (!p) return <p class="muted">Loading settlement…</p>;
   const impacts = p.parks.map((park) => park.impact);
   const total = totalImpact(impacts);
   return (
-    <div class="card" data-testid="performance">
-      <h2>Settlement</h2>
-      {p.parks.length === 0 && <p class="muted">No building of this event could be settled.</p>}
+    <div
+      class="card"
+      data-testid="performance"
+      data-revision={p.revision}
+      data-awaiting={p.awaitingData.length}
+    >
+      <h2>
+        Settlement{' '}
+        <select
+          value={revision}
+          onChange={(e) => setRevision(Number(e.currentTarget.value))}
+          data-testid="settlement-revision"
+        >
+          {Array.from({ length: latest }, (_, i) => latest - i).map((r) => (
+            <option key={r} value={r}>
+              revision {r}
+              {r === latest ? ' (latest)' : ''}
+            </option>
+          ))}
+        </select>
+      </h2>
+      {isOperator && <ReevaluateButton path={path} onDone={props.onReevaluated} />}
+      {p.awaitingData.length > 0 && <AwaitingData view={p} />}
+      {p.parks.length === 0 && <p class="muted">No building of this event is settled yet.</p>}
       {total && (
         <p data-testid="event-impact" data-saved-yuan={total.energyCostSavedYuan}>
           Energy cost {formatEnergyCost(total)} · valley energy absorbed{' '}
@@ -254,9 +298,83 @@ function Performance({ path }: { path: string }) {
           ))}
         </tbody>
       </table>
-      {p.unsettled.length > 0 && (
-        <p class="muted">Not settled: {p.unsettled.map((u) => `${u.buildingId} (${u.reason})`).join('; ')}</p>
+      {p.settledWithoutData.length > 0 && (
+        <p class="muted" data-testid="settled-without-data">
+          Settled at the deadline without their data:{' '}
+          {p.settledWithoutData.map((w) => `${w.buildingId} as ${w.settledAs} (${w.reason})`).join('; ')}
+        </p>
       )}
     </div>
+  );
+}
+
+const NEEDS_LABEL = { calendar: 'the working calendar', readings: 'meter readings' } as const;
+
+/** Buildings whose settlement waits for data, what would complete it, and until when. */
+function AwaitingData({ view }: { view: PerformanceView }) {
+  return (
+    <div data-testid="awaiting-data">
+      <h3>Awaiting data</h3>
+      <p class="muted">
+        Not settled yet, never at ¥0: each settles by itself when its data arrives
+        {view.dataDeadline
+          ? `; what is still missing on ${formatDateTime(view.dataDeadline)} is settled as the program says`
+          : ''}
+        .
+      </p>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>Building</th>
+            <th>Waits for</th>
+            <th>Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.awaitingData.map((a) => (
+            <tr key={a.buildingId} data-testid="awaiting-building" data-needs={a.needs}>
+              <td>
+                {a.buildingId} <span class="muted">{a.parkId}</span>
+              </td>
+              <td>
+                {NEEDS_LABEL[a.needs]}
+                {a.calendarYear !== undefined && (
+                  <>
+                    {' '}
+                    <a href="#/calendar">{a.calendarYear}</a>
+                  </>
+                )}
+              </td>
+              <td>{a.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ReevaluateButton({ path, onDone }: { path: string; onDone: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api(`${path}/evaluation`, { method: 'POST' });
+      onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <p>
+      <button type="button" disabled={busy} onClick={run} data-testid="reevaluate-event">
+        {busy ? 'Evaluating…' : 'Evaluate again (new revision)'}
+      </button>
+      {error && <span class="error"> {error}</span>}
+    </p>
   );
 }
