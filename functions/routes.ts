@@ -159,7 +159,7 @@ export const httpRoutes = {
   'put-program': {
     method: 'PUT',
     path: '/programs/{programId}',
-    summary: 'A program: baseline method and settlement rules',
+    summary: 'A program: baseline method, settlement rules, missing-data rule and tariffs',
     roles: ['operator'],
     params: ProgramPath,
     body: Program,

@@ -59,6 +59,8 @@ export function buildDeps(): Deps {
       readingRetentionDays: e.READING_RETENTION_DAYS,
       openadrTokenTtlSeconds: e.OPENADR_TOKEN_TTL_SECONDS,
       telemetryFutureToleranceMinutes: e.TELEMETRY_FUTURE_TOLERANCE_MINUTES,
+      awaitingRetryMinutes: e.AWAITING_RETRY_MINUTES,
+      emissionFactorTco2PerMwh: e.EMISSION_FACTOR_TCO2_PER_MWH,
     },
   };
 }

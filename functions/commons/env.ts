@@ -17,6 +17,18 @@ const Env = z.object({
   ACK_TIMEOUT_MINUTES: minutes(DEFAULT_CONFIG.ackTimeoutMinutes),
   SETTLE_DELAY_MINUTES: minutes(DEFAULT_CONFIG.settleDelayMinutes),
   TELEMETRY_FUTURE_TOLERANCE_MINUTES: minutes(DEFAULT_CONFIG.telemetryFutureToleranceMinutes),
+  AWAITING_RETRY_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(DEFAULT_CONFIG.awaitingRetryMinutes),
+  /** tCO₂ per MWh of grid electricity, for what events avoided (a newer or a provincial factor). */
+  EMISSION_FACTOR_TCO2_PER_MWH: z.coerce
+    .number()
+    .gt(0)
+    .max(2)
+    .default(DEFAULT_CONFIG.emissionFactorTco2PerMwh),
   READING_RETENTION_DAYS: z.coerce
     .number()
     .int()
