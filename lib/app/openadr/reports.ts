@@ -82,7 +82,10 @@ async function telemetryOf(deps: Deps, report: ReportRequest, buildingId: string
       throw new ValidationError(`resources: ${message}`, [{ path: 'resources', message }]);
     }
   }
-  if (last && toMs(last.at) > toMs(mapped.state.at)) return { readings };
+  // An older report arriving late keeps the newer stored state, unless the stored one lies in the
+  // future of the clock (a BMS clock that was wrong): that one must not hold real states back.
+  const lastIsReal = last !== undefined && toMs(last.at) <= deps.clock.now();
+  if (last && lastIsReal && toMs(last.at) > toMs(mapped.state.at)) return { readings };
   const reported = new Map(mapped.state.assets.map((a) => [a.assetId, a]));
   const kept = (last?.assets ?? []).map((a) => {
     const update = reported.get(a.assetId);
