@@ -23,7 +23,11 @@ const HOUR = 3_600_000;
 const BEIJING = 8 * HOUR;
 const PARK = 'hohhot-jinqiao';
 const PROGRAMS = { PEAK_SHAVING: DEMO_PROGRAM.programId, VALLEY_FILLING: DEMO_VALLEY_PROGRAM.programId };
-const FINAL = new Set(['settled', 'cancelled', 'failed']);
+/**
+ * Where the demo stops driving the clock: settled, or awaiting data that no amount of simulated time
+ * brings (a calendar year nobody entered), which the report then lists building by building.
+ */
+const FINAL = new Set(['settled', 'awaiting-data', 'cancelled', 'failed']);
 
 export interface DemoOptions {
   url: string;
@@ -367,7 +371,7 @@ export function text(report: DemoReport): string {
         `  ${buildingId.padEnd(18)}  ${answers.slice(0, 32).padEnd(32)} ${String(s?.declaredKw ?? '–').padStart(11)}  ${String(s?.deliveredKw ?? '–').padStart(12)}  ${String(s?.ratio ?? '–').padStart(5)}  ${String(s?.netYuan ?? '–').padStart(7)}`,
       );
     }
-    for (const u of e.settlement.unsettled) out.push(`  not settled: ${u.buildingId}: ${u.reason}`);
+    for (const u of e.settlement.unsettled) out.push(`  awaiting data: ${u.buildingId}: ${u.reason}`);
     out.push(`  delivered ${e.deliveredKwh} kWh, net payment ¥${e.netYuan}`);
     for (const p of e.settlement.parks)
       if (p.impact) out.push(`  park ${p.parkId}: ${describeImpact(p.impact)}`);
