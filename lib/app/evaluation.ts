@@ -1,10 +1,11 @@
 /** After the window: delivery measured against the program's baseline, then settlement, by revision. */
 import { createHash } from 'node:crypto';
-import { computeBaseline } from '../domain/baseline.ts';
+import { type Baseline, computeBaseline } from '../domain/baseline.ts';
 import { CalendarMissingError } from '../domain/calendar.ts';
 import { latestByBuilding } from '../domain/commands.ts';
 import { ConflictError, InsufficientDataError, NotFoundError } from '../domain/errors.ts';
 import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
+import type { CalendarVersionUsed } from '../domain/model/calendar.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
 import { type BaselineMethod, DEFAULT_MISSING_DATA_RULE, type Program } from '../domain/model/program.ts';
 import { zoneTariff } from '../domain/model/tariff.ts';
@@ -65,7 +66,29 @@ export interface Evaluation {
 
 /** What evaluating each building gave: settlements, and the buildings still waiting for data. */
 /** A building's settlement, with its impact when the program prices the building's zone. */
-type Settled = BuildingSettlement & { impact?: EventImpact };
+type Settled = BuildingSettlement & { impact?: EventImpact; baseline?: BaselineAudit };
+
+/** How a settlement's baseline was drawn: the method, the days averaged and the calendar consulted. */
+export interface BaselineAudit {
+  method: BaselineMethod['method'];
+  /** Local dates of the days averaged, newest first. */
+  days: string[];
+  requestedDays: number;
+  /** The day eligible days were counted back from. */
+  anchorDate?: string | undefined;
+  /** The calendar years consulted, with the version of each (0: seeded from chinese-days). */
+  calendar: CalendarVersionUsed[];
+}
+
+function baselineAudit(method: BaselineMethod, b: Baseline): BaselineAudit {
+  return {
+    method: method.method,
+    days: b.days,
+    requestedDays: b.requestedDays,
+    ...(b.anchorDate ? { anchorDate: b.anchorDate } : {}),
+    calendar: b.calendar,
+  };
+}
 
 interface Outcome {
   settled: Settled[];
@@ -233,9 +256,9 @@ async function evaluateBuildings(
         actualKw,
       });
 
-    let baselineKw: number[];
+    let baseline: Baseline;
     try {
-      baselineKw = computeBaseline({
+      baseline = computeBaseline({
         method: program.baseline,
         eventStartMs: startMs,
         intervalMinutes: event.intervalMinutes,
@@ -244,7 +267,7 @@ async function evaluateBuildings(
         eventDays: excludedDays,
         calendar,
         noticeAtMs,
-      }).kw;
+      });
     } catch (e) {
       if (!(e instanceof InsufficientDataError)) throw e;
       const entry: AwaitingData =
@@ -284,7 +307,7 @@ async function evaluateBuildings(
       // By the deadline, the intervals still missing count as nothing delivered.
       outcome.withoutData.push({ ...entry, settledAs: 'MISSING_AS_ZERO' });
     }
-    outcome.settled.push(settle(baselineKw));
+    outcome.settled.push({ ...settle(baseline.kw), baseline: baselineAudit(program.baseline, baseline) });
   }
   const zones = new Map(
     (await deps.buildings.getMany(commands.map((c) => c.command.buildingId))).map((b) => [

@@ -254,6 +254,14 @@ describe('an event in a year the calendar lacks', () => {
     expect(c1.intervals.map((r: { baselineKw: number }) => r.baselineKw)).toEqual(
       [0, 1, 2, 3].map((t) => expect.closeTo(baseline(0, t), 6)),
     );
+    // The settlement says which days and which calendar version its baseline came from.
+    expect(c1.baseline).toEqual({
+      method: 'N_DAY_AVERAGE',
+      days: ['2031-03-11', '2031-03-08', '2031-03-07', '2031-03-05', '2031-03-04'],
+      requestedDays: 5,
+      anchorDate: '2031-03-12',
+      calendar: [{ year: 2031, version: 1, source: calendar2031.source }],
+    });
     const declared = mean(commands.get('c1')?.responseKw ?? []);
     expect(c1.deliveredKw).toBeCloseTo(declared, 6);
     expect(c1.paymentYuan).toBeCloseTo(Math.round(declared * PRICE * 100) / 100, 2);

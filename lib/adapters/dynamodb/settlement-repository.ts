@@ -70,6 +70,15 @@ const StoredBuildingSettlement = z
       )
       .optional(),
     impact: StoredImpact.optional(),
+    baseline: z
+      .object({
+        method: z.string(),
+        days: z.array(z.string()),
+        requestedDays: z.number(),
+        anchorDate: z.string().optional(),
+        calendar: z.array(z.object({ year: z.number(), version: z.number(), source: z.string() })),
+      })
+      .optional(),
   })
   .transform(({ periods, ...s }) => ({
     ...s,
