@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts';
+import { batteryInput, buildingInput } from '../support/fixtures.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'ordos-fictional';
@@ -99,27 +100,13 @@ describe('an event in a year the calendar lacks', () => {
     const park = { parkId: PARK, name: 'Fictional park', zone: 'mengxi', city: 'Ordos' };
     expect((await h.http('put-park', MANAGER, { params: { parkId: PARK }, body: park })).status).toBe(200);
     for (const [i, id] of IDS.entries()) {
-      const building = {
+      const building = buildingInput({
         buildingId: id,
         parkId: PARK,
-        name: `Building ${id}`,
-        zone: 'mengxi',
-        feederId: 'f1',
         bmsIntegrationId: 'bms-a',
         gridLimits: { importKw: 800, exportKw: 0 },
-        assets: [
-          {
-            kind: 'battery',
-            id: 'bat',
-            capacityKwh: 200,
-            maxChargeKw: 100,
-            maxDischargeKw: 100,
-            socMin: 0.1,
-            socMax: 0.9,
-            cycleCostYuanPerKwh: 0.1,
-          },
-        ],
-      };
+        assets: [{ ...batteryInput, capacityKwh: 200, maxChargeKw: 100, maxDischargeKw: 100 }],
+      });
       expect(
         (await h.http('put-building', MANAGER, { params: { buildingId: id }, body: building })).status,
       ).toBe(200);

@@ -108,15 +108,38 @@ function Count({ label, value, testId }: { label: string; value: number; testId:
 }
 
 function CancelButton({ path, onDone }: { path: string; onDone: () => void }) {
+  return (
+    <PostButton
+      path={`${path}/cancel`}
+      onDone={onDone}
+      confirm="Cancel this event? Every building receives a cancellation."
+      label="Cancel event"
+      busyLabel="Cancelling…"
+      danger
+      testId="cancel-event"
+    />
+  );
+}
+
+/** A button that POSTs to `path` (after `confirm`, when given), shows the error if any, then `onDone`. */
+function PostButton(props: {
+  path: string;
+  onDone: () => void;
+  label: string;
+  busyLabel: string;
+  testId: string;
+  confirm?: string;
+  danger?: boolean;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const cancel = async () => {
-    if (!window.confirm('Cancel this event? Every building receives a cancellation.')) return;
+  const run = async () => {
+    if (props.confirm && !window.confirm(props.confirm)) return;
     setBusy(true);
     setError(null);
     try {
-      await api(`${path}/cancel`, { method: 'POST' });
-      onDone();
+      await api(props.path, { method: 'POST' });
+      props.onDone();
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -125,8 +148,14 @@ function CancelButton({ path, onDone }: { path: string; onDone: () => void }) {
   };
   return (
     <p>
-      <button type="button" class="danger" disabled={busy} onClick={cancel} data-testid="cancel-event">
-        {busy ? 'Cancelling…' : 'Cancel event'}
+      <button
+        type="button"
+        class={props.danger ? 'danger' : undefined}
+        disabled={busy}
+        onClick={run}
+        data-testid={props.testId}
+      >
+        {busy ? props.busyLabel : props.label}
       </button>
       {error && <span class="error"> {error}</span>}
     </p>
@@ -355,26 +384,13 @@ function AwaitingData({ view }: { view: PerformanceView }) {
 }
 
 function ReevaluateButton({ path, onDone }: { path: string; onDone: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`${path}/evaluation`, { method: 'POST' });
-      onDone();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <p>
-      <button type="button" disabled={busy} onClick={run} data-testid="reevaluate-event">
-        {busy ? 'Evaluating…' : 'Evaluate again (new revision)'}
-      </button>
-      {error && <span class="error"> {error}</span>}
-    </p>
+    <PostButton
+      path={`${path}/evaluation`}
+      onDone={onDone}
+      label="Evaluate again (new revision)"
+      busyLabel="Evaluating…"
+      testId="reevaluate-event"
+    />
   );
 }
