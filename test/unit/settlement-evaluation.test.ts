@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lib/domain/errors.ts';
 import { SettlementRules } from '../../lib/domain/model/program.ts';
 import { type SettlementInput, settleBuilding } from '../../lib/domain/settlement.ts';
 import { MINUTE_MS } from '../../lib/domain/time.ts';
+import { peakInput as sharedPeakInput, validationMessage } from '../support/settlement-inputs.ts';
 
-/** 2 ¥/kWh, paid from 0.8 to 1.2 of the commitment, no excess share, no penalty. */
+/** 2 ¥/kWh and Sichuan-style rules, as plain inputs each case extends with its `evaluation`. */
 const perKwh = { unit: 'YUAN_PER_KWH', price: 2 } as const;
-/** Sichuan-style: half-paid excess above 1.1, penalty below 0.9 at 1.1 × price; 3 ¥/kWh. */
 const sichuan = {
   unit: 'YUAN_PER_KWH',
   price: 3,
@@ -18,27 +17,13 @@ const sichuan = {
 const START = Date.parse('2026-03-10T13:30:00+08:00');
 const at = (minutesAfterStart: number) => START + minutesAfterStart * MINUTE_MS;
 
-/**
- * 15-minute intervals from 13:30 China time, baseline 500 kW, 100 kW committed in each interval,
- * and the metered load `500 − delivered`, so each case reads as the delivery it tests.
- */
+/** The shared peak input from 13:30 China time under `rules`. */
 function peakInput(
   deliveredKw: readonly number[],
   rules: Partial<SettlementRules> & Pick<SettlementRules, 'unit' | 'price'>,
   overrides: Partial<SettlementInput> = {},
 ): SettlementInput {
-  return {
-    buildingId: 'b1',
-    parkId: 'p1',
-    direction: 'PEAK_SHAVING',
-    rules: SettlementRules.parse(rules),
-    intervalMinutes: 15,
-    startMs: START,
-    declaredKw: deliveredKw.map(() => 100),
-    baselineKw: deliveredKw.map(() => 500),
-    actualKw: deliveredKw.map((d) => 500 - d),
-    ...overrides,
-  };
+  return sharedPeakInput(deliveredKw, { rules: SettlementRules.parse(rules), startMs: START, ...overrides });
 }
 
 /**
@@ -47,16 +32,6 @@ function peakInput(
  * hour 13, 150 kW through hour 14, 70 kW through hour 15.
  */
 const threeHours = [100, 60, 150, 150, 150, 150, 70, 70, 70, 70];
-
-function validationMessage(act: () => unknown): string {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return (e as ValidationError).message;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('settleBuilding: EVENT evaluation', () => {
   it('judges the whole event as one period when the rules leave evaluation out', () => {
