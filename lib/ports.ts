@@ -307,11 +307,18 @@ export interface OpenadrClient {
   parkIds: string[];
   createdAt: string;
   createdBy: string;
+  /**
+   * Random, new at every provisioning (create, rotate, re-create under the same id): a token is
+   * valid only while its client still holds the generation it was issued under.
+   */
+  generation: string;
 }
 
 /** What an access token grants; stored under a hash of the token, which is opaque. */
 export interface OpenadrToken {
   clientId: string;
+  /** The client's generation when the token was issued (see {@link OpenadrClient.generation}). */
+  generation: string;
   role: 'BL' | 'VEN';
   scopes: string[];
   buildingIds: string[];
@@ -325,6 +332,10 @@ export interface OpenadrRepository {
   deleteClient(clientId: string): Promise<void>;
   putToken(tokenHash: string, token: OpenadrToken): Promise<void>;
   getToken(tokenHash: string): Promise<OpenadrToken | undefined>;
+  /** Failed token requests counted under `keyHash` in the fixed window starting at `windowStartMs`. */
+  tokenFailures(keyHash: string, windowStartMs: number): Promise<number>;
+  /** Counts one more failure there (atomically) and returns the count; it expires at `expiresAtMs`. */
+  addTokenFailure(keyHash: string, windowStartMs: number, expiresAtMs: number): Promise<number>;
   /** Stores a new object; `ConflictError` when its id or its unique name is taken. */
   create(object: OpenadrObject): Promise<void>;
   /**

@@ -24,7 +24,10 @@ const missingScheduler: Scheduler = {
   scheduleOnce: async (name) => {
     throw new Error(`no scheduler configured (BUS_ARN and SCHEDULER_ROLE_ARN) for '${name}'`);
   },
-  cancel: async () => {},
+  // Cancelling nothing would leave an event's deadline and evaluation to fire after it was cancelled.
+  cancel: async (name) => {
+    throw new Error(`no scheduler configured (BUS_ARN and SCHEDULER_ROLE_ARN) to cancel '${name}'`);
+  },
 };
 
 export function buildDeps(): Deps {
@@ -58,6 +61,9 @@ export function buildDeps(): Deps {
       settleDelayMinutes: e.SETTLE_DELAY_MINUTES,
       readingRetentionDays: e.READING_RETENTION_DAYS,
       openadrTokenTtlSeconds: e.OPENADR_TOKEN_TTL_SECONDS,
+      openadrTokenFailuresPerClient: e.OPENADR_TOKEN_FAILURES_PER_CLIENT,
+      openadrTokenFailuresPerAddress: e.OPENADR_TOKEN_FAILURES_PER_ADDRESS,
+      openadrTokenThrottleWindowSeconds: e.OPENADR_TOKEN_THROTTLE_WINDOW_SECONDS,
       telemetryFutureToleranceMinutes: e.TELEMETRY_FUTURE_TOLERANCE_MINUTES,
       awaitingRetryMinutes: e.AWAITING_RETRY_MINUTES,
       emissionFactorTco2PerMwh: e.EMISSION_FACTOR_TCO2_PER_MWH,

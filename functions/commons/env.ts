@@ -50,6 +50,25 @@ const Env = z.object({
     .min(60)
     .max(86_400)
     .default(DEFAULT_CONFIG.openadrTokenTtlSeconds),
+  /** Failed token requests per client id and per source address in one window (then 429). */
+  OPENADR_TOKEN_FAILURES_PER_CLIENT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_CONFIG.openadrTokenFailuresPerClient),
+  OPENADR_TOKEN_FAILURES_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_CONFIG.openadrTokenFailuresPerAddress),
+  OPENADR_TOKEN_THROTTLE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(DEFAULT_CONFIG.openadrTokenThrottleWindowSeconds),
 });
 export type Env = z.infer<typeof Env>;
 

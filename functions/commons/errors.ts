@@ -4,6 +4,7 @@ import {
   ForbiddenError,
   InsufficientDataError,
   NotFoundError,
+  TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from '../../lib/domain/errors.ts';
@@ -11,6 +12,8 @@ import {
 export interface HttpError {
   statusCode: number;
   body: { message: string; issues?: readonly { path: string; message: string }[] };
+  /** Headers the answer must carry (`retry-after` on a 429). */
+  headers?: Record<string, string>;
 }
 
 /** Raised at the edge for requests that are not JSON or are too large. */
@@ -32,6 +35,12 @@ export function toHttpError(e: unknown): HttpError | undefined {
   if (e instanceof ForbiddenError) return { statusCode: 403, body: { message: e.message } };
   if (e instanceof NotFoundError) return { statusCode: 404, body: { message: e.message } };
   if (e instanceof ConflictError) return { statusCode: 409, body: { message: e.message } };
+  if (e instanceof TooManyRequestsError)
+    return {
+      statusCode: 429,
+      body: { message: e.message },
+      headers: { 'retry-after': String(e.retryAfterSeconds) },
+    };
   if (e instanceof InsufficientDataError) return { statusCode: 422, body: { message: e.message } };
   return undefined;
 }

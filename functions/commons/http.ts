@@ -84,10 +84,14 @@ function readBody(event: HttpEvent): unknown {
   return text === undefined ? undefined : parseJsonBody(text);
 }
 
-export function json(statusCode: number, body: unknown): APIGatewayProxyResultV2 {
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResultV2 {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
     body: body === undefined ? '' : JSON.stringify(body),
   };
 }
@@ -117,7 +121,7 @@ export function httpRoute<N extends RouteName>(name: N, spec: RouteSpec<N>) {
       const mapped = toHttpError(e);
       if (mapped) {
         logger.info('request refused', { statusCode: mapped.statusCode, message: mapped.body.message });
-        return json(mapped.statusCode, mapped.body);
+        return json(mapped.statusCode, mapped.body, mapped.headers);
       }
       logger.error('request failed', e as Error);
       metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);

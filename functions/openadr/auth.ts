@@ -9,6 +9,6 @@ import { openadrHandler } from './handler.ts';
  */
 export const handler = openadrHandler('auth', {
   getAuthServerInfo: async ({ baseUrl }) => ({ tokenURL: `${baseUrl}/auth/token` }),
-  fetchToken: async ({ deps, body }) =>
-    issueToken(deps, parseOrThrow(ClientCredentialRequest, body, 'request body')),
+  fetchToken: async ({ deps, body, sourceIp }) =>
+    issueToken(deps, parseOrThrow(ClientCredentialRequest, body, 'request body'), sourceIp),
 });

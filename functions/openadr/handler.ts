@@ -42,6 +42,8 @@ export interface OperationContext<I extends OperationId> {
   body: Field<I, 'body'>;
   /** The request's own URL base (`https://host/openadr3`), for `/auth/server`. */
   baseUrl: string;
+  /** The address the request came from, as API Gateway saw it (throttling of the token endpoint). */
+  sourceIp: string;
 }
 
 export type OperationImpl<I extends OperationId> = (ctx: OperationContext<I>) => Promise<unknown>;
@@ -51,8 +53,14 @@ type FamilyOf<F extends OpenadrFamily> = {
 }[OperationId];
 
 /** RFC 7807 body, as the document's `problem` schema gives it. */
-export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
-  return json(status, { type: 'about:blank', title, status, detail, ...extra });
+export function problem(
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  return json(status, { type: 'about:blank', title, status, detail, ...extra }, headers);
 }
 
 const TITLES: Record<number, string> = {
@@ -64,6 +72,7 @@ const TITLES: Record<number, string> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
@@ -125,6 +134,7 @@ export function openadrHandler<F extends OpenadrFamily>(
         query,
         body,
         baseUrl: `${proto}://${host}/openadr3`,
+        sourceIp: event.requestContext.http.sourceIp,
       } as never);
       return json(op.success, result);
     } catch (e) {
@@ -140,9 +150,13 @@ export function openadrHandler<F extends OpenadrFamily>(
           message: mapped.body.message,
         });
         const answered = status(mapped.statusCode);
-        return problem(answered, TITLES[answered] ?? 'Error', mapped.body.message, {
-          ...(mapped.body.issues ? { issues: mapped.body.issues } : {}),
-        });
+        return problem(
+          answered,
+          TITLES[answered] ?? 'Error',
+          mapped.body.message,
+          { ...(mapped.body.issues ? { issues: mapped.body.issues } : {}) },
+          mapped.headers,
+        );
       }
       logger.error('OpenADR request failed', e as Error);
       metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);

@@ -428,7 +428,8 @@ export const documentedErrors: Record<OperationId, readonly number[]> = {
  */
 export function documentedStatus(id: OperationId, status: number): number {
   const listed = documentedErrors[id];
-  if (listed.length === 0 || listed.includes(status)) return status;
+  // 429 (RFC 6585) is listed nowhere, but a throttled client must see it and its Retry-After.
+  if (listed.length === 0 || listed.includes(status) || status === 429) return status;
   if (status === 401 && listed.includes(403)) return 403;
   if (status >= 400 && status < 500 && listed.includes(400)) return 400;
   return status;

@@ -15,6 +15,14 @@ export interface AppConfig {
   /** Lifetime of an OpenADR access token. */
   openadrTokenTtlSeconds: number;
   /**
+   * Failed token requests (unknown client or wrong secret) allowed per client id, and per source
+   * address, in one fixed window of `openadrTokenThrottleWindowSeconds`; beyond them the token
+   * endpoint answers 429 with Retry-After until the window ends.
+   */
+  openadrTokenFailuresPerClient: number;
+  openadrTokenFailuresPerAddress: number;
+  openadrTokenThrottleWindowSeconds: number;
+  /**
    * How far ahead of the coordinator's clock a reported state, or the end of a reported reading's
    * interval, may lie (a BMS clock running a little fast); anything later is refused.
    */
@@ -38,6 +46,9 @@ export const DEFAULT_CONFIG: AppConfig = {
   scopePageSize: 500,
   readingRetentionDays: 120,
   openadrTokenTtlSeconds: 3600,
+  openadrTokenFailuresPerClient: 10,
+  openadrTokenFailuresPerAddress: 100,
+  openadrTokenThrottleWindowSeconds: 300,
   telemetryFutureToleranceMinutes: 5,
   awaitingRetryMinutes: 60,
   emissionFactorTco2PerMwh: 0.5703,

@@ -39,3 +39,14 @@ export class ForbiddenError extends Error {
 export class UnauthorizedError extends Error {
   override readonly name = 'UnauthorizedError';
 }
+
+/** The caller failed too often lately and must wait `retryAfterSeconds` before trying again. */
+export class TooManyRequestsError extends Error {
+  override readonly name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

@@ -219,8 +219,9 @@ export interface Notification {
 /** `clientCredentialRequest` (form-encoded, snake case as in RFC 6749). */
 export const ClientCredentialRequest = z.object({
   grant_type: z.string().min(1).max(64),
-  client_id: z.string().min(1).max(4096),
-  client_secret: z.string().min(1).max(4096),
+  /** FlexDR client ids are `Id`s (at most 128 characters): far below DynamoDB's key limit. */
+  client_id: z.string().min(1).max(128),
+  client_secret: z.string().min(1).max(1024),
   scope: z.string().max(4096).optional(),
 });
 export type ClientCredentialRequest = z.infer<typeof ClientCredentialRequest>;

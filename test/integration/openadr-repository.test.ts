@@ -91,6 +91,7 @@ describe('OpenADR repository on DynamoDB Local', () => {
   it('answers a token until it expires, whatever TTL has not yet removed', async () => {
     const token = {
       clientId: 'ven-a',
+      generation: 'g1',
       role: 'VEN' as const,
       scopes: ['read_targets'],
       buildingIds: ['b1'],
@@ -102,5 +103,22 @@ describe('OpenADR repository on DynamoDB Local', () => {
     now += 3_600_000;
     expect(await repo.getToken('h1')).toBeUndefined();
     expect(await repo.getToken('unknown')).toBeUndefined();
+  });
+
+  it('counts failures per key and window atomically, each window on its own', async () => {
+    // Prepare
+    const window = now - (now % 300_000);
+
+    // Act: eight concurrent failures in one window, one in the next.
+    const counts = await Promise.all(
+      Array.from({ length: 8 }, () => repo.addTokenFailure('k1', window, window + 300_000)),
+    );
+    await repo.addTokenFailure('k1', window + 300_000, window + 600_000);
+
+    // Assess
+    expect(counts.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await repo.tokenFailures('k1', window)).toBe(8);
+    expect(await repo.tokenFailures('k1', window + 300_000)).toBe(1);
+    expect(await repo.tokenFailures('k2', window)).toBe(0);
   });
 });

@@ -25,7 +25,8 @@ type Item = Record<string, unknown>;
  * (`OADR#TYPE#id` / `#OBJ`); the objects of a type, oldest first (GSI1 `OADR#TYPE`: one partition
  * per type, fine for the programs, events, vens and subscriptions of a province); unique names as
  * their own items written in the same transaction; clients by id; tokens by the SHA-256 of the
- * token, expiring through the table's TTL (and checked on read, as TTL deletes late).
+ * token, expiring through the table's TTL (and checked on read, as TTL deletes late); failed
+ * token requests per key and fixed window, one counter item each, expiring through TTL.
  */
 export class DynamoOpenadrRepository implements OpenadrRepository {
   constructor(
@@ -75,6 +76,35 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
     if (!res.Item) return undefined;
     const token = stripKeys(res.Item, KEY_ATTRIBUTES) as unknown as OpenadrToken;
     return token.expiresAtMs > this.now() ? token : undefined;
+  }
+
+  async tokenFailures(keyHash: string, windowStartMs: number): Promise<number> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.openadrFailures(keyHash, windowStartMs),
+        ConsistentRead: true,
+      }),
+    );
+    return typeof res.Item?.failures === 'number' ? res.Item.failures : 0;
+  }
+
+  async addTokenFailure(keyHash: string, windowStartMs: number, expiresAtMs: number): Promise<number> {
+    const res = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.openadrFailures(keyHash, windowStartMs),
+        UpdateExpression: 'ADD failures :one SET #type = :type, #ttl = :ttl',
+        ExpressionAttributeNames: { '#type': 'type', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':type': 'openadrFailures',
+          ':ttl': Math.ceil(expiresAtMs / 1000),
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(res.Attributes?.failures ?? 1);
   }
 
   private item(o: OpenadrObject): Item {

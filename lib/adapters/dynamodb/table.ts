@@ -23,6 +23,7 @@
  * | OpenADR unique names (programName, venName, a VEN's resourceName) | `OADRNAME#TYPE#name` / `#NAME` |
  * | OpenADR client (hashed secret, bindings) | `OADRCLIENT#id` / `#CLIENT` |
  * | OpenADR access token by its SHA-256 (TTL) | `OADRTOKEN#hash` / `#TOKEN` |
+ * | failed token requests of a client id or an address, per fixed window (TTL) | `OADRFAIL#<SHA-256 of the key>` / `W#<window start ms>` |
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -120,6 +121,10 @@ export const keys = {
   openadrName: (type: string, name: string) => ({ pk: `OADRNAME#${type}#${name}`, sk: '#NAME' }),
   openadrClient: (id: string) => ({ pk: `OADRCLIENT#${id}`, sk: '#CLIENT' }),
   openadrToken: (hash: string) => ({ pk: `OADRTOKEN#${hash}`, sk: '#TOKEN' }),
+  openadrFailures: (keyHash: string, windowStartMs: number) => ({
+    pk: `OADRFAIL#${keyHash}`,
+    sk: `W#${windowStartMs}`,
+  }),
 } as const;
 
 /** Attributes that are keys, stripped before an item is parsed back into a domain object. */

@@ -8,7 +8,13 @@
  */
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import {
+  ForbiddenError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../domain/errors.ts';
 import { Id } from '../../domain/model/common.ts';
 import { toIso } from '../../domain/time.ts';
 import { parseOrThrow } from '../../domain/validate.ts';
@@ -64,8 +70,8 @@ export function secretMatches(secret: string, stored: string): boolean {
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
- * Creates a client, or gives an existing one a new secret and bindings (the old secret stops
- * working; tokens already issued keep their grants until they expire). Operators provision any
+ * Creates a client, or gives an existing one a new secret and bindings. Either way the client
+ * gets a new generation, so the old secret and every token issued before stop working at once. Operators provision any
  * client; a park manager only VENs bound to their own parks or to buildings of them.
  */
 export async function provisionClient(
@@ -98,6 +104,7 @@ export async function provisionClient(
     parkIds: spec.parkIds,
     createdAt: existing?.createdAt ?? toIso(deps.clock.now()),
     createdBy: existing?.createdBy ?? who.subject,
+    generation: randomBytes(16).toString('base64url'),
   };
   await deps.openadr.putClient(client);
   return { clientId, clientSecret, role: spec.role, created: !existing };
@@ -128,7 +135,7 @@ async function requireBindingsInView(
   }
 }
 
-/** Removes a client; its tokens stop working at once (every request reads the client's token). */
+/** Removes a client; its tokens stop working at once (every request reads the token's client). */
 export async function removeClient(deps: Deps, who: Principal, clientId: string): Promise<void> {
   requireRole(who, 'operator', 'parkManager');
   const existing = await deps.openadr.getClient(clientId);
@@ -137,20 +144,57 @@ export async function removeClient(deps: Deps, who: Principal, clientId: string)
   await deps.openadr.deleteClient(clientId);
 }
 
-/** `POST /auth/token`: client credentials for an opaque bearer token. */
+/**
+ * A hash of no secret, checked when the client id is unknown so that both refusals cost one
+ * scrypt: the answer's timing must not tell which client ids exist.
+ */
+const DUMMY_SECRET_HASH = hashSecret(randomBytes(32).toString('base64url'));
+
+/**
+ * `POST /auth/token`: client credentials for an opaque bearer token.
+ * 1. Only the client credentials grant.
+ * 2. Throttle: when the client id or the source address has failed
+ *    `openadrTokenFailuresPerClient` / `…PerAddress` times in the current fixed window, 429 with
+ *    the seconds left in the window (counted whether or not the id exists, so 429 tells nothing).
+ * 3. Check the secret, against a dummy hash for an unknown id (the same work either way); on a
+ *    failure count it for the id and the address, then refuse with one answer for both cases.
+ * 4. Grant the asked scopes (never wider than the role's), the client's buildings (its parks'
+ *    buildings as enrolled now) and its generation, and store the token under its SHA-256.
+ */
 export async function issueToken(
   deps: Deps,
   request: ClientCredentialRequest,
+  sourceIp = 'unknown',
 ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
   if (request.grant_type !== 'client_credentials')
     throw new OAuthError(
       'unsupported_grant_type',
       `grant_type '${request.grant_type}' is not supported; use client_credentials`,
     );
+  const { openadrTokenFailuresPerClient, openadrTokenFailuresPerAddress, openadrTokenThrottleWindowSeconds } =
+    deps.config;
+  const windowMs = openadrTokenThrottleWindowSeconds * 1000;
+  const now = deps.clock.now();
+  const windowStartMs = Math.floor(now / windowMs) * windowMs;
+  const counters = [
+    { key: hashToken(`client:${request.client_id}`), limit: openadrTokenFailuresPerClient },
+    { key: hashToken(`address:${sourceIp}`), limit: openadrTokenFailuresPerAddress },
+  ];
+  const counts = await Promise.all(counters.map((c) => deps.openadr.tokenFailures(c.key, windowStartMs)));
+  if (counters.some((c, i) => (counts[i] ?? 0) >= c.limit))
+    throw new TooManyRequestsError(
+      'too many failed token requests for this client or from this address; try again later',
+      Math.max(1, Math.ceil((windowStartMs + windowMs - now) / 1000)),
+    );
   const client = await deps.openadr.getClient(request.client_id);
-  // The same answer for an unknown client and a wrong secret: do not confirm which ids exist.
-  if (!client || !secretMatches(request.client_secret, client.secretHash))
+  const matches = secretMatches(request.client_secret, client?.secretHash ?? DUMMY_SECRET_HASH);
+  if (!client || !matches) {
+    await Promise.all(
+      counters.map((c) => deps.openadr.addTokenFailure(c.key, windowStartMs, windowStartMs + windowMs)),
+    );
+    // The same answer for an unknown client and a wrong secret: do not confirm which ids exist.
     throw new OAuthError('invalid_client', 'unknown client or wrong secret');
+  }
   const scopes = grantedScopes(client.role, request.scope);
   if (!scopes)
     throw new OAuthError('invalid_scope', `a ${client.role} client may ask only for a subset of its scopes`);
@@ -167,22 +211,28 @@ export async function issueToken(
   const token = randomBytes(32).toString('base64url');
   await deps.openadr.putToken(hashToken(token), {
     clientId: client.clientId,
+    generation: client.generation,
     role: client.role,
     scopes,
     buildingIds: [...buildingIds],
     parkIds: client.parkIds,
-    expiresAtMs: deps.clock.now() + ttl * 1000,
+    expiresAtMs: now + ttl * 1000,
   });
   return { access_token: token, token_type: 'Bearer', expires_in: ttl, scope: scopes.join(' ') };
 }
 
-/** The caller of a bearer token; 401 when it is missing, unknown, expired or its client is gone. */
+/**
+ * The caller of a bearer token; 401 when it is missing, unknown or expired, or when its client is
+ * gone or was provisioned again since (deleted and re-created, or its secret rotated): the token
+ * must carry the client's current generation.
+ */
 export async function callerOf(deps: Deps, bearer: string | undefined): Promise<OpenadrCaller> {
   if (!bearer) throw new UnauthorizedError('a bearer token is required (POST /auth/token)');
   const token = await deps.openadr.getToken(hashToken(bearer));
   if (!token) throw new UnauthorizedError('the token is unknown or expired');
-  if (!(await deps.openadr.getClient(token.clientId)))
-    throw new UnauthorizedError('the token was revoked with its client');
+  const client = await deps.openadr.getClient(token.clientId);
+  if (!client || client.generation !== token.generation)
+    throw new UnauthorizedError('the token was revoked: its client was removed or provisioned again');
   return {
     clientId: token.clientId,
     role: token.role,

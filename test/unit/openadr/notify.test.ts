@@ -179,6 +179,7 @@ function fakeDepsWithClients() {
       secretHash: '',
       createdAt: '',
       createdBy: '',
+      generation: 'g1',
     });
   return f;
 }
