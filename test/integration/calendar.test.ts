@@ -45,14 +45,9 @@ let h: Harness;
 const commands = new Map<string, { commandId: string; responseKw: number[] }>();
 
 beforeAll(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2031-03-12T09:00:00+08:00'));
-  h = await Harness.start();
+  h = await Harness.startAt('2031-03-12T09:00:00+08:00');
 });
-afterAll(() => {
-  h?.restore();
-  vi.useRealTimers();
-});
+afterAll(() => h?.stop());
 
 /** Reports the event-window readings of building `i`, delivering `share` of its command. */
 async function reportDelivery(id: string, share: number) {

@@ -18,7 +18,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import { busSubscriptions, httpRoutes, type RouteName, subscriptionPattern } from '../../functions/routes.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
@@ -78,6 +78,19 @@ export class Harness {
     client.destroy();
     h.mockAws();
     return h;
+  }
+
+  /** {@link start} with the clock (`Date` only) faked at `now`; {@link stop} gives the real one back. */
+  static async startAt(now: number | string | Date): Promise<Harness> {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(now));
+    return Harness.start();
+  }
+
+  /** Restores the AWS clients and the real clock. */
+  stop(): void {
+    this.restore();
+    vi.useRealTimers();
   }
 
   private mockAws(): void {

@@ -89,14 +89,9 @@ const msOfDay = (ms: number) => (((ms + CHINA) % (24 * H)) + 24 * H) % (24 * H);
 let h: Harness;
 
 beforeAll(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2026-12-14T09:00:00+08:00'));
-  h = await Harness.start();
+  h = await Harness.startAt('2026-12-14T09:00:00+08:00');
 });
-afterAll(() => {
-  h?.restore();
-  vi.useRealTimers();
-});
+afterAll(() => h?.stop());
 
 describe('event lifecycle', () => {
   const peakStart = at('2026-12-14T17:00:00+08:00');

@@ -4,7 +4,7 @@
  * the plan says so; once the operator enters the year, a re-plan follows the calendar and the note
  * is gone.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batteryInput, buildingInput } from '../support/fixtures.ts';
 import { bms, Harness, operator } from './harness.ts';
 
@@ -13,14 +13,9 @@ const BMS = bms('cal-b1');
 
 let h: Harness;
 beforeAll(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-  h = await Harness.start();
+  h = await Harness.startAt(NOW);
 });
-afterAll(() => {
-  h?.restore();
-  vi.useRealTimers();
-});
+afterAll(() => h?.stop());
 
 /** A one-hour peak event on Wednesday 2031-01-08, 17:00–18:00 China time. */
 const event = (targetKw: number) => ({

@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dynamoRepositories, type Repositories } from '../../lib/adapters/dynamodb/index.ts';
 import { keys } from '../../lib/adapters/dynamodb/table.ts';
 import { stateItem } from '../../lib/adapters/dynamodb/telemetry-repository.ts';
@@ -396,14 +396,9 @@ describe('POST /buildings/{id}/telemetry from the future', () => {
   const NOW = at('2026-12-21T01:00:00Z');
   let h: Harness;
   beforeAll(async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
-    h = await Harness.start();
+    h = await Harness.startAt(NOW);
   });
-  afterAll(() => {
-    h?.restore();
-    vi.useRealTimers();
-  });
+  afterAll(() => h?.stop());
 
   it('answers 400 with the field and the clock, and the building keeps its real state', async () => {
     // Prepare: a real state first
