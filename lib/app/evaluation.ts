@@ -369,9 +369,9 @@ function digestOf({ settled, awaiting, withoutData }: Outcome): string {
 }
 
 /**
- * While buildings await data: a re-run after `awaitingRetryMinutes` when readings are missing
- * (late readings settle by themselves), and one at the deadline, which settles what is still
- * missing. A calendar year entered later re-runs the evaluation at once (`putCalendarYear`).
+ * While buildings await data: a re-run at the next multiple of `awaitingRetryMinutes` when
+ * readings are missing (late readings settle by themselves), and one at the deadline, which
+ * settles what is still missing. A calendar year entered later re-runs the evaluation at once (`putCalendarYear`).
  * Schedules are named after their time, so each is created once.
  */
 async function scheduleRetries(
@@ -385,8 +385,11 @@ async function scheduleRetries(
   const due = message('EvaluationDue', { version: 1, eventId });
   const now = deps.clock.now();
   const at = [deadlineMs];
+  // Re-runs fall on a fixed grid, so however many evaluations ran meanwhile (a calendar entry, an
+  // operator's re-run) they ask for the same next re-run, which its name makes one.
+  const period = deps.config.awaitingRetryMinutes * MINUTE_MS;
   if (awaiting.some((a) => a.needs === 'readings'))
-    at.push(Math.min(now + deps.config.awaitingRetryMinutes * MINUTE_MS, deadlineMs));
+    at.push(Math.min((Math.floor(now / period) + 1) * period, deadlineMs));
   for (const ms of new Set(at)) {
     if (ms < now) continue;
     await deps.scheduler.scheduleOnce(`reeval-${eventId}-${Math.floor(ms / MINUTE_MS)}`, ms, due);
