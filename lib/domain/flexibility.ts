@@ -1,6 +1,7 @@
 /**
  * Flexibility: what each resource of a building can add in an event's direction, interval by
- * interval, from asset parameters, reported state and the building's baseline (DESIGN §3).
+ * interval, from asset parameters, reported state and the building's baseline (DESIGN §3; the
+ * formulas per asset and what a curtailment limit means are in docs/assets.md).
  * Everything here is conservative: when a simplification is needed, it errs towards asking less.
  */
 import type { AllocationBuilding } from './allocation.ts';
@@ -8,8 +9,9 @@ import type { ApplianceAsset, BatteryAsset, DcBusAsset, HeatStorageAsset } from 
 import type { Building } from './model/building.ts';
 import type { AssetAction } from './model/command.ts';
 import type { Direction } from './model/common.ts';
+import { clockMinutes } from './model/tariff.ts';
 import type { AssetState, BuildingState } from './model/telemetry.ts';
-import { MINUTE_MS } from './time.ts';
+import { CHINA_OFFSET_MS, DAY_MS, HOUR_MS, MINUTE_MS, toMs } from './time.ts';
 
 /** What another event already committed on one asset of this building. */
 export interface Reservation {
@@ -53,7 +55,10 @@ export interface ResourceFlexibility {
   upperKw: number[];
   /** kWh of response over the window; `Infinity` when only the per-interval bound limits it. */
   budgetKwh: number;
-  /** Share of the response energy that comes back after the window (appliances). */
+  /**
+   * Share of the response energy that comes back after the curtailment ends (appliances). Curtailment
+   * ends with the window (`curtailmentSlot`), so the rebound falls after it; nothing plans it there yet.
+   */
   reboundShare: number;
 }
 
@@ -86,7 +91,7 @@ export function computeFlexibility(input: FlexibilityInput): BuildingFlexibility
         res = heatStorageFlexibility(asset, state?.kind === 'heatStorage' ? state : undefined, up, input);
         break;
       case 'appliance':
-        res = applianceFlexibility(asset, state?.kind === 'appliance' ? state : undefined, up, n, hours);
+        res = applianceFlexibility(asset, state?.kind === 'appliance' ? state : undefined, up, input);
         break;
       case 'dcBus':
         res = dcBusFlexibility(asset, n);
@@ -155,10 +160,14 @@ function batteryFlexibility(
 }
 
 /**
- * Heat storage, relative to the heater's present draw Pb0 continuing. The baseline tank trajectory
- * `S(t+Δ) = (1 − λΔ)·S + COP·Pb0·Δ − Q·Δ` (clamped to the tank) bounds the energy: up (heater off)
- * `COP·Σx·Δ ≤ min S − Smin`; down (charge) `COP·Σx·Δ ≤ Smax − max S`. Fewer losses at a lower level
- * and more at a higher one only make both bounds safer.
+ * Heat storage, relative to its baseline: the heater keeps its present draw Pb0 but puts no more heat
+ * into the tank than fits, so its baseline draw in interval t is
+ * `p_t = min(Pb0, (Smax − (1 − λΔ)·S_t + Q·Δ)/(COP·Δ))` and the tank follows
+ * `S(t+Δ) = (1 − λΔ)·S_t + COP·p_t·Δ − Q·Δ` (never below 0). A full tank thus holds with the draw that
+ * serves demand and losses, and that is all switching the heater off can remove.
+ * Up (heater off): `x_t ≤ p_t`, `COP·Σx·Δ ≤ min S − Smin`. Down (charge): `x_t ≤ Pbmax − p_t`,
+ * `COP·Σx·Δ ≤ Smax − max S`. Fewer losses at a lower level and more at a higher one only make both
+ * bounds safer.
  */
 function heatStorageFlexibility(
   a: HeatStorageAsset,
@@ -174,11 +183,13 @@ function heatStorageFlexibility(
   let level = s?.storedKwhTh ?? (a.minKwhTh + a.capacityKwhTh) / 2;
   let lowest = level;
   let highest = level;
+  const baselineKw: number[] = [];
   for (let t = 0; t < n; t++) {
-    level = Math.min(
-      a.capacityKwhTh,
-      Math.max(0, (1 - loss * dt) * level + a.cop * heater * dt - demand * dt),
-    );
+    const kept = (1 - loss * dt) * level;
+    const fits = (a.capacityKwhTh - kept + demand * dt) / (a.cop * dt);
+    const kw = Math.max(0, Math.min(heater, fits));
+    baselineKw.push(kw);
+    level = Math.max(0, kept + a.cop * kw * dt - demand * dt);
     lowest = Math.min(lowest, level);
     highest = Math.max(highest, level);
   }
@@ -192,54 +203,184 @@ function heatStorageFlexibility(
     return {
       ...common,
       action: 'heaterOff',
-      upperKw: constant(n, heater),
+      upperKw: baselineKw,
       budgetKwh: Math.max(0, lowest - a.minKwhTh) / a.cop,
     };
   return {
     ...common,
     action: 'heatCharge',
-    upperKw: constant(n, a.heaterKw - heater),
+    upperKw: baselineKw.map((kw) => Math.max(0, a.heaterKw - kw)),
     budgetKwh: Math.max(0, a.capacityKwhTh - highest) / a.cop,
   };
 }
 
-/**
- * Flexible appliances. Up: curtail `share` of the present draw (rated when unknown) for at most
- * `maxCurtailMinutes` in total, an energy budget that keeps the LP exact; an EV charger defers only
- * while it can still reach its departure energy. Down: only an EV charger can charge early, up to the
- * energy it still needs beyond what it would draw anyway.
- */
-function applianceFlexibility(
-  a: ApplianceAsset,
-  s: Extract<AssetState, { kind: 'appliance' }> | undefined,
-  up: boolean,
-  n: number,
-  hours: number,
-): ResourceFlexibility | undefined {
-  const draw = s ? (s.on ? s.kw : 0) : a.ratedKw;
-  const common = {
+function applianceCommon(a: ApplianceAsset) {
+  return {
     assetId: a.id,
     kind: 'appliance' as const,
     costYuanPerKwh: a.comfortCostYuanPerKwh,
     reboundShare: a.reboundShare,
   };
-  if (up) {
-    const kw = draw * a.curtailableShare;
-    let budget = (kw * a.maxCurtailMinutes) / 60;
-    if (
-      a.applianceKind === 'evCharger' &&
-      s?.energyNeededKwh !== undefined &&
-      s.minutesToDeparture !== undefined
-    ) {
-      const slack = (a.ratedKw * s.minutesToDeparture) / 60 - s.energyNeededKwh;
-      budget = Math.min(budget, Math.max(0, slack));
-    }
-    return { ...common, action: 'curtail', upperKw: constant(n, kw), budgetKwh: budget };
+}
+
+/**
+ * Flexible appliances other than EV chargers: the present draw (rated when unknown) continues through
+ * the window. Up: curtail up to `share·draw` in the intervals `curtailmentSlot` leaves. Down: nothing
+ * to move.
+ */
+function applianceFlexibility(
+  a: ApplianceAsset,
+  s: Extract<AssetState, { kind: 'appliance' }> | undefined,
+  up: boolean,
+  input: FlexibilityInput,
+): ResourceFlexibility | undefined {
+  if (a.applianceKind === 'evCharger') return evChargerFlexibility(a, s, up, input);
+  if (!up) return undefined;
+  const draw = s ? (s.on ? s.kw : 0) : a.ratedKw;
+  return {
+    ...applianceCommon(a),
+    action: 'curtail',
+    upperKw: curtailmentSlot(constant(input.intervals, draw * a.curtailableShare), a, input.intervalMinutes),
+    budgetKwh: Number.POSITIVE_INFINITY,
+  };
+}
+
+/**
+ * What `maxCurtailMinutes` allows: curtailment in at most ⌊maxCurtailMinutes/Δ⌋ intervals of the
+ * event, an interval with any curtailment counting whole. A cap on the number of non-zero intervals is
+ * not linear, so the intervals are fixed before the allocation: the last ones in which there is a draw
+ * to curtail, so the curtailment ends with the window (or with the car's charging) and its rebound
+ * falls after it. The bound is zeroed in every other interval.
+ */
+function curtailmentSlot(upperKw: number[], a: ApplianceAsset, intervalMinutes: number): number[] {
+  let left = Math.floor(a.maxCurtailMinutes / intervalMinutes);
+  for (let t = upperKw.length - 1; t >= 0; t--) {
+    if ((upperKw[t] as number) <= 0) continue;
+    if (left > 0) left--;
+    else upperKw[t] = 0;
   }
-  if (a.applianceKind !== 'evCharger' || s?.energyNeededKwh === undefined) return undefined;
-  const window = Math.min(hours, (s.minutesToDeparture ?? hours * 60) / 60);
-  const budget = Math.max(0, s.energyNeededKwh - draw * window);
-  return { ...common, action: 'chargeEarly', upperKw: constant(n, a.ratedKw - draw), budgetKwh: budget };
+  return upperKw;
+}
+
+/** One car on an EV charger, as planning sees it. */
+interface EvSession {
+  /** When it can first charge: its arrival, or the report when it was plugged in before. */
+  fromMs: number;
+  departMs: number;
+  /** Energy it still needs at `fromMs`, kWh. */
+  needKwh: number;
+  /** The most it accepts, kW. */
+  carKw: number;
+  /** Baseline draw from `fromMs` until it has `needKwh` or leaves, kW. */
+  drawKw: number;
+}
+
+/**
+ * An EV charger, for the one car whose session (`evSession`) overlaps the window; none, no response.
+ * Its baseline draws `drawKw` from `fromMs` until the car has what it needs or leaves. With `R` the
+ * energy still needed when the window starts, `B` what the baseline draws in the window and `A` the
+ * hours the car stays after the window:
+ * Up: curtail `x_t ≤ share·b_t` in the intervals `curtailmentSlot` leaves, `Σx·Δ ≤ B + carKw·A − R`
+ * (no draw above the baseline inside the window, so what is deferred is made up after it at the car's
+ * full rate, before it leaves).
+ * Down (charge early): `x_t ≤ carKw·(presence share of t) − b_t`, `Σx·Δ ≤ R − B` (what the baseline
+ * would still draw after the window: no more than the car needs).
+ */
+function evChargerFlexibility(
+  a: ApplianceAsset,
+  s: Extract<AssetState, { kind: 'appliance' }> | undefined,
+  up: boolean,
+  input: FlexibilityInput,
+): ResourceFlexibility | undefined {
+  const car = evSession(a, s, input);
+  if (!car) return undefined;
+  const dt = input.intervalMinutes / 60;
+  const step = input.intervalMinutes * MINUTE_MS;
+  const endMs = input.startMs + input.intervals * step;
+  const doneMs =
+    car.drawKw > 0 ? Math.min(car.departMs, car.fromMs + (car.needKwh / car.drawKw) * HOUR_MS) : car.fromMs;
+  const charging = (lo: number, hi: number) => car.drawKw * overlapHours(car.fromMs, doneMs, lo, hi);
+  const remaining = car.needKwh - charging(Number.NEGATIVE_INFINITY, input.startMs);
+  const inWindow = charging(input.startMs, endMs);
+  const baseKw = Array.from({ length: input.intervals }, (_, t) => {
+    const lo = input.startMs + t * step;
+    return charging(lo, lo + step) / dt;
+  });
+  if (up) {
+    const after = overlapHours(car.fromMs, car.departMs, endMs, Number.POSITIVE_INFINITY);
+    return {
+      ...applianceCommon(a),
+      action: 'curtail',
+      upperKw: curtailmentSlot(
+        baseKw.map((kw) => kw * a.curtailableShare),
+        a,
+        input.intervalMinutes,
+      ),
+      budgetKwh: Math.max(0, inWindow + car.carKw * after - remaining),
+    };
+  }
+  const upperKw = baseKw.map((kw, t) => {
+    const lo = input.startMs + t * step;
+    return Math.max(0, (car.carKw * overlapHours(car.fromMs, car.departMs, lo, lo + step)) / dt - kw);
+  });
+  const takes = upperKw.reduce((sum, kw) => sum + kw, 0) * dt;
+  return {
+    ...applianceCommon(a),
+    action: 'chargeEarly',
+    upperKw,
+    budgetKwh: Math.max(0, Math.min(remaining - inWindow, takes)),
+  };
+}
+
+/** Hours of `[from, to)` inside `[lo, hi)`. */
+function overlapHours(from: number, to: number, lo: number, hi: number): number {
+  return Math.max(0, Math.min(to, hi) - Math.max(from, lo)) / HOUR_MS;
+}
+
+/**
+ * The car planning counts on: the one telemetry reports (plugged in, or announced with
+ * `minutesToArrival`) when it is still there at the window's start; otherwise the enrolled usual
+ * session's first occurrence that ends after the window starts and begins after anything telemetry
+ * already accounts for (the report itself, or the reported car's departure). A reported car draws its
+ * reported kW; an announced or usual one charges at its full rate from arrival. Without either, none.
+ */
+function evSession(
+  a: ApplianceAsset,
+  s: Extract<AssetState, { kind: 'appliance' }> | undefined,
+  input: FlexibilityInput,
+): EvSession | undefined {
+  const carKw = Math.min(a.ratedKw, s?.carMaxKw ?? a.carMaxKw ?? a.ratedKw);
+  let notBeforeMs = Number.NEGATIVE_INFINITY;
+  if (input.state) {
+    const atMs = toMs(input.state.at);
+    notBeforeMs = atMs;
+    if (s?.minutesToDeparture !== undefined && s.minutesToDeparture > 0 && s.energyNeededKwh !== undefined) {
+      const arrival = s.minutesToArrival ?? 0;
+      const departMs = atMs + s.minutesToDeparture * MINUTE_MS;
+      const fromMs = atMs + arrival * MINUTE_MS;
+      if (departMs > input.startMs && departMs > fromMs)
+        return {
+          fromMs,
+          departMs,
+          needKwh: s.energyNeededKwh,
+          carKw,
+          drawKw: arrival > 0 ? carKw : Math.min(s.on ? s.kw : 0, carKw),
+        };
+      notBeforeMs = Math.max(atMs, departMs);
+    }
+  }
+  const usual = a.usualSession;
+  if (!usual) return undefined;
+  const arrivalMin = clockMinutes(usual.arrival) % 1440;
+  const lengthMin = (((clockMinutes(usual.departure) - arrivalMin) % 1440) + 1440) % 1440;
+  const from = Math.max(input.startMs, notBeforeMs) + CHINA_OFFSET_MS;
+  let day = Math.floor(from / DAY_MS) * DAY_MS - CHINA_OFFSET_MS - DAY_MS;
+  for (; ; day += DAY_MS) {
+    const fromMs = day + arrivalMin * MINUTE_MS;
+    const departMs = fromMs + lengthMin * MINUTE_MS;
+    if (fromMs >= notBeforeMs && departMs > input.startMs)
+      return { fromMs, departMs, needKwh: usual.energyKwh, carKw, drawKw: carKw };
+  }
 }
 
 /** DC bus: voltage-following loads move by `flexKwPerPct` per percent, within the band, in either direction. */

@@ -107,6 +107,65 @@ describe('heat storage flexibility', () => {
     expect(r?.budgetKwh).toBeCloseTo((300 * 0.9975 ** 4 - 60) / 3, 9);
   });
 
+  // A full 1,200 kWh_th tank losing 1 %/h holds with 1,200 × 0.01 × 0.25 h = 3 kWh_th per quarter-hour,
+  // 3 / (COP 3 × 0.25 h) = 4 kW electric, whatever the heater reported drawing.
+  const full = { ...tank, heaterKw: 60, capacityKwhTh: 1200, minKwhTh: 120 };
+
+  it('bounds heater-off by the draw that serves losses when a full tank has no heat demand: 4 kW, not 60', () => {
+    // Prepare: the heater reports 60 kW, the tank is full, no heat demand
+    const b = makeBuilding([full]);
+    const at = {
+      kind: 'heatStorage' as const,
+      assetId: 'tank',
+      storedKwhTh: 1200,
+      heatDemandKwTh: 0,
+      heaterKw: 60,
+    };
+    // Act
+    const f = computeFlexibility(input(b, { intervals: 4, assets: [at] }));
+    // Assess: 4 kW in every quarter-hour; the tank stays full, so the budget is (1200 − 120)/3 = 360 kWh
+    const r = f.resources[0];
+    expect(r?.upperKw.map((kw) => Number(kw.toFixed(9)))).toEqual([4, 4, 4, 4]);
+    expect(r?.budgetKwh).toBeCloseTo(360, 9);
+  });
+
+  it('bounds heater-off by demand and losses over COP when a full tank serves a heat load', () => {
+    // Prepare: full tank, 90 kW_th demand, the heater reports 60 kW
+    const b = makeBuilding([full]);
+    const at = {
+      kind: 'heatStorage' as const,
+      assetId: 'tank',
+      storedKwhTh: 1200,
+      heatDemandKwTh: 90,
+      heaterKw: 60,
+    };
+    // Act
+    const f = computeFlexibility(input(b, { intervals: 4, assets: [at] }));
+    // Assess: (90 kW_th demand + 12 kW_th losses) / COP 3 = 34 kW
+    expect(f.resources[0]?.upperKw.map((kw) => Number(kw.toFixed(9)))).toEqual([34, 34, 34, 34]);
+  });
+
+  it('bounds heater-off by the draw that fills the tank, then by the one that holds it full', () => {
+    // Prepare: 1,170 kWh_th stored, no demand, the heater reports 60 kW
+    const b = makeBuilding([full]);
+    const at = {
+      kind: 'heatStorage' as const,
+      assetId: 'tank',
+      storedKwhTh: 1170,
+      heatDemandKwTh: 0,
+      heaterKw: 60,
+    };
+    // Act
+    const f = computeFlexibility(input(b, { intervals: 4, assets: [at] }));
+    // Assess: first quarter-hour, the tank keeps 1170 × 0.9975 = 1167.075 and has room for 32.925 kWh_th,
+    // 32.925 / (3 × 0.25) = 43.9 kW; then it is full and holds with 4 kW. In the valley the heater could
+    // add 60 − 4 kW but the full tank takes nothing: budget 0.
+    expect(f.resources[0]?.upperKw.map((kw) => Number(kw.toFixed(9)))).toEqual([43.9, 4, 4, 4]);
+    const down = computeFlexibility(input(b, { direction: 'VALLEY_FILLING', intervals: 4, assets: [at] }));
+    expect(down.resources[0]?.upperKw.map((kw) => Number(kw.toFixed(9)))).toEqual([16.1, 56, 56, 56]);
+    expect(down.resources[0]?.budgetKwh).toBeCloseTo(0, 9);
+  });
+
   it('charges in the valley until the tank is full, counting the heat pump COP', () => {
     const b = makeBuilding([tank]);
     const f = computeFlexibility(input(b, { direction: 'VALLEY_FILLING', intervals: 4, assets: [state] }));
@@ -118,53 +177,7 @@ describe('heat storage flexibility', () => {
   });
 });
 
-describe('appliance flexibility', () => {
-  it('limits curtailment to its share for at most its maximum duration', () => {
-    const b = makeBuilding([
-      {
-        kind: 'appliance',
-        id: 'hvac',
-        applianceKind: 'hvac',
-        ratedKw: 200,
-        curtailableShare: 0.3,
-        maxCurtailMinutes: 60,
-      },
-    ]);
-    const f = computeFlexibility({ ...input(b), state: undefined });
-    // 200 × 0.3 = 60 kW for 60 min = 60 kWh
-    expect(f.resources[0]?.upperKw[0]).toBe(60);
-    expect(f.resources[0]?.budgetKwh).toBe(60);
-  });
-
-  it('defers an EV only while it still reaches its departure energy', () => {
-    const b = makeBuilding([
-      {
-        kind: 'appliance',
-        id: 'ev',
-        applianceKind: 'evCharger',
-        ratedKw: 22,
-        curtailableShare: 1,
-        maxCurtailMinutes: 60,
-      },
-    ]);
-    const f = computeFlexibility(
-      input(b, {
-        assets: [
-          {
-            kind: 'appliance',
-            assetId: 'ev',
-            on: true,
-            kw: 22,
-            energyNeededKwh: 30,
-            minutesToDeparture: 120,
-          },
-        ],
-      }),
-    );
-    // 22 kW × 2 h = 44 kWh possible, 30 needed: 14 kWh of slack (less than 22 kW × 1 h)
-    expect(f.resources[0]?.budgetKwh).toBeCloseTo(14, 9);
-  });
-});
+// Appliances and EV chargers: flexibility-appliances.test.ts.
 
 describe('building limits', () => {
   it('lets peak shaving go down to the export limit and valley filling up to the import limit', () => {

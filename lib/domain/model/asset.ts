@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Efficiency, Id, Kw, Kwh, Share, YuanPerKwh } from './common.ts';
+import { ClockTime, clockMinutes } from './tariff.ts';
 
 /** PV 光: forecast only, never dispatched up; it sits behind the meter. */
 export const PvAsset = z.strictObject({
@@ -43,22 +44,55 @@ export const DcBusAsset = z.strictObject({
 
 export const ApplianceKind = z.enum(['hvac', 'evCharger', 'waterHeater', 'lighting', 'other']);
 
-/** Flexible appliance 柔: curtailable for a limited time, with a rebound afterwards. */
-export const ApplianceAsset = z.strictObject({
-  kind: z.literal('appliance'),
-  id: Id,
-  applianceKind: ApplianceKind,
-  ratedKw: Kw,
-  curtailableShare: Share,
-  maxCurtailMinutes: z
-    .number()
-    .int()
-    .min(0)
-    .max(24 * 60),
-  /** Share of the curtailed energy that comes back after the window. */
-  reboundShare: Share.default(0),
-  comfortCostYuanPerKwh: YuanPerKwh.default(0.3),
-});
+/**
+ * An EV charger's usual session, from enrollment: when a car is usually plugged in (China clock time)
+ * and how much energy it then needs. Planning uses it only where telemetry describes no session
+ * (docs/assets.md).
+ */
+export const EvUsualSession = z
+  .strictObject({
+    arrival: ClockTime,
+    /** At or before `arrival` on the clock means the next day (overnight charging at home). */
+    departure: ClockTime,
+    /** Energy a car needs on arrival, kWh. */
+    energyKwh: Kwh,
+  })
+  .refine((u) => clockMinutes(u.arrival) % 1440 !== clockMinutes(u.departure) % 1440, {
+    message: 'arrival and departure must differ',
+    path: ['departure'],
+  });
+
+/**
+ * Flexible appliance 柔. `maxCurtailMinutes` is the number of minutes per event in which the draw may
+ * be held below its baseline, at any level up to `curtailableShare` (docs/assets.md).
+ */
+export const ApplianceAsset = z
+  .strictObject({
+    kind: z.literal('appliance'),
+    id: Id,
+    applianceKind: ApplianceKind,
+    ratedKw: Kw,
+    curtailableShare: Share,
+    maxCurtailMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60),
+    /**
+     * Share of the curtailed energy that comes back after the curtailment ends. Planning keeps it out
+     * of the window (curtailment ends with the window); what follows the window is not planned yet.
+     */
+    reboundShare: Share.default(0),
+    comfortCostYuanPerKwh: YuanPerKwh.default(0.3),
+    /** EV chargers: the most a car accepts, kW, when its onboard charger is below `ratedKw`. */
+    carMaxKw: Kw.optional(),
+    /** EV chargers: the usual session, for planning when telemetry describes none. */
+    usualSession: EvUsualSession.optional(),
+  })
+  .refine((a) => a.applianceKind === 'evCharger' || (a.carMaxKw === undefined && !a.usualSession), {
+    message: 'carMaxKw and usualSession are for EV chargers only',
+    path: ['applianceKind'],
+  });
 
 /** Heat storage 蓄热: an electric heater (resistive or heat pump) charging a thermal tank. */
 export const HeatStorageAsset = z

@@ -30,7 +30,10 @@ export const ApplianceState = z.strictObject({
   assetId: Id,
   on: z.boolean(),
   kw: Kw,
-  /** EV chargers: energy still needed before departure, and minutes until then. */
+  /**
+   * EV chargers, the car plugged in (or announced): energy it still needs by its departure, minutes
+   * until then (0: no car), and minutes until it plugs in (absent or 0: plugged in now).
+   */
   energyNeededKwh: Kwh.optional(),
   minutesToDeparture: z
     .number()
@@ -38,6 +41,14 @@ export const ApplianceState = z.strictObject({
     .min(0)
     .max(7 * 24 * 60)
     .optional(),
+  minutesToArrival: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .optional(),
+  /** EV chargers: the most this car accepts, kW, when below the charger's rating. */
+  carMaxKw: Kw.optional(),
 });
 export const PvState = z.strictObject({
   kind: z.literal('pv'),
