@@ -110,6 +110,7 @@ try {
       ofBuildings: timed(repos.reservations, 'readScope').ofBuildings.bind(repos.reservations),
       commit: timed(repos.reservations, 'store').commit.bind(repos.reservations),
       release: repos.reservations.release.bind(repos.reservations),
+      deleteOf: repos.reservations.deleteOf.bind(repos.reservations),
     },
     commands: timed(repos.commands, 'store'),
     events: timed(repos.events, 'store'),

@@ -83,6 +83,8 @@ export interface TelemetryRepository {
   putReadings(buildingId: string, readings: readonly MeterReading[], calendar: WorkCalendar): Promise<void>;
   /** Readings of a building whose interval starts in [fromMs, toMs), oldest first. */
   readings(buildingId: string, fromMs: number, toMs: number): Promise<MeterReading[]>;
+  /** Deletes everything stored of the building: its state, profile and every reading. */
+  deleteOf(buildingId: string): Promise<void>;
 }
 
 export interface ProgramRepository {
@@ -230,6 +232,8 @@ export interface ReservationRepository {
   ): Promise<void>;
   /** Removes every reservation of the event (cancellation, completion, before a re-plan). */
   release(eventId: string, buildingIds: readonly string[]): Promise<void>;
+  /** Deletes every reservation of the building, whatever event holds it (the building is deleted). */
+  deleteOf(buildingId: string): Promise<void>;
 }
 
 export interface SettlementRepository {

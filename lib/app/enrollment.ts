@@ -64,10 +64,19 @@ export async function getBuilding(deps: Deps, who: Principal, buildingId: string
   return building;
 }
 
+/**
+ * Deletes a building with its data, so that a building created later under the same id (in any
+ * park) starts empty.
+ * 1. Operators, or the manager of the building's park.
+ * 2. Delete its state, profile, readings and reservations, then the building: a failure half-way
+ *    leaves the building in place, so the same DELETE, sent again, finishes the job.
+ */
 export async function deleteBuilding(deps: Deps, who: Principal, buildingId: string): Promise<void> {
   requireRole(who, 'operator', 'parkManager');
   const building = await getBuilding(deps, who, buildingId);
   requirePark(who, building.parkId);
+  await deps.telemetry.deleteOf(buildingId);
+  await deps.reservations.deleteOf(buildingId);
   await deps.buildings.delete(buildingId);
 }
 

@@ -173,8 +173,26 @@ export function countCommands(commands: readonly CommandRecord[]): CommandCounts
   return counts;
 }
 
+/**
+ * An event as its reader may see it: whole for an operator; for a park manager without the
+ * event's targets (the whole event's, as `/delivery` hides them) and with the scope narrowed to
+ * the parks of theirs that its commands reached, so no other park is named.
+ */
+export type EventInView = Omit<GridEvent, 'targetsKw'> & { targetsKw?: number[] | undefined };
+
+export function eventAsSeenBy(
+  who: Principal,
+  event: GridEvent,
+  visible: readonly CommandRecord[],
+): EventInView {
+  if (who.role === 'operator') return event;
+  const { targetsKw: _hidden, ...rest } = event;
+  const parkIds = [...new Set(visible.map((c) => c.command.parkId))].filter((p) => canSeePark(who, p)).sort();
+  return { ...rest, scope: { parkIds } };
+}
+
 export interface EventStatusView {
-  event: GridEvent;
+  event: EventInView;
   revision: number;
   status: EventRecord['status'];
   failure?: string | undefined;
@@ -211,12 +229,13 @@ export async function eventInView(
 
 /**
  * An event's status. Operators see all of it; a park manager sees an event only if one of its
- * commands went to their parks, with counts of those commands alone.
+ * commands went to their parks, with counts of those commands alone, and the event without its
+ * targets and with its scope narrowed to those parks ({@link eventAsSeenBy}).
  */
 export async function getEventStatus(deps: Deps, who: Principal, eventId: string): Promise<EventStatusView> {
   const { record, commands } = await eventInView(deps, who, eventId);
   return {
-    event: record.event,
+    event: eventAsSeenBy(who, record.event, commands),
     revision: record.revision,
     status: record.status,
     failure: record.failure,

@@ -1,5 +1,5 @@
 /** Telemetry from a BMS: building state and meter readings. */
-import { ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { BuildingState, MeterReading } from '../domain/model/telemetry.ts';
 import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
@@ -43,7 +43,8 @@ export function futureTelemetryIssues(
 
 /**
  * Stores what a BMS reports for its building.
- * 1. Only the building's own BMS may report, and every item must be about that building.
+ * 1. Only the building's own BMS may report, for an enrolled building (404 otherwise: a BMS bound
+ *    to an id that was never enrolled, or deleted, stores nothing), and every item must be about it.
  * 2. Nothing may lie in the future of the clock (beyond `telemetryFutureToleranceMinutes`); one
  *    item refused refuses the whole report, before anything is stored.
  * 3. Keep the latest state; store readings by interval (a re-send overwrites the same item), the
@@ -57,6 +58,7 @@ export async function reportTelemetry(
   report: TelemetryReport,
 ): Promise<{ readings: number; state: boolean }> {
   requireBmsOf(who, buildingId);
+  if (!(await deps.buildings.get(buildingId))) throw new NotFoundError(`building '${buildingId}' not found`);
   const strangers = [
     ...(report.state && report.state.buildingId !== buildingId ? ['state.buildingId'] : []),
     ...report.readings.flatMap((r, i) => (r.buildingId === buildingId ? [] : [`readings.${i}.buildingId`])),

@@ -4,20 +4,23 @@
  * use-case and HTTP route that refuse reports from the future before storing anything.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dynamoRepositories, type Repositories } from '../../lib/adapters/dynamodb/index.ts';
 import { keys } from '../../lib/adapters/dynamodb/table.ts';
 import { stateItem } from '../../lib/adapters/dynamodb/telemetry-repository.ts';
 import { DEFAULT_CONFIG, type Deps } from '../../lib/app/config.ts';
+import { deleteBuilding } from '../../lib/app/enrollment.ts';
 import { reportTelemetry } from '../../lib/app/telemetry.ts';
 import { WorkCalendar } from '../../lib/domain/calendar.ts';
-import { ValidationError } from '../../lib/domain/errors.ts';
+import { NotFoundError, ValidationError } from '../../lib/domain/errors.ts';
+import { Building } from '../../lib/domain/model/building.ts';
 import type { BuildingState, MeterReading } from '../../lib/domain/model/telemetry.ts';
 import { DAY_MS, MINUTE_MS } from '../../lib/domain/time.ts';
 import type { BusMessage } from '../../lib/ports.ts';
 import { createTestTable, LOCAL_AWS, type TestTable } from '../support/dynamodb-local.ts';
-import { bms, Harness } from './harness.ts';
+import { buildingInput } from '../support/fixtures.ts';
+import { bms, Harness, operator } from './harness.ts';
 
 const RETENTION_DAYS = 60;
 const at = (iso: string) => Date.parse(iso);
@@ -326,6 +329,10 @@ describe('reportTelemetry refuses telemetry from the future', () => {
       () => undefined,
       (e: unknown) => e,
     );
+  beforeAll(async () => {
+    for (const buildingId of ['b1', 'b2', 'b3'])
+      await t.repos.buildings.put(Building.parse(buildingInput({ buildingId })));
+  });
 
   it('answers a ValidationError naming each field and the clock, and stores nothing of the report', async () => {
     // Prepare: a good state, three good readings and one ending in 2099
@@ -397,6 +404,14 @@ describe('POST /buildings/{id}/telemetry from the future', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await Harness.startAt(NOW);
+    await h.http('put-park', operator, {
+      params: { parkId: 'p1' },
+      body: { parkId: 'p1', name: 'P1', zone: 'mengxi', city: 'Hohhot' },
+    });
+    await h.http('put-building', operator, {
+      params: { buildingId: 'h1' },
+      body: buildingInput({ buildingId: 'h1' }),
+    });
   });
   afterAll(() => h?.stop());
 
@@ -429,5 +444,83 @@ describe('POST /buildings/{id}/telemetry from the future', () => {
     const stored = (await repos.telemetry.getTelemetry(['h1'])).get('h1');
     client.destroy();
     expect(stored?.state).toEqual(real);
+  });
+});
+
+describe('a building is its data: unenrolled ids store nothing, a deleted building takes its data along', () => {
+  const t = useTable();
+  const NOW = at('2026-12-21T01:00:00Z');
+  const who = { subject: 'bms-9', role: 'bms' as const, parkIds: [], buildingIds: ['gone', 'never'] };
+  const operatorOf = { subject: 'op', role: 'operator' as const, parkIds: [], buildingIds: [] };
+  const deps = () =>
+    ({
+      ...t.repos,
+      clock: { now: () => NOW },
+      config: DEFAULT_CONFIG,
+      eventPublisher: { publish: async () => {} },
+    }) as unknown as Deps;
+  const rawItems = async (buildingId: string) =>
+    (
+      await t.table.doc.send(
+        new QueryCommand({
+          TableName: t.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.building(buildingId).pk },
+        }),
+      )
+    ).Items ?? [];
+
+  it('refuses telemetry for a building that is not enrolled, storing nothing', async () => {
+    // Act
+    const refusal = await reportTelemetry(deps(), who, 'never', {
+      state: state('never', new Date(NOW - MINUTE_MS).toISOString(), 300),
+      readings: [],
+    }).catch((e: unknown) => e);
+
+    // Assess
+    expect(refusal).toBeInstanceOf(NotFoundError);
+    expect(await rawItems('never')).toEqual([]);
+  });
+
+  it('deletes the state, every reading and the reservations with the building; the id re-created starts empty', async () => {
+    // Prepare: 30 days of quarter-hour readings (2,880 items: many pages and batches), a state, a reservation.
+    t.nowMs = NOW;
+    await t.repos.buildings.put(Building.parse(buildingInput({ buildingId: 'gone', parkId: 'p1' })));
+    const readings = Array.from({ length: 30 * 96 }, (_, i) =>
+      reading('gone', new Date(NOW - (i + 1) * 15 * MINUTE_MS).toISOString(), 100 + (i % 7)),
+    );
+    await reportTelemetry(deps(), who, 'gone', {
+      state: state('gone', new Date(NOW - MINUTE_MS).toISOString(), 300),
+      readings,
+    });
+    await t.repos.reservations.commit('ev-1', NOW + DAY_MS, [
+      {
+        buildingId: 'gone',
+        expectedVersion: 0,
+        reservations: [
+          {
+            eventId: 'ev-1',
+            assetId: 'bat',
+            direction: 'PEAK_SHAVING',
+            startMs: NOW + 8 * 60 * MINUTE_MS,
+            intervalMinutes: 15,
+            kw: [50],
+            kwh: 12.5,
+          },
+        ],
+      },
+    ]);
+    expect((await rawItems('gone')).length).toBe(1 + 1 + 1 + readings.length);
+
+    // Act
+    await deleteBuilding(deps(), operatorOf, 'gone');
+    await t.repos.buildings.put(Building.parse(buildingInput({ buildingId: 'gone', parkId: 'p2' })));
+
+    // Assess: only the new building's own item is left under its partition.
+    expect((await rawItems('gone')).map((i) => i.sk)).toEqual(['#BLDG']);
+    expect((await t.repos.telemetry.getTelemetry(['gone'])).get('gone')).toBeUndefined();
+    expect(await t.repos.telemetry.readings('gone', 0, NOW)).toEqual([]);
+    const held = await t.repos.reservations.ofBuildings(['gone'], 0, NOW + 2 * DAY_MS);
+    expect(held.get('gone')?.reservations ?? []).toEqual([]);
   });
 });

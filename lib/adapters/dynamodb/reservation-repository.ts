@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import type { Reservation } from '../../domain/flexibility.ts';
@@ -148,6 +153,11 @@ export class DynamoReservationRepository implements ReservationRepository {
         ...(e.expectedVersion === 0 ? {} : { ':expected': e.expectedVersion }),
       },
     };
+  }
+
+  /** The one item of the building's reservations; a plan that read its version then conflicts. */
+  async deleteOf(buildingId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: keys.reservations(buildingId) }));
   }
 
   /**

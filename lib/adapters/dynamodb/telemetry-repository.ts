@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { WorkCalendar } from '../../domain/calendar.ts';
 import { weekdayOf } from '../../domain/model/calendar.ts';
@@ -189,6 +189,25 @@ export class DynamoTelemetryRepository implements TelemetryRepository {
       const profile = foldReadings(item.profile, fresh, calendar);
       return { ...item, profile, profiledThroughMs: (fresh.at(-1) as [number, MeterReading])[0] };
     });
+  }
+
+  /**
+   * The state item, then every reading (keys only, page by page, deleted 25 at a time): a
+   * building's 120 days of 15-minute readings are some 11,500 items.
+   */
+  async deleteOf(buildingId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: keys.state(buildingId) }));
+    const readings = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :read)',
+      ExpressionAttributeValues: { ':pk': keys.state(buildingId).pk, ':read': 'READ#' },
+      ProjectionExpression: 'pk, sk',
+    });
+    await batchWrite(
+      this.doc,
+      this.table,
+      readings.map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } })),
+    );
   }
 
   async readings(buildingId: string, fromMs: number, toMsExclusive: number): Promise<MeterReading[]> {
