@@ -41,6 +41,24 @@ export const DeployConfig = z.strictObject({
   /** Keep data when the stack is deleted (production) or remove it (a throwaway stage). */
   retainData: z.boolean().default(true),
   bmsIntegrations: z.array(BmsIntegration).max(50).default([]),
+  /**
+   * Sign-in: MFA for every user of the pool (Cognito cannot require it per group, so `required`
+   * holds for operators and park managers by holding for all), and the hosted UI's
+   * authorization-code redirects. No callback URL: no OAuth flows at all (SRP sign-in only).
+   */
+  identity: z
+    .strictObject({
+      mfa: z.enum(['required', 'optional']).default('required'),
+      callbackUrls: z
+        .array(z.url({ protocol: /^https$/ }))
+        .max(20)
+        .default([]),
+      logoutUrls: z
+        .array(z.url({ protocol: /^https$/ }))
+        .max(20)
+        .default([]),
+    })
+    .default({ mfa: 'required', callbackUrls: [], logoutUrls: [] }),
   ackTimeoutMinutes: z.number().int().min(1).max(240).default(10),
   settleDelayMinutes: z.number().int().min(0).max(1440).default(30),
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,11 +12,14 @@ import {
 } from '../../functions/routes.ts';
 import { readConfig } from '../../infra/aws/config.ts';
 import { buildFlexdr } from '../../infra/aws/flexdr.ts';
+import { handlersReachingScheduler } from './scheduler-reach.ts';
 
 let data: Template;
 let service: Template;
+let integrations: Template;
 let observability: Template;
 let nagFindings: string[];
+let stacks: ReturnType<typeof buildFlexdr>;
 
 beforeAll(() => {
   // Prepare: a stage with one webhook and one SQS integration; bundling skipped (no esbuild runs).
@@ -34,13 +37,14 @@ beforeAll(() => {
       { id: 'polling-bms', mode: 'sqs' },
     ],
   });
-  const stacks = buildFlexdr(app, config, { account: '123456789012', region: 'ap-southeast-1' });
+  stacks = buildFlexdr(app, config, { account: '123456789012', region: 'ap-southeast-1' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Act
   // cdk-nag runs as a validation plugin: an unacknowledged finding makes synth throw.
   app.synth();
   data = Template.fromStack(stacks.data);
   service = Template.fromStack(stacks.service);
+  integrations = Template.fromStack(stacks.integrations);
   observability = Template.fromStack(stacks.observability);
   nagFindings = app.node.children.filter(Stack.isStack).flatMap((s) =>
     Annotations.fromStack(s)
@@ -143,8 +147,73 @@ describe('HTTP API', () => {
   });
 });
 
+describe('deploy order', () => {
+  it('creates the $default stage after every route its RouteSettings name', () => {
+    const routes = service.findResources('AWS::ApiGatewayV2::Route');
+    const routeOfKey = new Map(
+      Object.entries(routes).map(([id, r]) => [r.Properties.RouteKey as string, id]),
+    );
+    const stages = Object.values(service.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const keys = Object.keys(stages[0]?.Properties.RouteSettings ?? {});
+    expect(keys.length).toBe(Object.keys(routes).length);
+    for (const key of keys) {
+      expect(routeOfKey.get(key), key).toBeDefined();
+      expect(stages[0]?.DependsOn, key).toContain(routeOfKey.get(key));
+    }
+  });
+});
+
+describe('identity', () => {
+  it('lets no user write a custom attribute (their park and building bindings)', () => {
+    const clients = Object.values(service.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients.length).toBeGreaterThan(0);
+    for (const c of clients) {
+      // Absent, WriteAttributes means every writable attribute, custom ones included.
+      expect(c.Properties.WriteAttributes).toBeDefined();
+      expect((c.Properties.WriteAttributes as string[]).filter((a) => a.startsWith('custom:'))).toEqual([]);
+    }
+  });
+
+  it('offers no implicit flow and no placeholder callback, and requires MFA', () => {
+    for (const c of Object.values(service.findResources('AWS::Cognito::UserPoolClient'))) {
+      expect(c.Properties.AllowedOAuthFlows ?? []).not.toContain('implicit');
+      expect(JSON.stringify(c.Properties.CallbackURLs ?? [])).not.toContain('example.com');
+    }
+    service.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: 'ON' });
+  });
+});
+
+describe('scheduler access', () => {
+  it('goes to exactly the functions whose use-cases schedule or cancel, with its variables', () => {
+    const dirs: Record<string, string> = { Http: 'http', Bus: 'bus', OpenAdr: 'openadr' };
+    const entryOf = (id: string) =>
+      id.replace(/^(Http|Bus|OpenAdr)-(.*)$/, (_, d: string, n) => `functions/${dirs[d]}/${n}.ts`);
+    const reaching = handlersReachingScheduler(['functions/http', 'functions/bus', 'functions/openadr']);
+    expect(reaching).toContain('functions/openadr/events.ts');
+    const functions = service.findResources('AWS::Lambda::Function');
+    const policies = Object.values(service.findResources('AWS::IAM::Policy'));
+    for (const fn of stacks.service.functions.all()) {
+      const logicalId = stacks.service.getLogicalId(fn.node.defaultChild as CfnElement);
+      const variables = Object.keys(functions[logicalId]?.Properties.Environment.Variables ?? {});
+      const roleId = stacks.service.getLogicalId(fn.role?.node.defaultChild as CfnElement);
+      const granted = policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+        .flatMap((p) =>
+          (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => s.Action),
+        );
+      const needs = reaching.includes(entryOf(fn.node.id));
+      for (const v of ['SCHEDULER_ROLE_ARN', 'BUS_ARN', 'SCHEDULE_GROUP'])
+        expect(variables.includes(v), `${fn.node.id} ${v}`).toBe(needs);
+      expect(granted.includes('scheduler:DeleteSchedule'), fn.node.id).toBe(needs);
+      expect(granted.includes('iam:PassRole'), fn.node.id).toBe(needs);
+    }
+  });
+});
+
 describe('bus rules', () => {
-  const rules = () => Object.values(service.findResources('AWS::Events::Rule'));
+  const rules = () =>
+    [service, integrations].flatMap((t) => Object.values(t.findResources('AWS::Events::Rule')));
 
   it('give every target a dead-letter queue and retries', () => {
     const targets = rules().flatMap((r) => r.Properties.Targets as Record<string, unknown>[]);
@@ -172,8 +241,8 @@ describe('bus rules', () => {
   });
 
   it('route a webhook integration through an API destination with an API-key connection', () => {
-    service.hasResourceProperties('AWS::Events::Connection', { AuthorizationType: 'API_KEY' });
-    service.hasResourceProperties('AWS::Events::ApiDestination', {
+    integrations.hasResourceProperties('AWS::Events::Connection', { AuthorizationType: 'API_KEY' });
+    integrations.hasResourceProperties('AWS::Events::ApiDestination', {
       InvocationEndpoint: 'https://bms.example.com/flexdr',
       HttpMethod: 'POST',
     });
@@ -201,6 +270,21 @@ describe('schedules', () => {
 });
 
 describe('observability', () => {
+  it('encrypts the alarm topic with a key whose policy lets CloudWatch use it', () => {
+    const keys = observability.findResources('AWS::KMS::Key');
+    const [keyId, key] = Object.entries(keys)[0] ?? [];
+    expect(Object.keys(keys)).toHaveLength(1);
+    observability.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    const forCloudWatch = ((key?.Properties.KeyPolicy.Statement ?? []) as Record<string, unknown>[]).filter(
+      (st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+    expect(forCloudWatch).toHaveLength(1);
+    expect(forCloudWatch[0]?.Effect).toBe('Allow');
+    expect(forCloudWatch[0]?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  });
+
   it('alarms on dead-letter queues, failed PutEvents and API 5xx, to an encrypted topic', () => {
     observability.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -237,10 +321,10 @@ describe('the app with the default config (cdk.json)', () => {
       const assembly = app.synth();
       // Assess: CDK notes a stack at 80% of CloudFormation's 500 resources, so silence also means below 400.
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-        ['Data', 'Observability', 'Service'].map((name) => `FlexDR-${config.stage}-${name}`),
+        ['Data', 'Integrations', 'Observability', 'Service'].map((name) => `FlexDR-${config.stage}-${name}`),
       );
       for (const stack of assembly.stacks) {
-        expect(Object.keys(stack.template.Resources).length, stack.stackName).toBeLessThanOrEqual(450);
+        expect(Object.keys(stack.template.Resources ?? {}).length, stack.stackName).toBeLessThanOrEqual(450);
         expect(
           stack.messages.map((m) => `${m.level} ${m.id}: ${String(m.entry.data)}`),
           stack.stackName,
@@ -251,4 +335,50 @@ describe('the app with the default config (cdk.json)', () => {
       for (const spy of printed) spy.mockRestore();
     }
   });
+});
+
+describe('the app at the largest configuration the schema allows', () => {
+  const MAX_INTEGRATIONS = 50;
+  const largest = (mode: 'webhook' | 'sqs') =>
+    readConfig({
+      stage: 'largest-config',
+      alarmEmail: 'ops@example.com',
+      identity: { callbackUrls: ['https://console.example.org/callback'] },
+      bmsIntegrations: Array.from({ length: MAX_INTEGRATIONS }, (_, i) =>
+        mode === 'webhook'
+          ? {
+              id: `bms-${i}`,
+              mode,
+              url: `https://bms-${i}.example.org/flexdr`,
+              apiKeySecretName: `flexdr/bms-${i}`,
+            }
+          : { id: `bms-${i}`, mode, consumerAccountId: '210987654321' },
+      ),
+    });
+
+  it('allows no more integrations than this test builds', () => {
+    expect(() => largest('sqs')).not.toThrow();
+    const config = largest('sqs');
+    expect(() =>
+      readConfig({ bmsIntegrations: [...config.bmsIntegrations, { id: 'one-more', mode: 'sqs' }] }),
+    ).toThrow(/bmsIntegrations/);
+  });
+
+  it.each(['webhook', 'sqs'] as const)(
+    'keeps every stack at most 450 resources with %s integrations only',
+    (mode) => {
+      // Prepare
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      buildFlexdr(app, largest(mode), { account: '123456789012', region: 'ap-southeast-1' });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      // Act
+      const assembly = app.synth();
+      // Assess
+      const counts = Object.fromEntries(
+        assembly.stacks.map((s) => [s.stackName, Object.keys(s.template.Resources ?? {}).length]),
+      );
+      expect(counts['FlexDR-largest-config-Integrations']).toBeGreaterThan(MAX_INTEGRATIONS * 3);
+      for (const [name, count] of Object.entries(counts)) expect(count, name).toBeLessThanOrEqual(450);
+    },
+  );
 });

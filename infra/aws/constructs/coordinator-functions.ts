@@ -16,6 +16,20 @@ export interface CoordinatorFunctionsProps {
   environment: Record<string, string>;
 }
 
+/**
+ * Functions whose use-cases create or cancel one-time schedules (by construct id): dispatch
+ * (`dispatchPlanned`), evaluation and its retries (`evaluateEvent`, `reevaluateEvent`), and
+ * cancellation (`cancelEvent`, also reached from OpenADR's `deleteBlEvent`). An infra test derives
+ * the same set from the sources, so a use-case that starts scheduling cannot be missed here.
+ */
+export const SCHEDULING_FUNCTIONS: readonly string[] = [
+  'Http-cancel-event',
+  'Http-reevaluate-event',
+  'Bus-dispatch-event',
+  'Bus-evaluate-event',
+  'OpenAdr-events',
+];
+
 /** Routes that need no data at all. */
 const STATELESS_ROUTES: readonly RouteName[] = ['health', 'openapi-document'];
 
@@ -70,6 +84,16 @@ export class CoordinatorFunctions extends Construct {
       props.data.grantPublish(fn);
       this.consumers.set(sub.name, fn);
     }
+  }
+
+  /** The functions that manage schedules (`SCHEDULING_FUNCTIONS`); fails on a name that matches none. */
+  scheduling(): FlexdrFunction[] {
+    const all = new Map(this.all().map((fn) => [fn.node.id, fn]));
+    return SCHEDULING_FUNCTIONS.map((id) => {
+      const fn = all.get(id);
+      if (!fn) throw new Error(`SCHEDULING_FUNCTIONS names '${id}', which is no function`);
+      return fn;
+    });
   }
 
   /** Every function, for alarms. */

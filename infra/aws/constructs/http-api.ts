@@ -4,14 +4,16 @@
  * ones needs a token; throttling limits per stage and per route.
  */
 import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { type CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
   CfnUserPoolGroup,
+  ClientAttributes,
   FeaturePlan,
   Mfa,
+  OAuthScope,
   StringAttribute,
   UserPool,
   type UserPoolClient,
@@ -25,12 +27,14 @@ import {
   openadrOperations,
 } from '../../../functions/openadr/operations.ts';
 import { httpRoutes, type RouteName } from '../../../functions/routes.ts';
+import type { DeployConfig } from '../config.ts';
 import type { CoordinatorFunctions } from './coordinator-functions.ts';
 
 export interface HttpApiProps {
   functions: CoordinatorFunctions;
   logRetention: RetentionDays;
   retain: boolean;
+  identity: DeployConfig['identity'];
 }
 
 /** Requests per second per route, and the burst above it. */
@@ -54,28 +58,50 @@ export class FlexdrHttpApi extends Construct {
         requireUppercase: true,
         requireSymbols: true,
       },
-      mfa: Mfa.OPTIONAL,
+      mfa: props.identity.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: FeaturePlan.PLUS,
+      // Bindings: mutable so that an administrator (AdminUpdateUserAttributes) can change them, never
+      // writable by the user: the app client's writeAttributes below leave every custom attribute out.
       customAttributes: {
         parkIds: new StringAttribute({ mutable: true, maxLen: 2048 }),
         buildingIds: new StringAttribute({ mutable: true, maxLen: 2048 }),
       },
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG2',
-      reason:
-        'MFA is optional so that BMS service users can sign in unattended; people are asked to enrol TOTP.',
-    });
+    if (props.identity.mfa === 'optional')
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason:
+          "MFA set optional in this stage's config (identity.mfa) so that BMS service users can sign in unattended.",
+      });
     for (const group of Object.keys(GROUPS))
       new CfnUserPoolGroup(this, `Group-${group}`, {
         userPoolId: this.userPool.userPoolId,
         groupName: group,
       });
+    const { callbackUrls, logoutUrls } = props.identity;
     this.client = this.userPool.addClient('ApiClient', {
       authFlows: { userSrp: true, userPassword: false },
+      // Users may change their own name, email and phone, never a custom attribute (their bindings):
+      // with `aws.cognito.signin.user.admin` in a token, UpdateUserAttributes honours this list.
+      writeAttributes: new ClientAttributes().withStandardAttributes({
+        fullname: true,
+        email: true,
+        phoneNumber: true,
+      }),
+      // Authorization code with PKCE only, to the configured redirects; none configured, no OAuth.
+      ...(callbackUrls.length > 0
+        ? {
+            oAuth: {
+              flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+              scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+              callbackUrls,
+              logoutUrls,
+            },
+          }
+        : { disableOAuth: true }),
       idTokenValidity: Duration.hours(1),
       accessTokenValidity: Duration.hours(1),
       preventUserExistenceErrors: true,
@@ -91,6 +117,7 @@ export class FlexdrHttpApi extends Construct {
     });
 
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    const routes: HttpRoute[] = [];
     for (const [name, route] of Object.entries(httpRoutes) as [RouteName, (typeof httpRoutes)[RouteName]][]) {
       const fn = props.functions.http.get(name);
       if (!fn) throw new Error(`no function for route ${name}`);
@@ -100,6 +127,7 @@ export class FlexdrHttpApi extends Construct {
         integration: new HttpLambdaIntegration(`Integration-${name}`, fn),
         ...(route.roles.length > 0 ? { authorizer } : {}),
       });
+      if (added) routes.push(added);
       if (route.roles.length === 0 && added)
         Validations.of(added).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -129,6 +157,7 @@ export class FlexdrHttpApi extends Construct {
       }
       const path = `${OPENADR_PREFIX}${op.path}`;
       const [added] = this.api.addRoutes({ path, methods: [HttpMethod[op.method]], integration });
+      if (added) routes.push(added);
       if (added)
         Validations.of(added).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -143,6 +172,9 @@ export class FlexdrHttpApi extends Construct {
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
     stage.defaultRouteSettings = { throttlingRateLimit: THROTTLE.rate, throttlingBurstLimit: THROTTLE.burst };
     stage.routeSettings = routeSettings;
+    // RouteSettings name routes by key: CloudFormation must create every route before the stage, or
+    // it fails with "Unable to find Route by key" (and again whenever a route is added).
+    for (const route of routes) stage.node.addDependency(route);
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
       format: JSON.stringify({

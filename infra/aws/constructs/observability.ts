@@ -2,7 +2,7 @@
  * Alarms to an SNS topic (dead-letter queues not empty, function errors and throttles, PutEvents
  * entries that finally failed, API 5xx) and a dashboard of what the coordinator does.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -14,7 +14,8 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -45,10 +46,25 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    // A customer-managed key: CloudWatch cannot use the AWS-managed `alias/aws/sns`, whose policy
+    // it cannot be added to, so alarms on a topic encrypted with it never notify anyone.
+    const key = new Key(this, 'AlarmsKey', {
+      description: `Encrypts the FlexDR ${props.stage} alarm topic; usable by CloudWatch alarms`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.grant(
+      new ServicePrincipal('cloudwatch.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
     this.topic = new Topic(this, 'Alarms', {
       displayName: `FlexDR ${props.stage} alarms`,
       enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      masterKey: key,
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     const action = new SnsAction(this.topic);

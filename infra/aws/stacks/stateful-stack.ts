@@ -13,6 +13,9 @@ import type { DeployConfig } from '../config.ts';
 import type { FlexdrFunction } from '../constructs/flexdr-function.ts';
 import { TableFromLayout } from '../constructs/table-from-layout.ts';
 
+/** The bus's name in a stage: stable, so that other stacks may find it by name. */
+export const busNameOf = (stage: string) => `${BUS_NAME}-${stage}`;
+
 export interface StatefulStackProps extends StackProps {
   config: DeployConfig;
   /** The table layout shared with the local runtime. */
@@ -42,10 +45,10 @@ export class StatefulStack extends Stack {
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    this.bus = new EventBus(this, 'Bus', { eventBusName: `${BUS_NAME}-${props.config.stage}` });
+    this.bus = new EventBus(this, 'Bus', { eventBusName: busNameOf(props.config.stage) });
     new Archive(this, 'Archive', {
       sourceEventBus: this.bus,
-      archiveName: `${BUS_NAME}-${props.config.stage}`,
+      archiveName: busNameOf(props.config.stage),
       description: 'Every FlexDR message, for replay',
       eventPattern: { source: Object.values(SOURCE) },
       retention: Duration.days(365),

@@ -1,14 +1,13 @@
 /**
- * What can be redeployed freely: functions, the HTTP API, bus rules, BMS integrations and schedules,
+ * What can be redeployed freely: functions, the HTTP API, the consumers' bus rules and schedules,
  * composed of one construct per concern and joined to the stateful stack by typed props. Alarms on
  * them live in the observability stack.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../config.ts';
-import { BmsIntegrations } from '../constructs/bms-integrations.ts';
 import { BusConsumers } from '../constructs/bus-consumers.ts';
 import { CoordinatorFunctions } from '../constructs/coordinator-functions.ts';
 import { FlexdrHttpApi } from '../constructs/http-api.ts';
@@ -29,19 +28,18 @@ const RETENTION: Record<DeployConfig['logRetentionDays'], RetentionDays> = {
   365: RetentionDays.ONE_YEAR,
 };
 
-/** Functions that create or delete one-time schedules. */
-const SCHEDULING = ['dispatch-event', 'cancel-event'];
-
 export class StatelessStack extends Stack {
   readonly functions: CoordinatorFunctions;
   readonly httpApi: FlexdrHttpApi;
   readonly schedules: Schedules;
-  readonly integrations: BmsIntegrations;
-  /** Every dead-letter queue (bus consumers and BMS integrations), for alarms. */
+  /** The bus consumers' dead-letter queues, for alarms. */
   readonly deadLetterQueues: readonly Queue[];
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
+    // Weak references to the data stack (Fn::GetStackOutput, no exports): an export would forbid the
+    // data stack to change or replace the table or bus while this stack imports it.
+    CrossStackReferences.of(this).consume(ReferenceStrength.WEAK);
     const { config, data } = props;
     const logRetention = RETENTION[config.logRetentionDays];
 
@@ -54,19 +52,15 @@ export class StatelessStack extends Stack {
       },
     });
     this.schedules = new Schedules(this, 'Schedules', { bus: data.bus, groupName: `flexdr-${config.stage}` });
-    for (const fn of [...this.functions.consumers.entries(), ...this.functions.http.entries()])
-      if (SCHEDULING.includes(fn[0])) this.schedules.grantManage(fn[1], data.bus.eventBusArn);
+    for (const fn of this.functions.scheduling()) this.schedules.grantManage(fn, data.bus.eventBusArn);
 
     this.httpApi = new FlexdrHttpApi(this, 'Http', {
       functions: this.functions,
       logRetention,
       retain: config.retainData,
+      identity: config.identity,
     });
     const consumers = new BusConsumers(this, 'Consumers', { bus: data.bus, functions: this.functions });
-    this.integrations = new BmsIntegrations(this, 'BmsIntegrations', {
-      bus: data.bus,
-      integrations: config.bmsIntegrations,
-    });
-    this.deadLetterQueues = [...consumers.deadLetterQueues, ...this.integrations.deadLetterQueues];
+    this.deadLetterQueues = consumers.deadLetterQueues;
   }
 }
