@@ -363,8 +363,10 @@ export interface OpenadrRepository {
 export interface WebhookTarget {
   /** Must be `https:`. */
   url: string;
-  /** Sent as `Authorization: Bearer <token>` when set, and then also the HMAC key. */
+  /** Sent as `Authorization: Bearer <token>` when set. */
   bearerToken?: string | null | undefined;
+  /** The HMAC key of the delivery's signature, known to the receiver alone (never sent). */
+  signingSecret?: string | undefined;
 }
 
 export interface DeliveryResult {
@@ -384,7 +386,8 @@ export interface WebhookSender {
    */
   verify(target: WebhookTarget): Promise<DeliveryResult>;
   /**
-   * POSTs the serialized JSON body, signed, with the bearer token. Retries network errors,
+   * POSTs the serialized JSON body with the bearer token, signed with the signing secret over a
+   * timestamp, a delivery id (the same on every retry) and the body. Retries network errors,
    * timeouts, 408, 429 and 5xx with exponential backoff; any other answer is final.
    */
   deliver(target: WebhookTarget, body: string): Promise<DeliveryResult>;

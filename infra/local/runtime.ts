@@ -5,7 +5,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { busSubscriptions, integrationPattern, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
-import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from '../../lib/adapters/webhook/signature.ts';
+import {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  sign,
+  TIMESTAMP_HEADER,
+} from '../../lib/adapters/webhook/signature.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
 import { apiCall } from './api-client.ts';
 import { localEventBridgeClient, localSchedulerClient } from './aws-emulation.ts';
@@ -267,8 +272,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            [SIGNATURE_HEADER]: sign(integration.secret, timestamp, body),
+            // The bus message's id names the delivery: the same on the bus's retries.
+            [SIGNATURE_HEADER]: sign(integration.secret, timestamp, event.id, body),
             [TIMESTAMP_HEADER]: String(timestamp),
+            [DELIVERY_HEADER]: event.id,
           },
           body,
           signal: AbortSignal.timeout(30_000),

@@ -11,7 +11,13 @@ import {
   type HttpsWebhookSenderOptions,
   httpsWebhookSender,
 } from '../../lib/adapters/webhook/sender.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../lib/adapters/webhook/signature.ts';
+import {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  type SignedHeaders,
+  TIMESTAMP_HEADER,
+  verify,
+} from '../../lib/adapters/webhook/signature.ts';
 import { defaultResponder, type HttpsReceiver, startHttpsReceiver } from '../support/https-receiver.ts';
 
 let receiver: HttpsReceiver;
@@ -53,6 +59,15 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** The signature headers of a received request. */
+function signatureOf(request: { headers: Record<string, unknown> } | undefined): SignedHeaders {
+  return {
+    signature: request?.headers[SIGNATURE_HEADER] as string | undefined,
+    timestamp: request?.headers[TIMESTAMP_HEADER] as string | undefined,
+    deliveryId: request?.headers[DELIVERY_HEADER] as string | undefined,
+  };
 }
 
 describe('classifyAddress', () => {
@@ -216,9 +231,9 @@ describe('verify', () => {
 describe('deliver', () => {
   const body = JSON.stringify({ objectType: 'EVENT', operation: 'POST', object: { id: 'e1', 名称: '削峰' } });
 
-  it('posts the exact body as JSON with the bearer token and a signature keyed on it', async () => {
+  it('posts the exact body as JSON with the bearer token, signed with the signing secret and never the token', async () => {
     const result = await testSender({ secret: 'default-secret' }).deliver(
-      { url: `${receiver.url}notify`, bearerToken: 'ven-token' },
+      { url: `${receiver.url}notify`, bearerToken: 'ven-token', signingSecret: 'subscription-key' },
       body,
     );
 
@@ -229,17 +244,18 @@ describe('deliver', () => {
     expect(request?.body).toBe(body);
     expect(request?.headers['content-type']).toBe('application/json');
     expect(request?.headers.authorization).toBe('Bearer ven-token');
-    const signature = {
-      signature: request?.headers[SIGNATURE_HEADER] as string | undefined,
-      timestamp: request?.headers[TIMESTAMP_HEADER] as string | undefined,
-    };
+    const signature = signatureOf(request);
+    expect(signature.deliveryId).toMatch(/^[0-9a-f]{32}$/);
     const now = Math.floor(Date.now() / 1000);
-    expect(verify('ven-token', signature, body, now)).toBe(true);
+    expect(verify('subscription-key', signature, body, now)).toBe(true);
+    expect(verify('ven-token', signature, body, now)).toBe(false);
     expect(verify('default-secret', signature, body, now)).toBe(false);
-    expect(verify('ven-token', signature, `${body} `, now)).toBe(false);
+    expect(verify('subscription-key', signature, `${body} `, now)).toBe(false);
+    expect(verify('subscription-key', { ...signature, deliveryId: 'another' }, body, now)).toBe(false);
+    expect(verify('subscription-key', signature, body, now + 301)).toBe(false);
   });
 
-  it('signs with the default secret when the target has no token, and sends no Authorization', async () => {
+  it('signs with the default secret when the target has no signing secret, and sends no Authorization', async () => {
     const result = await testSender({ secret: 'default-secret' }).deliver(
       { url: receiver.url, bearerToken: null },
       body,
@@ -248,11 +264,20 @@ describe('deliver', () => {
     expect(result.ok).toBe(true);
     const [request] = receiver.requests;
     expect(request?.headers.authorization).toBeUndefined();
-    const signature = {
-      signature: request?.headers[SIGNATURE_HEADER] as string | undefined,
-      timestamp: request?.headers[TIMESTAMP_HEADER] as string | undefined,
-    };
-    expect(verify('default-secret', signature, body, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(verify('default-secret', signatureOf(request), body, Math.floor(Date.now() / 1000))).toBe(true);
+  });
+
+  it('names one delivery with one id on every retry, and each delivery with its own', async () => {
+    failFirst(1, 503);
+    const sender = testSender({ backoffMs: 1, secret: 'default-secret' });
+
+    await sender.deliver({ url: receiver.url }, body);
+    await sender.deliver({ url: receiver.url }, body);
+
+    const ids = receiver.requests.map((r) => r.headers[DELIVERY_HEADER]);
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[0]);
   });
 
   it('retries a 503 with doubling backoff until it succeeds', async () => {

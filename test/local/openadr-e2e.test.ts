@@ -9,7 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationId, openadrOperations } from '../../functions/openadr/operations.ts';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../lib/adapters/webhook/signature.ts';
+import {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verify,
+} from '../../lib/adapters/webhook/signature.ts';
 import { programFromFlexdr } from '../../lib/openadr/mapping.ts';
 import { type HttpsReceiver, type ReceivedRequest, startHttpsReceiver } from '../support/https-receiver.ts';
 import { jsonCall } from '../support/openadr-local.ts';
@@ -88,27 +93,32 @@ describe('OpenADR 3.1 VTN end to end, validated against openadr3.yaml', () => {
     return res.body.access_token;
   }
 
+  /** Each subscription's signing secret, by callback path, as its creation answered it. */
+  const signingSecrets = new Map<string, string>();
+
   /** Webhook deliveries to one path of the receiver, each checked: bearer token, HMAC, schema. */
   function notificationsTo(path: string, bearer: string): { operation: string; object: Json }[] {
-    return receiver.requests
-      .filter((r: ReceivedRequest) => r.method === 'POST' && r.path === path)
-      .map((r) => {
-        expect(r.headers.authorization).toBe(`Bearer ${bearer}`);
-        const ok = verify(
-          bearer,
-          {
-            signature: r.headers[SIGNATURE_HEADER] as string,
-            timestamp: r.headers[TIMESTAMP_HEADER] as string,
-          },
-          r.body,
-          Math.floor(Date.now() / 1000),
-        );
-        expect(ok).toBe(true);
-        const body = JSON.parse(r.body);
-        validateNotification(body);
-        notificationsValidated++;
-        return body;
-      });
+    const deliveries = receiver.requests.filter(
+      (r: ReceivedRequest) => r.method === 'POST' && r.path === path,
+    );
+    const ids = deliveries.map((r) => r.headers[DELIVERY_HEADER]);
+    expect(new Set(ids).size).toBe(ids.length);
+    return deliveries.map((r) => {
+      expect(r.headers.authorization).toBe(`Bearer ${bearer}`);
+      const signature = {
+        signature: r.headers[SIGNATURE_HEADER] as string,
+        timestamp: r.headers[TIMESTAMP_HEADER] as string,
+        deliveryId: r.headers[DELIVERY_HEADER] as string,
+      };
+      const now = Math.floor(Date.now() / 1000);
+      expect(verify(signingSecrets.get(path) as string, signature, r.body, now)).toBe(true);
+      // The bearer token sent beside it is no signing key.
+      expect(verify(bearer, signature, r.body, now)).toBe(false);
+      const body = JSON.parse(r.body);
+      validateNotification(body);
+      notificationsValidated++;
+      return body;
+    });
   }
 
   beforeAll(async () => {
@@ -237,9 +247,16 @@ describe('OpenADR 3.1 VTN end to end, validated against openadr3.yaml', () => {
           ],
         },
       });
-    expect((await subscribe(venA, '/ven-a', ['EVENT'], 'bearer-a')).status).toBe(201);
-    expect((await subscribe(venB, '/ven-b', ['EVENT'], 'bearer-b')).status).toBe(201);
-    expect((await subscribe(bl, '/bl', ['REPORT'], 'bearer-bl')).status).toBe(201);
+    for (const [token, path, objects, bearerToken] of [
+      [venA, '/ven-a', ['EVENT'], 'bearer-a'],
+      [venB, '/ven-b', ['EVENT'], 'bearer-b'],
+      [bl, '/bl', ['REPORT'], 'bearer-bl'],
+    ] as const) {
+      const created = await subscribe(token, path, [...objects], bearerToken);
+      expect(created.status).toBe(201);
+      expect(created.body.signingSecret).toMatch(/^[\w-]{43}$/);
+      signingSecrets.set(path, created.body.signingSecret);
+    }
     const echoes = receiver.requests.filter((r) => r.method === 'GET' && r.query.has('echo'));
     expect(echoes.length).toBe(3);
 

@@ -8,7 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../infra/local/runtime.ts';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../lib/adapters/webhook/signature.ts';
+import {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verify,
+} from '../../lib/adapters/webhook/signature.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { type HttpsReceiver, type ReceivedRequest, startHttpsReceiver } from '../support/https-receiver.ts';
 import {
@@ -145,6 +150,8 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
     await receiver?.close();
   });
 
+  let venSigningSecret = '';
+
   it('creates a subscription only after the echo check; refuses http and unechoed callbacks, storing nothing', async () => {
     const ven = tokens['wh-ven'] as string;
     const created = await oadr('POST', '/subscriptions', ven, subscription(['EVENT'], ['CREATE'], '/ven'));
@@ -154,6 +161,12 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
       clientID: 'wh-ven',
       objectOperations: [{ bearerToken: VEN_TOKEN }],
     });
+    // The signing secret is answered to its creator this once, never read back.
+    venSigningSecret = created.body.signingSecret;
+    expect(venSigningSecret).toMatch(/^[\w-]{43}$/);
+    const readBack = await oadr('GET', `/subscriptions/${created.body.id}`, ven);
+    expect(readBack.body.signingSecret).toBeUndefined();
+    expect(JSON.stringify(readBack.body)).not.toContain(venSigningSecret);
     const [check] = received('/ven', 'GET');
     expect(check?.query.get('echo')).toMatch(/^[0-9a-f]{32}$/);
     expect(check?.headers.authorization).toBe(`Bearer ${VEN_TOKEN}`);
@@ -190,16 +203,16 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
     expect(more).toEqual([]);
     expect(delivery?.headers.authorization).toBe(`Bearer ${VEN_TOKEN}`);
     const body = delivery?.body ?? '';
-    const signed = verify(
-      VEN_TOKEN,
-      {
-        signature: delivery?.headers[SIGNATURE_HEADER] as string | undefined,
-        timestamp: delivery?.headers[TIMESTAMP_HEADER] as string | undefined,
-      },
-      body,
-      Math.floor(Date.now() / 1000),
-    );
-    expect(signed).toBe(true);
+    const signature = {
+      signature: delivery?.headers[SIGNATURE_HEADER] as string | undefined,
+      timestamp: delivery?.headers[TIMESTAMP_HEADER] as string | undefined,
+      deliveryId: delivery?.headers[DELIVERY_HEADER] as string | undefined,
+    };
+    const now = Math.floor(Date.now() / 1000);
+    expect(verify(venSigningSecret, signature, body, now)).toBe(true);
+    // Not keyed by the bearer token sent beside it; a replay after the window fails.
+    expect(verify(VEN_TOKEN, signature, body, now)).toBe(false);
+    expect(verify(venSigningSecret, signature, body, now + 301)).toBe(false);
     expect(JSON.parse(body)).toMatchObject({
       objectType: 'EVENT',
       operation: 'CREATE',

@@ -8,7 +8,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../../lib/adapters/webhook/signature.ts';
+import {
+  DELIVERY_HEADER,
+  DeliveryIds,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verify,
+} from '../../../lib/adapters/webhook/signature.ts';
 import { eachLimited } from '../../../lib/concurrency.ts';
 import type { Building } from '../../../lib/domain/model/building.ts';
 import { Command } from '../../../lib/domain/model/command.ts';
@@ -71,6 +77,8 @@ export class BmsSimulator {
   readonly webhookUrl: string;
   private readonly sims = new Map<string, BuildingSimulator>();
   private readonly seen = new Set<string>();
+  /** Deliveries taken, so that a replayed or re-sent copy is not acted on twice. */
+  private readonly deliveries = new DeliveryIds();
   private readonly lastPostMs = new Map<string, number>();
   private readonly seed: number;
   private readonly declineProbability: number;
@@ -201,16 +209,20 @@ export class BmsSimulator {
     if (req.method !== 'POST' || path !== '/commands') return reply(res, 404, { message: 'not found' });
     const raw = await readBody(req);
     if (raw === undefined) return reply(res, 413, { message: 'body too large' });
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const deliveryId = header(req, DELIVERY_HEADER);
     const signed = verify(
       this.options.secret,
-      { signature: header(req, SIGNATURE_HEADER), timestamp: header(req, TIMESTAMP_HEADER) },
+      { signature: header(req, SIGNATURE_HEADER), timestamp: header(req, TIMESTAMP_HEADER), deliveryId },
       raw,
-      Math.floor(Date.now() / 1000),
+      nowSeconds,
     );
-    if (!signed) {
+    if (!signed || !deliveryId) {
       this.log('webhook ✗ bad or stale signature, refused');
       return reply(res, 401, { message: 'bad signature' });
     }
+    if (this.deliveries.has(deliveryId, nowSeconds))
+      return reply(res, 200, { deliveryId, outcome: 'duplicate delivery' });
     let delivery: z.infer<typeof Delivery>;
     try {
       delivery = Delivery.parse(JSON.parse(raw));
@@ -224,6 +236,7 @@ export class BmsSimulator {
       return reply(res, 404, { message: `building ${command.buildingId} is not simulated here` });
     try {
       const outcome = await this.deliver(command);
+      this.deliveries.add(deliveryId, nowSeconds);
       reply(res, 200, { commandId: command.commandId, outcome });
     } catch (e) {
       // the sender retries; the command was forgotten so that the retry is handled again

@@ -11,7 +11,7 @@ import { lookup as lookupHost } from 'node:dns/promises';
 import { request } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { DeliveryResult, WebhookSender, WebhookTarget } from '../../ports.ts';
-import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.ts';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.ts';
 
 export interface HttpsWebhookSenderOptions {
   /** Over the whole request, connect to last byte. Default 10 s (the spec recommends 10–30 s). */
@@ -24,7 +24,7 @@ export interface HttpsWebhookSenderOptions {
   allowPrivateAddresses?: boolean;
   /** An extra trusted CA (PEM), such as a local receiver's self-signed certificate. */
   ca?: string | Buffer;
-  /** HMAC key of targets without a bearer token; without either, deliveries are not signed. */
+  /** HMAC key of targets without a signing secret of their own; without either, deliveries are not signed. */
   secret?: string;
   sleep?: (ms: number) => Promise<void>;
   userAgent?: string;
@@ -183,7 +183,10 @@ export class HttpsWebhookSender implements WebhookSender {
   async deliver(target: WebhookTarget, body: string): Promise<DeliveryResult> {
     const url = httpsUrl(target.url);
     if (typeof url === 'string') return { ok: false, attempts: 0, error: url };
-    const key = target.bearerToken || this.options.secret;
+    // Never the bearer token: it travels in the same request, so it would prove nothing.
+    const key = target.signingSecret || this.options.secret;
+    // One id per delivery, the same on each retry, so the receiver can drop a copy it already took.
+    const deliveryId = randomBytes(16).toString('hex');
     let sent = 0;
     let last: DeliveryResult = { ok: false, attempts: 0 };
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
@@ -193,8 +196,12 @@ export class HttpsWebhookSender implements WebhookSender {
       const headers = this.headers(target, {
         'content-type': 'application/json',
         'content-length': String(Buffer.byteLength(body)),
+        [DELIVERY_HEADER]: deliveryId,
         ...(key
-          ? { [SIGNATURE_HEADER]: sign(key, timestamp, body), [TIMESTAMP_HEADER]: String(timestamp) }
+          ? {
+              [SIGNATURE_HEADER]: sign(key, timestamp, deliveryId, body),
+              [TIMESTAMP_HEADER]: String(timestamp),
+            }
           : {}),
       });
       const outcome = await this.send(url, 'POST', headers, body);

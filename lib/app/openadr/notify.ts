@@ -24,7 +24,13 @@ import type { OpenadrObject, OpenadrObjectType, WebhookTarget } from '../../port
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
 import { principalOf, speaksFor, venEventId, venEventOf, venNameIn } from './objects.ts';
-import { recordDeliveries, servedSubscription, stateOf, withoutSecrets } from './subscriptions.ts';
+import {
+  recordDeliveries,
+  servedSubscription,
+  signingSecretOf,
+  stateOf,
+  withoutSecrets,
+} from './subscriptions.ts';
 
 /** Deliveries to different subscriptions in flight at once. */
 export const DELIVERY_CONCURRENCY = 8;
@@ -182,11 +188,16 @@ interface Delivery {
   notification: Notification;
 }
 
-/** Distinct callbacks (URL and bearer token) of the matching operations. */
-function callbacksOf(operations: readonly ObjectOperation[]): WebhookTarget[] {
+/** Distinct callbacks (URL and bearer token) of the matching operations, signed with the subscription's key. */
+function callbacksOf(subscription: OpenadrObject, operations: readonly ObjectOperation[]): WebhookTarget[] {
   const seen = new Map<string, WebhookTarget>();
+  const signingSecret = signingSecretOf(subscription);
   for (const op of operations) {
-    const target = { url: op.callbackUrl, bearerToken: op.bearerToken ?? undefined };
+    const target = {
+      url: op.callbackUrl,
+      bearerToken: op.bearerToken ?? undefined,
+      ...(signingSecret ? { signingSecret } : {}),
+    };
     seen.set(JSON.stringify([target.url, target.bearerToken ?? null]), target);
   }
   return [...seen.values()];
@@ -283,7 +294,7 @@ export async function onObjectChanged(
     if (!shown) continue;
     deliveries.push({
       subscription,
-      targets: callbacksOf(operations),
+      targets: callbacksOf(subscription, operations),
       notification: notificationOf(objectType, operation, shown),
     });
   }
@@ -336,7 +347,7 @@ async function venDeliveries(
     if (!passesFilters(subscription.body, 'EVENT', object, event.programId)) continue;
     deliveries.push({
       subscription,
-      targets: callbacksOf(operations),
+      targets: callbacksOf(subscription, operations),
       notification: notificationOf('EVENT', operation, object),
     });
   }

@@ -194,7 +194,7 @@ describe('notifications of object changes', () => {
   const subscribe = (who: OpenadrCaller, req: SubscriptionRequest) => createSubscription(f.deps, who, req);
 
   it('sends the spec notification to subscriptions naming the object type and the operation', async () => {
-    await subscribe(BL, request(['PROGRAM'], ['CREATE'], {}, 'https://bl/create'));
+    const { signingSecret } = await subscribe(BL, request(['PROGRAM'], ['CREATE'], {}, 'https://bl/create'));
     await subscribe(BL, request(['PROGRAM'], ['UPDATE'], {}, 'https://bl/update'));
     await subscribe(BL, request(['EVENT', 'REPORT'], ['CREATE'], {}, 'https://bl/other'));
     const outcome = await onObjectChanged(f.deps, {
@@ -203,9 +203,11 @@ describe('notifications of object changes', () => {
       object: program(),
     });
     expect(outcome).toMatchObject({ matched: 1, delivered: 1, failed: [], broken: [] });
+    // Signed with the subscription's own secret, answered once at its creation, not the bearer token.
+    expect(signingSecret).toMatch(/^[\w-]{43}$/);
     expect(f.sent).toEqual([
       {
-        target: { url: 'https://bl/create', bearerToken: 'secret-token' },
+        target: { url: 'https://bl/create', bearerToken: 'secret-token', signingSecret },
         body: { objectType: 'PROGRAM', operation: 'CREATE', object: program(), targets: null },
       },
     ]);
@@ -323,6 +325,8 @@ describe('notifications of object changes', () => {
     f.answer(() => ({ ok: false, attempts: 4, error: 'timeout after 10000 ms' }));
     await change();
     expect(stored()).toMatchObject({ failures: 1, broken: false });
+    // The books never lose the signing secret.
+    expect(f.objects.get(`SUBSCRIPTION#${sub.id}`)?.internal?.signingSecret).toBe(sub.signingSecret);
   });
 
   it('never throws for a failed webhook, and delivers to the others; throws when the store fails', async () => {

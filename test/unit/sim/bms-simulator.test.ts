@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BmsSimulator, SEED_READINGS_PER_POST } from '../../../infra/local/sim/bms-simulator.ts';
-import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from '../../../lib/adapters/webhook/signature.ts';
+import {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  sign,
+  TIMESTAMP_HEADER,
+} from '../../../lib/adapters/webhook/signature.ts';
 import type { Command } from '../../../lib/domain/model/command.ts';
 import { at, batteryAsset, building, command, constant, QUARTER } from './helpers.ts';
 
@@ -92,17 +98,23 @@ const event = (c: Command) =>
       command: c,
     },
   });
+/** The signed headers of one delivery, as the coordinator sends them. */
+function signed(
+  body: string,
+  secret = SECRET,
+  deliveryId: string = randomUUID(),
+  ts = Math.floor(Date.now() / 1000),
+) {
+  return {
+    'content-type': 'application/json',
+    [SIGNATURE_HEADER]: sign(secret, ts, deliveryId, body),
+    [TIMESTAMP_HEADER]: String(ts),
+    [DELIVERY_HEADER]: deliveryId,
+  };
+}
+
 async function deliver(url: string, body: string, secret = SECRET) {
-  const ts = Math.floor(Date.now() / 1000);
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [SIGNATURE_HEADER]: sign(secret, ts, body),
-      [TIMESTAMP_HEADER]: String(ts),
-    },
-    body,
-  });
+  return fetch(url, { method: 'POST', headers: signed(body, secret), body });
 }
 
 let api: FakeApi;
@@ -140,6 +152,48 @@ describe('BmsSimulator webhook', () => {
     const unsigned = await fetch(bms.webhookUrl, { method: 'POST', body: event(dispatch) });
     expect(unsigned.status).toBe(401);
     expect(api.acks()).toEqual([]);
+  });
+
+  it('refuses a signature without its delivery id, or one stale beyond 300 s', async () => {
+    // Prepare
+    await startBms();
+    const body = event(dispatch);
+    const { [DELIVERY_HEADER]: _id, ...withoutId } = signed(body);
+
+    // Act
+    const unnamed = await fetch(bms.webhookUrl, { method: 'POST', headers: withoutId, body });
+    const stale = await fetch(bms.webhookUrl, {
+      method: 'POST',
+      headers: signed(body, SECRET, randomUUID(), Math.floor(Date.now() / 1000) - 301),
+      body,
+    });
+
+    // Assess
+    expect([unnamed.status, stale.status]).toEqual([401, 401]);
+    expect(api.acks()).toEqual([]);
+  });
+
+  it('takes a replayed copy of a delivery (same id, same signature) as a duplicate and acts once', async () => {
+    // Prepare: a cancellation, which the command id alone would not de-duplicate.
+    await startBms();
+    await deliver(bms.webhookUrl, event(dispatch));
+    const cancel = command(B1, { kind: 'CANCEL', revision: 2, start: dispatch.start, assets: [] });
+    const body = event(cancel);
+    const headers = signed(body);
+
+    // Act
+    const first = await fetch(bms.webhookUrl, { method: 'POST', headers, body });
+    const replay = await fetch(bms.webhookUrl, { method: 'POST', headers, body });
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ outcome: 'cancelled' });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({
+      deliveryId: headers[DELIVERY_HEADER],
+      outcome: 'duplicate delivery',
+    });
+    expect(lines.filter((l) => l.includes('CANCEL'))).toHaveLength(1);
   });
 
   it('acknowledges a command exactly once, before answering, even when delivered twice', async () => {
