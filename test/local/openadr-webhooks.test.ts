@@ -359,7 +359,9 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
       subscription(['EVENT'], ['CREATE'], '/ven-2'),
     );
     expect(updated.status).toBe(200);
-    expect(await state()).toEqual({ failures: 0, broken: false });
+    // Fresh books, the same signing secret (not answered again: its creator holds it).
+    expect(await state()).toEqual({ failures: 0, broken: false, signingSecret: created.body.signingSecret });
+    expect(updated.body.signingSecret).toBeUndefined();
     expect(rt.bus.deadLetters).toEqual([]);
   });
 });
