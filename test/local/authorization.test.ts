@@ -36,6 +36,7 @@ const EVENT_A = 'authz-event-a';
 const EVENT_B = 'authz-event-b';
 /** The clock stands still at 09:00 Beijing time on a Monday; events are in the evening. */
 const NOW = Date.parse('2026-12-14T01:00:00Z');
+const ENDED_EVENT = 'authz-ended';
 const WINDOW = { start: '2026-12-14T09:00:00Z', end: '2026-12-14T10:00:00Z' };
 
 const program = {
@@ -156,6 +157,16 @@ const recipes: Record<string, Recipe> = {
     request: (t) => ({ params: { commandId: t.commandId }, body: { status: 'ACCEPTED' } }),
   },
   'put-program': { bound: false, request: () => ({ params: { programId: PROGRAM }, body: program }) },
+  'get-calendar': { bound: false, request: () => ({}) },
+  'put-calendar-year': {
+    bound: false,
+    request: () => ({
+      params: { year: '2031' },
+      body: { source: 'fictional calendar for a test', holidays: ['2031-01-01'], workdays: [] },
+    }),
+  },
+  // An event whose window is over (see beforeAll), so an operator's re-run is served.
+  'reevaluate-event': { bound: false, request: () => ({ params: { eventId: ENDED_EVENT } }) },
   'get-program': { bound: false, request: () => ({ params: { programId: PROGRAM } }) },
   'query-flexibility': {
     bound: true,
@@ -314,6 +325,16 @@ describe('authorization matrix', () => {
       const res = await call('POST', `/buildings/${id}/telemetry`, seeder, telemetry(id));
       if (res.status !== 202) throw new Error(`telemetry of ${id}: ${res.status} ${res.text}`);
     }
+    // An event over before the others are issued: 01:15–01:30, then the clock moves past it.
+    const ended = await call('POST', '/events', operatorToken, {
+      ...gridEvent(ENDED_EVENT, PARK_A),
+      start: new Date(NOW + 15 * 60_000).toISOString(),
+      end: new Date(NOW + 30 * 60_000).toISOString(),
+      targetsKw: [1_000],
+    });
+    if (ended.status !== 201) throw new Error(`event ${ENDED_EVENT}: ${ended.status} ${ended.text}`);
+    await rt.idle();
+    await rt.advance(40);
     for (const [eventId, p] of [
       [EVENT_A, PARK_A],
       [EVENT_B, PARK_B],
