@@ -296,37 +296,65 @@ class FlowSolver {
     return found;
   }
 
-  /** Tries, one feeding building-interval at a time, to reroute flow that enters saturated interval `t`. */
+  /**
+   * Tries, one feeding building-interval at a time, to reroute flow that enters saturated interval
+   * `t`. Returns the interval where a path ends, or −1 when none of them leads to one.
+   *
+   * Every entry of `servers[t]` that still feeds `t` must be tried: a search that skips one can
+   * report failure wrongly, and the nodes it visited would then be marked dead for good. The scan
+   * starts at the cursor (where the last path through `t` was found) and runs in two passes, first
+   * over `[cursor, n)`, then over `[0, cursor)`. An entry that no longer feeds `t` is dropped by
+   * moving into its place an entry the scan has not reached yet: in the first pass the list's last
+   * one; in the second, whose entries after it were all scanned in the first pass, the second
+   * pass's own last one, whose place then takes the list's last.
+   */
   private searchBackFrom(t: number, stamp: number): number {
     const list = this.servers[t] as Int32Array;
     let n = this.serverCount[t] as number;
-    let k = n === 0 ? 0 : (this.serverCursor[t] as number) % n;
-    for (let scanned = 0; scanned < n; ) {
-      const bt = list[k] as number;
-      if ((this.through[bt] as number) <= EPS) {
-        // No longer feeds t: prune it (swap with the last).
-        this.isServer[bt] = 0;
-        n--;
-        list[k] = list[n] as number;
-        this.serverCount[t] = n;
-        if (k >= n) k = 0;
+    if (n === 0) return -1;
+    const cursor = (this.serverCursor[t] as number) % n;
+    let k = cursor;
+    /** Where the current pass stops. */
+    let end = n;
+    let secondPass = false;
+    let found = -1;
+    for (;;) {
+      if (k >= end) {
+        if (secondPass || cursor === 0) break;
+        secondPass = true;
+        k = 0;
+        end = cursor;
         continue;
       }
-      scanned++;
+      const bt = list[k] as number;
+      if ((this.through[bt] as number) <= EPS) {
+        this.isServer[bt] = 0;
+        n--;
+        if (secondPass) {
+          end--;
+          list[k] = list[end] as number;
+          list[end] = list[n] as number;
+        } else {
+          list[k] = list[n] as number;
+          end = n;
+        }
+        continue;
+      }
       if (this.seenBT[bt] !== stamp && !this.deadBT[bt]) {
         this.seenBT[bt] = stamp;
         this.visitedBT.push(bt);
         this.parentBT[bt] = -(t + 1);
         this.localQueue[0] = this.nR + bt;
-        const found = this.drainLocal(stamp);
+        found = this.drainLocal(stamp);
         if (found >= 0) {
           this.serverCursor[t] = k;
-          return found;
+          break;
         }
       }
-      k = k + 1 >= n ? 0 : k + 1;
+      k++;
     }
-    return -1;
+    this.serverCount[t] = n;
+    return found;
   }
 
   /**

@@ -1,9 +1,19 @@
 /**
- * Random allocation problems for property tests: small, well-conditioned (values on a 0.5 grid),
- * and built so that energy budgets and building limits bind in most instances.
+ * Random allocation problems for property tests and `npm run check:allocator`.
+ *
+ * `allocationProblem` makes small, well-conditioned instances (values on a 0.5 grid) where energy
+ * budgets and building limits bind. `hostileAllocationProblem` makes the shapes that real fleets
+ * produce and that hide bookkeeping errors: many buildings feeding the same intervals, building
+ * limits of 0, small and effectively unbounded side by side, budgets of 0, fractional or none,
+ * reliability derating 0.3–1, intervals of 5–60 min, scales from 0.01 to 1000 kW, ties in cost,
+ * resources dearer than the penalty, and targets raised by over-procurement.
  */
 import fc from 'fast-check';
-import type { AllocationBuilding, AllocationProblem } from '../../lib/domain/allocation.ts';
+import type {
+  AllocationBuilding,
+  AllocationProblem,
+  AllocationResource,
+} from '../../lib/domain/allocation.ts';
 
 const half = (lo: number, hi: number) => fc.integer({ min: lo * 2, max: hi * 2 }).map((v) => v / 2);
 
@@ -89,3 +99,181 @@ export const allocationProblem: fc.Arbitrary<AllocationProblem> = fc
       ),
     };
   });
+
+/** Size ranges of hostile instances (inclusive). */
+export interface HostileShape {
+  buildings: readonly [number, number];
+  intervals: readonly [number, number];
+}
+
+/** The full range of issue 13: 5–45 buildings × 2–24 intervals. */
+export const HOSTILE_SHAPE: HostileShape = { buildings: [5, 45], intervals: [2, 24] };
+
+/** An effectively unbounded grid limit, kW: far above any building, still a finite number. */
+const UNBOUNDED_KW = 1e9;
+
+/**
+ * A number in [lo, hi] on a grid of a millionth of the range: fractional, never subnormal, and
+ * short when a shrunk instance is printed (it shrinks towards `lo`).
+ */
+const short = (lo: number, hi: number) =>
+  fc
+    .integer({ min: 0, max: 1_000_000 })
+    .map((i) => Number((lo + ((hi - lo) * i) / 1_000_000).toPrecision(6)));
+
+/** A log-uniform double in [lo, hi] (both > 0), rounded like `short`. */
+const logScale = (lo: number, hi: number) =>
+  short(Math.log10(lo), Math.log10(hi)).map((e) => Number((10 ** e).toPrecision(6)));
+
+/** Response bound of one resource in one interval, as a share of the building's size. */
+const upperShare = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(0) },
+  { weight: 2, arbitrary: fc.constantFrom(0.25, 0.5, 1) },
+  { weight: 6, arbitrary: short(0, 1.5) },
+);
+
+function hostileResource(intervals: number) {
+  return fc.record({
+    cost: fc.oneof(
+      // Ties across buildings are where the order of the scan matters.
+      { weight: 3, arbitrary: fc.constantFrom(0, 0.1, 1, 2, 5) },
+      { weight: 4, arbitrary: short(0, 20) },
+      // Dearer than most penalties: never worth using.
+      { weight: 1, arbitrary: fc.constantFrom(60, 2000) },
+    ),
+    upperShare: fc.array(upperShare, { minLength: intervals, maxLength: intervals }),
+    budget: fc.oneof(
+      { weight: 1, arbitrary: fc.constant<'zero'>('zero') },
+      { weight: 5, arbitrary: short(0.001, 0.9) },
+      { weight: 2, arbitrary: fc.constant<'none'>('none') },
+    ),
+  });
+}
+
+/** How a building's grid limit compares with its resources: the shapes that bind differently. */
+const limitKind = fc.constantFrom('zero', 'small', 'tight', 'loose', 'unbounded', 'mixed');
+
+function hostileBuilding(intervals: number) {
+  return fc.record({
+    resources: fc.array(hostileResource(intervals), { minLength: 1, maxLength: 4, size: 'max' }),
+    size: logScale(0.2, 5),
+    limitKind,
+    limitShare: fc.array(short(0, 1.2), { minLength: intervals, maxLength: intervals }),
+    mixedKinds: fc.array(fc.constantFrom('zero', 'small', 'unbounded'), {
+      minLength: intervals,
+      maxLength: intervals,
+    }),
+    derating: fc.oneof({ weight: 2, arbitrary: fc.constant(1) }, { weight: 3, arbitrary: short(0.3, 1) }),
+  });
+}
+
+type HostileBuildingDraw = ReturnType<typeof hostileBuilding> extends fc.Arbitrary<infer D> ? D : never;
+
+function limitOf(draw: HostileBuildingDraw, t: number, fullKw: number): number {
+  const share = draw.limitShare[t] as number;
+  const kind = draw.limitKind === 'mixed' ? (draw.mixedKinds[t] as string) : draw.limitKind;
+  switch (kind) {
+    case 'zero':
+      return 0;
+    case 'small':
+      return Number((fullKw * share * 0.1).toPrecision(6));
+    case 'tight':
+      return Number((fullKw * share).toPrecision(6));
+    case 'loose':
+      return Number((fullKw * (1 + share)).toPrecision(6));
+    default:
+      return UNBOUNDED_KW;
+  }
+}
+
+/**
+ * Hostile allocation problems within `shape` (default: 5–45 buildings of 1–4 resources, 2–24
+ * intervals of 5–60 min). Every number is finite except budgets that are absent (`Infinity`).
+ *
+ * Per-interval draws are made for the longest window and cut to the drawn number of intervals
+ * (no `chain`), so that fast-check shrinks a failure by dropping buildings, resources and
+ * intervals and by lowering numbers, not by drawing a new instance.
+ */
+export function hostileAllocationProblem(
+  shape: HostileShape = HOSTILE_SHAPE,
+): fc.Arbitrary<AllocationProblem> {
+  const longest = shape.intervals[1];
+  return fc
+    .record({
+      intervals: fc.integer({ min: shape.intervals[0], max: longest }),
+      minutes: fc.oneof(fc.constantFrom(5, 15, 60), fc.integer({ min: 5, max: 60 })),
+      // size 'max': as many instances with 45 buildings as with 5, not fast-check's small bias.
+      buildings: fc.array(hostileBuilding(longest), {
+        minLength: shape.buildings[0],
+        maxLength: shape.buildings[1],
+        size: 'max',
+      }),
+      scaleKw: fc.oneof(fc.constantFrom(0.01, 1, 1000), logScale(0.01, 1000)),
+      targetShare: fc.array(
+        fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: short(0.5, 1) }),
+        { minLength: longest, maxLength: longest },
+      ),
+      // Where targets sit between what budgets sustain spread evenly (0) and what power allows
+      // (1): near 0 most targets can be met, but only by moving cheap budgets between intervals.
+      powerWeight: fc.oneof(fc.constant(0), short(0, 0.3)),
+      // Expected delivery ratio of the fleet: targets are asked at 1/ρ (over-procurement).
+      procurementRatio: fc.oneof(fc.constant(1), short(0.6, 1)),
+      penalty: fc.constantFrom(5, 10, 50, 1000),
+    })
+    .map(
+      ({
+        intervals: T,
+        minutes,
+        buildings,
+        scaleKw,
+        targetShare,
+        powerWeight,
+        procurementRatio,
+        penalty,
+      }) => {
+        const dt = minutes / 60;
+        // Per interval: what the fleet could give at full power, and spreading each budget evenly.
+        const power = new Array<number>(T).fill(0);
+        const sustained = new Array<number>(T).fill(0);
+        const built = buildings.map((draw, i): AllocationBuilding => {
+          const kw = scaleKw * draw.size;
+          const resources = draw.resources.map((r, j): AllocationResource => {
+            const upperKw = r.upperShare.slice(0, T).map((s) => Number((s * kw).toPrecision(6)));
+            const fullKwh = upperKw.reduce((a, b) => a + b, 0) * dt;
+            const budgetKwh =
+              r.budget === 'none'
+                ? Number.POSITIVE_INFINITY
+                : r.budget === 'zero'
+                  ? 0
+                  : Number((fullKwh * r.budget).toPrecision(6));
+            return { id: `r${j}`, costYuanPerKwh: r.cost, upperKw, budgetKwh };
+          });
+          const limitKw: number[] = [];
+          for (let t = 0; t < T; t++) {
+            let full = 0;
+            let even = 0;
+            for (const r of resources) {
+              const upper = r.upperKw[t] as number;
+              full += upper;
+              even += Math.min(upper, r.budgetKwh / (dt * T));
+            }
+            const limit = limitOf(draw, t, full);
+            limitKw.push(limit);
+            power[t] = (power[t] as number) + Math.min(limit, full) * draw.derating;
+            sustained[t] = (sustained[t] as number) + Math.min(limit, even) * draw.derating;
+          }
+          return { id: `b${i}`, limitKw, derating: draw.derating, resources };
+        });
+        return {
+          intervalHours: dt,
+          shortfallPenaltyYuanPerKwh: penalty,
+          targetsKw: targetShare.slice(0, T).map((s, t) => {
+            const reach =
+              (sustained[t] as number) + powerWeight * ((power[t] as number) - (sustained[t] as number));
+            return Number(((reach * s) / procurementRatio).toPrecision(6));
+          }),
+          buildings: built,
+        };
+      },
+    );
+}

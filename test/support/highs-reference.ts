@@ -11,7 +11,7 @@
  */
 import type { Highs } from 'highs';
 import * as highsModule from 'highs';
-import type { AllocationProblem } from '../../lib/domain/allocation.ts';
+import type { Allocation, AllocationProblem } from '../../lib/domain/allocation.ts';
 
 export type { Highs };
 
@@ -105,7 +105,14 @@ export function solveWithHighs(highs: Highs, problem: AllocationProblem): HighsR
     matrix: { format: 'csc', numRows: nRows, numCols: nCols, starts, indices, values },
   });
   try {
-    model.options.set({ output_flag: false, log_to_console: false });
+    // HiGHS's default feasibility tolerances (1e-7, absolute) let it exceed a limit of a few µW
+    // by 0.1 W and report an optimum below the true one; its tightest settings leave rounding only.
+    model.options.set({
+      output_flag: false,
+      log_to_console: false,
+      primal_feasibility_tolerance: 1e-10,
+      dual_feasibility_tolerance: 1e-10,
+    });
     model.run();
     const status = model.getModelStatus();
     if (status !== highs.constants.modelStatus.optimal)
@@ -120,4 +127,72 @@ export function solveWithHighs(highs: Highs, problem: AllocationProblem): HighsR
   } finally {
     model.dispose();
   }
+}
+
+/** Largest relative difference from HiGHS's optimum that counts as equal. */
+export const OBJECTIVE_TOLERANCE = 1e-6;
+
+/**
+ * How far the allocator's cost is from HiGHS's optimum, relative to the optimum. Near-zero optima
+ * (free resources meeting the whole target, or targets of a few mW) are measured against a floor
+ * instead: the penalty for leaving 1 W unmet in every interval (`M·Δ·T·0.001`). At 1e-6 relative
+ * that is 1e-9 kW per interval, the allocator's resolution (residuals below it count as zero), so
+ * only differences below what either solver can resolve pass through the floor.
+ */
+export function objectiveGap(problem: AllocationProblem, costYuan: number, referenceYuan: number): number {
+  const floor = problem.shortfallPenaltyYuanPerKwh * problem.intervalHours * problem.targetsKw.length * 1e-3;
+  return Math.abs(costYuan - referenceYuan) / Math.max(Math.abs(referenceYuan), floor, Number.MIN_VALUE);
+}
+
+/**
+ * Every way `allocation` breaks the problem's constraints or misreports itself: a bound, budget or
+ * building limit exceeded, a target not covered by expected response plus shortfall, or a cost or
+ * expectation that does not add up. Empty when the allocation is feasible and consistent. Slack is
+ * relative to each constraint's own size (1e-9) plus 1e-9 kW, to forgive rounding only.
+ */
+export function allocationViolations(problem: AllocationProblem, allocation: Allocation): string[] {
+  const T = problem.targetsKw.length;
+  const dt = problem.intervalHours;
+  const slack = (bound: number) => 1e-9 * Math.abs(bound) + 1e-9;
+  const out: string[] = [];
+  const expected = new Array<number>(T).fill(0);
+  let cost = 0;
+  problem.buildings.forEach((b, bi) => {
+    const perT = new Array<number>(T).fill(0);
+    const rho = b.derating ?? 1;
+    b.resources.forEach((r, ri) => {
+      let energy = 0;
+      for (let t = 0; t < T; t++) {
+        const x = allocation.kw[((allocation.resourceOffset[bi] as number) + ri) * T + t] as number;
+        const upper = Math.max(0, r.upperKw[t] as number);
+        if (!(x >= 0)) out.push(`${b.id}/${r.id} t${t}: ${x} kW is negative or not a number`);
+        if (x > upper + slack(upper)) out.push(`${b.id}/${r.id} t${t}: ${x} kW above its bound ${upper}`);
+        energy += x * dt;
+        perT[t] = (perT[t] as number) + x;
+        expected[t] = (expected[t] as number) + rho * x;
+        cost += r.costYuanPerKwh * x * dt;
+      }
+      const budget = Math.max(0, r.budgetKwh);
+      if (energy > budget + slack(budget))
+        out.push(`${b.id}/${r.id}: ${energy} kWh above its budget ${budget}`);
+    });
+    perT.forEach((v, t) => {
+      const limit = Math.max(0, b.limitKw[t] as number);
+      if (v > limit + slack(limit)) out.push(`${b.id} t${t}: ${v} kW above its grid limit ${limit}`);
+    });
+  });
+  for (let t = 0; t < T; t++) {
+    const s = allocation.shortfallKw[t] as number;
+    const target = problem.targetsKw[t] as number;
+    if (!(s >= 0)) out.push(`t${t}: shortfall ${s} kW is negative or not a number`);
+    if ((expected[t] as number) + s < target - slack(target))
+      out.push(`t${t}: expected ${expected[t]} kW + shortfall ${s} kW below the target ${target}`);
+    const reported = allocation.expectedKw[t] as number;
+    if (Math.abs(reported - (expected[t] as number)) > slack(expected[t] as number))
+      out.push(`t${t}: reports ${reported} kW expected, its commands give ${expected[t]} kW`);
+    cost += problem.shortfallPenaltyYuanPerKwh * s * dt;
+  }
+  if (Math.abs(allocation.costYuan - cost) > 1e-9 * Math.abs(cost) + 1e-12)
+    out.push(`reports a cost of ${allocation.costYuan} ¥, its commands cost ${cost} ¥`);
+  return out;
 }

@@ -1,16 +1,20 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Allocation, type AllocationProblem, allocate } from '../../lib/domain/allocation.ts';
-import { allocationProblem } from '../support/allocation-arbitraries.ts';
-import { type Highs, loadHighs, solveWithHighs } from '../support/highs-reference.ts';
+import { type AllocationProblem, allocate } from '../../lib/domain/allocation.ts';
+import { allocationProblem, hostileAllocationProblem } from '../support/allocation-arbitraries.ts';
+import {
+  allocationViolations,
+  type Highs,
+  loadHighs,
+  OBJECTIVE_TOLERANCE,
+  objectiveGap,
+  solveWithHighs,
+} from '../support/highs-reference.ts';
 
 let highs: Highs;
 beforeAll(async () => {
   highs = await loadHighs();
 });
-
-const kwOf = (a: Allocation, b: number, r: number, t: number) =>
-  a.kw[((a.resourceOffset[b] as number) + r) * a.intervals + t] as number;
 
 /** Whether some budget or some building limit is tight in HiGHS's optimum: the case greedy gets wrong. */
 function binds(p: AllocationProblem, x: Float64Array): boolean {
@@ -25,92 +29,90 @@ function binds(p: AllocationProblem, x: Float64Array): boolean {
         energy += v * p.intervalHours;
         perT[t] = (perT[t] as number) + v;
       }
-      if (Number.isFinite(r.budgetKwh) && r.budgetKwh > 0 && energy >= r.budgetKwh - 1e-6) return true;
+      if (Number.isFinite(r.budgetKwh) && r.budgetKwh > 0 && energy >= r.budgetKwh * (1 - 1e-6)) return true;
       k++;
     }
-    if (perT.some((v, t) => (b.limitKw[t] as number) > 0 && v >= (b.limitKw[t] as number) - 1e-6))
+    if (perT.some((v, t) => (b.limitKw[t] as number) > 0 && v >= (b.limitKw[t] as number) * (1 - 1e-6)))
       return true;
   }
   return false;
 }
 
-// Hundreds of LPs solved by HiGHS: seconds alone, more on a loaded machine; a timeout is not a verdict.
-describe('allocate, on random instances', { timeout: 60_000 }, () => {
-  it('costs exactly what HiGHS finds optimal (≥ 300 instances, most with binding budgets or limits)', () => {
-    let binding = 0;
-    let runs = 0;
+/** What a run of the property saw, to assert that it was about the hard cases. */
+interface Tally {
+  runs: number;
+  binding: number;
+  rerouted: number;
+  largestGap: number;
+}
+
+/** The allocator against HiGHS on one instance: same cost within tolerance, and a feasible answer. */
+function agreesWithHighs(p: AllocationProblem, tally: Tally): void {
+  // Act
+  const ours = allocate(p);
+  const ref = solveWithHighs(highs, p);
+  // Assess
+  const gap = objectiveGap(p, ours.costYuan, ref.objective);
+  tally.runs++;
+  tally.largestGap = Math.max(tally.largestGap, gap);
+  if (binds(p, ref.x)) tally.binding++;
+  if (ours.stats.searches > ours.stats.failedSearches) tally.rerouted++;
+  expect(allocationViolations(p, ours)).toEqual([]);
+  expect(gap, `ours ${ours.costYuan} ¥, HiGHS ${ref.objective} ¥`).toBeLessThanOrEqual(OBJECTIVE_TOLERANCE);
+}
+
+const newTally = (): Tally => ({ runs: 0, binding: 0, rerouted: 0, largestGap: 0 });
+
+// About 1,500 LPs solved by HiGHS: some seconds alone, more on a loaded machine; a timeout is no
+// verdict. A failure stops the run unshrunk (fast-check's shrinking of 45-building instances takes
+// minutes): replay it with `npm run check:allocator -- --seed <seed>`, which shrinks it.
+describe('allocate, on random instances', { timeout: 120_000 }, () => {
+  it('costs what HiGHS finds optimal, feasibly, on 1,000 hostile instances of 5–45 buildings × 2–24 intervals', () => {
+    // Prepare
+    const tally = newTally();
+    // Act and Assess (per instance)
     fc.assert(
-      fc.property(allocationProblem, (p) => {
-        const ours = allocate(p);
-        const ref = solveWithHighs(highs, p);
-        runs++;
-        if (binds(p, ref.x)) binding++;
-        const tolerance = 1e-6 * Math.max(1, Math.abs(ref.objective));
-        expect(Math.abs(ours.costYuan - ref.objective)).toBeLessThanOrEqual(tolerance);
-      }),
-      { numRuns: 400, seed: 20261125 },
+      fc.property(hostileAllocationProblem(), (p) => agreesWithHighs(p, tally)),
+      // Seed 6: the allocator before the fix of its back-search scan (issue 13) fails here at
+      // instance 509; about one hostile instance in 1,100 tripped it.
+      { numRuns: 1000, seed: 6, endOnFailure: true },
     );
-    expect(runs).toBe(400);
-    // The property must be about the hard cases, not only the easy ones.
-    expect(binding / runs).toBeGreaterThan(0.3);
+    // Assess: the run was about the shapes that matter, not only the easy ones.
+    expect(tally.runs).toBe(1000);
+    expect(tally.binding / tally.runs).toBeGreaterThan(0.8);
+    expect(tally.rerouted / tally.runs).toBeGreaterThan(0.5);
   });
 
-  it('returns a feasible allocation whose reported cost and expectation add up', () => {
+  it('costs what HiGHS finds optimal, feasibly, on 300 small well-conditioned instances', () => {
+    // Prepare
+    const tally = newTally();
+    // Act and Assess (per instance)
     fc.assert(
-      fc.property(allocationProblem, (p) => {
-        const a = allocate(p);
-        const T = p.targetsKw.length;
-        const dt = p.intervalHours;
-        let cost = 0;
-        const expected = new Array<number>(T).fill(0);
-        p.buildings.forEach((b, bi) => {
-          const perT = new Array<number>(T).fill(0);
-          b.resources.forEach((r, ri) => {
-            let energy = 0;
-            for (let t = 0; t < T; t++) {
-              const x = kwOf(a, bi, ri, t);
-              expect(x).toBeGreaterThanOrEqual(0);
-              expect(x).toBeLessThanOrEqual((r.upperKw[t] as number) + 1e-9);
-              energy += x * dt;
-              perT[t] = (perT[t] as number) + x;
-              expected[t] = (expected[t] as number) + (b.derating ?? 1) * x;
-              cost += r.costYuanPerKwh * x * dt;
-            }
-            if (Number.isFinite(r.budgetKwh))
-              expect(energy).toBeLessThanOrEqual(r.budgetKwh * (1 + 1e-9) + 1e-9);
-          });
-          perT.forEach((v, t) => {
-            expect(v).toBeLessThanOrEqual((b.limitKw[t] as number) + 1e-9);
-          });
-        });
-        for (let t = 0; t < T; t++) {
-          const s = a.shortfallKw[t] as number;
-          expect(s).toBeGreaterThanOrEqual(0);
-          expect((expected[t] as number) + s).toBeGreaterThanOrEqual((p.targetsKw[t] as number) - 1e-7);
-          expect(a.expectedKw[t]).toBeCloseTo(expected[t] as number, 7);
-          cost += p.shortfallPenaltyYuanPerKwh * s * dt;
-        }
-        expect(a.costYuan).toBeCloseTo(cost, 6);
-      }),
-      { numRuns: 300, seed: 7 },
+      fc.property(allocationProblem, (p) => agreesWithHighs(p, tally)),
+      { numRuns: 300, seed: 20261125, endOnFailure: true },
     );
+    // Assess
+    expect(tally.runs).toBe(300);
+    expect(tally.binding / tally.runs).toBeGreaterThan(0.3);
   });
 
   it('is deterministic, and the order of buildings does not change the cost', () => {
     fc.assert(
-      fc.property(allocationProblem, fc.integer(), (p, salt) => {
+      fc.property(hostileAllocationProblem(), fc.integer(), (p, salt) => {
+        // Prepare: the same buildings reversed, and shuffled by a salted key.
+        const reversed = { ...p, buildings: [...p.buildings].reverse() };
+        const key = (id: string) => Math.imul(Number(id.slice(1)) + 1, salt | 1) >>> 0;
+        const shuffled = { ...p, buildings: [...p.buildings].sort((a, b) => key(a.id) - key(b.id)) };
+        // Act
         const first = allocate(p);
         const again = allocate(p);
+        const costs = [allocate(reversed).costYuan, allocate(shuffled).costYuan];
+        // Assess
         expect(Array.from(again.kw)).toEqual(Array.from(first.kw));
-        const shuffled = {
-          ...p,
-          buildings: [...p.buildings].sort(
-            (a, b) => ((a.id.length * salt) % 7) - ((b.id.length * salt) % 7) || b.id.localeCompare(a.id),
-          ),
-        };
-        expect(allocate(shuffled).costYuan).toBeCloseTo(first.costYuan, 6);
+        for (const cost of costs)
+          expect(objectiveGap(p, cost, first.costYuan)).toBeLessThanOrEqual(OBJECTIVE_TOLERANCE);
       }),
-      { numRuns: 200, seed: 11 },
+      { numRuns: 200, seed: 11, endOnFailure: true },
     );
   });
 });
