@@ -4,6 +4,7 @@
  * a peak (0–1), linearly interpolated between the hours.
  */
 import { seededCalendar } from '../../../lib/adapters/calendar/chinese-days.ts';
+import { weekdayOf } from '../../../lib/domain/model/calendar.ts';
 
 /** How a building is used, which sets its daily shapes. */
 export type LoadKind = 'office' | 'residential' | 'dcOffice' | 'evPark' | 'school';
@@ -53,7 +54,7 @@ const calendar = seededCalendar();
 export function isWorkday(date: string): boolean {
   const known = calendar.workdayOrUnknown(date);
   if (known !== undefined) return known;
-  const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+  const weekday = weekdayOf(date);
   return weekday >= 1 && weekday <= 5;
 }
 

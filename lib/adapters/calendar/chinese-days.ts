@@ -7,7 +7,7 @@
 import data from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 import pkg from 'chinese-days/package.json' with { type: 'json' };
 import { WorkCalendar } from '../../domain/calendar.ts';
-import { type CalendarYear, LocalDate } from '../../domain/model/calendar.ts';
+import { type CalendarYear, LocalDate, weekdayOf } from '../../domain/model/calendar.ts';
 
 const SOURCE = `chinese-days ${pkg.version} (npm)`;
 
@@ -29,7 +29,7 @@ export function chineseDaysYears(): CalendarYear[] {
   for (const date of Object.keys(data.holidays)) entry(LocalDate.parse(date)).holidays.push(date);
   for (const date of Object.keys(data.workdays)) {
     // The package lists every working day it knows of with a reason; an adjusted one falls on a weekend.
-    const weekday = new Date(`${LocalDate.parse(date)}T00:00:00Z`).getUTCDay();
+    const weekday = weekdayOf(LocalDate.parse(date));
     if (weekday === 0 || weekday === 6) entry(date).workdays.push(date);
   }
   seeded = [...byYear.entries()]
