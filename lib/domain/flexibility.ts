@@ -56,6 +56,12 @@ export interface ResourceFlexibility {
   /** kWh of response over the window; `Infinity` when only the per-interval bound limits it. */
   budgetKwh: number;
   /**
+   * Stored assets (batteries, tanks): the most response energy, kWh, this event may take from the
+   * asset by the end of each interval (non-decreasing, the last one `budgetKwh`), from its stored
+   * energy interval by interval and every other event's use of it (`withTimeline`).
+   */
+  prefixKwh?: number[];
+  /**
    * Share of the response energy that comes back after the curtailment ends (appliances). Curtailment
    * ends with the window (`curtailmentSlot`), so the rebound falls after it; nothing plans it there yet.
    */
@@ -75,7 +81,6 @@ export function computeFlexibility(input: FlexibilityInput): BuildingFlexibility
   const { building, direction, intervals: n } = input;
   if (input.baselineKw.length !== n)
     throw new RangeError(`baselineKw has ${input.baselineKw.length} values for ${n} intervals`);
-  const hours = (input.intervalMinutes * n) / 60;
   const states = new Map<string, AssetState>((input.state?.assets ?? []).map((s) => [s.assetId, s]));
   const up = direction === 'PEAK_SHAVING';
 
@@ -85,10 +90,16 @@ export function computeFlexibility(input: FlexibilityInput): BuildingFlexibility
     let res: ResourceFlexibility | undefined;
     switch (asset.kind) {
       case 'battery':
-        res = batteryFlexibility(asset, state?.kind === 'battery' ? state : undefined, up, n, hours);
+        res = withTimeline(
+          batteryFlexibility(asset, state?.kind === 'battery' ? state : undefined, up, input),
+          input,
+        );
         break;
       case 'heatStorage':
-        res = heatStorageFlexibility(asset, state?.kind === 'heatStorage' ? state : undefined, up, input);
+        res = withTimeline(
+          heatStorageFlexibility(asset, state?.kind === 'heatStorage' ? state : undefined, up, input),
+          input,
+        );
         break;
       case 'appliance':
         res = applianceFlexibility(asset, state?.kind === 'appliance' ? state : undefined, up, input);
@@ -108,7 +119,7 @@ export function computeFlexibility(input: FlexibilityInput): BuildingFlexibility
   const limitKw = input.baselineKw.map((load) =>
     Math.max(0, up ? load + building.gridLimits.exportKw : building.gridLimits.importKw - load),
   );
-  applyReservations(input, resources, limitKw);
+  applyReservedPower(input, resources, limitKw);
   return { buildingId: building.buildingId, direction, limitKw, resources };
 }
 
@@ -117,45 +128,93 @@ function constant(n: number, kw: number): number[] {
 }
 
 /**
- * Battery, relative to its present power p0 (charging > 0) continuing through the window.
- * Up: stop charging and discharge, `x ≤ Pdis + p0c`, energy `ηd·(E − Emin + ηc·p0c·D)` (the stopped
- * charging counted at round-trip efficiency, so the SoC can never fall below its minimum).
- * Down: charge more, `x ≤ Pch − p0c + p0d`, energy `(Emax − E)/ηc − p0c·D`.
+ * An asset that stores energy (a battery, a tank), before the timeline of other events is applied:
+ * its per-interval bound and its headroom `H_j`, the response energy (kWh) it could have given in
+ * total by `W0 + j·Δ` without leaving its limits, on the window's grid continued past its end
+ * (`j ≥ 0`; `H` is linear between grid points and `H_0` before the window).
+ */
+interface EnergyBounded {
+  resource: Omit<ResourceFlexibility, 'budgetKwh' | 'prefixKwh'>;
+  headroom: (j: number) => number;
+}
+
+/** Past this many intervals before or after the window, a stored asset's baseline is taken as settled. */
+const HORIZON_INTERVALS = 20_000;
+
+/**
+ * A stored asset's baseline level on the window's grid, `level(j)` at `W0 + j·Δ`, stepped one interval
+ * at a time as far as it is asked for. `step(level, h)` advances the level by `h` hours.
+ *
+ * The baseline starts from the reported state at its time: the present power continues from the
+ * report, through any time before the window, until the level reaches the limit it is heading to.
+ * One trajectory per report, so every event planned from it sees the same asset.
+ */
+function baselineLevel(
+  input: FlexibilityInput,
+  reported: number,
+  step: (level: number, hours: number) => number,
+): (j: number) => number {
+  const dt = input.intervalMinutes / 60;
+  const gapMs = input.state ? input.startMs - toMs(input.state.at) : 0;
+  let atStart = reported;
+  if (gapMs > 0) {
+    const whole = Math.min(Math.floor(gapMs / (input.intervalMinutes * MINUTE_MS)), HORIZON_INTERVALS);
+    atStart = step(atStart, Math.max(0, gapMs / HOUR_MS - whole * dt));
+    for (let k = 0; k < whole; k++) atStart = step(atStart, dt);
+  }
+  const levels = [atStart];
+  return (j) => {
+    while (levels.length <= j) levels.push(step(levels[levels.length - 1] as number, dt));
+    return levels[j] as number;
+  };
+}
+
+/**
+ * Battery, relative to its baseline: the present power p0 (charging > 0) continues until the stored
+ * energy reaches the limit it is heading to, so the baseline power in interval t is
+ * `p_t = min(p0c, (Emax − E_t)/(ηc·Δ))` when charging and `−min(p0d, ηd·(E_t − Emin)/Δ)` when
+ * discharging, and `E_(t+1) = E_t + ηc·p_t⁺·Δ − p_t⁻·Δ/ηd`.
+ * Up (discharge): `x_t ≤ Pdis + p_t⁺ − p_t⁻`. Each kWh of response lowers the stored energy by at most
+ * `1/ηd` kWh (a stopped charge by `ηc`, a discharge by `1/ηd`), so `H_j = ηd·(E_j − Emin)`.
+ * Down (charge): `x_t ≤ Pch − p_t⁺ + p_t⁻`. Each kWh raises it by `ηc` (by up to `1/ηd` while it only
+ * stops a baseline discharge), so `H_j = (Emax − E_j)/γ` with `γ = 1/ηd` when the baseline
+ * discharges and `ηc` otherwise.
  */
 function batteryFlexibility(
   a: BatteryAsset,
   s: Extract<AssetState, { kind: 'battery' }> | undefined,
   up: boolean,
-  n: number,
-  hours: number,
-): ResourceFlexibility {
-  const soc = s?.soc ?? (a.socMin + a.socMax) / 2;
-  const e = soc * a.capacityKwh;
+  input: FlexibilityInput,
+): EnergyBounded {
+  const dt = input.intervalMinutes / 60;
   const eMin = a.socMin * a.capacityKwh;
   const eMax = a.socMax * a.capacityKwh;
-  const p0c = Math.max(0, s?.powerKw ?? 0);
-  const p0d = Math.max(0, -(s?.powerKw ?? 0));
-  const common = {
-    assetId: a.id,
-    kind: 'battery' as const,
-    costYuanPerKwh: a.cycleCostYuanPerKwh,
-    reboundShare: 0,
-  };
-  if (up) {
-    const budget = a.dischargeEfficiency * (e - eMin + a.chargeEfficiency * p0c * hours) - p0d * hours;
-    return {
-      ...common,
-      action: 'discharge',
-      upperKw: constant(n, a.maxDischargeKw + p0c - p0d),
-      budgetKwh: Math.max(0, budget),
-    };
-  }
-  const budget = (eMax - e) / a.chargeEfficiency - p0c * hours;
+  const p0 = s?.powerKw ?? 0;
+  const power = (e: number, h: number) =>
+    h <= 0
+      ? 0
+      : p0 >= 0
+        ? Math.max(0, Math.min(p0, (eMax - e) / (a.chargeEfficiency * h)))
+        : -Math.max(0, Math.min(-p0, ((e - eMin) * a.dischargeEfficiency) / h));
+  const energy = baselineLevel(input, (s?.soc ?? (a.socMin + a.socMax) / 2) * a.capacityKwh, (e, h) => {
+    const p = power(e, h);
+    return p >= 0 ? e + a.chargeEfficiency * p * h : e + (p * h) / a.dischargeEfficiency;
+  });
+  const upperKw = Array.from({ length: input.intervals }, (_, t) => {
+    const p = power(energy(t), dt);
+    return Math.max(0, up ? a.maxDischargeKw + p : a.maxChargeKw - p);
+  });
+  const gain = p0 < 0 ? 1 / a.dischargeEfficiency : a.chargeEfficiency;
   return {
-    ...common,
-    action: 'charge',
-    upperKw: constant(n, a.maxChargeKw - p0c + p0d),
-    budgetKwh: Math.max(0, budget),
+    resource: {
+      assetId: a.id,
+      kind: 'battery',
+      action: up ? 'discharge' : 'charge',
+      costYuanPerKwh: a.cycleCostYuanPerKwh,
+      reboundShare: 0,
+      upperKw,
+    },
+    headroom: up ? (j) => a.dischargeEfficiency * (energy(j) - eMin) : (j) => (eMax - energy(j)) / gain,
   };
 }
 
@@ -165,53 +224,97 @@ function batteryFlexibility(
  * `p_t = min(Pb0, (Smax − (1 − λΔ)·S_t + Q·Δ)/(COP·Δ))` and the tank follows
  * `S(t+Δ) = (1 − λΔ)·S_t + COP·p_t·Δ − Q·Δ` (never below 0). A full tank thus holds with the draw that
  * serves demand and losses, and that is all switching the heater off can remove.
- * Up (heater off): `x_t ≤ p_t`, `COP·Σx·Δ ≤ min S − Smin`. Down (charge): `x_t ≤ Pbmax − p_t`,
- * `COP·Σx·Δ ≤ Smax − max S`. Fewer losses at a lower level and more at a higher one only make both
- * bounds safer.
+ * Up (heater off): `x_t ≤ p_t`, `H_j = (S_j − Smin)/COP`. Down (charge): `x_t ≤ Pbmax − p_t`,
+ * `H_j = (Smax − S_j)/COP`. Fewer losses at a lower level and more at a higher one only make both
+ * safer.
  */
 function heatStorageFlexibility(
   a: HeatStorageAsset,
   s: Extract<AssetState, { kind: 'heatStorage' }> | undefined,
   up: boolean,
   input: FlexibilityInput,
-): ResourceFlexibility {
-  const n = input.intervals;
+): EnergyBounded {
   const dt = input.intervalMinutes / 60;
   const heater = Math.min(s?.heaterKw ?? 0, a.heaterKw);
   const demand = s?.heatDemandKwTh ?? 0;
   const loss = a.lossPctPerHour / 100;
-  let level = s?.storedKwhTh ?? (a.minKwhTh + a.capacityKwhTh) / 2;
-  let lowest = level;
-  let highest = level;
-  const baselineKw: number[] = [];
-  for (let t = 0; t < n; t++) {
-    const kept = (1 - loss * dt) * level;
-    const fits = (a.capacityKwhTh - kept + demand * dt) / (a.cop * dt);
-    const kw = Math.max(0, Math.min(heater, fits));
-    baselineKw.push(kw);
-    level = Math.max(0, kept + a.cop * kw * dt - demand * dt);
-    lowest = Math.min(lowest, level);
-    highest = Math.max(highest, level);
-  }
-  const common = {
-    assetId: a.id,
-    kind: 'heatStorage' as const,
-    costYuanPerKwh: a.costYuanPerKwh,
-    reboundShare: 0,
-  };
-  if (up)
-    return {
-      ...common,
-      action: 'heaterOff',
-      upperKw: baselineKw,
-      budgetKwh: Math.max(0, lowest - a.minKwhTh) / a.cop,
-    };
+  const draw = (level: number, h: number) =>
+    h <= 0
+      ? 0
+      : Math.max(0, Math.min(heater, (a.capacityKwhTh - (1 - loss * h) * level + demand * h) / (a.cop * h)));
+  const level = baselineLevel(input, s?.storedKwhTh ?? (a.minKwhTh + a.capacityKwhTh) / 2, (l, h) =>
+    Math.max(0, (1 - loss * h) * l + a.cop * draw(l, h) * h - demand * h),
+  );
+  const baselineKw = Array.from({ length: input.intervals }, (_, t) => draw(level(t), dt));
   return {
-    ...common,
-    action: 'heatCharge',
-    upperKw: baselineKw.map((kw) => Math.max(0, a.heaterKw - kw)),
-    budgetKwh: Math.max(0, a.capacityKwhTh - highest) / a.cop,
+    resource: {
+      assetId: a.id,
+      kind: 'heatStorage',
+      action: up ? 'heaterOff' : 'heatCharge',
+      costYuanPerKwh: a.costYuanPerKwh,
+      reboundShare: 0,
+      upperKw: up ? baselineKw : baselineKw.map((kw) => Math.max(0, a.heaterKw - kw)),
+    },
+    headroom: up ? (j) => (level(j) - a.minKwhTh) / a.cop : (j) => (a.capacityKwhTh - level(j)) / a.cop,
   };
+}
+
+/**
+ * One timeline per asset: the prefix caps of a stored asset's response, counting every standing
+ * reservation of the same direction on it wherever it lies in time. With `X(τ)` this event's response
+ * energy by τ and `C(τ)` the others' (each of their intervals counted whole from its start, and none
+ * that ended before the reported state, which already shows it), the asset stays within its limits
+ * when `X(τ) + C(τ) ≤ H(τ)` at every τ. `X` is linear between the window's grid points, `C` steps only
+ * at the others' interval starts and `H` is monotone within each interval (taken at its worse end
+ * there), so it is enough to require it at these points: at the end of each of
+ * this event's intervals, at every start or end of another's interval that falls inside one of this
+ * event's intervals (charged to that interval's end, which can only ask less) and after the window
+ * (charged to the total). An earlier event thus leaves less; a later one keeps its energy until
+ * then. Opposite directions are never credited (a valley charge before a peak discharge only helps
+ * both, and the plan does not count on it). Caps on nested prefixes of a non-negative response: a
+ * later, smaller cap binds the earlier ones (suffix minimum).
+ */
+function withTimeline(bounded: EnergyBounded, input: FlexibilityInput): ResourceFlexibility {
+  const { intervals: n, startMs } = input;
+  const step = input.intervalMinutes * MINUTE_MS;
+  const endMs = startMs + n * step;
+  const notBeforeMs = input.state ? toMs(input.state.at) : Number.NEGATIVE_INFINITY;
+  const H = bounded.headroom;
+  const headroomAt = (ms: number) => {
+    if (ms <= startMs) return H(0);
+    const x = Math.min((ms - startMs) / step, HORIZON_INTERVALS);
+    const j = Math.floor(x);
+    // the baseline is monotone within an interval, so its worst point there is an end
+    return x === j ? H(j) : Math.min(H(j), H(j + 1));
+  };
+  // the others' intervals on this asset, same direction, not yet shown by the state
+  const used: { fromMs: number; toMs: number; kwh: number }[] = [];
+  for (const r of input.reservations ?? []) {
+    if (r.assetId !== bounded.resource.assetId || r.direction !== input.direction) continue;
+    const rStep = r.intervalMinutes * MINUTE_MS;
+    r.kw.forEach((kw, k) => {
+      const fromMs = r.startMs + k * rStep;
+      if (kw > 0 && fromMs + rStep > notBeforeMs)
+        used.push({ fromMs, toMs: fromMs + rStep, kwh: (kw * r.intervalMinutes) / 60 });
+    });
+  }
+  const usedBy = (ms: number) => used.reduce((sum, u) => (u.fromMs <= ms ? sum + u.kwh : sum), 0);
+  const caps = Array.from({ length: n }, (_, t) => {
+    const at = startMs + (t + 1) * step;
+    return headroomAt(at) - usedBy(at);
+  });
+  for (const u of used)
+    for (const at of [u.fromMs, u.toMs]) {
+      if (at <= startMs) continue;
+      const t = at >= endMs ? n - 1 : Math.ceil((at - startMs) / step) - 1;
+      caps[t] = Math.min(caps[t] as number, headroomAt(at) - usedBy(at));
+    }
+  let least = Number.POSITIVE_INFINITY;
+  for (let t = n - 1; t >= 0; t--) {
+    least = Math.min(least, caps[t] as number);
+    caps[t] = Math.max(0, least);
+  }
+  return { ...bounded.resource, budgetKwh: caps[n - 1] ?? 0, prefixKwh: caps };
 }
 
 function applianceCommon(a: ApplianceAsset) {
@@ -285,6 +388,8 @@ interface EvSession {
  * full rate, before it leaves).
  * Down (charge early): `x_t ≤ carKw·(presence share of t) − b_t`, `Σx·Δ ≤ R − B` (what the baseline
  * would still draw after the window: no more than the car needs).
+ * Either budget is shared with the other events of the same direction on this car's session
+ * (`reservedForSession`), wherever they lie in it.
  */
 function evChargerFlexibility(
   a: ApplianceAsset,
@@ -302,6 +407,7 @@ function evChargerFlexibility(
   const charging = (lo: number, hi: number) => car.drawKw * overlapHours(car.fromMs, doneMs, lo, hi);
   const remaining = car.needKwh - charging(Number.NEGATIVE_INFINITY, input.startMs);
   const inWindow = charging(input.startMs, endMs);
+  const reserved = reservedForSession(input, a.id, car);
   const baseKw = Array.from({ length: input.intervals }, (_, t) => {
     const lo = input.startMs + t * step;
     return charging(lo, lo + step) / dt;
@@ -316,7 +422,7 @@ function evChargerFlexibility(
         a,
         input.intervalMinutes,
       ),
-      budgetKwh: Math.max(0, inWindow + car.carKw * after - remaining),
+      budgetKwh: Math.max(0, inWindow + car.carKw * after - remaining - reserved),
     };
   }
   const upperKw = baseKw.map((kw, t) => {
@@ -328,8 +434,27 @@ function evChargerFlexibility(
     ...applianceCommon(a),
     action: 'chargeEarly',
     upperKw,
-    budgetKwh: Math.max(0, Math.min(remaining - inWindow, takes)),
+    budgetKwh: Math.max(0, Math.min(remaining - inWindow, takes) - reserved),
   };
+}
+
+/**
+ * What other events of the same direction already take from this car's session: the energy of
+ * their intervals on the charger that overlap the session and end after the reported state.
+ */
+function reservedForSession(input: FlexibilityInput, assetId: string, car: EvSession): number {
+  const notBeforeMs = input.state ? toMs(input.state.at) : Number.NEGATIVE_INFINITY;
+  let kwh = 0;
+  for (const r of input.reservations ?? []) {
+    if (r.assetId !== assetId || r.direction !== input.direction) continue;
+    const rStep = r.intervalMinutes * MINUTE_MS;
+    r.kw.forEach((kw, k) => {
+      const fromMs = r.startMs + k * rStep;
+      if (kw > 0 && fromMs < car.departMs && fromMs + rStep > Math.max(car.fromMs, notBeforeMs))
+        kwh += (kw * r.intervalMinutes) / 60;
+    });
+  }
+  return kwh;
 }
 
 /** Hours of `[from, to)` inside `[lo, hi)`. */
@@ -398,11 +523,11 @@ function dcBusFlexibility(a: DcBusAsset, n: number): ResourceFlexibility {
 
 /**
  * Subtracts what overlapping events reserved: their kW in any direction from the asset's bound
- * (an asset cannot do two things at once), their kWh in the same direction from its budget, and
- * their same-direction kW from the building's grid headroom. The opposite direction is never
- * credited, which can only ask less.
+ * (an asset cannot do two things at once) and their same-direction kW from the building's grid
+ * headroom. The opposite direction is never credited, which can only ask less. (Their energy is
+ * counted where it is used: `withTimeline` for stored assets, `evChargerFlexibility` for a car.)
  */
-function applyReservations(
+function applyReservedPower(
   input: FlexibilityInput,
   resources: ResourceFlexibility[],
   limitKw: number[],
@@ -426,7 +551,6 @@ function applyReservations(
       if (target) target.upperKw[t] = Math.max(0, (target.upperKw[t] as number) - kw);
       if (same) limitKw[t] = Math.max(0, (limitKw[t] as number) - kw);
     }
-    if (target && same) target.budgetKwh = Math.max(0, target.budgetKwh - res.kwh);
   }
 }
 
@@ -441,12 +565,14 @@ export function toAllocationBuilding(flex: BuildingFlexibility, derating = 1): A
       costYuanPerKwh: r.costYuanPerKwh,
       upperKw: r.upperKw,
       budgetKwh: r.budgetKwh,
+      ...(r.prefixKwh ? { prefixKwh: r.prefixKwh } : {}),
     })),
   };
 }
 
 /**
- * How many kW a building could give in each interval taken alone: `min(limit, Σ min(bound, budget/Δ))`.
+ * How many kW a building could give in each interval taken alone:
+ * `min(limit, Σ min(bound, cap/Δ))`, the cap being the resource's energy by the end of that interval.
  * Intervals compete for the same energy budgets, so the curve is an upper envelope, not a schedule;
  * `energyKwh` is what the whole window could have at most.
  */
@@ -458,7 +584,10 @@ export function flexibilityCurve(
   const kw = flex.limitKw.map((limit, t) =>
     Math.min(
       limit,
-      flex.resources.reduce((sum, r) => sum + Math.min(r.upperKw[t] as number, r.budgetKwh / dt), 0),
+      flex.resources.reduce(
+        (sum, r) => sum + Math.min(r.upperKw[t] as number, (r.prefixKwh?.[t] ?? r.budgetKwh) / dt),
+        0,
+      ),
     ),
   );
   const bounded = flex.resources.reduce(

@@ -17,7 +17,7 @@ function input(
   const intervals = over.intervals ?? 8;
   return {
     building,
-    state: { buildingId: 'b1', at: '2026-01-15T16:55:00+08:00', netLoadKw: 200, assets: over.assets ?? [] },
+    state: { buildingId: 'b1', at: '2026-01-15T17:00:00+08:00', netLoadKw: 200, assets: over.assets ?? [] },
     direction: 'PEAK_SHAVING',
     startMs: START,
     intervalMinutes: 15,
@@ -172,8 +172,10 @@ describe('heat storage flexibility', () => {
     const r = f.resources[0];
     expect(r?.action).toBe('heatCharge');
     expect(r?.upperKw[0]).toBe(60);
-    // highest level is the starting 300 kWth: (600 − 300)/3 = 100 kWh electric
-    expect(r?.budgetKwh).toBeCloseTo(100, 9);
+    // room at the end of each quarter-hour, the idle tank losing 1 %/h: (600 − 300 × 0.9975^(t+1))/3 kWh
+    // electric: 100.25, 100.499…, 100.748…, 100.996…; every prefix of the charge must fit its own
+    expect(r?.prefixKwh?.[0]).toBeCloseTo((600 - 300 * 0.9975) / 3, 9);
+    expect(r?.budgetKwh).toBeCloseTo((600 - 300 * 0.9975 ** 4) / 3, 9);
   });
 });
 
