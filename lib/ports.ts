@@ -214,11 +214,15 @@ export interface BuildingReservations {
 }
 
 export interface ReservationRepository {
-  /** Reservations overlapping [fromMs, toMs) of each building, with each building's version. */
+  /**
+   * Reservations of each building, with each building's version: those of events overlapping
+   * [fromMs, toMs) when a window is given, otherwise every one still standing (planning counts them
+   * all, wherever they lie in time: one timeline per asset).
+   */
   ofBuildings(
     buildingIds: readonly string[],
-    fromMs: number,
-    toMs: number,
+    fromMs?: number,
+    toMs?: number,
   ): Promise<Map<string, BuildingReservations>>;
   /**
    * Replaces this event's reservations on the given buildings, atomically per building and only if

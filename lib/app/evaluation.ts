@@ -128,9 +128,8 @@ export async function evaluateEvent(
 
   // One command per building is settled: its latest acknowledged one (an earlier one left standing
   // by racing plans is not paid twice).
-  const acknowledged = (await deps.commands.ofEvent(eventId)).filter(
-    (c) => c.command.kind === 'DISPATCH' && c.status === 'ACKNOWLEDGED',
-  );
+  const all = await deps.commands.ofEvent(eventId);
+  const acknowledged = all.filter((c) => c.command.kind === 'DISPATCH' && c.status === 'ACKNOWLEDGED');
   const commands = [...latestByBuilding(acknowledged).values()];
   if (record.status !== 'awaiting-data' && record.status !== 'settled') {
     if (record.status !== 'completed') {
@@ -138,10 +137,9 @@ export async function evaluateEvent(
       await deps.events.update(record);
       await deps.eventPublisher.publish([message('EventCompleted', { version: 1, eventId })]);
     }
-    await deps.reservations.release(
-      eventId,
-      commands.map((c) => c.command.buildingId),
-    );
+    // Every building the event ever held, not only those that delivered: planning counts every
+    // standing reservation on an asset wherever it lies in time.
+    await deps.reservations.release(eventId, [...new Set(all.map((c) => c.command.buildingId))]);
   }
 
   const rule = program.missingData ?? DEFAULT_MISSING_DATA_RULE;

@@ -192,7 +192,7 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
     const ids = buildings.map((b) => b.buildingId);
     const [telemetry, reservations] = await Promise.all([
       deps.telemetry.getTelemetry(ids),
-      deps.reservations.ofBuildings(ids, startMs, endMs),
+      deps.reservations.ofBuildings(ids),
     ]);
     for (const building of buildings) {
       const t = telemetry.get(building.buildingId);

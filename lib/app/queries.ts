@@ -71,7 +71,7 @@ export async function queryFlexibility(
     if (ids.length === 0) continue;
     const [telemetry, held] = await Promise.all([
       deps.telemetry.getTelemetry(ids),
-      deps.reservations.ofBuildings(ids, startMs, endMs),
+      deps.reservations.ofBuildings(ids),
     ]);
     for (const building of page.items) {
       const t = telemetry.get(building.buildingId);

@@ -62,8 +62,8 @@ export class DynamoReservationRepository implements ReservationRepository {
   /** Every building asked for is in the map; one with no item has version 0 and nothing reserved. */
   async ofBuildings(
     buildingIds: readonly string[],
-    fromMs: number,
-    toMs: number,
+    fromMs = Number.NEGATIVE_INFINITY,
+    toMs = Number.POSITIVE_INFINITY,
   ): Promise<Map<string, BuildingReservations>> {
     const items = await batchGet(this.doc, this.table, [...new Set(buildingIds)].map(keys.reservations));
     const out = new Map<string, BuildingReservations>(
