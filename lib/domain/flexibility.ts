@@ -134,8 +134,15 @@ function constant(n: number, kw: number): number[] {
  * (`j ≥ 0`; `H` is linear between grid points and `H_0` before the window).
  */
 interface EnergyBounded {
-  resource: Omit<ResourceFlexibility, 'budgetKwh' | 'prefixKwh'>;
+  resource: Omit<ResourceFlexibility, 'budgetKwh' | 'prefixKwh' | 'upperKw'>;
   headroom: (j: number) => number;
+  /**
+   * The bound in interval t when other events of the opposite direction may have moved the level by
+   * up to `shift` (level units, towards the limit this event's response moves away from).
+   */
+  bound: (t: number, shift: number) => number;
+  /** How far one kWh of an opposite-direction response can move the level, level units. */
+  shiftPerKwh: number;
 }
 
 /** Past this many intervals before or after the window, a stored asset's baseline is taken as settled. */
@@ -174,11 +181,14 @@ function baselineLevel(
  * energy reaches the limit it is heading to, so the baseline power in interval t is
  * `p_t = min(p0c, (Emax − E_t)/(ηc·Δ))` when charging and `−min(p0d, ηd·(E_t − Emin)/Δ)` when
  * discharging, and `E_(t+1) = E_t + ηc·p_t⁺·Δ − p_t⁻·Δ/ηd`.
- * Up (discharge): `x_t ≤ Pdis + p_t⁺ − p_t⁻`. Each kWh of response lowers the stored energy by at most
+ * Up (discharge): `x_t ≤ Pdis + p_t⁺ − p0d`. Each kWh of response lowers the stored energy by at most
  * `1/ηd` kWh (a stopped charge by `ηc`, a discharge by `1/ηd`), so `H_j = ηd·(E_j − Emin)`.
- * Down (charge): `x_t ≤ Pch − p_t⁺ + p_t⁻`. Each kWh raises it by `ηc` (by up to `1/ηd` while it only
+ * Down (charge): `x_t ≤ Pch − p0c + p_t⁻`. Each kWh raises it by `ηc` (by up to `1/ηd` while it only
  * stops a baseline discharge), so `H_j = (Emax − E_j)/γ` with `γ = 1/ηd` when the baseline
  * discharges and `ηc` otherwise.
+ * The bound counts a baseline flow it can stop (`p_t⁺` up, `p_t⁻` down) at the level other events may
+ * have moved it to (`withTimeline`), and one that adds to the response's own (`p0d` up, `p0c` down)
+ * at the reported power, whatever the level: the BMS runs its own rule on the level it actually has.
  */
 function batteryFlexibility(
   a: BatteryAsset,
@@ -200,10 +210,6 @@ function batteryFlexibility(
     const p = power(e, h);
     return p >= 0 ? e + a.chargeEfficiency * p * h : e + (p * h) / a.dischargeEfficiency;
   });
-  const upperKw = Array.from({ length: input.intervals }, (_, t) => {
-    const p = power(energy(t), dt);
-    return Math.max(0, up ? a.maxDischargeKw + p : a.maxChargeKw - p);
-  });
   const gain = p0 < 0 ? 1 / a.dischargeEfficiency : a.chargeEfficiency;
   return {
     resource: {
@@ -212,21 +218,32 @@ function batteryFlexibility(
       action: up ? 'discharge' : 'charge',
       costYuanPerKwh: a.cycleCostYuanPerKwh,
       reboundShare: 0,
-      upperKw,
     },
     headroom: up ? (j) => a.dischargeEfficiency * (energy(j) - eMin) : (j) => (eMax - energy(j)) / gain,
+    bound: up
+      ? (t, shift) =>
+          Math.max(0, a.maxDischargeKw + Math.max(0, power(energy(t) + shift, dt)) - Math.max(0, -p0))
+      : (t, shift) =>
+          Math.max(0, a.maxChargeKw - Math.max(0, p0) + Math.max(0, -power(energy(t) - shift, dt))),
+    // a charge raises the level by up to γ per kWh; a discharge lowers it by up to 1/ηd
+    shiftPerKwh: up ? gain : 1 / a.dischargeEfficiency,
   };
 }
 
 /**
- * Heat storage, relative to its baseline: the heater keeps its present draw Pb0 but puts no more heat
- * into the tank than fits, so its baseline draw in interval t is
- * `p_t = min(Pb0, (Smax − (1 − λΔ)·S_t + Q·Δ)/(COP·Δ))` and the tank follows
- * `S(t+Δ) = (1 − λΔ)·S_t + COP·p_t·Δ − Q·Δ` (never below 0). A full tank thus holds with the draw that
- * serves demand and losses, and that is all switching the heater off can remove.
- * Up (heater off): `x_t ≤ p_t`, `H_j = (S_j − Smin)/COP`. Down (charge): `x_t ≤ Pbmax − p_t`,
- * `H_j = (Smax − S_j)/COP`. Fewer losses at a lower level and more at a higher one only make both
- * safer.
+ * Heat storage, relative to its baseline. The tank's controller keeps the heater at its present draw
+ * Pb0 but puts no more heat into the tank than fits, and holds the tank's minimum (drawing up to its
+ * rating) when the level would fall below it; so its baseline draw in interval t is
+ * `p_t = max(min(Pb0, (Smax − (1 − λΔ)·S_t + Q·Δ)/(COP·Δ)), min(Pbmax, (Smin − (1 − λΔ)·S_t + Q·Δ)/(COP·Δ)))`
+ * and the tank follows `S(t+Δ) = (1 − λΔ)·S_t + COP·p_t·Δ − Q·Δ` (never below 0). A full tank thus
+ * holds with the draw that serves demand and losses, and that is all switching the heater off can
+ * remove. A heater-off command is obeyed as it stands (the level may then fall, within the caps).
+ * Up (heater off): `x_t ≤ p_t`, `H_j = (S_j − Smin)/COP`, the draw taken at the level other events may
+ * have raised the tank to (`withTimeline`).
+ * Down (charge): `x_t ≤ Pbmax − max(Pb0, h_t)`, `H_j = (Smax − S_j)/COP`, with `h_t` the draw that holds
+ * the minimum from `min(S_t, Smin)`: a tank another event left lower draws all of Pb0, and up to what
+ * holds its minimum, whatever level it is at.
+ * Fewer losses at a lower level and more at a higher one only make both safer.
  */
 function heatStorageFlexibility(
   a: HeatStorageAsset,
@@ -238,14 +255,15 @@ function heatStorageFlexibility(
   const heater = Math.min(s?.heaterKw ?? 0, a.heaterKw);
   const demand = s?.heatDemandKwTh ?? 0;
   const loss = a.lossPctPerHour / 100;
+  /** The heater draw over `h` hours that ends them at `target` from `level`. */
+  const toReach = (target: number, level: number, h: number) =>
+    (target - (1 - loss * h) * level + demand * h) / (a.cop * h);
+  const hold = (level: number, h: number) => Math.max(0, Math.min(a.heaterKw, toReach(a.minKwhTh, level, h)));
   const draw = (level: number, h: number) =>
-    h <= 0
-      ? 0
-      : Math.max(0, Math.min(heater, (a.capacityKwhTh - (1 - loss * h) * level + demand * h) / (a.cop * h)));
+    h <= 0 ? 0 : Math.max(Math.max(0, Math.min(heater, toReach(a.capacityKwhTh, level, h))), hold(level, h));
   const level = baselineLevel(input, s?.storedKwhTh ?? (a.minKwhTh + a.capacityKwhTh) / 2, (l, h) =>
     Math.max(0, (1 - loss * h) * l + a.cop * draw(l, h) * h - demand * h),
   );
-  const baselineKw = Array.from({ length: input.intervals }, (_, t) => draw(level(t), dt));
   return {
     resource: {
       assetId: a.id,
@@ -253,9 +271,12 @@ function heatStorageFlexibility(
       action: up ? 'heaterOff' : 'heatCharge',
       costYuanPerKwh: a.costYuanPerKwh,
       reboundShare: 0,
-      upperKw: up ? baselineKw : baselineKw.map((kw) => Math.max(0, a.heaterKw - kw)),
     },
     headroom: up ? (j) => (level(j) - a.minKwhTh) / a.cop : (j) => (a.capacityKwhTh - level(j)) / a.cop,
+    bound: up
+      ? (t, shift) => draw(level(t) + shift, dt)
+      : (t) => Math.max(0, a.heaterKw - Math.max(heater, hold(Math.min(level(t), a.minKwhTh), dt))),
+    shiftPerKwh: a.cop,
   };
 }
 
@@ -271,7 +292,10 @@ function heatStorageFlexibility(
  * event's intervals (charged to that interval's end, which can only ask less) and after the window
  * (charged to the total). An earlier event thus leaves less; a later one keeps its energy until
  * then. Opposite directions are never credited (a valley charge before a peak discharge only helps
- * both, and the plan does not count on it). Caps on nested prefixes of a non-negative response: a
+ * both, and the plan does not count on it), but they can move the level the bound depends on: an
+ * interval's bound takes the baseline flow it stops at the level moved by every opposite-direction
+ * interval that starts before its end, and the caps also hold at the ends of opposite-direction
+ * intervals, so that a later response counting on a baseline flow still finds room for it. Caps on nested prefixes of a non-negative response: a
  * later, smaller cap binds the earlier ones (suffix minimum).
  */
 function withTimeline(bounded: EnergyBounded, input: FlexibilityInput): ResourceFlexibility {
@@ -287,34 +311,47 @@ function withTimeline(bounded: EnergyBounded, input: FlexibilityInput): Resource
     // the baseline is monotone within an interval, so its worst point there is an end
     return x === j ? H(j) : Math.min(H(j), H(j + 1));
   };
-  // the others' intervals on this asset, same direction, not yet shown by the state
-  const used: { fromMs: number; toMs: number; kwh: number }[] = [];
+  // the others' intervals on this asset not yet shown by the state (all of them: the level must stay
+  // within its limits at the end of each, even where another event asks nothing of it)
+  const held: { fromMs: number; toMs: number; kwh: number; same: boolean }[] = [];
   for (const r of input.reservations ?? []) {
-    if (r.assetId !== bounded.resource.assetId || r.direction !== input.direction) continue;
+    if (r.assetId !== bounded.resource.assetId) continue;
     const rStep = r.intervalMinutes * MINUTE_MS;
     r.kw.forEach((kw, k) => {
       const fromMs = r.startMs + k * rStep;
-      if (kw > 0 && fromMs + rStep > notBeforeMs)
-        used.push({ fromMs, toMs: fromMs + rStep, kwh: (kw * r.intervalMinutes) / 60 });
+      if (fromMs + rStep > notBeforeMs)
+        held.push({
+          fromMs,
+          toMs: fromMs + rStep,
+          kwh: (kw * r.intervalMinutes) / 60,
+          same: r.direction === input.direction,
+        });
     });
   }
-  const usedBy = (ms: number) => used.reduce((sum, u) => (u.fromMs <= ms ? sum + u.kwh : sum), 0);
+  const by = (ms: number, same: boolean) =>
+    held.reduce((sum, u) => (u.same === same && u.fromMs <= ms ? sum + u.kwh : sum), 0);
+  const upperKw = Array.from({ length: n }, (_, t) =>
+    bounded.bound(t, bounded.shiftPerKwh * by(startMs + (t + 1) * step - 1, false)),
+  );
   const caps = Array.from({ length: n }, (_, t) => {
     const at = startMs + (t + 1) * step;
-    return headroomAt(at) - usedBy(at);
+    return headroomAt(at) - by(at, true);
   });
-  for (const u of used)
+  // Every other interval's ends, of either direction: a later heater-off or discharge that stops a
+  // baseline charge needs the room that charge fills, and a later charge that stops a baseline
+  // discharge needs the energy it drains.
+  for (const u of held)
     for (const at of [u.fromMs, u.toMs]) {
       if (at <= startMs) continue;
       const t = at >= endMs ? n - 1 : Math.ceil((at - startMs) / step) - 1;
-      caps[t] = Math.min(caps[t] as number, headroomAt(at) - usedBy(at));
+      caps[t] = Math.min(caps[t] as number, headroomAt(at) - by(at, true));
     }
   let least = Number.POSITIVE_INFINITY;
   for (let t = n - 1; t >= 0; t--) {
     least = Math.min(least, caps[t] as number);
     caps[t] = Math.max(0, least);
   }
-  return { ...bounded.resource, budgetKwh: caps[n - 1] ?? 0, prefixKwh: caps };
+  return { ...bounded.resource, upperKw, budgetKwh: caps[n - 1] ?? 0, prefixKwh: caps };
 }
 
 function applianceCommon(a: ApplianceAsset) {

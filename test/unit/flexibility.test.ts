@@ -159,10 +159,11 @@ describe('heat storage flexibility', () => {
     const f = computeFlexibility(input(b, { intervals: 4, assets: [at] }));
     // Assess: first quarter-hour, the tank keeps 1170 × 0.9975 = 1167.075 and has room for 32.925 kWh_th,
     // 32.925 / (3 × 0.25) = 43.9 kW; then it is full and holds with 4 kW. In the valley the heater could
-    // add 60 − 4 kW but the full tank takes nothing: budget 0.
+    // add nothing above the 60 kW it reports (a tank another event left lower would draw all 60), and
+    // the full tank takes nothing anyway: bound 60 − 60, budget 0.
     expect(f.resources[0]?.upperKw.map((kw) => Number(kw.toFixed(9)))).toEqual([43.9, 4, 4, 4]);
     const down = computeFlexibility(input(b, { direction: 'VALLEY_FILLING', intervals: 4, assets: [at] }));
-    expect(down.resources[0]?.upperKw.map((kw) => Number(kw.toFixed(9)))).toEqual([16.1, 56, 56, 56]);
+    expect(down.resources[0]?.upperKw).toEqual([0, 0, 0, 0]);
     expect(down.resources[0]?.budgetKwh).toBeCloseTo(0, 9);
   });
 
@@ -171,7 +172,9 @@ describe('heat storage flexibility', () => {
     const f = computeFlexibility(input(b, { direction: 'VALLEY_FILLING', intervals: 4, assets: [state] }));
     const r = f.resources[0];
     expect(r?.action).toBe('heatCharge');
-    expect(r?.upperKw[0]).toBe(60);
+    // 100 kW less what the heater may be drawing anyway: 40 kW reported, or, left at its 60 kWth minimum
+    // by another event, what holds it there against 120 kWth of demand and 1 %/h: (120 + 0.6)/3 = 40.2
+    expect(r?.upperKw[0]).toBeCloseTo(59.8, 9);
     // room at the end of each quarter-hour, the idle tank losing 1 %/h: (600 − 300 × 0.9975^(t+1))/3 kWh
     // electric: 100.25, 100.499…, 100.748…, 100.996…; every prefix of the charge must fit its own
     expect(r?.prefixKwh?.[0]).toBeCloseTo((600 - 300 * 0.9975) / 3, 9);
