@@ -121,6 +121,12 @@ export interface PlanSummary {
   plannedAt: string;
   /** What the planner had to estimate, one line each (a year without a working calendar). */
   notes?: string[] | undefined;
+  /**
+   * Peak shaving: what follows the window, per interval from its end (docs/assets.md, "Recovery"):
+   * the batteries' and tanks' recovery the commands carry and the rebound expected of curtailed loads,
+   * summed over the buildings commanded, kW; and what does not fit the recovery window, kWh.
+   */
+  after?: { recoveryKw: number[]; reboundKw: number[]; unrecoveredKwh: number } | undefined;
 }
 
 export interface CommandCounts {
@@ -232,7 +238,13 @@ export interface ReservationRepository {
   commit(
     eventId: string,
     endMs: number,
-    entries: readonly { buildingId: string; expectedVersion: number; reservations: Reservation[] }[],
+    entries: readonly {
+      buildingId: string;
+      expectedVersion: number;
+      reservations: Reservation[];
+      /** Other events whose reservations on the building are all over: removed in the same update. */
+      stale?: readonly string[];
+    }[],
   ): Promise<void>;
   /** Removes every reservation of the event (cancellation, completion, before a re-plan). */
   release(eventId: string, buildingIds: readonly string[]): Promise<void>;

@@ -10,6 +10,7 @@ import { intervalCount } from '../domain/model/grid-event.ts';
 import { type BaselineMethod, DEFAULT_MISSING_DATA_RULE, type Program } from '../domain/model/program.ts';
 import { zoneTariff } from '../domain/model/tariff.ts';
 import { readingKw } from '../domain/model/telemetry.ts';
+import { recoveryEndMs } from '../domain/recovery.ts';
 import {
   type BuildingSettlement,
   type ParkSettlement,
@@ -22,6 +23,7 @@ import { message } from '../messages.ts';
 import type { CommandRecord, EventRecord } from '../ports.ts';
 import { type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
+import { ACTIVE } from './planning.ts';
 
 /**
  * How far back readings are read for each baseline method: its lookback, plus the days between the
@@ -137,9 +139,17 @@ export async function evaluateEvent(
       await deps.events.update(record);
       await deps.eventPublisher.publish([message('EventCompleted', { version: 1, eventId })]);
     }
-    // Every building the event ever held, not only those that delivered: planning counts every
-    // standing reservation on an asset wherever it lies in time.
-    await deps.reservations.release(eventId, [...new Set(all.map((c) => c.command.buildingId))]);
+    // Every building the event ever held, not only those that delivered (planning counts every
+    // standing reservation on an asset wherever it lies in time), except those whose recovery is
+    // still to come: a later plan must see it; it is removed once over (planning's `stale`).
+    const recovering = new Set(
+      all
+        .filter((c) => ACTIVE.includes(c.status) && recoveryEndMs(c.command) > now)
+        .map((c) => c.command.buildingId),
+    );
+    await deps.reservations.release(eventId, [
+      ...new Set(all.map((c) => c.command.buildingId).filter((b) => !recovering.has(b))),
+    ]);
   }
 
   const rule = program.missingData ?? DEFAULT_MISSING_DATA_RULE;

@@ -16,6 +16,16 @@ import type { Building } from '../domain/model/building.ts';
 import { weekdayOf } from '../domain/model/calendar.ts';
 import type { AssetInstruction, Command } from '../domain/model/command.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
+import { zoneTariff } from '../domain/model/tariff.ts';
+import {
+  addInto,
+  carriedRecoveryKw,
+  DEFAULT_RECOVERY_MARGIN_PCT,
+  planRecovery,
+  type RecoveryWindow,
+  reboundAfter,
+  recoveryWindow,
+} from '../domain/recovery.ts';
 import { windowPriceByZone } from '../domain/tariff.ts';
 import { chinaDate, chinaMinuteOfDay, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
@@ -93,15 +103,22 @@ function listed(items: readonly string[]): string {
 /** What a command commits on each asset, as reservations. */
 export function reservationsOf(command: Command): Reservation[] {
   const hours = command.intervalMinutes / 60;
-  return command.assets.map((a) => ({
+  const held = (a: AssetInstruction, direction: Command['direction'], start: string): Reservation => ({
     eventId: command.eventId,
     assetId: a.assetId,
-    direction: command.direction,
-    startMs: toMs(command.start),
+    direction,
+    startMs: toMs(start),
     intervalMinutes: command.intervalMinutes,
     kw: a.kw,
     kwh: a.kw.reduce((s, v) => s + v, 0) * hours,
-  }));
+  });
+  // A recovery charges: it holds the asset (and the building's headroom) like valley filling would.
+  const recovery = command.recovery;
+  return [
+    ...command.assets.map((a) => held(a, command.direction, command.start)),
+    ...(recovery?.assets.map((a) => ({ ...held(a, 'VALLEY_FILLING', recovery.start), recovery: true })) ??
+      []),
+  ];
 }
 
 /** Adds two commands' asset breakdowns (a redispatch asking more of a building already asked). */
@@ -118,8 +135,108 @@ function mergeAssets(a: readonly AssetInstruction[], b: readonly AssetInstructio
   return [...out.values()];
 }
 
+/**
+ * Recovery after a peak-shaving window (lib/domain/recovery.ts): attaches to each command what its
+ * batteries and tanks take back, in its zone's recovery window, and sums what follows the window for
+ * the plan. One window per zone.
+ */
+function afterWindow(peak: boolean, windowOf: (zone: string) => RecoveryWindow) {
+  const windows = new Map<string, RecoveryWindow>();
+  const zoneWindow = (zone: string) => {
+    const known = windows.get(zone);
+    if (known) return known;
+    const w = windowOf(zone);
+    windows.set(zone, w);
+    return w;
+  };
+  const recoveryOut = new Map<
+    string,
+    { recoveryKw: number[]; reboundKw: number[]; unrecoveredKwh: number }
+  >();
+  return {
+    recover(
+      cmd: Command,
+      c: Candidate,
+      calendar: WorkCalendar,
+      marginPct = DEFAULT_RECOVERY_MARGIN_PCT,
+    ): Command {
+      if (!peak || cmd.kind !== 'DISPATCH') return cmd;
+      const window = zoneWindow(c.building.zone);
+      const length = window.offset + window.intervals;
+      const endMs = toMs(cmd.start) + cmd.responseKw.length * cmd.intervalMinutes * MINUTE_MS;
+      const last = cmd.baselineKw.at(-1) ?? 0;
+      const plan = planRecovery({
+        building: c.building,
+        state: c.telemetry?.state,
+        assets: cmd.assets,
+        intervalMinutes: cmd.intervalMinutes,
+        window,
+        baselineAfterKw:
+          planningBaseline(c.telemetry, endMs, cmd.intervalMinutes, length, calendar) ??
+          new Array<number>(length).fill(last),
+        preEventKw: cmd.baselineKw[0] ?? last,
+        marginPct,
+      });
+      recoveryOut.set(cmd.buildingId, plan);
+      const { recovery: _, ...rest } = cmd;
+      return plan.assets.length > 0
+        ? { ...rest, recovery: { start: toIso(window.startMs), assets: plan.assets } }
+        : rest;
+    },
+    /** The plan's view after the window, over every standing command (those kept from earlier revisions too). */
+    summary(
+      commands: readonly Command[],
+      candidates: ReadonlyMap<string, Candidate>,
+    ): NonNullable<PlanSummary['after']> {
+      let length = 0;
+      for (const cmd of commands) {
+        const c = candidates.get(cmd.buildingId);
+        if (c) {
+          const w = zoneWindow(c.building.zone);
+          length = Math.max(length, w.offset + w.intervals);
+        }
+      }
+      const recoveryKw = new Array<number>(length).fill(0);
+      const reboundKw = new Array<number>(length).fill(0);
+      let unrecoveredKwh = 0;
+      for (const cmd of commands) {
+        const c = candidates.get(cmd.buildingId);
+        if (!c || cmd.kind !== 'DISPATCH') continue;
+        const planned = recoveryOut.get(cmd.buildingId);
+        const w = zoneWindow(c.building.zone);
+        const length = w.offset + w.intervals;
+        // a command kept from an earlier revision: its recovery as it carries it
+        const recovery = planned?.recoveryKw ?? carriedRecoveryKw(cmd.recovery?.assets ?? [], w);
+        const rebound = planned?.reboundKw ?? reboundAfter(c.building, cmd.assets, length);
+        addInto(recoveryKw, recovery);
+        addInto(reboundKw, rebound);
+        unrecoveredKwh += planned?.unrecoveredKwh ?? 0;
+      }
+      const r3 = (v: number) => Math.round(v * 1000) / 1000;
+      return {
+        recoveryKw: recoveryKw.map(r3),
+        reboundKw: reboundKw.map(r3),
+        unrecoveredKwh: r3(unrecoveredKwh),
+      };
+    },
+  };
+}
+
+/** Events whose every reserved interval ended by `nowMs`. */
+function overBy(held: readonly Reservation[], nowMs: number): string[] {
+  const lastEnd = new Map<string, number>();
+  for (const r of held) {
+    const end = r.startMs + r.kw.length * r.intervalMinutes * MINUTE_MS;
+    lastEnd.set(r.eventId, Math.max(lastEnd.get(r.eventId) ?? end, end));
+  }
+  return [...lastEnd].filter(([, end]) => end <= nowMs).map(([id]) => id);
+}
+
 interface Candidate {
   building: Building;
+  telemetry: BuildingTelemetry | undefined;
+  /** Every reservation the building holds, this event's included. */
+  held: Reservation[];
   baselineKw: number[];
   flex: BuildingFlexibility;
   version: number;
@@ -179,8 +296,10 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
   );
   const active = latestByBuilding(standing);
   // Valley filling buys energy: the allocator sees each zone's mean tariff price over the window.
-  const program = event.type === 'VALLEY_FILLING' ? await deps.programs.get(event.programId) : undefined;
-  const energyPrice = windowPriceByZone(program?.tariffs, startMs, endMs);
+  // Peak shaving plans recovery in the program's window or the zone's valley.
+  const program = await deps.programs.get(event.programId);
+  const energyPrice =
+    event.type === 'VALLEY_FILLING' ? windowPriceByZone(program?.tariffs, startMs, endMs) : () => undefined;
 
   // 1. the scope, page by page; each page's telemetry and reservations are fetched while the
   //    next page is listed.
@@ -214,7 +333,15 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
         reservations: others,
         energyPriceYuanPerKwh: energyPrice(building.zone),
       });
-      candidates.push({ building, baselineKw, flex, version: held?.version ?? 0, ownReservations: own });
+      candidates.push({
+        building,
+        telemetry: t,
+        held: held?.reservations ?? [],
+        baselineKw,
+        flex,
+        version: held?.version ?? 0,
+        ownReservations: own,
+      });
     }
   };
   do {
@@ -282,6 +409,15 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
       assets: mergeAssets(prev.assets, cmd.assets),
     };
   });
+  const candidateOf = new Map(candidates.map((c) => [c.building.buildingId, c]));
+  const after = afterWindow(event.type === 'PEAK_SHAVING', (zone) =>
+    recoveryWindow(program?.recovery, zoneTariff(program?.tariffs, zone), endMs, event.intervalMinutes),
+  );
+  for (let i = 0; i < commands.length; i++) {
+    const cmd = commands[i] as Command;
+    const c = candidateOf.get(cmd.buildingId);
+    if (c) commands[i] = after.recover(cmd, c, calendar, program?.recovery?.marginPct);
+  }
   const commandedIds = new Set(commands.map((c) => c.buildingId));
   const cancellations =
     mode === 'full'
@@ -290,8 +426,9 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
           .map((c) => cancellationCommand(c.command, record.revision))
       : [];
 
-  // 3. reservations, per building under its version
+  // 3. reservations, per building under its version; other events' that are all over go with it
   const versionOf = new Map(candidates.map((c) => [c.building.buildingId, c.version]));
+  const nowMs = deps.clock.now();
   await deps.reservations.commit(
     event.eventId,
     endMs,
@@ -299,6 +436,7 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
       buildingId: cmd.buildingId,
       expectedVersion: versionOf.get(cmd.buildingId) ?? 0,
       reservations: reservationsOf(cmd),
+      stale: overBy(candidateOf.get(cmd.buildingId)?.held ?? [], nowMs),
     })),
   );
   const released = cancellations.map((c) => c.buildingId);
@@ -337,6 +475,11 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
   };
   const notes = calendarNotes(calendar, startMs, event.intervalMinutes, n);
   if (notes.length > 0) plan.notes = notes;
+  if (event.type === 'PEAK_SHAVING') {
+    const kept =
+      mode === 'shortfall' ? [...active.values()].filter((c) => !commandedIds.has(c.command.buildingId)) : [];
+    plan.after = after.summary([...commands, ...kept.map((c) => c.command)], candidateOf);
+  }
   const next: EventRecord = {
     ...record,
     status: 'planned',

@@ -24,6 +24,12 @@ export interface Reservation {
   kw: readonly number[];
   /** Committed energy over the reserving event, kWh. */
   kwh: number;
+  /**
+   * A recovery after the reserving event's window (it charges back what that event took): it holds the
+   * asset's power and the building's headroom, but its energy only restores the level the event
+   * lowered, so it takes no room on the asset's timeline.
+   */
+  recovery?: boolean;
 }
 
 export interface FlexibilityInput {
@@ -323,7 +329,7 @@ function withTimeline(bounded: EnergyBounded, input: FlexibilityInput): Resource
         held.push({
           fromMs,
           toMs: fromMs + rStep,
-          kwh: (kw * r.intervalMinutes) / 60,
+          kwh: r.recovery ? 0 : (kw * r.intervalMinutes) / 60,
           same: r.direction === input.direction,
         });
     });

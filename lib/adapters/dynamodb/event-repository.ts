@@ -28,6 +28,7 @@ const StoredEvent = z.object({
       buildingsCommanded: z.number(),
       plannedAt: z.string(),
       notes: z.array(z.string()).optional(),
+      after: z.object({ recoveryKw: Kw, reboundKw: Kw, unrecoveredKwh: z.number() }).optional(),
     })
     .optional(),
   failure: z.string().optional(),

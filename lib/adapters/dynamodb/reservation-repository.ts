@@ -26,6 +26,7 @@ const StoredReservation = z.object({
   intervalMinutes: z.number(),
   kw: z.array(z.number()).readonly(),
   kwh: z.number(),
+  recovery: z.boolean().optional(),
 }) satisfies z.ZodType<Reservation>;
 const Held = z.object({ startMs: z.number(), endMs: z.number(), reservations: z.array(StoredReservation) });
 type Held = z.infer<typeof Held>;
@@ -105,7 +106,12 @@ export class DynamoReservationRepository implements ReservationRepository {
   async commit(
     eventId: string,
     endMs: number,
-    entries: readonly { buildingId: string; expectedVersion: number; reservations: Reservation[] }[],
+    entries: readonly {
+      buildingId: string;
+      expectedVersion: number;
+      reservations: Reservation[];
+      stale?: readonly string[];
+    }[],
   ): Promise<void> {
     const ids = entries.map((e) => e.buildingId);
     if (new Set(ids).size !== ids.length)
@@ -136,15 +142,27 @@ export class DynamoReservationRepository implements ReservationRepository {
   private hold(
     eventId: string,
     endMs: number,
-    e: { buildingId: string; expectedVersion: number; reservations: Reservation[] },
+    e: {
+      buildingId: string;
+      expectedVersion: number;
+      reservations: Reservation[];
+      stale?: readonly string[];
+    },
   ) {
     const startMs = Math.min(...e.reservations.map((r) => r.startMs), endMs);
+    const stale = (e.stale ?? []).filter((id) => id !== eventId);
     return {
       TableName: this.table,
       Key: keys.reservations(e.buildingId),
-      UpdateExpression: 'SET #held = :held, version = if_not_exists(version, :zero) + :one, #type = :type',
+      UpdateExpression:
+        'SET #held = :held, version = if_not_exists(version, :zero) + :one, #type = :type' +
+        (stale.length > 0 ? ` REMOVE ${stale.map((_, i) => `#stale${i}`).join(', ')}` : ''),
       ConditionExpression: e.expectedVersion === 0 ? 'attribute_not_exists(version)' : 'version = :expected',
-      ExpressionAttributeNames: { '#held': `${ATTR}${eventId}`, '#type': 'type' },
+      ExpressionAttributeNames: {
+        '#held': `${ATTR}${eventId}`,
+        '#type': 'type',
+        ...Object.fromEntries(stale.map((id, i) => [`#stale${i}`, `${ATTR}${id}`])),
+      },
       ExpressionAttributeValues: {
         ':held': JSON.stringify({ startMs, endMs, reservations: e.reservations } satisfies Held),
         ':zero': 0,

@@ -56,6 +56,16 @@ export const Command = z.strictObject({
   assets: z.array(AssetInstruction).max(64),
   /** The command this one supersedes (the previous revision's id), if any. */
   supersedes: Id.optional(),
+  /**
+   * Peak shaving: how the building's batteries (`charge`) and tanks (`heatCharge`) take back what they
+   * gave, per interval of `intervalMinutes` from `start`, after the window (docs/assets.md, "Recovery").
+   */
+  recovery: z
+    .strictObject({
+      start: Instant,
+      assets: z.array(AssetInstruction).max(64),
+    })
+    .optional(),
 });
 export type Command = z.infer<typeof Command>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, YuanPerKwh } from './common.ts';
-import { Tariffs } from './tariff.ts';
+import { ClockTime, Tariffs } from './tariff.ts';
 
 /**
  * Which past days may serve a baseline. `WORKDAY` follows the Chinese calendar, so an adjusted
@@ -124,6 +124,18 @@ export type MissingDataRule = z.infer<typeof MissingDataRule>;
 /** The rule for programs that set none: a week, then unpaid. */
 export const DEFAULT_MISSING_DATA_RULE: MissingDataRule = { deadlineHours: 7 * 24, settleAs: 'UNPAID' };
 
+/**
+ * How batteries and tanks recover after a peak-shaving window (docs/assets.md, "Recovery"): in the
+ * first occurrence of `window` (China clock time; it may wrap midnight) after the event ends, or, when
+ * absent, in the zone tariff's first valley period after it, or else 23:00–07:00; with the building's
+ * import held at or below its pre-event baseline plus `marginPct` per cent (and its import limit).
+ */
+export const RecoveryRule = z.strictObject({
+  window: z.strictObject({ from: ClockTime, to: ClockTime }).optional(),
+  marginPct: z.number().min(0).max(500).default(10),
+});
+export type RecoveryRule = z.infer<typeof RecoveryRule>;
+
 /** A demand-response program: how baselines are drawn and delivery is paid. Configuration, never code. */
 export const Program = z.strictObject({
   programId: Id,
@@ -138,5 +150,7 @@ export const Program = z.strictObject({
    * Absent: neither happens.
    */
   tariffs: Tariffs.optional(),
+  /** Absent: recovery in the valley (or 23:00–07:00) with a 10 % margin. */
+  recovery: RecoveryRule.optional(),
 });
 export type Program = z.infer<typeof Program>;
