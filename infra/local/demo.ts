@@ -115,7 +115,13 @@ interface EventStatus {
   status: string;
   revision: number;
   failure?: string;
-  plan?: { targetsKw: number[]; expectedKw: number[]; shortfallKw: number[]; costYuan: number };
+  plan?: {
+    targetsKw: number[];
+    expectedKw: number[];
+    shortfallKw: number[];
+    costYuan: number;
+    after?: { recoveryKw: number[]; reboundKw: number[]; unrecoveredKwh: number };
+  };
   commands: { sent: number; acknowledged: number; declined: number; failed: number };
 }
 
@@ -126,6 +132,8 @@ export interface EventReport {
   status: string;
   revision: number;
   intervals: { start: string; targetKw: number; plannedKw: number; deliveredKw: number | null }[];
+  /** Peak shaving: recovery commanded and rebound expected after the window, kW per interval from its end. */
+  after?: { intervalMinutes: number; recoveryKw: number[]; reboundKw: number[] };
   commands: {
     buildingId: string;
     commandId: string;
@@ -201,7 +209,15 @@ async function issue(
 
 async function eventReport(call: Api, eventId: string): Promise<EventReport> {
   const status = await call.get<
-    EventStatus & { event: { type: EventReport['type']; start: string; end: string; targetsKw: number[] } }
+    EventStatus & {
+      event: {
+        type: EventReport['type'];
+        start: string;
+        end: string;
+        targetsKw: number[];
+        intervalMinutes: number;
+      };
+    }
   >(`/events/${eventId}`);
   const { commands } = await call.get<{ commands: CommandRecord[] }>(`/events/${eventId}/plan`);
   const delivery = await call.get<DeliveryView>(`/events/${eventId}/delivery`);
@@ -225,6 +241,15 @@ async function eventReport(call: Api, eventId: string): Promise<EventReport> {
       plannedKw: r1(status.plan?.expectedKw[t] ?? 0),
       deliveredKw: delivered[t] ?? null,
     })),
+    ...(status.plan?.after
+      ? {
+          after: {
+            intervalMinutes: status.event.intervalMinutes,
+            recoveryKw: status.plan.after.recoveryKw,
+            reboundKw: status.plan.after.reboundKw,
+          },
+        }
+      : {}),
     commands: commands
       .filter((c) => c.command.kind === 'DISPATCH')
       .map((c) => ({
@@ -371,6 +396,7 @@ export function text(report: DemoReport): string {
         `  ${buildingId.padEnd(18)}  ${answers.slice(0, 32).padEnd(32)} ${String(s?.declaredKw ?? '–').padStart(11)}  ${String(s?.deliveredKw ?? '–').padStart(12)}  ${String(s?.ratio ?? '–').padStart(5)}  ${String(s?.netYuan ?? '–').padStart(7)}`,
       );
     }
+    if (e.after) out.push(`  after the window: ${describeAfter(e)}`);
     for (const u of e.settlement.unsettled) out.push(`  awaiting data: ${u.buildingId}: ${u.reason}`);
     out.push(`  delivered ${e.deliveredKwh} kWh, net payment ¥${e.netYuan}`);
     for (const p of e.settlement.parks)
@@ -380,6 +406,23 @@ export function text(report: DemoReport): string {
   out.push('', `valley (curtailed wind) energy absorbed: ${r1(report.valleyEnergyAbsorbedKwh)} kWh`);
   if (report.impact) out.push(`all events: ${describeImpact(report.impact)}`);
   return out.join('\n');
+}
+
+/** Recovery and rebound after a window, in words: how much, and when the recovery runs. */
+function describeAfter(e: EventReport): string {
+  const after = e.after;
+  if (!after) return '';
+  const dt = after.intervalMinutes / 60;
+  const endMs = Date.parse(e.window.end);
+  const kwh = (kw: number[]) => r1(kw.reduce((s, v) => s + v, 0) * dt);
+  const used = after.recoveryKw.flatMap((kw, t) => (kw > 0 ? [t] : []));
+  const first = used[0];
+  const last = used.at(-1);
+  const when =
+    first === undefined || last === undefined
+      ? ''
+      : ` ${hhmm(endMs + first * after.intervalMinutes * 60_000)}–${hhmm(endMs + (last + 1) * after.intervalMinutes * 60_000)}`;
+  return `recovery ${kwh(after.recoveryKw)} kWh${when}, rebound ${kwh(after.reboundKw)} kWh`;
 }
 
 function escapeHtml(s: string): string {
@@ -415,6 +458,7 @@ export function html(report: DemoReport): string {
 <p>Status <b>${escapeHtml(e.status)}</b>; ${e.counts.sent} commands, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined. Delivered ${e.deliveredKwh} kWh; net payment ¥${e.netYuan}.</p>
 ${e.settlement.parks.map((p) => (p.impact ? `<p>Park ${escapeHtml(p.parkId)}: ${escapeHtml(describeImpact(p.impact))}.</p>` : '')).join('')}
 <div id="chart${k}"></div>
+${e.after ? `<p>After the window: ${escapeHtml(describeAfter(e))}.</p><div id="after${k}"></div>` : ''}
 <table><tr><th>Time</th><th>Target kW</th><th>Planned kW</th><th>Delivered kW</th></tr>${rows}</table>
 <table><tr><th>Building</th><th>Commands</th><th>Declared kW</th><th>Delivered kW</th><th>Ratio</th><th>Net ¥</th></tr>${buildings}</table></section>`;
     })
@@ -425,6 +469,17 @@ ${e.settlement.parks.map((p) => (p.impact ? `<p>Park ${escapeHtml(p.parkId)}: ${
     e.intervals.map((i) => i.plannedKw),
     e.intervals.map((i) => i.deliveredKw),
   ]);
+  const after = report.events.map((e) =>
+    e.after
+      ? [
+          e.after.recoveryKw.map(
+            (_, t) => (Date.parse(e.window.end) + t * (e.after?.intervalMinutes ?? 15) * 60_000) / 1000,
+          ),
+          e.after.recoveryKw,
+          e.after.reboundKw,
+        ]
+      : null,
+  );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>FlexDR demo report</title>
 <style>${css}
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24}table{border-collapse:collapse;margin:1rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
@@ -437,6 +492,10 @@ const data = ${JSON.stringify(data)};
 data.forEach((d, k) => new uPlot({ width: 960, height: 280, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
   series: [{}, { label: 'target kW', stroke: '#888', dash: [6, 4] }, { label: 'planned kW', stroke: '#2a6fdb' }, { label: 'delivered kW', stroke: '#1a9850', width: 2 }] },
   d, document.getElementById('chart' + k)));
+const after = ${JSON.stringify(after)};
+after.forEach((d, k) => d && new uPlot({ width: 960, height: 200, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
+  series: [{}, { label: 'recovery kW', stroke: '#7c3aed', fill: 'rgba(124,58,237,.15)' }, { label: 'rebound kW', stroke: '#b45309', dash: [6, 4] }] },
+  d, document.getElementById('after' + k)));
 </script></body></html>
 `;
 }

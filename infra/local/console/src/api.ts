@@ -54,6 +54,8 @@ export interface CalendarYearSaved {
  */
 export type ParkSettlementView = ParkSettlement & { impact?: EventImpact | undefined };
 
+export type PlanView = PlanSummary;
+
 /** `GET /events/{eventId}`. */
 export interface EventStatusView {
   event: GridEventInput & { intervalMinutes: number };

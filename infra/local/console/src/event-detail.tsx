@@ -3,7 +3,14 @@
  * change), the settlement once settled, and Cancel for operators.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type DeliveryView, type EventStatusView, type PerformanceView, SETTLED } from './api.ts';
+import {
+  api,
+  type DeliveryView,
+  type EventStatusView,
+  type PerformanceView,
+  type PlanView,
+  SETTLED,
+} from './api.ts';
 import { Chart } from './chart.tsx';
 import { useApp } from './context.ts';
 import { describeScope, StatusBadge } from './events.tsx';
@@ -84,6 +91,9 @@ export function EventDetail({ eventId }: { eventId: string }) {
       )}
       {delivery.error && !delivery.data && <p class="error">{delivery.error}</p>}
       {delivery.data && <Delivery view={delivery.data} />}
+      {plan?.after && (
+        <AfterWindow after={plan.after} end={event.end} intervalMinutes={event.intervalMinutes} />
+      )}
       {view.settlement?.revision !== undefined && (
         <Performance
           key={`${view.settlement.revision}`}
@@ -93,6 +103,46 @@ export function EventDetail({ eventId }: { eventId: string }) {
         />
       )}
     </section>
+  );
+}
+
+/**
+ * What the plan expects after a peak-shaving window: the batteries' and tanks' recovery the commands
+ * carry and the rebound of curtailed loads, kW per interval from the window's end.
+ */
+function AfterWindow(props: { after: NonNullable<PlanView['after']>; end: string; intervalMinutes: number }) {
+  const { after, intervalMinutes } = props;
+  const endMs = Date.parse(props.end);
+  const starts = after.recoveryKw.map((_, t) => endMs + t * intervalMinutes * 60_000);
+  const kwh = (kw: number[]) => kw.reduce((s, v) => s + v, 0) * (intervalMinutes / 60);
+  const recovered = kwh(after.recoveryKw);
+  const rebound = kwh(after.reboundKw);
+  if (recovered === 0 && rebound === 0 && after.unrecoveredKwh === 0) return null;
+  return (
+    <div
+      class="card"
+      data-testid="after-window"
+      data-recovery-kwh={recovered.toFixed(3)}
+      data-rebound-kwh={rebound.toFixed(3)}
+    >
+      <h2>After the window</h2>
+      <p class="muted">
+        Recovery commanded {formatNumber(recovered)} kWh (batteries and tanks take back what they gave, within
+        the program's recovery window and import margin) · rebound expected {formatNumber(rebound)} kWh
+        {after.unrecoveredKwh > 0 &&
+          ` · ${formatNumber(after.unrecoveredKwh)} kWh left to the assets' own rules`}
+      </p>
+      <Chart
+        starts={starts}
+        intervalMinutes={intervalMinutes}
+        height={200}
+        testId="after-chart"
+        series={[
+          { label: 'Recovery', color: '#7c3aed', values: after.recoveryKw, fill: true },
+          { label: 'Rebound', color: '#b45309', dash: [6, 4], values: after.reboundKw },
+        ]}
+      />
+    </div>
   );
 }
 
