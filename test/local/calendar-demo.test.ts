@@ -3,7 +3,7 @@
  * then await the working calendar (never settled at ¥0); an operator enters the year through the
  * API and both settle and pay. 2031's arrangement is not published: the year entered is fictional.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,10 @@ describe('the demo in a year the calendar lacks', () => {
       expect(e.settlement.unsettled.length).toBeGreaterThan(0);
       for (const u of e.settlement.unsettled) expect(u.reason).toContain('PUT /calendars/2031');
     }
+    // The peak's batteries and tanks recover after its window, and the report shows when
+    const peakReport = report.events.find((e) => e.type === 'PEAK_SHAVING');
+    expect(peakReport?.after?.recoveryKw.some((kw) => kw > 0)).toBe(true);
+    expect(readFileSync(join(outDir, 'report.html'), 'utf8')).toContain('After the window: recovery');
 
     // Act: an operator enters the (fictional) year
     const put = await call('PUT', '/calendars/2031', {
