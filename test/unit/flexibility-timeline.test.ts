@@ -232,3 +232,30 @@ describe('one timeline per asset', () => {
     expect(r.upperKw).toEqual([40, 40, 40, 40]);
   });
 });
+
+describe('one car, two events', () => {
+  it('shares the car’s session: what one event defers, another cannot', () => {
+    // A 7 kW car plugged in at 18:00, leaving at 21:00, needing 14 kWh: it charges 18–20 h. Alone, the
+    // 19–20 h event could defer 7 (in window) + 7 × 1 h (after) − 7 (still needed at 19:00) = 7 kWh.
+    // The 18–19 h event already deferred 4 × 7 kW = 7 kWh, which the last hour must make up: 0 left.
+    const charger = {
+      kind: 'appliance' as const,
+      id: 'ev',
+      applianceKind: 'evCharger' as const,
+      ratedKw: 7,
+      curtailableShare: 1,
+      maxCurtailMinutes: 120,
+    };
+    const plugged: AssetState[] = [
+      { kind: 'appliance', assetId: 'ev', on: true, kw: 7, minutesToDeparture: 180, energyNeededKwh: 14 },
+    ];
+    const alone = hour(building([charger]), '19:00', { reported: '18:00', assets: plugged });
+    expect(alone.budgetKwh).toBeCloseTo(7, 9);
+    const after = hour(building([charger]), '19:00', {
+      reported: '18:00',
+      assets: plugged,
+      reservations: [{ ...held('early', '18:00', 15, [7, 7, 7, 7]), assetId: 'ev' }],
+    });
+    expect(after.budgetKwh).toBeCloseTo(0, 9);
+  });
+});
