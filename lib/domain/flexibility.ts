@@ -334,8 +334,7 @@ function withTimeline(bounded: EnergyBounded, input: FlexibilityInput): Resource
         });
     });
   }
-  const by = (ms: number, same: boolean) =>
-    held.reduce((sum, u) => (u.same === same && u.fromMs <= ms ? sum + u.kwh : sum), 0);
+  const by = cumulative(held);
   const upperKw = Array.from({ length: n }, (_, t) =>
     bounded.bound(t, bounded.shiftPerKwh * by(startMs + (t + 1) * step - 1, false)),
   );
@@ -358,6 +357,33 @@ function withTimeline(bounded: EnergyBounded, input: FlexibilityInput): Resource
     caps[t] = Math.max(0, least);
   }
   return { ...bounded.resource, upperKw, budgetKwh: caps[n - 1] ?? 0, prefixKwh: caps };
+}
+
+/**
+ * `by(ms, same)`: the energy of the intervals of one direction (same as the event's, or not) that
+ * start at or before `ms`, by binary search over their starts (a building holds a few events of up to
+ * hundreds of intervals each, and this is asked twice per interval and per point).
+ */
+function cumulative(
+  held: readonly { fromMs: number; kwh: number; same: boolean }[],
+): (ms: number, same: boolean) => number {
+  const sorted = [...held].sort((a, b) => a.fromMs - b.fromMs);
+  const starts = sorted.map((u) => u.fromMs);
+  const sums = { same: [0], other: [0] };
+  for (const u of sorted) {
+    sums.same.push((sums.same.at(-1) as number) + (u.same ? u.kwh : 0));
+    sums.other.push((sums.other.at(-1) as number) + (u.same ? 0 : u.kwh));
+  }
+  return (ms, same) => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) <= ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return (same ? sums.same : sums.other)[lo] as number;
+  };
 }
 
 function applianceCommon(a: ApplianceAsset) {
