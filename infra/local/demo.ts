@@ -482,7 +482,7 @@ ${e.after ? `<p>After the window: ${escapeHtml(describeAfter(e))}.</p><div id="a
   );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>FlexDR demo report</title>
 <style>${css}
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24}table{border-collapse:collapse;margin:1rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+body{font:14px/1.45 system-ui,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24}table{border-collapse:collapse;margin:1rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
 <script>${js}</script></head><body>
 <h1>FlexDR demo report</h1>
 <p>Simulation clock ${escapeHtml(beijing(Date.parse(report.clock.from)))} → ${escapeHtml(beijing(Date.parse(report.clock.to)))} Beijing time. Valley (curtailed wind) energy absorbed: <b>${r1(report.valleyEnergyAbsorbedKwh)} kWh</b>.${report.impact ? ` All events: ${escapeHtml(describeImpact(report.impact))}.` : ''}</p>

@@ -18,6 +18,7 @@ import { useApp } from './context.ts';
 import { queryFlexibility } from './flexibility.tsx';
 import {
   ceilQuarter,
+  DIRECTION_HANZI,
   DIRECTION_LABEL,
   formatDateTime,
   formatKw,
@@ -79,7 +80,9 @@ function OperatorEventList() {
                   <a href={`#/events/${encodeURIComponent(event.eventId)}`}>{event.eventId}</a>
                   {revision > 1 && <span class="muted"> r{revision}</span>}
                 </td>
-                <td>{DIRECTION_LABEL[event.type]}</td>
+                <td>
+                  <DirectionName type={event.type} />
+                </td>
                 <td>{formatWindow(event.start, event.end)}</td>
                 <td>{describeScope(event.scope)}</td>
                 <td class="num">{formatKw(Math.max(...event.targetsKw))}</td>
@@ -92,6 +95,18 @@ function OperatorEventList() {
         </table>
       )}
     </div>
+  );
+}
+
+/** An event's type in English and in the words of China's grid operators. */
+function DirectionName({ type }: { type: Direction }) {
+  return (
+    <>
+      {DIRECTION_LABEL[type]}{' '}
+      <span lang="zh-CN" data-testid="direction-hanzi">
+        {DIRECTION_HANZI[type]}
+      </span>
+    </>
   );
 }
 
@@ -173,7 +188,9 @@ function ParkManagerEventList() {
                 <td>
                   <a href={`#/events/${encodeURIComponent(e.eventId)}`}>{e.eventId}</a>
                 </td>
-                <td>{DIRECTION_LABEL[e.direction]}</td>
+                <td>
+                  <DirectionName type={e.direction} />
+                </td>
                 <td>{formatDateTime(e.start)}</td>
                 <td class="num">{e.buildings.size}</td>
               </tr>

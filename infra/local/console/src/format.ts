@@ -61,3 +61,5 @@ export function ceilQuarter(ms: number): number {
 }
 
 export const DIRECTION_LABEL = { PEAK_SHAVING: 'Peak shaving', VALLEY_FILLING: 'Valley filling' } as const;
+/** The names grid operators in China use: 削峰 (shaving the peak), 填谷 (filling the valley). */
+export const DIRECTION_HANZI = { PEAK_SHAVING: '削峰', VALLEY_FILLING: '填谷' } as const;
