@@ -3,11 +3,14 @@
  * BMS simulator): an operator issues an event through the form and follows it to delivery; a park
  * manager sees only their park. Chromium is the system's (`/usr/bin/chromium`), never downloaded.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
+import { CHROMIUM, CHROMIUM_MISSING } from '../support/machine.ts';
+import { readPng } from '../support/png.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const QUARTER_MS = 15 * 60_000;
@@ -18,10 +21,11 @@ let runtime: LocalRuntime;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
   [runtime, browser] = await Promise.all([
     startLocal({ port: 0, inMemory: true, simulator: true, seed: true, quiet: true, declineProbability: 0 }),
     chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       args: [
         '--headless',
         '--no-sandbox',
@@ -217,6 +221,46 @@ describe('web console', () => {
     await context.close();
   });
 
+  it('names event types in Chinese, drawn as glyphs rather than empty boxes', async () => {
+    // Prepare: an event in the operator's list
+    const op = await runtime.token({ role: 'operator' });
+    const start = Math.ceil(runtime.now() / QUARTER_MS) * QUARTER_MS + 2 * QUARTER_MS;
+    const created = await fetch(`${runtime.url}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        eventId: `e2e-hanzi-${start}`,
+        programId: 'mengxi-dr-2026',
+        type: 'PEAK_SHAVING',
+        start: new Date(start).toISOString(),
+        end: new Date(start + QUARTER_MS).toISOString(),
+        targetsKw: [10],
+        scope: { parkIds: [BAOTOU] },
+        noticeAt: new Date(runtime.now()).toISOString(),
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { context, page, errors } = await openConsole();
+    await logInAs(page, 'operator');
+
+    // Act: the list's 削峰, screenshot
+    await page.getByTestId('nav-events').click();
+    const hanzi = page.getByTestId('event-list').getByTestId('direction-hanzi').first();
+    await hanzi.waitFor();
+    expect(await hanzi.textContent()).toBe('削峰');
+    const png = await hanzi.screenshot({ path: `${ARTIFACTS}console-hanzi.png` });
+
+    // Assess: ink on the paper, and 削 unlike 峰 (a missing glyph is the same box for both)
+    const { ink, halvesDiffer } = glyphInk(png);
+    expect(ink, 'no ink where 削峰 should be').toBeGreaterThan(30);
+    expect(
+      halvesDiffer,
+      '削 and 峰 drawn alike: no CJK font (Debian: apt-get install fonts-noto-cjk)',
+    ).toBeGreaterThan(0.25);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('a park manager of baotou-rare-earth sees only that park', async () => {
     // Prepare
     const { context, page, errors } = await openConsole();
@@ -246,3 +290,26 @@ describe('web console', () => {
     await context.close();
   });
 });
+
+/**
+ * What a screenshot of two glyphs shows: how many pixels are dark, and the share of them that
+ * differ between its left and right halves (two characters differ; two boxes for missing glyphs
+ * do not).
+ */
+function glyphInk(png: Buffer): { ink: number; halvesDiffer: number } {
+  const { width, height, luma } = readPng(png);
+  const dark = (x: number, y: number) => (luma[y * width + x] ?? 255) < 128;
+  const half = Math.floor(width / 2);
+  let ink = 0;
+  let differ = 0;
+  let either = 0;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < half; x++) {
+      const left = dark(x, y);
+      const right = dark(x + half, y);
+      ink += Number(left) + Number(right);
+      if (left || right) either++;
+      if (left !== right) differ++;
+    }
+  return { ink, halvesDiffer: either === 0 ? 0 : differ / either };
+}
