@@ -14,7 +14,7 @@ import { MAX_INTERVALS } from '../domain/model/common.ts';
 import type { Scope } from '../domain/model/grid-event.ts';
 import type { MeterReading } from '../domain/model/telemetry.ts';
 import type { BuildingSettlement, ParkSettlement } from '../domain/settlement.ts';
-import { MINUTE_MS, toMs } from '../domain/time.ts';
+import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import type { CommandRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireBuilding, requirePark, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
@@ -31,8 +31,10 @@ export interface FlexibilityQuery {
 /**
  * The flexibility of a scope over a window, per interval, in both directions and by park.
  * 1. Operators any scope; a park manager only their own parks.
- * 2. Walk the scope page by page; per building: planning baseline, reservations held, flexibility.
- * 3. Sum the curves per park and in total.
+ * 2. A window that has ended by the clock is refused, naming the clock's time: nothing can be
+ *    offered in the past, and numbers for it would only mislead.
+ * 3. Walk the scope page by page; per building: planning baseline, reservations held, flexibility.
+ * 4. Sum the curves per park and in total.
  */
 export async function queryFlexibility(
   deps: Deps,
@@ -53,6 +55,11 @@ export async function queryFlexibility(
   }
   const startMs = toMs(q.start);
   const endMs = toMs(q.end);
+  const now = deps.clock.now();
+  if (endMs <= now)
+    throw new ValidationError(
+      `the window ended at ${q.end}, before the coordinator's clock (now ${toIso(now)}): ask for one that ends later`,
+    );
   const step = q.intervalMinutes * MINUTE_MS;
   const n = (endMs - startMs) / step;
   if (!Number.isInteger(n) || n < 1 || n > MAX_INTERVALS)
