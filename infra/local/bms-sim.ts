@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
 import { apiCall } from './api-client.ts';
 import type { TokenRequest } from './local-api.ts';
+import { logLine } from './log-line.ts';
 import { DEFAULT_PORT, SIM_INTEGRATION } from './runtime.ts';
 import { startSimulator } from './sim-driver.ts';
 
@@ -32,7 +33,9 @@ if (!(decline >= 0 && decline <= 1)) {
   console.error('--decline must be a number from 0 to 1');
   process.exit(2);
 }
-const log = (s: string) => console.log(`${new Date().toISOString().slice(11, 19)}  ${s}`);
+/** The runtime's simulation clock as last read (the simulator follows it once a second). */
+let simulatedMs: number | undefined;
+const log = (s: string) => console.log(logLine(s, simulatedMs));
 
 async function call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
   try {
@@ -65,6 +68,7 @@ try {
   }
   if (buildings.length === 0) throw new Error(`no building uses BMS integration '${integration}'`);
   const now = Date.parse((await call<{ now: string }>('GET', '/local/clock')).now);
+  simulatedMs = now;
   const sim = await startSimulator({
     apiUrl: url,
     buildings,
@@ -83,7 +87,10 @@ try {
     if (running) return;
     running = true;
     call<{ now: string }>('GET', '/local/clock')
-      .then((c) => sim.stepTo(Date.parse(c.now)))
+      .then((c) => {
+        simulatedMs = Date.parse(c.now);
+        return sim.stepTo(simulatedMs);
+      })
       .catch((e: Error) => log(`step failed: ${e.message}`))
       .finally(() => {
         running = false;

@@ -46,8 +46,11 @@ export interface LocalOptions {
   speed?: number;
   /** Simulation time of a fresh store (default: now). */
   startAt?: number;
-  /** One line per happening (start-up steps, bus traffic, commands, errors). */
-  log?: (line: string) => void;
+  /**
+   * One line per happening (start-up steps, bus traffic, commands, errors), with the simulation
+   * clock's time when it was said (absent before the clock runs).
+   */
+  log?: (line: string, simulatedMs?: number) => void;
   /** Also log every HTTP request. */
   accessLog?: boolean;
   /** Log nothing (the default when `log` is absent). */
@@ -125,9 +128,11 @@ export function describeEvent(e: BusEvent): string {
 }
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalRuntime> {
-  const log = (!options.quiet && options.log) || (() => {});
+  const say = options.quiet ? undefined : options.log;
+  let simulatedNow: (() => number) | undefined;
+  const log = (line: string) => say?.(line, simulatedNow?.());
   /** Errors are said even when the runtime is quiet. */
-  const logError = (!options.quiet && options.log) || ((line: string) => console.error(line));
+  const logError = (line: string) => (say ? say(line, simulatedNow?.()) : console.error(line));
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? join(repoRoot, '.flexdr'));
@@ -233,6 +238,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     return fail(e);
   }
   setClock(clock);
+  simulatedNow = () => clock.now();
   const bus = new LocalBus({
     busName: 'flexdr',
     account: '000000000000',

@@ -6,6 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiCall } from './api-client.ts';
+import { LOG_LEGEND, logLine } from './log-line.ts';
 import { DEFAULT_PORT, type LocalOptions, startLocal } from './runtime.ts';
 
 const HELP = `usage: npm start -- [options]
@@ -67,7 +68,8 @@ if (args.reset && !args['in-memory']) {
 }
 
 const started = Date.now();
-const line = (s: string) => console.log(`${new Date().toISOString().slice(11, 19)}  ${s}`);
+const line = (s: string, simulatedMs?: number) => console.log(logLine(s, simulatedMs));
+console.log(LOG_LEGEND);
 const options: LocalOptions = {
   ...(args.port !== undefined ? { port: number('port', args.port, 0, 65535) as number } : {}),
   ...(args['in-memory'] ? { inMemory: true } : { dataDir }),
@@ -164,14 +166,14 @@ let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  line(`${signal}: stopping`);
+  line(`${signal}: stopping`, runtime.now());
   const force = setTimeout(() => {
-    line('did not stop within 15 s: exiting anyway');
+    line('did not stop within 15 s: exiting anyway', runtime.now());
     process.exit(1);
   }, 15_000);
   await runtime.stop();
   clearTimeout(force);
-  line('stopped; the store, schedules and clock are kept for the next start');
+  line('stopped; the store, schedules and clock are kept for the next start', runtime.now());
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));
