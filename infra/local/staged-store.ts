@@ -73,7 +73,8 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // another user's process: alive, and not ours to clean up after
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
