@@ -341,7 +341,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     {
       quarter: Math.min(1, quarters - 1),
       run: async (t) => {
-        peakEvent = eventBody(peakId, 'PEAK_SHAVING', peakPark, t, 20, parkSize(0));
+        peakEvent = eventBody(peakId, 'PEAK_SHAVING', peakPark, t, 12, parkSize(0));
         return rec.request('create-event', api('/events'), {
           method: 'POST',
           token: operator,

@@ -86,11 +86,15 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
       command: { commandId: string; kind: string; supersedes?: string };
       status: string;
     }[];
-  /** Issues an event on one building, in its own hour, and waits for the bus; returns its command. */
+  /**
+   * Issues an event on one building, in its own hour, and waits for the bus; returns its command. The
+   * events stand on one battery (266 kWh above its minimum, shared across all of them: one timeline per
+   * asset), so each asks 20 kWh.
+   */
   const dispatch = async (buildingId: string) => {
     const hour = 17 + (eventCount % 6);
     const eventId = `wh-event-${++eventCount}`;
-    await must('POST', '/events', operator, gridEvent(eventId, buildingId, hour, 60), 201);
+    await must('POST', '/events', operator, gridEvent(eventId, buildingId, hour, 20), 201);
     await rt.idle();
     const command = (await commandsOf(eventId)).find((c) => c.command.kind === 'DISPATCH');
     if (!command) throw new Error(`event ${eventId} has no command`);
