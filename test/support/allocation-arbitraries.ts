@@ -2,13 +2,16 @@
  * Random allocation problems for property tests and `npm run check:allocator`.
  *
  * `allocationProblem` makes small, well-conditioned instances (values on a 0.5 grid) where energy
- * budgets and building limits bind. `hostileAllocationProblem` makes the shapes that real fleets
- * produce and that hide bookkeeping errors: many buildings feeding the same intervals, building
- * limits of 0, small and effectively unbounded side by side, budgets of 0, fractional or none,
- * reliability derating 0.3–1, intervals of 5–60 min, scales from 0.01 to 1000 kW, ties in cost,
- * resources dearer than the penalty, and targets raised by over-procurement.
+ * budgets, prefix caps and building limits bind. `hostileAllocationProblem` makes the shapes that
+ * real fleets produce and that hide bookkeeping errors: many buildings feeding the same intervals,
+ * building limits of 0, small and effectively unbounded side by side, budgets of 0, fractional or
+ * none, prefix caps of every shape (rising like a charging battery, flat, falling so that the
+ * allocator must fold them, zero at the start, arbitrary, tiny and huge), reliability derating
+ * 0.3–1, intervals of 5–60 min, scales from 0.01 to 1000 kW, ties in cost, resources dearer than the
+ * penalty, and targets raised by over-procurement.
  */
 import fc from 'fast-check';
+import { mulberry32 } from '../../infra/local/sim/random.ts';
 import type {
   AllocationBuilding,
   AllocationProblem,
@@ -27,13 +30,19 @@ function resource(intervals: number, dt: number) {
         { weight: 4, arbitrary: fc.double({ min: 0.05, max: 0.6, noNaN: true }) },
         { weight: 1, arbitrary: fc.constant(Number.POSITIVE_INFINITY) },
       ),
+      // Sometimes prefix caps, in any order (the allocator folds them into their binding form).
+      prefixKwh: fc.option(fc.array(half(0, 20), { minLength: intervals, maxLength: intervals }), {
+        freq: 2,
+        nil: undefined,
+      }),
     })
-    .map(({ cost, upper, budgetShare }) => {
+    .map(({ cost, upper, budgetShare, prefixKwh }) => {
       const full = upper.reduce((a, b) => a + b, 0) * dt;
       return {
         costYuanPerKwh: cost,
         upperKw: upper,
         budgetKwh: Number.isFinite(budgetShare) ? Math.round(full * budgetShare * 2) / 2 : budgetShare,
+        ...(prefixKwh ? { prefixKwh } : {}),
       };
     });
 }
@@ -132,6 +141,68 @@ const upperShare = fc.oneof(
   { weight: 6, arbitrary: short(0, 1.5) },
 );
 
+/**
+ * How a resource's prefix caps run, if it has any: rising (a battery that is charging, a tank that
+ * fills), flat, falling (raw caps the allocator must fold: a later, smaller cap binds the earlier
+ * ones), zero for the first intervals then rising, or arbitrary with some intervals uncapped.
+ */
+const prefixShape = fc.constantFrom('rising', 'flat', 'falling', 'zeroStart', 'arbitrary');
+
+/** A resource's prefix caps as drawn; `prefixOf` makes them for the drawn number of intervals. */
+const hostilePrefix = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<'none'>('none') },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      shape: prefixShape,
+      // Relative to the resource's energy at full power over the window: mostly of its size,
+      // sometimes tiny (near the allocator's resolution) or huge (never binding, still finite).
+      scale: fc.oneof(
+        { weight: 6, arbitrary: short(0.02, 1.2) },
+        { weight: 1, arbitrary: fc.constantFrom(1e-7, 1e-4) },
+        { weight: 1, arbitrary: fc.constantFrom(1e3, 1e6) },
+      ),
+      // The shape's per-interval shares in [0, 1], from one draw: fast-check drawing 24 numbers for
+      // each of up to 180 resources doubled the time it takes to make an instance.
+      stepSeed: fc.integer({ min: 0, max: 0x7fffffff }),
+      zeros: fc.integer({ min: 1, max: 8 }),
+    }),
+  },
+);
+
+type HostilePrefixDraw = typeof hostilePrefix extends fc.Arbitrary<infer D> ? D : never;
+
+/** Prefix caps of `T` intervals, kWh, from a draw and the resource's energy at full power `fullKwh`. */
+function prefixOf(draw: HostilePrefixDraw, T: number, fullKwh: number): number[] | undefined {
+  if (draw === 'none') return undefined;
+  const size = fullKwh * draw.scale;
+  const rand = mulberry32(draw.stepSeed);
+  const steps = Array.from({ length: T }, () => Math.round(rand() * 1000) / 1000);
+  const round = (v: number) => Number(v.toPrecision(6));
+  /** A rising ramp: increments of 0.2–1.2 of an even share, like what a charging battery gains. */
+  const ramp = (from: number) => {
+    const caps: number[] = [];
+    let sum = 0;
+    for (let t = 0; t < T; t++) {
+      if (t >= from) sum += 0.2 + (steps[t] as number);
+      caps.push(round((size * sum) / T));
+    }
+    return caps;
+  };
+  switch (draw.shape) {
+    case 'rising':
+      return ramp(0);
+    case 'flat':
+      return steps.map(() => round(size));
+    case 'falling':
+      return steps.map((step, t) => round((size * (T - t + step)) / T));
+    case 'zeroStart':
+      return ramp(Math.min(draw.zeros, T - 1));
+    default:
+      return steps.map((step) => (step > 0.9 ? Number.POSITIVE_INFINITY : round(size * step)));
+  }
+}
+
 function hostileResource(intervals: number) {
   return fc.record({
     cost: fc.oneof(
@@ -147,6 +218,7 @@ function hostileResource(intervals: number) {
       { weight: 5, arbitrary: short(0.001, 0.9) },
       { weight: 2, arbitrary: fc.constant<'none'>('none') },
     ),
+    prefix: hostilePrefix,
   });
 }
 
@@ -188,7 +260,8 @@ function limitOf(draw: HostileBuildingDraw, t: number, fullKw: number): number {
 
 /**
  * Hostile allocation problems within `shape` (default: 5–45 buildings of 1–4 resources, 2–24
- * intervals of 5–60 min). Every number is finite except budgets that are absent (`Infinity`).
+ * intervals of 5–60 min). Every number is finite except budgets and prefix caps that are absent
+ * (`Infinity`).
  *
  * Per-interval draws are made for the longest window and cut to the drawn number of intervals
  * (no `chain`), so that fast-check shrinks a failure by dropping buildings, resources and
@@ -246,7 +319,14 @@ export function hostileAllocationProblem(
                 : r.budget === 'zero'
                   ? 0
                   : Number((fullKwh * r.budget).toPrecision(6));
-            return { id: `r${j}`, costYuanPerKwh: r.cost, upperKw, budgetKwh };
+            const prefixKwh = prefixOf(r.prefix, T, fullKwh);
+            return {
+              id: `r${j}`,
+              costYuanPerKwh: r.cost,
+              upperKw,
+              budgetKwh,
+              ...(prefixKwh ? { prefixKwh } : {}),
+            };
           });
           const limitKw: number[] = [];
           for (let t = 0; t < T; t++) {
@@ -255,7 +335,8 @@ export function hostileAllocationProblem(
             for (const r of resources) {
               const upper = r.upperKw[t] as number;
               full += upper;
-              even += Math.min(upper, r.budgetKwh / (dt * T));
+              const energy = Math.min(r.budgetKwh, r.prefixKwh?.[T - 1] ?? Number.POSITIVE_INFINITY);
+              even += Math.min(upper, energy / (dt * T));
             }
             const limit = limitOf(draw, t, full);
             limitKw.push(limit);

@@ -9,8 +9,9 @@ import {
 } from './highs-reference.ts';
 
 /**
- * Asserts that `allocation` breaks no bound, budget or limit of `problem` and costs no more than the
- * reference optimum, within {@link OBJECTIVE_TOLERANCE}; returns the relative gap.
+ * Asserts that `allocation` breaks no bound, budget, prefix cap or limit of `problem` (see
+ * `allocationViolations`) and costs what the reference optimum does, within
+ * {@link OBJECTIVE_TOLERANCE}; returns the relative gap.
  */
 export function expectOptimal(
   problem: AllocationProblem,

@@ -59,6 +59,55 @@ const wrappedScan: AllocationProblem = {
   ],
 };
 
+/**
+ * Found by `npm run check:allocator -- --instances 100000 --seed 20261205` (its instance 35123,
+ * 23 buildings × 8 intervals, as the generator first drew prefix caps) and shrunk by it. What went wrong was the reference, not the
+ * allocator: b0's prefix caps [∞, 4e-10, 3e-10] kWh (folded: 3e-10 kWh in every prefix, 1.2e-9 kW
+ * over 15 min) next to limits of 1e9 kW, and HiGHS's presolve at its tightest tolerances (highs
+ * 1.15.3) reports infeasible an LP that never is (no response and everything short is always
+ * feasible). `solveWithHighs` now solves it again without presolve. The resources at 1 ¥/kWh cost
+ * the penalty and are never used; they are what trips the presolve.
+ */
+const presolveLostItsWay: AllocationProblem = {
+  intervalHours: 0.25,
+  shortfallPenaltyYuanPerKwh: 1,
+  targetsKw: [1, 1, 1],
+  buildings: [
+    {
+      id: 'b0',
+      limitKw: [UNBOUNDED, 0, UNBOUNDED],
+      derating: 1,
+      resources: [
+        {
+          id: 'r0',
+          costYuanPerKwh: 0,
+          upperKw: [1, 0, 0.004],
+          budgetKwh: Number.POSITIVE_INFINITY,
+          prefixKwh: [Number.POSITIVE_INFINITY, 4e-10, 3e-10],
+        },
+      ],
+    },
+    {
+      id: 'b3',
+      limitKw: [UNBOUNDED, UNBOUNDED, UNBOUNDED],
+      derating: 1,
+      resources: [
+        { id: 'r0', costYuanPerKwh: 1, upperKw: [0, 1, 0], budgetKwh: Number.POSITIVE_INFINITY },
+        { id: 'r1', costYuanPerKwh: 1, upperKw: [1, 0, 0], budgetKwh: Number.POSITIVE_INFINITY },
+      ],
+    },
+    {
+      id: 'b21',
+      limitKw: [0, UNBOUNDED, 1],
+      derating: 1,
+      resources: [
+        { id: 'r0', costYuanPerKwh: 1, upperKw: [1, 0, 1], budgetKwh: Number.POSITIVE_INFINITY },
+        { id: 'r2', costYuanPerKwh: 1, upperKw: [0, 1, 0], budgetKwh: Number.POSITIVE_INFINITY },
+      ],
+    },
+  ],
+};
+
 describe('allocate, on instances that once went wrong', () => {
   it('tries every building feeding a full interval, also after the scan wraps (issue 13)', () => {
     // Prepare
@@ -72,5 +121,16 @@ describe('allocate, on instances that once went wrong', () => {
     expectOptimal(reversed, oursReversed, reference);
     // Interval 0 is as short as the optimum leaves it, not 0.0083 kW more.
     expect(ours.shortfallKw[0]).toBeCloseTo(reference.shortfallKw[0] as number, 9);
+  });
+
+  it('agrees with HiGHS where its presolve reports a prefix-capped LP infeasible (check:allocator seed 20261205)', () => {
+    // Prepare
+    const reference = solveWithHighs(highs, presolveLostItsWay);
+    // Act
+    const ours = allocate(presolveLostItsWay);
+    // Assess: 3e-10 kWh is 1.2e-9 kW in the last interval, the rest short at 1 ¥/kWh over 0.25 h:
+    // 0.25 × (3 − 1.2e-9) = 0.7499999997 ¥.
+    expectOptimal(presolveLostItsWay, ours, reference);
+    expect(ours.costYuan).toBeCloseTo(0.7499999997, 12);
   });
 });
