@@ -1,19 +1,50 @@
 /**
  * One allocation benchmark case in a process of its own (so peak memory is its own):
- * `node --import tsx bench/allocate-run.ts <flexdr|highs> <buildings> <intervals> <runs>`.
+ * `node --import tsx bench/allocate-run.ts <flexdr|highs> <buildings> <intervals> <runs> [variant]`.
  * Prints one JSON line.
+ *
+ * Variants: `fleet` (bench/fleet.ts as it is, with the prefix caps `lib/domain/flexibility.ts` gives
+ * its batteries and tanks); `charging` (the same fleet with half of its batteries charging near their
+ * minimum, so that their caps rise through the window); `fleet-no-caps` and `charging-no-caps` (the
+ * same with the caps dropped, the window budgets kept: the LP as it was before prefix caps, to tell
+ * what the caps cost the solver).
  */
+
+import { mulberry32 } from '../infra/local/sim/random.ts';
 import { type AllocationProblem, allocate } from '../lib/domain/allocation.ts';
 import { flexibilityCurve, toAllocationBuilding } from '../lib/domain/flexibility.ts';
-import { fleetFlexibility, makeFleet } from './fleet.ts';
+import type { AssetState } from '../lib/domain/model/telemetry.ts';
+import { type FleetMember, fleetFlexibility, makeFleet } from './fleet.ts';
 
-const [solver = 'flexdr', n = '1000', t = '16', runsArg = '5'] = process.argv.slice(2);
+const VARIANTS = ['fleet', 'charging', 'fleet-no-caps', 'charging-no-caps'];
+const [solver = 'flexdr', n = '1000', t = '16', runsArg = '5', variant = 'fleet'] = process.argv.slice(2);
+if (!VARIANTS.includes(variant)) throw new RangeError(`variant must be one of ${VARIANTS.join(', ')}`);
 const buildings = Number(n);
 const intervals = Number(t);
 const runs = Number(runsArg);
 const START = Date.parse('2026-01-15T17:00:00+08:00');
 
-const fleet = makeFleet(42, buildings, intervals);
+/**
+ * Half of the batteries (drawn from a seed) charging at 20–80 % of their rating, at their minimum
+ * state of charge up to 20 % above it: stopping the charge frees energy interval by interval, so
+ * their prefix caps rise through the window (a battery charging at its minimum).
+ */
+function withChargingBatteries(members: FleetMember[]): FleetMember[] {
+  const rand = mulberry32(7);
+  return members.map((m) => {
+    const assets = m.state.assets.map((s): AssetState => {
+      const asset = m.building.assets.find((a) => a.id === s.assetId);
+      if (s.kind !== 'battery' || asset?.kind !== 'battery' || rand() < 0.5) return s;
+      return { ...s, soc: asset.socMin + 0.2 * rand(), powerKw: asset.maxChargeKw * (0.2 + 0.6 * rand()) };
+    });
+    return { ...m, state: { ...m.state, assets } };
+  });
+}
+
+const fleet = variant.startsWith('charging')
+  ? withChargingBatteries(makeFleet(42, buildings, intervals))
+  : makeFleet(42, buildings, intervals);
+const dropCaps = variant.endsWith('no-caps');
 
 /**
  * The operator's targets: a peaked shape asking for about 70 % of the fleet's energy, never above
@@ -44,7 +75,11 @@ function build(): AllocationProblem {
     intervalHours: 0.25,
     targetsKw,
     shortfallPenaltyYuanPerKwh: 50,
-    buildings: flex.map((f, b) => toAllocationBuilding(f, fleet[b]?.building.reliability ?? 1)),
+    buildings: flex.map((f, b) => {
+      const input = toAllocationBuilding(f, fleet[b]?.building.reliability ?? 1);
+      if (!dropCaps) return input;
+      return { ...input, resources: input.resources.map(({ prefixKwh: _, ...r }) => r) };
+    }),
   };
 }
 
@@ -91,6 +126,7 @@ if (solver === 'flexdr') {
 console.log(
   JSON.stringify({
     solver,
+    variant,
     buildings,
     intervals,
     runs,

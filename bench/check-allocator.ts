@@ -1,10 +1,11 @@
 /**
  * `npm run check:allocator -- --instances N --seed S`: the allocator against HiGHS on N hostile
- * random instances (test/support/allocation-arbitraries.ts). Prints the seed, progress, how many
- * instances differ from HiGHS's optimum by more than 1e-6 relative (or are infeasible), and the
- * largest difference. On a failure, shrinks the first one to a minimal instance
- * (bench/shrink-allocation-problem.ts) and prints it as JSON, absent budgets as "Infinity"; exits
- * non-zero on any failure.
+ * random instances (test/support/allocation-arbitraries.ts, prefix caps included). Prints the seed,
+ * progress, how many instances differ from HiGHS's optimum by more than 1e-6 relative (or are
+ * infeasible: every bound, budget, prefix cap and limit is checked), how many had a resource whose
+ * prefix caps the allocator kept as a chain, and the largest difference. On a failure, shrinks the
+ * first one to a minimal instance (bench/shrink-allocation-problem.ts) and prints it as JSON, absent
+ * budgets and caps as "Infinity"; exits non-zero on any failure.
  *
  * Options: `--instances 1000` `--seed <int>` (default: from the clock) `--progress 1000`
  * (instances between progress lines) `--buildings 5-45` `--intervals 2-24`.
@@ -57,9 +58,13 @@ const highs = await loadHighs();
 interface Verdict {
   /** Relative difference of the costs (see `objectiveGap`). */
   gap: number;
+  /** Resources whose prefix caps were below their window total (`stats.chainedResources`). */
+  chained: number;
   violations: string[];
   ours: number;
   reference: number;
+  /** Whether HiGHS reached its optimum only without presolve (see `solveWithHighs`). */
+  withoutPresolve: boolean;
   /** Why HiGHS gave no optimum: such an instance fails, it is never counted as agreement. */
   error?: string;
 }
@@ -68,11 +73,29 @@ function judge(problem: AllocationProblem): Verdict {
   const allocation = allocate(problem);
   const violations = allocationViolations(problem, allocation);
   const ours = allocation.costYuan;
+  const chained = allocation.stats.chainedResources;
   try {
-    const reference = solveWithHighs(highs, problem).objective;
-    return { gap: objectiveGap(problem, ours, reference), violations, ours, reference };
+    const solved = solveWithHighs(highs, problem);
+    const reference = solved.objective;
+    const withoutPresolve = solved.status !== 'optimal';
+    return {
+      gap: objectiveGap(problem, ours, reference),
+      chained,
+      violations,
+      ours,
+      reference,
+      withoutPresolve,
+    };
   } catch (error) {
-    return { gap: Number.NaN, violations, ours, reference: Number.NaN, error: String(error) };
+    return {
+      gap: Number.NaN,
+      chained,
+      violations,
+      ours,
+      reference: Number.NaN,
+      withoutPresolve: false,
+      error: String(error),
+    };
   }
 }
 
@@ -87,6 +110,8 @@ console.log(
 const started = performance.now();
 let done = 0;
 let failures = 0;
+let withChains = 0;
+let withoutPresolve = 0;
 let referenceErrors = 0;
 let firstFailure: { index: number; problem: AllocationProblem; verdict: Verdict } | undefined;
 let largest = { gap: 0, index: -1, ours: 0, reference: 0 };
@@ -97,6 +122,8 @@ fc.check(
     const index = done++;
     const verdict = judge(problem);
     if (verdict.error !== undefined) referenceErrors++;
+    if (verdict.chained > 0) withChains++;
+    if (verdict.withoutPresolve) withoutPresolve++;
     if (verdict.gap > largest.gap)
       largest = { gap: verdict.gap, index, ours: verdict.ours, reference: verdict.reference };
     if (fails(verdict)) {
@@ -113,9 +140,11 @@ fc.check(
 );
 
 console.log(
-  `checked ${done} instances in ${elapsed()}, seed ${seed}: ${failures} failures (differences above ${OBJECTIVE_TOLERANCE} relative, infeasible answers or no reference optimum); largest difference ${largest.gap.toExponential(3)} (instance ${largest.index}: ours ${largest.ours} ¥, HiGHS ${largest.reference} ¥)`,
+  `checked ${done} instances in ${elapsed()}, seed ${seed}: ${failures} failures (differences above ${OBJECTIVE_TOLERANCE} relative, infeasible answers or no reference optimum); largest difference ${largest.gap.toExponential(3)} (instance ${largest.index}: ours ${largest.ours} ¥, HiGHS ${largest.reference} ¥); ${withChains} instances had a resource with a prefix cap below its window total`,
 );
 if (referenceErrors > 0) console.log(`HiGHS gave no optimum on ${referenceErrors} instances`);
+if (withoutPresolve > 0)
+  console.log(`HiGHS's presolve called ${withoutPresolve} instances infeasible; solved again without it`);
 
 if (firstFailure) {
   const { index, problem, verdict: first } = firstFailure;

@@ -1,6 +1,7 @@
 /**
  * Shrinks an allocation problem that fails a check to a minimal one that still fails: fewer
- * buildings, intervals and resources, then simpler numbers. Greedy and deterministic (ddmin-style:
+ * buildings, intervals and resources, then simpler numbers (prefix caps dropped where the failure
+ * stays without them, else each cap simplified or lifted). Greedy and deterministic (ddmin-style:
  * drop halves, then quarters, … then single items; then try simpler values field by field), run to
  * a fixpoint, so that no single building, interval or resource can be dropped and no number
  * simplified without the failure going away.
@@ -15,7 +16,11 @@ type Fails = (problem: AllocationProblem) => boolean;
 const copyBuilding = (b: AllocationBuilding): AllocationBuilding => ({
   ...b,
   limitKw: Array.from(b.limitKw),
-  resources: b.resources.map((r) => ({ ...r, upperKw: Array.from(r.upperKw) })),
+  resources: b.resources.map((r) => ({
+    ...r,
+    upperKw: Array.from(r.upperKw),
+    ...(r.prefixKwh ? { prefixKwh: Array.from(r.prefixKwh) } : {}),
+  })),
 });
 
 const copy = (p: AllocationProblem): AllocationProblem => ({
@@ -58,7 +63,11 @@ function dropIntervals(p: AllocationProblem, fails: Fails): AllocationProblem {
     buildings: p.buildings.map((b) => ({
       ...b,
       limitKw: without(b.limitKw, d),
-      resources: b.resources.map((r) => ({ ...r, upperKw: without(r.upperKw, d) })),
+      resources: b.resources.map((r) => ({
+        ...r,
+        upperKw: without(r.upperKw, d),
+        ...(r.prefixKwh ? { prefixKwh: without(r.prefixKwh, d) } : {}),
+      })),
     })),
   });
   return cut(minimiseSet(p.targetsKw.length, (d) => fails(cut(d))));
@@ -159,6 +168,20 @@ function simplifyNumbers(p: AllocationProblem, fails: Fails): AllocationProblem 
         attempt((q, v) => {
           (res(q).upperKw as number[])[t] = v;
         }, resource.upperKw[t] as number);
+      if (resource.prefixKwh !== undefined) {
+        const trial = copy(current);
+        delete res(trial).prefixKwh;
+        if (fails(trial)) current = trial;
+        else
+          for (let t = 0; t < resource.prefixKwh.length; t++)
+            attempt(
+              (q, v) => {
+                (res(q).prefixKwh as number[])[t] = v;
+              },
+              resource.prefixKwh[t] as number,
+              [Number.POSITIVE_INFINITY],
+            );
+      }
     });
   });
   return current;
