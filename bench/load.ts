@@ -25,6 +25,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS } from '../infra/local/dynamodb-local.ts';
 import { dynamoRepositories } from '../lib/adapters/dynamodb/index.ts';
+import { mapLimit } from '../lib/concurrency.ts';
 import type { AssetState } from '../lib/domain/model/telemetry.ts';
 import { type FleetMember, makeFleet } from './fleet.ts';
 
@@ -112,23 +113,6 @@ export interface LoadReport {
   statesLatest: number | null;
   events: EventOutcome[];
   deadLetters: number;
-}
-
-/** Runs `fn` over `items`, at most `concurrency` at a time. */
-async function pool<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i] as T, i);
-      }
-    }),
-  );
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -295,7 +279,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       body: { parkId, name: `Load park ${p}`, zone: 'mengxi', city: 'Hohhot' },
     });
   let enrolled = 0;
-  await pool(fleet, concurrency, async (m) => {
+  await mapLimit(fleet, concurrency, async (m) => {
     await rec.request('put-building', api(`/buildings/${m.building.buildingId}`), {
       method: 'PUT',
       token: operator,
@@ -384,7 +368,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     // Actions of the same quarter run one after the other (a revision follows its creation).
     let operatorDone: Promise<unknown> = Promise.resolve();
     for (const a of actions.filter((x) => x.quarter === q)) operatorDone = operatorDone.then(() => a.run(t));
-    await pool(fleet, concurrency, async (m, i) => {
+    await mapLimit(fleet, concurrency, async (m, i) => {
       await rec.request('telemetry', api(`/buildings/${m.building.buildingId}/telemetry`), {
         method: 'POST',
         token: tokens[Math.floor(i / group)] as string,
@@ -457,7 +441,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       let differing = 0;
       let short = 0;
       const from = first - QUARTER_MS;
-      await pool(fleet, concurrency, async (m, i) => {
+      await mapLimit(fleet, concurrency, async (m, i) => {
         const readings = await repos.telemetry.readings(m.building.buildingId, from, last);
         stored += readings.length;
         if (readings.length !== quarters) short++;
@@ -507,7 +491,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits });
 
 /** The table of a report, one row per kind of request. */
-export function formatReport(r: LoadReport): string {
+function formatReport(r: LoadReport): string {
   const lines = [
     '| request | count | errors | p50 ms | p95 ms | p99 ms | max ms | req/s (while in flight) |',
     '|---|---:|---|---:|---:|---:|---:|---:|',

@@ -34,8 +34,3 @@ export function chinaMinuteOfDay(ms: number): number {
 export function chinaMidnight(date: string): number {
   return Date.parse(`${date}T00:00:00+08:00`);
 }
-
-/** Start instants of the `count` intervals of `minutes` beginning at `startMs`. */
-export function intervalStarts(startMs: number, minutes: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => startMs + i * minutes * MINUTE_MS);
-}

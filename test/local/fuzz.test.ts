@@ -22,6 +22,7 @@ import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
 import { demoFleet } from '../../infra/local/sim/fleet.ts';
+import { mapLimit } from '../../lib/concurrency.ts';
 import { Id } from '../../lib/domain/model/common.ts';
 import { GridEvent } from '../../lib/domain/model/grid-event.ts';
 import { messages } from '../../lib/messages.ts';
@@ -322,20 +323,6 @@ async function send(c: Case): Promise<Answer> {
   return { status: res.status, text: await res.text() };
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, run: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await run(items[i] as T);
-      }
-    }),
-  );
-  return out;
-}
-
 const describeCase = (c: Case, a?: Answer) =>
   `${route(c.route).method} ${urlOf(c).slice(0, 300)} as ${c.role} (${c.what}, content-type ${JSON.stringify(c.contentType)}) body ${
     c.bigBody ? `<${c.bigBody} bytes>` : JSON.stringify(c.body?.slice(0, 300))
@@ -504,7 +491,7 @@ describe('fuzzing every HTTP route and bus consumer', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(anyRefusal, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
         const fp = await fingerprint();
-        const answers = await pool(batch, CONCURRENCY, send);
+        const answers = await mapLimit(batch, CONCURRENCY, send);
         for (const [i, c] of batch.entries()) count(c, answers[i] as Answer);
         batch.forEach((c, i) => {
           const a = answers[i] as Answer;
@@ -529,7 +516,7 @@ describe('fuzzing every HTTP route and bus consumer', () => {
       fc.asyncProperty(fc.array(anyAttempt, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
         await rt.idle();
         const fp = await fingerprint();
-        const answers = await pool(batch, CONCURRENCY, send);
+        const answers = await mapLimit(batch, CONCURRENCY, send);
         for (const [i, c] of batch.entries()) count(c, answers[i] as Answer);
         batch.forEach((c, i) => {
           const a = answers[i] as Answer;

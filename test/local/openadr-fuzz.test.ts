@@ -36,6 +36,7 @@ import {
 } from '../../functions/openadr/operations.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import type { LocalRuntime } from '../../infra/local/runtime.ts';
+import { mapLimit } from '../../lib/concurrency.ts';
 import { type ClientRole, hasScope, ROLE_SCOPES, SCOPES, type Scope } from '../../lib/openadr/access.ts';
 import { programFromFlexdr } from '../../lib/openadr/mapping.ts';
 import {
@@ -1131,20 +1132,6 @@ function send(c: Case): Promise<Answer> {
   });
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, run: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await run(items[i] as T);
-      }
-    }),
-  );
-  return out;
-}
-
 /** The request (its body cut at `max` characters) and the answer. */
 const describeCase = (c: Case, a?: Answer, max = 300) =>
   `${ops[c.op].method} ${pathOf(c).slice(0, 240)} as ${c.who}${c.auth ? ` (${JSON.stringify(c.auth.slice(0, 40))})` : ''} [${c.what}; content-type ${JSON.stringify(c.contentType)}] body ${
@@ -1248,7 +1235,7 @@ function check(c: Case, a: Answer): void {
 async function runBatch(batch: Case[]): Promise<void> {
   await rt.idle();
   const before = await fingerprint();
-  const answers = await pool(batch, CONCURRENCY, send);
+  const answers = await mapLimit(batch, CONCURRENCY, send);
   for (const [i, c] of batch.entries()) check(c, answers[i] as Answer);
   if (answers.every((a) => a.status >= 400 && a.status < 500)) {
     await rt.idle();

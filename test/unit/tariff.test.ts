@@ -11,9 +11,11 @@ import {
   sumImpacts,
   windowPriceByZone,
 } from '../../lib/domain/tariff.ts';
-import { intervalStarts } from '../../lib/domain/time.ts';
 
 const at = (iso: string) => Date.parse(iso);
+/** Start instants of the `count` intervals of `minutes` beginning at `startMs`. */
+const intervalStarts = (startMs: number, minutes: number, count: number) =>
+  Array.from({ length: count }, (_, i) => startMs + i * minutes * 60_000);
 /** The national grid average of the issue: 0.5703 tCO₂/MWh. */
 const FACTOR = 0.5703;
 

@@ -24,7 +24,7 @@ import { type Answer, answer, BuildingSimulator, history } from './building-sim.
 import type { LoadKind } from './loads.ts';
 
 /** The API takes at most this many readings in one telemetry call. */
-export const MAX_READINGS_PER_POST = 2_000;
+const MAX_READINGS_PER_POST = 2_000;
 const CONCURRENCY = 8;
 /** Seeding: buildings at once and readings per post (four days of quarter hours). */
 const SEED_CONCURRENCY = 2;

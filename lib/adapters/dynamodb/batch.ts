@@ -11,7 +11,11 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { mapLimit } from '../../concurrency.ts';
 import { ValidationError } from '../../domain/errors.ts';
+
+/** Bounded parallelism, from the code base's one pool: stops starting items after a failure. */
+export { mapLimit };
 
 type Item = Record<string, unknown>;
 type Key = Record<string, unknown>;
@@ -36,34 +40,6 @@ export function backoff(attempt: number, base = 25): number {
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` in flight, keeping order. After a failure no new
- * item starts, and the first error is thrown only once the calls in flight have settled, so no
- * write is still running unobserved when the caller sees the error.
- */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i] as T);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
   return out;
 }
 

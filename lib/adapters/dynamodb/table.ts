@@ -27,8 +27,6 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
-/** Table name when none is configured (the local runtime); stages name theirs `flexdr-<stage>`. */
-export const DEFAULT_TABLE_NAME = 'flexdr';
 /** Expiry attribute (epoch seconds), set on meter readings only. */
 export const TTL_ATTRIBUTE = 'ttl';
 /**

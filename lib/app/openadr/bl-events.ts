@@ -164,7 +164,7 @@ export async function deleteBlEvent(deps: Deps, caller: OpenadrCaller, eventId: 
 }
 
 /** End of an event body's window (start + n × duration), or undefined when it has none. */
-export function eventEndMs(body: Record<string, unknown>): number | undefined {
+function eventEndMs(body: Record<string, unknown>): number | undefined {
   const intervals = (body.intervals ?? []) as Interval[];
   if (intervals.length === 0) return undefined;
   try {

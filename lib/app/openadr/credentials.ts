@@ -50,12 +50,12 @@ export class OAuthError extends Error {
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
 
-export function hashSecret(secret: string, salt = randomBytes(16)): string {
+function hashSecret(secret: string, salt = randomBytes(16)): string {
   const hash = scryptSync(secret, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
   return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
-export function secretMatches(secret: string, stored: string): boolean {
+function secretMatches(secret: string, stored: string): boolean {
   const [kind, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
@@ -67,7 +67,7 @@ export function secretMatches(secret: string, stored: string): boolean {
   return timingSafeEqual(expected, given);
 }
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * Creates a client, or gives an existing one a new secret and bindings. Either way the client

@@ -24,10 +24,7 @@ export function requireBl(caller: OpenadrCaller): void {
  * What a caller may read of an object's `targets`: a BL everything; a VEN objects with no targets
  * (meant for everyone) or sharing one of its own (its buildings, parks and VEN name).
  */
-export async function visibilityOf(
-  deps: Deps,
-  caller: OpenadrCaller,
-): Promise<(targets: unknown) => boolean> {
+async function visibilityOf(deps: Deps, caller: OpenadrCaller): Promise<(targets: unknown) => boolean> {
   if (caller.role === 'BL') return () => true;
   const own = [...targetsOf(caller), await venNameOf(deps, caller.clientId)];
   return (targets) =>

@@ -31,7 +31,7 @@ export const SubscriptionState = z.object({
 });
 export type SubscriptionState = z.infer<typeof SubscriptionState>;
 
-export const FRESH_STATE: SubscriptionState = { failures: 0, broken: false };
+const FRESH_STATE: SubscriptionState = { failures: 0, broken: false };
 
 /** Consecutive failures that mark a subscription broken. */
 export const BROKEN_AFTER = 5;

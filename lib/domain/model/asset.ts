@@ -127,4 +127,3 @@ export type DcBusAsset = z.infer<typeof DcBusAsset>;
 export type ApplianceAsset = z.infer<typeof ApplianceAsset>;
 export type HeatStorageAsset = z.infer<typeof HeatStorageAsset>;
 export type Asset = z.infer<typeof Asset>;
-export type AssetKind = Asset['kind'];
