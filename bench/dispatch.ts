@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { errorMessage } from '../lib/caught-errors.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,7 +47,7 @@ for (const n of values.sizes.split(',').map(Number)) {
       `| ${fmt(n)} | ${fmt(r.commands ?? 0)} | ${fmt(r.acceptMs ?? 0)} | ${fmt(r.readScopeMs ?? 0)} | ${fmt(r.planMs ?? 0)} | ${fmt(r.storeMs ?? 0)} | ${fmt(r.publishMs ?? 0)} | ${fmt(r.markPublishedMs ?? 0)} | ${fmt(r.totalMs ?? 0)} | ${fmt(r.putEventsCalls ?? 0)} | ${fmt(r.lowerBound ?? 0)} | ${fmt(r.peakMb ?? 0)} |`,
     );
   } catch (e) {
-    console.log(`| ${fmt(n)} | failed: ${(e as Error).message.split('\n')[0]} |`);
+    console.log(`| ${fmt(n)} | failed: ${errorMessage(e).split('\n')[0]} |`);
   }
 }
 mkdirSync(dirname(values.json), { recursive: true });

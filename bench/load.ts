@@ -25,6 +25,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS } from '../infra/local/dynamodb-local.ts';
 import { dynamoRepositories } from '../lib/adapters/dynamodb/index.ts';
+import { errorCode, errorMessage } from '../lib/caught-errors.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import type { AssetState } from '../lib/domain/model/telemetry.ts';
 import { type FleetMember, makeFleet } from './fleet.ts';
@@ -160,8 +161,7 @@ class Recorder {
       status = res.status;
       text = await res.text();
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause;
-      failure = `network ${cause?.code ?? (e as Error).message}`;
+      failure = `network ${errorCode(e, { orCause: true }) ?? errorMessage(e)}`;
     } finally {
       k.latencies.push(performance.now() - started);
       if (--k.active === 0) k.busy += performance.now() - k.since;

@@ -5,6 +5,7 @@
  * the public API like any BMS. Ctrl-C puts the integration back to pull mode.
  */
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../../lib/caught-errors.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
 import { apiCall } from './api-client.ts';
 import type { TokenRequest } from './local-api.ts';
@@ -106,6 +107,6 @@ try {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 } catch (e) {
-  console.error(`bms-sim: ${(e as Error).message}`);
+  console.error(`bms-sim: ${errorMessage(e)}`);
   process.exit(1);
 }

@@ -18,6 +18,7 @@ import {
   statfsSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode } from '../../lib/caught-errors.ts';
 
 /** Linux's RAM-backed folder; elsewhere there is none and the store is built where it stays. */
 const RAM_FOLDER = '/dev/shm';
@@ -75,6 +76,6 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     // another user's process: alive, and not ours to clean up after
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(e) === 'EPERM';
   }
 }

@@ -22,6 +22,7 @@ import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
 import { demoFleet } from '../../infra/local/sim/fleet.ts';
+import { assertIsError, errorMessage } from '../../lib/caught-errors.ts';
 import { mapLimit } from '../../lib/concurrency.ts';
 import { Id } from '../../lib/domain/model/common.ts';
 import { GridEvent } from '../../lib/domain/model/grid-event.ts';
@@ -373,7 +374,7 @@ const fcParams = <T>(numRuns: number): fc.Parameters<T> => ({
     // The property's own error names the offending request; the whole batch would drown it.
     if (details.failed)
       throw new Error(
-        `property failed after ${details.numRuns} runs (seed ${SEED}, path ${details.counterexamplePath}; replay with FUZZ_SEED=${SEED}${SHRINK ? '' : ', FUZZ_SHRINK=1 to shrink'}):\n${(details.errorInstance as Error | undefined)?.message ?? String(details.errorInstance)}`,
+        `property failed after ${details.numRuns} runs (seed ${SEED}, path ${details.counterexamplePath}; replay with FUZZ_SEED=${SEED}${SHRINK ? '' : ', FUZZ_SHRINK=1 to shrink'}):\n${errorMessage(details.errorInstance)}`,
       );
   },
 });
@@ -600,7 +601,10 @@ describe('fuzzing every HTTP route and bus consumer', () => {
           const handler = handlers.get(c.sub.name) as Handler;
           const outcome = await handler(c.event, context(c.sub.name)).then(
             () => undefined,
-            (e: unknown) => e as Error,
+            (e: unknown) => {
+              assertIsError(e);
+              return e;
+            },
           );
           tally.busCases++;
           const shown = `${c.sub.name} ${JSON.stringify(c.event)?.slice(0, 400)}`;

@@ -28,6 +28,7 @@ import {
 } from '../../functions/openadr/operations.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import type { LocalRuntime } from '../../infra/local/runtime.ts';
+import { errorMessage } from '../../lib/caught-errors.ts';
 import { hasScope, type Scope, targetsOf } from '../../lib/openadr/access.ts';
 import { type HttpsReceiver, startHttpsReceiver } from '../support/https-receiver.ts';
 import {
@@ -736,7 +737,7 @@ describe('OpenADR authorization matrix', () => {
             });
             validated++;
           } catch (e) {
-            validationFailures.push(`${label}: ${(e as Error).message}`);
+            validationFailures.push(`${label}: ${errorMessage(e)}`);
           }
         }
         if (expected.allowed) {

@@ -36,6 +36,7 @@ import {
 } from '../../functions/openadr/operations.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import type { LocalRuntime } from '../../infra/local/runtime.ts';
+import { errorMessage } from '../../lib/caught-errors.ts';
 import { mapLimit } from '../../lib/concurrency.ts';
 import { type ClientRole, hasScope, ROLE_SCOPES, SCOPES, type Scope } from '../../lib/openadr/access.ts';
 import { programFromFlexdr } from '../../lib/openadr/mapping.ts';
@@ -1221,7 +1222,7 @@ function check(c: Case, a: Answer): void {
     });
     tally.valid++;
   } catch (e) {
-    const message = (e as Error).message;
+    const message = errorMessage(e);
     const documented = /status not documented \(documented: ([^)]*)\)/.exec(message)?.[1];
     // Where the document lists no 4xx at all for the operation, no refusal can be documented.
     const kind =

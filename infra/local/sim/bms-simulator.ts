@@ -15,6 +15,7 @@ import {
   TIMESTAMP_HEADER,
   verify,
 } from '../../../lib/adapters/webhook/signature.ts';
+import { errorMessage } from '../../../lib/caught-errors.ts';
 import { eachLimited } from '../../../lib/concurrency.ts';
 import type { Building } from '../../../lib/domain/model/building.ts';
 import { Command } from '../../../lib/domain/model/command.ts';
@@ -112,7 +113,7 @@ export class BmsSimulator {
         return;
       }
       self.onRequest(req, res).catch((e: unknown) => {
-        if (!res.headersSent) reply(res, 500, { message: e instanceof Error ? e.message : String(e) });
+        if (!res.headersSent) reply(res, 500, { message: errorMessage(e) });
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -243,7 +244,7 @@ export class BmsSimulator {
       delivery = Delivery.parse(JSON.parse(raw));
     } catch (e) {
       return reply(res, 400, {
-        message: `not a command event: ${e instanceof Error ? e.message : String(e)}`,
+        message: `not a command event: ${errorMessage(e)}`,
       });
     }
     const { command } = delivery.detail;
@@ -255,7 +256,7 @@ export class BmsSimulator {
       reply(res, 200, { commandId: command.commandId, outcome });
     } catch (e) {
       // the sender retries; the command was forgotten so that the retry is handled again
-      reply(res, 502, { message: e instanceof Error ? e.message : String(e) });
+      reply(res, 502, { message: errorMessage(e) });
     }
   }
 

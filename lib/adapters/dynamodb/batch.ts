@@ -11,6 +11,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { errorName } from '../../caught-errors.ts';
 import { mapLimit } from '../../concurrency.ts';
 import { ValidationError } from '../../domain/errors.ts';
 
@@ -45,7 +46,7 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 
 /** Whether a single-item write was refused by its condition expression. */
 export function isConditionFailure(e: unknown): boolean {
-  return (e as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+  return errorName(e) === 'ConditionalCheckFailedException';
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   FlexibleTimeWindowMode,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { errorName } from '../../caught-errors.ts';
 import type { BusMessage, Scheduler } from '../../ports.ts';
 
 export interface EventBridgeSchedulerOptions {
@@ -58,7 +59,7 @@ export class EventBridgeScheduler implements Scheduler {
       );
     } catch (e) {
       // Already scheduled under this name: the same step ran before.
-      if ((e as { name?: string }).name !== 'ConflictException') throw e;
+      if (errorName(e) !== 'ConflictException') throw e;
     }
   }
 
@@ -68,7 +69,7 @@ export class EventBridgeScheduler implements Scheduler {
         new DeleteScheduleCommand({ Name: scheduleName(name), GroupName: this.options.group }),
       );
     } catch (e) {
-      if ((e as { name?: string }).name !== 'ResourceNotFoundException') throw e;
+      if (errorName(e) !== 'ResourceNotFoundException') throw e;
     }
   }
 }

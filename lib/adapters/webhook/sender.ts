@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { lookup as lookupHost } from 'node:dns/promises';
 import { request } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { errorCode, errorMessage } from '../../caught-errors.ts';
 import type { DeliveryResult, WebhookSender, WebhookTarget } from '../../ports.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.ts';
 
@@ -259,13 +260,23 @@ export class HttpsWebhookSender implements WebhookSender {
       }
       resolved = { address: first.address, family: first.family === 6 ? 6 : 4 };
     } catch (e) {
-      return { kind: 'failure', error: `cannot resolve ${host}: ${reason(e)}`, retryable: true, sent: false };
+      return {
+        kind: 'failure',
+        error: `cannot resolve ${host}: ${errorMessage(e)}`,
+        retryable: true,
+        sent: false,
+      };
     }
     try {
       return await this.sendTo(url, host, resolved, method, headers, body);
     } catch (e) {
       // `https.request` throws synchronously on a header it cannot send (a control character, say).
-      return { kind: 'failure', error: `request not sent: ${reason(e)}`, retryable: false, sent: false };
+      return {
+        kind: 'failure',
+        error: `request not sent: ${errorMessage(e)}`,
+        retryable: false,
+        sent: false,
+      };
     }
   }
 
@@ -361,14 +372,10 @@ function statusError(status: number): string {
 }
 
 function networkFailure(e: unknown): Outcome {
-  const code = (e as { code?: unknown }).code;
-  const certificate = typeof code === 'string' && CERTIFICATE_ERROR.test(code);
-  const error = certificate ? `certificate refused: ${reason(e)}` : `network error: ${reason(e)}`;
+  const code = errorCode(e);
+  const certificate = code !== undefined && CERTIFICATE_ERROR.test(code);
+  const error = certificate ? `certificate refused: ${errorMessage(e)}` : `network error: ${errorMessage(e)}`;
   return { kind: 'failure', error, retryable: !certificate, sent: true };
-}
-
-function reason(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function article(word: string): string {

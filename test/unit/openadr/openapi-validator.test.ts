@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { assertIsError } from '../../../lib/caught-errors.ts';
 import {
   allOperations,
   operationOf,
@@ -79,7 +80,8 @@ function failure(fn: () => void): string {
   try {
     fn();
   } catch (e) {
-    return (e as Error).message;
+    assertIsError(e);
+    return e.message;
   }
   throw new Error('expected a failure');
 }
