@@ -308,26 +308,32 @@ class FlowSolver {
     const T = this.T;
     const b = this.resBuilding[r] as number;
     let budget = this.budget[r] as number;
-    for (let k = 0; k < T && budget > EPS; k++) {
-      const t = this.fillOrder[k] as number;
-      const want = this.demand[t] as number;
-      if (want <= EPS) continue;
-      const bt = b * T + t;
-      const rt = r * T + t;
-      const amount = Math.min(
-        want,
-        budget,
-        (this.cap[rt] as number) - (this.flow[rt] as number),
-        this.headroom[bt] as number,
-      );
-      if (amount <= EPS) continue;
-      this.flow[rt] = (this.flow[rt] as number) + amount;
-      this.addThrough(bt, t, amount);
-      this.demand[t] = want - amount;
-      this.demandLeft -= amount;
-      budget -= amount;
-    }
+    for (let k = 0; k < T && budget > EPS; k++)
+      budget -= this.pushDirect(r, b, this.fillOrder[k] as number, budget);
     this.budget[r] = budget;
+  }
+
+  /**
+   * Pushes what interval t still wants straight through resource r of building b, at most `limit`
+   * and what the resource and the building have room for; answers the amount (0 when nothing).
+   */
+  private pushDirect(r: number, b: number, t: number, limit: number): number {
+    const want = this.demand[t] as number;
+    if (want <= EPS) return 0;
+    const bt = b * this.T + t;
+    const rt = r * this.T + t;
+    const amount = Math.min(
+      want,
+      limit,
+      (this.cap[rt] as number) - (this.flow[rt] as number),
+      this.headroom[bt] as number,
+    );
+    if (amount <= EPS) return 0;
+    this.flow[rt] = (this.flow[rt] as number) + amount;
+    this.addThrough(bt, t, amount);
+    this.demand[t] = want - amount;
+    this.demandLeft -= amount;
+    return amount;
   }
 
   /**
@@ -348,21 +354,8 @@ class FlowSolver {
       // Nothing is pushed at or before t yet, so slack_t is still as stored.
       if (t < T - 1) room = Math.min(room, slack[base + t] as number);
       if (room <= EPS) break;
-      const want = this.demand[t] as number;
-      if (want <= EPS) continue;
-      const bt = b * T + t;
-      const rt = r * T + t;
-      const amount = Math.min(
-        want,
-        room,
-        (this.cap[rt] as number) - (this.flow[rt] as number),
-        this.headroom[bt] as number,
-      );
-      if (amount <= EPS) continue;
-      this.flow[rt] = (this.flow[rt] as number) + amount;
-      this.addThrough(bt, t, amount);
-      this.demand[t] = want - amount;
-      this.demandLeft -= amount;
+      const amount = this.pushDirect(r, b, t, room);
+      if (amount === 0) continue;
       room -= amount;
       pushed[t] = amount;
       total += amount;

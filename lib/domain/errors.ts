@@ -3,9 +3,18 @@
  * HTTP error mapper, in `functions/`) turns them into status codes with `instanceof`.
  */
 
+/**
+ * The base of a domain error class: its instances carry `name` as a literal, which survives
+ * minification (unlike `constructor.name`) and shows in logs.
+ */
+function namedError<const N extends string>(name: N) {
+  return class extends Error {
+    override readonly name: N = name;
+  };
+}
+
 /** Input that breaks a rule of the domain. `issues` lists every problem, each with its path. */
-export class ValidationError extends Error {
-  override readonly name = 'ValidationError';
+export class ValidationError extends namedError('ValidationError') {
   constructor(
     message: string,
     readonly issues: readonly { path: string; message: string }[] = [],
@@ -16,33 +25,22 @@ export class ValidationError extends Error {
 }
 
 /** A computation was asked of data that cannot support it (for example no eligible baseline days). */
-export class InsufficientDataError extends Error {
-  override readonly name = 'InsufficientDataError';
-}
+export class InsufficientDataError extends namedError('InsufficientDataError') {}
 
 /** The thing asked for does not exist (or the caller may not know it exists). */
-export class NotFoundError extends Error {
-  override readonly name = 'NotFoundError';
-}
+export class NotFoundError extends namedError('NotFoundError') {}
 
 /** The request conflicts with the current state (a concurrent update, a duplicate with other content). */
-export class ConflictError extends Error {
-  override readonly name = 'ConflictError';
-}
+export class ConflictError extends namedError('ConflictError') {}
 
 /** The caller is authenticated but not allowed to do this. */
-export class ForbiddenError extends Error {
-  override readonly name = 'ForbiddenError';
-}
+export class ForbiddenError extends namedError('ForbiddenError') {}
 
 /** The caller is not authenticated. */
-export class UnauthorizedError extends Error {
-  override readonly name = 'UnauthorizedError';
-}
+export class UnauthorizedError extends namedError('UnauthorizedError') {}
 
 /** The caller failed too often lately and must wait `retryAfterSeconds` before trying again. */
-export class TooManyRequestsError extends Error {
-  override readonly name = 'TooManyRequestsError';
+export class TooManyRequestsError extends namedError('TooManyRequestsError') {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,

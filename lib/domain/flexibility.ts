@@ -151,6 +151,19 @@ interface EnergyBounded {
   shiftPerKwh: number;
 }
 
+/** The reported state of an asset of kind `K`, if any. */
+type StateOf<K extends AssetState['kind']> = Extract<AssetState, { kind: K }> | undefined;
+
+/** A stored asset's resource (battery or tank): it gives nothing back as rebound. */
+function storedResource(
+  assetId: string,
+  kind: 'battery' | 'heatStorage',
+  action: AssetAction,
+  costYuanPerKwh: number,
+): EnergyBounded['resource'] {
+  return { assetId, kind, action, costYuanPerKwh, reboundShare: 0 };
+}
+
 /** Past this many intervals before or after the window, a stored asset's baseline is taken as settled. */
 const HORIZON_INTERVALS = 20_000;
 
@@ -198,7 +211,7 @@ function baselineLevel(
  */
 function batteryFlexibility(
   a: BatteryAsset,
-  s: Extract<AssetState, { kind: 'battery' }> | undefined,
+  s: StateOf<'battery'>,
   up: boolean,
   input: FlexibilityInput,
 ): EnergyBounded {
@@ -218,13 +231,7 @@ function batteryFlexibility(
   });
   const gain = p0 < 0 ? 1 / a.dischargeEfficiency : a.chargeEfficiency;
   return {
-    resource: {
-      assetId: a.id,
-      kind: 'battery',
-      action: up ? 'discharge' : 'charge',
-      costYuanPerKwh: a.cycleCostYuanPerKwh,
-      reboundShare: 0,
-    },
+    resource: storedResource(a.id, 'battery', up ? 'discharge' : 'charge', a.cycleCostYuanPerKwh),
     headroom: up ? (j) => a.dischargeEfficiency * (energy(j) - eMin) : (j) => (eMax - energy(j)) / gain,
     bound: up
       ? (t, shift) =>
@@ -253,7 +260,7 @@ function batteryFlexibility(
  */
 function heatStorageFlexibility(
   a: HeatStorageAsset,
-  s: Extract<AssetState, { kind: 'heatStorage' }> | undefined,
+  s: StateOf<'heatStorage'>,
   up: boolean,
   input: FlexibilityInput,
 ): EnergyBounded {
@@ -271,13 +278,7 @@ function heatStorageFlexibility(
     Math.max(0, (1 - loss * h) * l + a.cop * draw(l, h) * h - demand * h),
   );
   return {
-    resource: {
-      assetId: a.id,
-      kind: 'heatStorage',
-      action: up ? 'heaterOff' : 'heatCharge',
-      costYuanPerKwh: a.costYuanPerKwh,
-      reboundShare: 0,
-    },
+    resource: storedResource(a.id, 'heatStorage', up ? 'heaterOff' : 'heatCharge', a.costYuanPerKwh),
     headroom: up ? (j) => (level(j) - a.minKwhTh) / a.cop : (j) => (a.capacityKwhTh - level(j)) / a.cop,
     bound: up
       ? (t, shift) => draw(level(t) + shift, dt)
@@ -402,7 +403,7 @@ function applianceCommon(a: ApplianceAsset) {
  */
 function applianceFlexibility(
   a: ApplianceAsset,
-  s: Extract<AssetState, { kind: 'appliance' }> | undefined,
+  s: StateOf<'appliance'>,
   up: boolean,
   input: FlexibilityInput,
 ): ResourceFlexibility | undefined {
@@ -462,7 +463,7 @@ interface EvSession {
  */
 function evChargerFlexibility(
   a: ApplianceAsset,
-  s: Extract<AssetState, { kind: 'appliance' }> | undefined,
+  s: StateOf<'appliance'>,
   up: boolean,
   input: FlexibilityInput,
 ): ResourceFlexibility | undefined {
@@ -540,7 +541,7 @@ function overlapHours(from: number, to: number, lo: number, hi: number): number 
  */
 function evSession(
   a: ApplianceAsset,
-  s: Extract<AssetState, { kind: 'appliance' }> | undefined,
+  s: StateOf<'appliance'>,
   input: FlexibilityInput,
 ): EvSession | undefined {
   const carKw = Math.min(a.ratedKw, s?.carMaxKw ?? a.carMaxKw ?? a.ratedKw);

@@ -21,6 +21,7 @@ import type { Building } from '../../../lib/domain/model/building.ts';
 import { Command } from '../../../lib/domain/model/command.ts';
 import type { BuildingState, MeterReading } from '../../../lib/domain/model/telemetry.ts';
 import { CHINA_OFFSET_MS, MINUTE_MS, toMs } from '../../../lib/domain/time.ts';
+import { ApiError } from '../api-error.ts';
 import { type Answer, answer, BuildingSimulator, history } from './building-sim.ts';
 import type { LoadKind } from './loads.ts';
 
@@ -61,17 +62,6 @@ const Delivery = z.object({
 const CommandPage = z.object({
   items: z.array(z.object({ command: Command, status: z.string() })),
 });
-
-/** An answer from the API that was not 2xx. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The BMS side of the demo: webhook server, building simulators, telemetry. */
 export class BmsSimulator {

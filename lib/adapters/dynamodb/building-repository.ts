@@ -1,15 +1,10 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Building } from '../../domain/model/building.ts';
 import type { Scope } from '../../domain/model/grid-event.ts';
 import type { BuildingRepository, Page, PageRequest } from '../../ports.ts';
 import { batchGet, decodeCursor, encodeCursor, pageLimit, StartKey } from './batch.ts';
+import { deleteItem, getItem, queryIndexPage } from './items.ts';
 import { INDEX, keys } from './table.ts';
 
 /** Where a scope walk stands: which selector list, which value in it, and the DynamoDB position. */
@@ -51,10 +46,8 @@ export class DynamoBuildingRepository implements BuildingRepository {
   }
 
   async get(buildingId: string): Promise<Building | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: keys.building(buildingId), ConsistentRead: true }),
-    );
-    return res.Item ? parse(res.Item) : undefined;
+    const item = await getItem(this.doc, this.table, keys.building(buildingId));
+    return item ? parse(item) : undefined;
   }
 
   /** The buildings that exist among `buildingIds`, each once, in the order first asked for. */
@@ -69,7 +62,7 @@ export class DynamoBuildingRepository implements BuildingRepository {
   }
 
   async delete(buildingId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: keys.building(buildingId) }));
+    await deleteItem(this.doc, this.table, keys.building(buildingId));
   }
 
   async listByPark(parkId: string, page: PageRequest = {}): Promise<Page<Building>> {
@@ -147,20 +140,13 @@ export class DynamoBuildingRepository implements BuildingRepository {
     limit: number,
     start: StartKey | undefined,
   ): Promise<Page<Building>> {
-    const res = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: index,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': attr },
-        ExpressionAttributeValues: { ':pk': value },
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
-    );
-    return {
-      items: (res.Items ?? []).filter((i) => i.type === 'building').map(parse),
-      cursor: encodeCursor(res.LastEvaluatedKey),
-    };
+    const { items, cursor } = await queryIndexPage(this.doc, this.table, {
+      index,
+      partitionAttr: attr,
+      value,
+      limit,
+      start,
+    });
+    return { items: items.filter((i) => i.type === 'building').map(parse), cursor };
   }
 }

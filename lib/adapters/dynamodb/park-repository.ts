@@ -1,14 +1,9 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../domain/errors.ts';
 import { Park } from '../../domain/model/building.ts';
 import type { Page, PageRequest, ParkRepository } from '../../ports.ts';
-import { decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
+import { decodeCursor, pageLimit, stripKeys } from './batch.ts';
+import { deleteItem, getItem, queryIndexPage } from './items.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
 
 /**
@@ -31,27 +26,19 @@ export class DynamoParkRepository implements ParkRepository {
   }
 
   async get(parkId: string): Promise<Park | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: keys.park(parkId), ConsistentRead: true }),
-    );
-    return res.Item ? Park.parse(stripKeys(res.Item, KEY_ATTRIBUTES)) : undefined;
+    const item = await getItem(this.doc, this.table, keys.park(parkId));
+    return item ? Park.parse(stripKeys(item, KEY_ATTRIBUTES)) : undefined;
   }
 
   async list(page: PageRequest = {}): Promise<Page<Park>> {
-    const res = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: INDEX.gsi1,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'PARKS' },
-        Limit: pageLimit(page.limit),
-        ExclusiveStartKey: decodeCursor(page.cursor),
-      }),
-    );
-    return {
-      items: (res.Items ?? []).map((i) => Park.parse(stripKeys(i, KEY_ATTRIBUTES))),
-      cursor: encodeCursor(res.LastEvaluatedKey),
-    };
+    const { items, cursor } = await queryIndexPage(this.doc, this.table, {
+      index: INDEX.gsi1,
+      partitionAttr: 'gsi1pk',
+      value: 'PARKS',
+      limit: pageLimit(page.limit),
+      start: decodeCursor(page.cursor),
+    });
+    return { items: items.map((i) => Park.parse(stripKeys(i, KEY_ATTRIBUTES))), cursor };
   }
 
   /**
@@ -72,6 +59,6 @@ export class DynamoParkRepository implements ParkRepository {
     );
     if ((buildings.Items ?? []).length > 0)
       throw new ConflictError(`park '${parkId}' still has buildings; delete them first`);
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: keys.park(parkId) }));
+    await deleteItem(this.doc, this.table, keys.park(parkId));
   }
 }

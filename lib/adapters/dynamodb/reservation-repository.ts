@@ -30,6 +30,10 @@ const StoredReservation = z.object({
 }) satisfies z.ZodType<Reservation>;
 const Held = z.object({ startMs: z.number(), endMs: z.number(), reservations: z.array(StoredReservation) });
 type Held = z.infer<typeof Held>;
+
+/** One building of a commit, as the port defines it. */
+type CommitEntry = Parameters<ReservationRepository['commit']>[2][number];
+
 const Version = z.number().int().min(0);
 
 /** A commit refused because these buildings' reservations changed since they were read. */
@@ -103,16 +107,7 @@ export class DynamoReservationRepository implements ReservationRepository {
    *
    * @throws ReservationConflictError when any building's version moved.
    */
-  async commit(
-    eventId: string,
-    endMs: number,
-    entries: readonly {
-      buildingId: string;
-      expectedVersion: number;
-      reservations: Reservation[];
-      stale?: readonly string[];
-    }[],
-  ): Promise<void> {
+  async commit(eventId: string, endMs: number, entries: readonly CommitEntry[]): Promise<void> {
     const ids = entries.map((e) => e.buildingId);
     if (new Set(ids).size !== ids.length)
       throw new Error(`commit of '${eventId}' names a building twice: one entry per building`);
@@ -139,16 +134,7 @@ export class DynamoReservationRepository implements ReservationRepository {
   }
 
   /** The conditional update that sets one event's reservations on one building. */
-  private hold(
-    eventId: string,
-    endMs: number,
-    e: {
-      buildingId: string;
-      expectedVersion: number;
-      reservations: Reservation[];
-      stale?: readonly string[];
-    },
-  ) {
+  private hold(eventId: string, endMs: number, e: CommitEntry) {
     const startMs = Math.min(...e.reservations.map((r) => r.startMs), endMs);
     const stale = (e.stale ?? []).filter((id) => id !== eventId);
     return {

@@ -17,6 +17,7 @@ import type { BuildingState } from '../../../../lib/domain/model/telemetry.ts';
 import type { BuildingSettlement, ParkSettlement } from '../../../../lib/domain/settlement.ts';
 import type { EventImpact } from '../../../../lib/domain/tariff.ts';
 import type { CommandCounts, CommandRecord, EventStatus, Page, PlanSummary } from '../../../../lib/ports.ts';
+import { ApiError } from '../../api-error.ts';
 import type { ClockChange, ClockView, Identity, TokenRequest, TokenResponse } from '../../local-api.ts';
 
 export type {
@@ -121,16 +122,8 @@ export function saveSession(session: Session | null): void {
   else sessionStorage.removeItem(SESSION_KEY);
 }
 
-/** An API answer that was not a success, with the server's message. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** An API answer that was not a success, with the server's message (shared with the BMS simulator). */
+export { ApiError };
 
 /** Called when the API refuses the token (401), so the app can return to the login page. */
 let onUnauthorized: () => void = () => {};
