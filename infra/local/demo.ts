@@ -74,7 +74,14 @@ interface FlexView {
   total: Record<'PEAK_SHAVING' | 'VALLEY_FILLING', { kw: number[]; energyKwh: number }>;
 }
 interface DeliveryView {
-  intervals: { start: string; targetKw: number | null; plannedKw: number; deliveredKw: number | null }[];
+  intervals: {
+    start: string;
+    targetKw: number | null;
+    plannedKw: number;
+    baselineKw: number;
+    meteredKw: number | null;
+    deliveredKw: number | null;
+  }[];
 }
 interface CommandRecord {
   status: string;
@@ -131,7 +138,15 @@ export interface EventReport {
   window: { start: string; end: string };
   status: string;
   revision: number;
-  intervals: { start: string; targetKw: number; plannedKw: number; deliveredKw: number | null }[];
+  intervals: {
+    start: string;
+    targetKw: number;
+    plannedKw: number;
+    deliveredKw: number | null;
+    /** The planning baseline and the metered load of the buildings commanded, kW. */
+    baselineKw?: number;
+    meteredKw?: number | null;
+  }[];
   /** Peak shaving: recovery commanded and rebound expected after the window, kW per interval from its end. */
   after?: { intervalMinutes: number; recoveryKw: number[]; reboundKw: number[] };
   commands: {
@@ -207,6 +222,22 @@ async function issue(
   return eventId;
 }
 
+/** The report of events already run, as the demo writes it (for a report of other events). */
+export async function reportOf(url: string, token: string, eventIds: string[]): Promise<DemoReport> {
+  const call = api(url, token);
+  const now = (await call.get<{ now: string }>('/local/clock')).now;
+  const events = await Promise.all(eventIds.map((id) => eventReport(call, id)));
+  return {
+    generatedAt: new Date().toISOString(),
+    clock: { from: events[0]?.window.start ?? now, to: now },
+    events,
+    valleyEnergyAbsorbedKwh: events
+      .filter((e) => e.type === 'VALLEY_FILLING')
+      .reduce((s, e) => s + e.deliveredKwh, 0),
+    ...impactOf(events),
+  };
+}
+
 async function eventReport(call: Api, eventId: string): Promise<EventReport> {
   const status = await call.get<
     EventStatus & {
@@ -240,6 +271,12 @@ async function eventReport(call: Api, eventId: string): Promise<EventReport> {
       targetKw,
       plannedKw: r1(status.plan?.expectedKw[t] ?? 0),
       deliveredKw: delivered[t] ?? null,
+      ...(delivery.intervals[t]
+        ? {
+            baselineKw: r1(delivery.intervals[t].baselineKw),
+            meteredKw: delivery.intervals[t].meteredKw === null ? null : r1(delivery.intervals[t].meteredKw),
+          }
+        : {}),
     })),
     ...(status.plan?.after
       ? {
@@ -384,20 +421,19 @@ export function text(report: DemoReport): string {
       out.push(
         `  ${hhmm(Date.parse(i.start))}  ${String(i.targetKw).padStart(9)}  ${String(i.plannedKw).padStart(10)}  ${String(i.deliveredKw ?? '–').padStart(12)}`,
       );
+    const rows = buildingRows(e);
+    const width = Math.max(8, ...rows.map((r) => r.answers.length));
     out.push(
-      '  building            commands                         declared kW  delivered kW  ratio   net ¥',
+      `  building            ${'commands and answers'.padEnd(width)}  declared kW  delivered kW  ratio   net ¥`,
     );
-    const byBuilding = new Map<string, EventReport['commands']>();
-    for (const c of e.commands) byBuilding.set(c.buildingId, [...(byBuilding.get(c.buildingId) ?? []), c]);
-    for (const [buildingId, cs] of byBuilding) {
-      const s = e.settlement.buildings.find((b) => b.buildingId === buildingId);
-      const answers = cs.map((c) => `${c.actions} ${c.status.toLowerCase()}`).join('; ');
+    for (const r of rows) {
+      const s = r.settled;
       out.push(
-        `  ${buildingId.padEnd(18)}  ${answers.slice(0, 32).padEnd(32)} ${String(s?.declaredKw ?? '–').padStart(11)}  ${String(s?.deliveredKw ?? '–').padStart(12)}  ${String(s?.ratio ?? '–').padStart(5)}  ${String(s?.netYuan ?? '–').padStart(7)}`,
+        `  ${r.buildingId.padEnd(18)}  ${r.answers.padEnd(width)}  ${String(s?.declaredKw ?? '–').padStart(11)}  ${String(s?.deliveredKw ?? '–').padStart(12)}  ${String(s?.ratio ?? '–').padStart(5)}  ${String(s?.netYuan ?? '–').padStart(7)}`,
       );
+      if (r.unsettled) out.push(`  ${''.padEnd(18)}  not settled: ${r.unsettled}`);
     }
     if (e.after) out.push(`  after the window: ${describeAfter(e)}`);
-    for (const u of e.settlement.unsettled) out.push(`  awaiting data: ${u.buildingId}: ${u.reason}`);
     out.push(`  delivered ${e.deliveredKwh} kWh, net payment ¥${e.netYuan}`);
     for (const p of e.settlement.parks)
       if (p.impact) out.push(`  park ${p.parkId}: ${describeImpact(p.impact)}`);
@@ -406,6 +442,41 @@ export function text(report: DemoReport): string {
   out.push('', `valley (curtailed wind) energy absorbed: ${r1(report.valleyEnergyAbsorbedKwh)} kWh`);
   if (report.impact) out.push(`all events: ${describeImpact(report.impact)}`);
   return out.join('\n');
+}
+
+/**
+ * One row per building of an event: every command it received and the answer its BMS gave (with the
+ * reason of a decline or failure), its settlement, or why it is not settled. Buildings commanded,
+ * settled or awaiting data all appear, whatever their answer.
+ */
+export function buildingRows(e: EventReport): {
+  buildingId: string;
+  answers: string;
+  settled?: EventReport['settlement']['buildings'][number];
+  unsettled?: string;
+}[] {
+  const ids = new Set([
+    ...e.commands.map((c) => c.buildingId),
+    ...e.settlement.buildings.map((b) => b.buildingId),
+    ...e.settlement.unsettled.map((u) => u.buildingId),
+  ]);
+  return [...ids].sort().map((buildingId) => {
+    const answers = e.commands
+      .filter((c) => c.buildingId === buildingId)
+      .map(
+        (c) =>
+          `r${c.revision} ${c.actions} ${c.status.toLowerCase()}${c.reason && c.status !== 'ACKNOWLEDGED' ? ` (${c.reason})` : ''}`,
+      )
+      .join('; ');
+    const settled = e.settlement.buildings.find((b) => b.buildingId === buildingId);
+    const unsettled = e.settlement.unsettled.find((u) => u.buildingId === buildingId)?.reason;
+    return {
+      buildingId,
+      answers: answers || 'no command',
+      ...(settled ? { settled } : {}),
+      ...(unsettled ? { unsettled } : {}),
+    };
+  });
 }
 
 /** Recovery and rebound after a window, in words: how much, and when the recovery runs. */
@@ -445,29 +516,41 @@ export function html(report: DemoReport): string {
             `<tr><td>${hhmm(Date.parse(i.start))}</td><td>${i.targetKw}</td><td>${i.plannedKw}</td><td>${i.deliveredKw ?? '–'}</td></tr>`,
         )
         .join('');
-      const buildings = e.settlement.buildings
-        .map((b) => {
-          const cs = e.commands
-            .filter((c) => c.buildingId === b.buildingId)
-            .map((c) => `${escapeHtml(c.actions)} ${c.status.toLowerCase()}`)
-            .join('; ');
-          return `<tr><td>${escapeHtml(b.buildingId)}</td><td>${cs}</td><td>${b.declaredKw}</td><td>${b.deliveredKw}</td><td>${b.ratio ?? '–'}</td><td>${b.netYuan}</td></tr>`;
+      const buildings = buildingRows(e)
+        .map((r) => {
+          const b = r.settled;
+          return `<tr data-building-id="${escapeHtml(r.buildingId)}"><td>${escapeHtml(r.buildingId)}</td><td class="text">${escapeHtml(r.answers)}</td><td>${b?.declaredKw ?? '–'}</td><td>${b?.deliveredKw ?? '–'}</td><td>${b?.ratio ?? '–'}</td><td>${b?.netYuan ?? '–'}</td><td class="text">${r.unsettled ? `not settled: ${escapeHtml(r.unsettled)}` : b ? 'settled' : '–'}</td></tr>`;
         })
         .join('');
       return `<section><h2>${escapeHtml(e.eventId)}: ${e.type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'}, ${escapeHtml(beijing(Date.parse(e.window.start)))}–${hhmm(Date.parse(e.window.end))}</h2>
-<p>Status <b>${escapeHtml(e.status)}</b>; ${e.counts.sent} commands, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined. Delivered ${e.deliveredKwh} kWh; net payment ¥${e.netYuan}.</p>
+<p>Status <b>${escapeHtml(e.status)}</b>; ${e.counts.sent} commands, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined${e.counts.failed ? `, ${e.counts.failed} failed` : ''}. Delivered ${e.deliveredKwh} kWh; net payment ¥${e.netYuan}.</p>
 ${e.settlement.parks.map((p) => (p.impact ? `<p>Park ${escapeHtml(p.parkId)}: ${escapeHtml(describeImpact(p.impact))}.</p>` : '')).join('')}
+<h3>Response: kW ${e.type === 'PEAK_SHAVING' ? 'less' : 'more'} import (axis from 0)</h3>
 <div id="chart${k}"></div>
+<h3>Load at the meters: baseline against metered, kW (axis from 0)</h3>
+<div id="load${k}"></div>
 ${e.after ? `<p>After the window: ${escapeHtml(describeAfter(e))}.</p><div id="after${k}"></div>` : ''}
 <table><tr><th>Time</th><th>Target kW</th><th>Planned kW</th><th>Delivered kW</th></tr>${rows}</table>
-<table><tr><th>Building</th><th>Commands</th><th>Declared kW</th><th>Delivered kW</th><th>Ratio</th><th>Net ¥</th></tr>${buildings}</table></section>`;
+<table><tr><th>Building</th><th class="text">Commands and answers</th><th>Declared kW</th><th>Delivered kW</th><th>Ratio</th><th>Net ¥</th><th class="text">Settlement</th></tr>${buildings}</table></section>`;
     })
     .join('\n');
+  // Each series repeats its last interval at the window's end, so the steps cover the window.
+  const xs = (e: EventReport) => [
+    ...e.intervals.map((i) => Date.parse(i.start) / 1000),
+    Date.parse(e.window.end) / 1000,
+  ];
+  const ys = <T>(values: T[]) => [...values, values.at(-1) ?? null];
+  // Target last, so that it is drawn above an equal planned line.
   const data = report.events.map((e) => [
-    e.intervals.map((i) => Date.parse(i.start) / 1000),
-    e.intervals.map((i) => i.targetKw),
-    e.intervals.map((i) => i.plannedKw),
-    e.intervals.map((i) => i.deliveredKw),
+    xs(e),
+    ys(e.intervals.map((i) => i.plannedKw)),
+    ys(e.intervals.map((i) => i.deliveredKw)),
+    ys(e.intervals.map((i) => i.targetKw)),
+  ]);
+  const load = report.events.map((e) => [
+    xs(e),
+    ys(e.intervals.map((i) => i.baselineKw ?? null)),
+    ys(e.intervals.map((i) => i.meteredKw ?? null)),
   ]);
   const after = report.events.map((e) =>
     e.after
@@ -482,20 +565,35 @@ ${e.after ? `<p>After the window: ${escapeHtml(describeAfter(e))}.</p><div id="a
   );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>FlexDR demo report</title>
 <style>${css}
-body{font:14px/1.45 system-ui,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24}table{border-collapse:collapse;margin:1rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+body{font:14px/1.45 system-ui,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24}table{border-collapse:collapse;margin:1rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child,td.text,th.text{text-align:left}</style>
 <script>${js}</script></head><body>
 <h1>FlexDR demo report</h1>
 <p>Simulation clock ${escapeHtml(beijing(Date.parse(report.clock.from)))} → ${escapeHtml(beijing(Date.parse(report.clock.to)))} Beijing time. Valley (curtailed wind) energy absorbed: <b>${r1(report.valleyEnergyAbsorbedKwh)} kWh</b>.${report.impact ? ` All events: ${escapeHtml(describeImpact(report.impact))}.` : ''}</p>
 ${sections}
 <script>
+const pad = (n) => String(n).padStart(2, '0');
+// 24-hour Beijing time whatever the reader's zone: epoch seconds shifted by 8 h, read as UTC.
+const bj = (ts) => { const d = new Date(ts * 1000 + 8 * 3600e3); return pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()); };
+const bjDay = (ts) => new Date(ts * 1000 + 8 * 3600e3).toISOString().slice(0, 10) + ' ' + bj(ts);
+const kw = (v) => v == null ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: 1 }) + ' kW';
+// Away from the cursor, the legend shows the last interval with a value (not uPlot's "--").
+const latest = (u) => { for (let i = u.data[0].length - 2; i >= 0; i--) if (u.data.slice(1).some((y) => y[i] != null)) { u.setLegend({ idx: i }, false); return; } };
+const chart = (el, d, series, height) => new uPlot({ width: 960, height,
+  scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(max * 1.1, 1)] } },
+  axes: [{ values: (_u, ticks) => ticks.map(bj) }, { label: 'kW', size: 70 }],
+  hooks: { ready: [latest], setCursor: [(u) => u.cursor.idx == null && latest(u)] },
+  series: [{ value: (_u, v) => v == null ? '–' : bjDay(v) + ' Beijing' },
+    ...series.map((s) => ({ width: 2, paths: uPlot.paths.stepped({ align: 1 }), points: { show: false }, value: (_u, v) => kw(v), ...s }))] },
+  d, el);
 const data = ${JSON.stringify(data)};
-data.forEach((d, k) => new uPlot({ width: 960, height: 280, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
-  series: [{}, { label: 'target kW', stroke: '#888', dash: [6, 4] }, { label: 'planned kW', stroke: '#2a6fdb' }, { label: 'delivered kW', stroke: '#1a9850', width: 2 }] },
-  d, document.getElementById('chart' + k)));
+data.forEach((d, k) => chart(document.getElementById('chart' + k), d,
+  [{ label: 'planned kW', stroke: '#2a6fdb' }, { label: 'delivered kW', stroke: '#1a9850', fill: 'rgba(26,152,80,.12)' }, { label: 'target kW', stroke: '#111827', dash: [6, 4] }], 280));
+const load = ${JSON.stringify(load)};
+load.forEach((d, k) => chart(document.getElementById('load' + k), d,
+  [{ label: 'baseline kW', stroke: '#6b7280', dash: [6, 4] }, { label: 'metered kW', stroke: '#c2410c' }], 220));
 const after = ${JSON.stringify(after)};
-after.forEach((d, k) => d && new uPlot({ width: 960, height: 200, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
-  series: [{}, { label: 'recovery kW', stroke: '#7c3aed', fill: 'rgba(124,58,237,.15)' }, { label: 'rebound kW', stroke: '#b45309', dash: [6, 4] }] },
-  d, document.getElementById('after' + k)));
+after.forEach((d, k) => d && chart(document.getElementById('after' + k), d,
+  [{ label: 'recovery kW', stroke: '#7c3aed', fill: 'rgba(124,58,237,.15)' }, { label: 'rebound kW', stroke: '#b45309', dash: [6, 4] }], 200));
 </script></body></html>
 `;
 }

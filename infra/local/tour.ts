@@ -244,7 +244,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       (
         await request<{ items: CommandRecord[] }>(bmsToken, 'GET', `/buildings/${buildingId}/commands`)
       ).body.items.find((c) => c.command.eventId === eventId && c.command.kind === 'DISPATCH'),
-    (c) => c !== undefined && !['PENDING', 'SENT'].includes(c.status),
+    (c) => c !== undefined && !['PENDING', 'PUBLISHED'].includes(c.status),
     `the BMS of ${buildingId} answering`,
   );
   if (!answered) throw new Error(`no command of ${eventId} for ${buildingId}`);

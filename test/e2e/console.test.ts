@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { html, reportOf } from '../../infra/local/demo.ts';
 import { type LocalRuntime, startLocal } from '../../infra/local/runtime.ts';
 import { CHROMIUM, CHROMIUM_MISSING } from '../support/machine.ts';
 import { readPng } from '../support/png.ts';
@@ -100,7 +101,33 @@ describe('web console', () => {
       .poll(() => attribute(page, 'count-acknowledged', 'data-value'), { timeout: 60_000, interval: 500 })
       .toBeGreaterThan(0);
     expect(await attribute(page, 'count-sent', 'data-value')).toBeGreaterThan(0);
-    expect(await page.getByTestId('plan-summary').textContent()).toContain('buildings commanded');
+    // The plan card in the event's own words, one building count with its meaning, the cost explained
+    const planCard = (await page.getByTestId('plan-summary').textContent()) ?? '';
+    expect(planCard).toContain('peak shaving');
+    expect(planCard).toMatch(/Target up to [\d,]+ kW less import; planned up to [\d,]+ kW less import/);
+    expect(planCard).not.toMatch(/valley|more import/i);
+    const commanded = await attribute(page, 'plan-buildings', 'data-commanded');
+    expect(await page.getByTestId('plan-buildings').textContent()).toContain(
+      `${commanded} of the ${await attribute(page, 'plan-buildings', 'data-in-scope')} buildings in scope are commanded`,
+    );
+    expect(await page.getByTestId('plan-cost').textContent()).toMatch(
+      /per kWh planned\): what the allocator minimises/,
+    );
+    // Every commanded building's command and its BMS's answer, building by building
+    await expect
+      .poll(() => page.locator('[data-testid="command-row"][data-status="ACKNOWLEDGED"]').count(), {
+        timeout: 30_000,
+      })
+      .toBe(commanded);
+    const rows = await page.getByTestId('command-row').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        building: tr.getAttribute('data-building-id'),
+        status: tr.getAttribute('data-status'),
+        answer: tr.children[4]?.textContent,
+      })),
+    );
+    expect(new Set(rows.map((r) => r.building)).size).toBe(commanded);
+    for (const r of rows.filter((r) => r.status === 'ACKNOWLEDGED')) expect(r.answer).toBe('acknowledged');
 
     // Act: run the clock past the window with the header buttons.
     for (let i = 0; i < 2; i++) {
@@ -134,6 +161,77 @@ describe('web console', () => {
     }
     await page.getByTestId('performance').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('performance-park').count()).toBe(1);
+    // The legends show the latest values, not uPlot's "--", and the load chart says it is not from 0
+    const legend = await page
+      .getByTestId('delivery-chart')
+      .locator('.u-series .u-value')
+      .evaluateAll((els) => els.map((e) => e.textContent));
+    expect(legend.length).toBe(4);
+    for (const v of legend.slice(1)) expect(v).toMatch(/^[\d,.]+ kW$/);
+    expect(legend[0]).toMatch(/^\d{4}-\d\d-\d\d ([01]\d|2[0-3]):\d\d$/);
+    expect(await page.getByTestId('delivery').textContent()).toContain(
+      'baseline against metered (kW, axis not from 0)',
+    );
+    await page.screenshot({ path: `${ARTIFACTS}console-event.png`, fullPage: true });
+    expect(errors).toEqual([]);
+
+    // Act: the demo's HTML report of this event, opened in the browser
+    const op = await runtime.token({ role: 'operator' });
+    const report = await reportOf(runtime.url, op, [eventId]);
+    await page.setContent(html(report));
+
+    // Assess: every commanded building with its answer, baseline against metered, legends with values
+    const reportRows = await page
+      .locator('tr[data-building-id]')
+      .evaluateAll((trs) => trs.map((tr) => tr.children[1]?.textContent ?? ''));
+    expect(reportRows.length).toBeGreaterThanOrEqual(commanded);
+    expect(reportRows.filter((a) => a.includes('acknowledged')).length).toBe(commanded);
+    await expect.poll(() => page.locator('#load0 canvas').count()).toBe(1);
+    expect(await page.locator('#load0').textContent()).toContain('metered kW');
+    const reportLegend = await page
+      .locator('#chart0 .u-series .u-value')
+      .evaluateAll((els) => els.map((e) => e.textContent));
+    for (const v of reportLegend.slice(1)) expect(v).toMatch(/^[\d,.]+ kW$/);
+    expect(reportLegend[0]).toMatch(/ ([01]\d|2[0-3]):\d\d Beijing$/);
+    await page.screenshot({ path: `${ARTIFACTS}report.png`, fullPage: true });
+    await context.close();
+  });
+
+  it("a valley-filling event's plan card speaks of valley filling, not of a peak", async () => {
+    // Prepare: a valley-filling event on the Hohhot park
+    const op = await runtime.token({ role: 'operator' });
+    const start = Math.ceil(runtime.now() / QUARTER_MS) * QUARTER_MS + 2 * QUARTER_MS;
+    const eventId = `e2e-valley-${start}`;
+    const created = await fetch(`${runtime.url}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        eventId,
+        programId: 'mengxi-valley-2026',
+        type: 'VALLEY_FILLING',
+        start: new Date(start).toISOString(),
+        end: new Date(start + 2 * QUARTER_MS).toISOString(),
+        targetsKw: [100, 100],
+        scope: { parkIds: [HOHHOT] },
+        noticeAt: new Date(runtime.now()).toISOString(),
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { context, page, errors } = await openConsole();
+    await logInAs(page, 'operator');
+
+    // Act
+    await page.goto(`${runtime.url}/console/#/events/${encodeURIComponent(eventId)}`);
+    const card = page.getByTestId('plan-summary');
+    await card.waitFor({ timeout: 30_000 });
+
+    // Assess
+    const text = (await card.textContent()) ?? '';
+    expect(await card.getAttribute('data-direction')).toBe('VALLEY_FILLING');
+    expect(text).toContain('valley filling');
+    expect(text).toContain('填谷');
+    expect(text).toMatch(/Target up to 100 kW more import; planned up to [\d,]+ kW more import/);
+    expect(text).not.toMatch(/peak|less import/i);
     expect(errors).toEqual([]);
     await context.close();
   });

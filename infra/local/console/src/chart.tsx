@@ -17,7 +17,10 @@ interface Props {
   intervalMinutes: number;
   series: ChartSeries[];
   height?: number;
-  /** Keep 0 on the kW axis (responses and flexibility); off for loads, which sit far from 0. */
+  /**
+   * Keep 0 on the kW axis (responses and flexibility). Off for loads, which sit far from 0: the axis
+   * is then labelled as not starting at zero, so differences are not read as proportions.
+   */
   fromZero?: boolean;
   testId?: string;
 }
@@ -25,7 +28,8 @@ interface Props {
 /**
  * The last interval's value is repeated at its end so the step line covers the whole window; uPlot
  * keeps its own DOM, so the chart is rebuilt only when the set of series changes and otherwise fed
- * new data in place.
+ * new data in place. Series are drawn in order, so one given later lies on top of an equal one given
+ * earlier. Away from the cursor, the legend shows the values of the latest interval that has any.
  */
 export function Chart({ starts, intervalMinutes, series, height = 260, fromZero = true, testId }: Props) {
   const box = useRef<HTMLDivElement>(null);
@@ -52,8 +56,17 @@ export function Chart({ starts, intervalMinutes, series, height = 260, fromZero 
       axes: [
         // Labels in China time with a 24-hour clock, whatever the browser's zone.
         { values: (_u, ticks) => ticks.map((t) => formatTime(t * 1000)) },
-        { label: 'kW', values: (_u, ticks) => ticks.map((t) => formatNumber(t)), size: 70 },
+        {
+          label: fromZero ? 'kW' : 'kW (axis not from 0)',
+          values: (_u, ticks) => ticks.map((t) => formatNumber(t)),
+          size: 70,
+        },
       ],
+      hooks: {
+        ready: [showLatest],
+        setData: [showLatest],
+        setCursor: [(u) => u.cursor.idx == null && showLatest(u)],
+      },
       series: [
         { value: (_u, v) => (v === null ? '–' : formatDateTime(v * 1000)) },
         ...series.map(
@@ -86,4 +99,15 @@ export function Chart({ starts, intervalMinutes, series, height = 260, fromZero 
   });
 
   return <div class="chart" ref={box} data-testid={testId} />;
+}
+
+/** Puts the legend on the last interval that has a value in some series (not on uPlot's "--"). */
+function showLatest(u: uPlot): void {
+  const xs = u.data[0] ?? [];
+  // The last point repeats the last interval at the window's end: start from the one before it.
+  for (let i = xs.length - 2; i >= 0; i--)
+    if (u.data.slice(1).some((ys) => ys[i] !== null && ys[i] !== undefined)) {
+      u.setLegend({ idx: i }, false);
+      return;
+    }
 }

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
   api,
+  type CommandRecord,
   type DeliveryView,
   type EventStatusView,
   type PerformanceView,
@@ -15,6 +16,7 @@ import { Chart } from './chart.tsx';
 import { useApp } from './context.ts';
 import { describeScope, StatusBadge } from './events.tsx';
 import {
+  DIRECTION_HANZI,
   DIRECTION_LABEL,
   formatDateTime,
   formatKw,
@@ -69,28 +71,13 @@ export function EventDetail({ eventId }: { eventId: string }) {
         <Count label="Failed" value={commands.failed} testId="count-failed" />
         <Count label="Cancellations" value={commands.cancelled} testId="count-cancelled" />
       </div>
-      {plan && (
-        <div class="card" data-testid="plan-summary">
-          <h2>Plan (revision {plan.revision})</h2>
-          <p class="muted">
-            {plan.buildingsCommanded} of {plan.buildingsInScope} buildings commanded · cost{' '}
-            {formatYuan(plan.costYuan)} · peak target {formatKw(Math.max(...plan.targetsKw))}, expected{' '}
-            {formatKw(Math.max(...plan.expectedKw))}
-            {plan.shortfallKw.some((s) => s > 0) &&
-              `, shortfall up to ${formatKw(Math.max(...plan.shortfallKw))}`}
-          </p>
-          {plan.notes?.map((note) => (
-            <p key={note} class="warning" data-testid="plan-note">
-              {note}
-            </p>
-          ))}
-        </div>
-      )}
+      {plan && <PlanCard plan={plan} type={event.type} intervalMinutes={event.intervalMinutes} />}
       {isOperator && !final && view.status !== 'completed' && view.status !== 'awaiting-data' && (
         <CancelButton path={path} onDone={status.reload} />
       )}
       {delivery.error && !delivery.data && <p class="error">{delivery.error}</p>}
       {delivery.data && <Delivery view={delivery.data} />}
+      <Commands path={path} poll={done ? undefined : POLL_MS} />
       {plan?.after && (
         <AfterWindow after={plan.after} end={event.end} intervalMinutes={event.intervalMinutes} />
       )}
@@ -103,6 +90,122 @@ export function EventDetail({ eventId }: { eventId: string }) {
         />
       )}
     </section>
+  );
+}
+
+/** Less import for peak shaving, more for valley filling: the unit every kW of the event is in. */
+const RESPONSE_UNIT = { PEAK_SHAVING: 'kW less import', VALLEY_FILLING: 'kW more import' } as const;
+
+/**
+ * The plan in the event's own words: what the operator asked and what the plan expects (in the
+ * event's direction), how many buildings it commands out of those in scope, and its cost explained:
+ * the allocator's objective, not a payment.
+ */
+function PlanCard(props: {
+  plan: PlanView;
+  type: EventStatusView['event']['type'];
+  intervalMinutes: number;
+}) {
+  const { plan, type } = props;
+  const hours = props.intervalMinutes / 60;
+  const plannedKwh = plan.expectedKw.reduce((s, kw) => s + kw * hours, 0);
+  const shortfall = Math.max(0, ...plan.shortfallKw);
+  const unit = RESPONSE_UNIT[type];
+  return (
+    <div class="card" data-testid="plan-summary" data-direction={type}>
+      <h2>
+        Plan (revision {plan.revision}): {DIRECTION_LABEL[type].toLowerCase()}{' '}
+        <span lang="zh-CN">{DIRECTION_HANZI[type]}</span>
+      </h2>
+      <p data-testid="plan-targets">
+        Target up to {formatNumber(Math.max(...plan.targetsKw))} {unit}; planned up to{' '}
+        {formatNumber(Math.max(...plan.expectedKw))} {unit} ({formatNumber(plannedKwh)} kWh over the window)
+        {shortfall > 0 && `; short by up to ${formatNumber(shortfall)} ${unit}`}.
+      </p>
+      <p
+        data-testid="plan-buildings"
+        data-commanded={plan.buildingsCommanded}
+        data-in-scope={plan.buildingsInScope}
+      >
+        {plan.buildingsCommanded} of the {plan.buildingsInScope} buildings in scope are commanded in this
+        revision; the others had nothing to offer at the lowest cost, or declined an earlier revision.
+      </p>
+      <p class="muted" data-testid="plan-cost" data-cost-yuan={plan.costYuan}>
+        Plan cost {formatYuan(plan.costYuan)}
+        {plannedKwh > 0 && ` (${formatYuan(plan.costYuan / plannedKwh)} per kWh planned)`}: what the allocator
+        minimises, each asset's own price per kWh of response (battery wear, comfort, energy) weighted by the
+        building's reliability{shortfall > 0 ? ', plus a penalty for every kWh short' : ''}. It is not what
+        the program pays; the settlement below is.
+      </p>
+      {plan.notes?.map((note) => (
+        <p key={note} class="warning" data-testid="plan-note">
+          {note}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+const ANSWER_LABEL: Record<CommandRecord['status'], string> = {
+  PENDING: 'not sent yet',
+  PUBLISHED: 'sent, no answer yet',
+  FAILED: 'failed: not delivered to its BMS',
+  ACKNOWLEDGED: 'acknowledged',
+  DECLINED: 'declined',
+  SUPERSEDED: 'superseded by a later revision',
+};
+
+/**
+ * Every command of the event, building by building and revision by revision, with the answer its
+ * BMS gave and the reason (`GET /events/{id}/plan`).
+ */
+function Commands({ path, poll }: { path: string; poll: number | undefined }) {
+  const plan = useLoad(() => api<{ commands: CommandRecord[] }>(`${path}/plan`), path, poll);
+  if (plan.error && !plan.data) return <p class="error">{plan.error}</p>;
+  const commands = [...(plan.data?.commands ?? [])].sort(
+    (a, b) =>
+      a.command.buildingId.localeCompare(b.command.buildingId) ||
+      a.command.revision - b.command.revision ||
+      a.command.kind.localeCompare(b.command.kind),
+  );
+  if (commands.length === 0) return null;
+  return (
+    <div class="card" data-testid="commands">
+      <h2>Commands and answers</h2>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>Building</th>
+            <th class="num">Revision</th>
+            <th>Command</th>
+            <th class="num">Up to</th>
+            <th>Answer</th>
+            <th>Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {commands.map(({ command: c, status, reason }) => (
+            <tr
+              key={c.commandId}
+              data-testid="command-row"
+              data-building-id={c.buildingId}
+              data-status={status}
+            >
+              <td>{c.buildingId}</td>
+              <td class="num">{c.revision}</td>
+              <td>
+                {c.kind === 'DISPATCH'
+                  ? [...new Set(c.assets.map((a) => a.action))].join(' + ')
+                  : c.kind.toLowerCase()}
+              </td>
+              <td class="num">{c.kind === 'DISPATCH' ? formatKw(Math.max(0, ...c.responseKw), 1) : '–'}</td>
+              <td>{ANSWER_LABEL[status]}</td>
+              <td class="muted">{reason ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -227,22 +330,24 @@ function Delivery({ view }: { view: DeliveryView }) {
     >
       <h2>Delivery</h2>
       <p class="muted">
-        {view.buildings} buildings commanded · {delivered} of {rows.length} intervals metered
+        Measured over the {view.buildings} buildings whose commands stand (acknowledged or awaiting an answer)
+        · {delivered} of {rows.length} intervals metered
       </p>
-      <h3>Response (kW {view.type === 'PEAK_SHAVING' ? 'less' : 'more'} import)</h3>
+      <h3>Response (kW {view.type === 'PEAK_SHAVING' ? 'less' : 'more'} import, axis from 0)</h3>
       <Chart
         starts={starts}
         intervalMinutes={view.intervalMinutes}
         testId="delivery-chart"
         series={[
-          ...(hasTarget
-            ? [{ label: 'Target', color: '#6b7280', dash: [6, 4], values: rows.map((r) => r.targetKw) }]
-            : []),
           { label: 'Planned', color: '#1d4ed8', values: rows.map((r) => r.plannedKw) },
           { label: 'Delivered', color: '#15803d', values: rows.map((r) => r.deliveredKw), fill: true },
+          // Last, so that it is drawn above an equal planned line.
+          ...(hasTarget
+            ? [{ label: 'Target', color: '#111827', dash: [6, 4], values: rows.map((r) => r.targetKw) }]
+            : []),
         ]}
       />
-      <h3>Load at the meters</h3>
+      <h3>Load at the meters: baseline against metered (kW, axis not from 0)</h3>
       <Chart
         starts={starts}
         intervalMinutes={view.intervalMinutes}

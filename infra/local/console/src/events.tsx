@@ -179,7 +179,9 @@ function ParkManagerEventList() {
               <th>Event</th>
               <th>Type</th>
               <th>Start</th>
-              <th class="num">Your buildings</th>
+              <th class="num" title="Your buildings that received a command of the event, in any revision">
+                Your buildings commanded
+              </th>
             </tr>
           </thead>
           <tbody>

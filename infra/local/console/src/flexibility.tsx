@@ -20,31 +20,26 @@ export function queryFlexibility(parkIds: string[], startMs: number, hours: numb
   });
 }
 
+/**
+ * Computed as soon as the page opens, for every park in view (one park when chosen), from the first
+ * quarter hour after the clock's now; computed again when the park, the window or that quarter
+ * hour changes, and on "Compute".
+ */
 export function FlexibilityPage() {
   const { now } = useApp();
   const parks = useLoad(loadParks, 'parks');
   const [parkId, setParkId] = useState('');
   const [hours, setHours] = useState(4);
-  const [result, setResult] = useState<{ view: FlexibilityView; startMs: number; hours: number } | null>(
-    null,
+  const parkIds = parkId ? [parkId] : (parks.data ?? []).map((p) => p.parkId);
+  const startMs = now === null ? null : ceilQuarter(now);
+  const key = startMs === null || parkIds.length === 0 ? '' : `${parkIds.join(',')}|${startMs}|${hours}`;
+  const result = useLoad(
+    async () =>
+      startMs === null || parkIds.length === 0
+        ? null
+        : { view: await queryFlexibility(parkIds, startMs, hours), startMs, hours },
+    key,
   );
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const chosen = parkId || parks.data?.[0]?.parkId || '';
-
-  const query = async () => {
-    if (!chosen || now === null) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const startMs = ceilQuarter(now);
-      setResult({ view: await queryFlexibility([chosen], startMs, hours), startMs, hours });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <section data-testid="flexibility">
@@ -53,12 +48,13 @@ export function FlexibilityPage() {
         class="inline"
         onSubmit={(e) => {
           e.preventDefault();
-          void query();
+          result.reload();
         }}
       >
         <label>
           Park{' '}
-          <select value={chosen} onChange={(e) => setParkId(e.currentTarget.value)} data-testid="flex-park">
+          <select value={parkId} onChange={(e) => setParkId(e.currentTarget.value)} data-testid="flex-park">
+            {(parks.data?.length ?? 0) > 1 && <option value="">All {parks.data?.length} parks</option>}
             {parks.data?.map((p) => (
               <option key={p.parkId} value={p.parkId}>
                 {p.name} ({p.parkId})
@@ -73,12 +69,13 @@ export function FlexibilityPage() {
             <option value={12}>next 12 h</option>
           </select>
         </label>
-        <button type="submit" disabled={busy || !chosen || now === null} data-testid="flex-query">
-          {busy ? 'Computing…' : 'Compute'}
+        <button type="submit" disabled={result.loading || !key} data-testid="flex-query">
+          {result.loading ? 'Computing…' : 'Compute again'}
         </button>
       </form>
-      {error && <p class="error">{error}</p>}
-      {result && <FlexibilityResult {...result} />}
+      {result.error && <p class="error">{result.error}</p>}
+      {!result.data && !result.error && <p class="muted">Computing…</p>}
+      {result.data && <FlexibilityResult {...result.data} />}
     </section>
   );
 }

@@ -161,14 +161,16 @@ export function BuildingDetail({ buildingId }: { buildingId: string }) {
         <Figure label="Net load" value={state ? formatKw(state.netLoadKw, 1) : '–'} testId="net-load" />
         {state?.assets.map((a) => {
           if (a.kind === 'battery')
-            return <Figure key={a.assetId} label={`SoC ${a.assetId}`} value={formatPercent(a.soc)} />;
+            return (
+              <Figure key={a.assetId} label={`Battery SoC (${a.assetId})`} value={formatPercent(a.soc)} />
+            );
           if (a.kind === 'heatStorage') {
             const tank = b.assets.find((x) => x.id === a.assetId);
             const share = tank?.kind === 'heatStorage' ? a.storedKwhTh / tank.capacityKwhTh : null;
             return (
               <Figure
                 key={a.assetId}
-                label={`Tank ${a.assetId}`}
+                label={`Heat storage (${a.assetId})`}
                 value={`${formatNumber(a.storedKwhTh)} kWh th (${formatPercent(share)})`}
               />
             );
