@@ -298,7 +298,7 @@ export interface BusSubscription {
   message: MessageName;
 }
 
-export const busSubscriptions: readonly BusSubscription[] = [
+export const busSubscriptions = [
   { name: 'plan-event', message: 'GridEventAccepted' },
   { name: 'dispatch-event', message: 'DispatchPlanned' },
   { name: 'redispatch-declined', message: 'CommandDeclined' },
@@ -308,7 +308,14 @@ export const busSubscriptions: readonly BusSubscription[] = [
   { name: 'openadr-notify-change', message: 'OpenadrObjectChanged' },
   { name: 'openadr-notify-command', message: 'DispatchCommand' },
   { name: 'openadr-notify-cancel', message: 'CommandCancelled' },
-];
+] as const satisfies readonly BusSubscription[];
+
+export type BusSubscriptionName = (typeof busSubscriptions)[number]['name'];
+/** The message a subscription consumes. */
+export type MessageOf<S extends BusSubscriptionName> = Extract<
+  (typeof busSubscriptions)[number],
+  { name: S }
+>['message'];
 
 /** The EventBridge event pattern of a subscription (also applied by the local bus). */
 export function subscriptionPattern(s: BusSubscription) {

@@ -4,8 +4,8 @@ import { busConsumer } from '../commons/bus.ts';
 import { metrics } from '../commons/powertools.ts';
 
 /** `DispatchPlanned` → publish the revision's commands, once per revision. */
-export const handler = busConsumer(
-  'DispatchPlanned',
+export const { handler, makeHandler } = busConsumer(
+  'dispatch-event',
   async (deps, detail) => {
     const { published, failed } = await dispatchPlanned(deps, detail);
     metrics.addMetric('CommandsDispatched', MetricUnit.Count, published);

@@ -4,7 +4,7 @@ import { busConsumer } from '../commons/bus.ts';
 import { metrics } from '../commons/powertools.ts';
 
 /** `EvaluationDue` (a one-time schedule after the window) → measure delivery and settle. */
-export const handler = busConsumer('EvaluationDue', async (deps, detail) => {
+export const { handler, makeHandler } = busConsumer('evaluate-event', async (deps, detail) => {
   const result = await evaluateEvent(deps, detail.eventId);
   if (result?.settled) {
     metrics.addMetric('EventsSettled', MetricUnit.Count, 1);

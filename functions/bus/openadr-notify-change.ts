@@ -15,6 +15,6 @@ export function reportNotifications(what: string, outcome: NotifyOutcome): void 
 }
 
 /** `OpenadrObjectChanged` → webhook notifications to the subscriptions that may see the object. */
-export const handler = busConsumer('OpenadrObjectChanged', async (deps, detail) =>
+export const { handler, makeHandler } = busConsumer('openadr-notify-change', async (deps, detail) =>
   reportNotifications(`${detail.objectType} ${detail.operation}`, await onObjectChanged(deps, detail)),
 );

@@ -10,32 +10,48 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Deps } from '../../lib/app/config.ts';
-import { type MessageDetail, type MessageName, messages } from '../../lib/messages.ts';
-import { getDeps, getIdempotencyStore } from './deps.ts';
+import { type MessageDetail, messages } from '../../lib/messages.ts';
+import { busFunctions } from '../definitions.ts';
+import { type BusSubscriptionName, busSubscriptions, type MessageOf } from '../routes.ts';
+import { coldStart, type Wiring } from './deps.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 export interface ConsumerOptions {
   /**
    * Run at most once per distinct detail (within the idempotency window): for consumers whose
-   * repetition would repeat a side effect others can see, such as publishing commands.
+   * repetition would repeat a side effect others can see, such as publishing commands. The
+   * function's definition must grant `idempotency`.
    */
   idempotent?: boolean;
 }
 
-/** Builds the Lambda handler that consumes one bus message type. */
-export function busConsumer<N extends MessageName>(
-  name: N,
-  run: (deps: Deps, detail: MessageDetail<N>) => Promise<void>,
+/**
+ * One bus subscription's function: `makeHandler(wiring)` builds its Lambda handler from given
+ * dependencies; `handler` is the same, wired from the environment at cold start.
+ */
+export function busConsumer<S extends BusSubscriptionName>(
+  subscription: S,
+  run: (deps: Deps, detail: MessageDetail<MessageOf<S>>) => Promise<void>,
   options: ConsumerOptions = {},
 ) {
-  const handler = middy(async (detail: MessageDetail<N>) => {
-    logger.appendKeys({ detailType: name });
-    await run(getDeps(), detail);
-  })
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
-    .use(parser({ schema: messages[name].schema, envelope: EventBridgeEnvelope }));
-  if (options.idempotent) handler.use(makeHandlerIdempotent({ persistenceStore: getIdempotencyStore() }));
-  return handler;
+  const definition = busFunctions[subscription];
+  const name = busSubscriptions.find((s) => s.name === subscription)?.message as MessageOf<S>;
+  const makeHandler = ({ deps, idempotency }: Wiring) => {
+    if (options.idempotent && !idempotency)
+      throw new Error(
+        `${definition.id} is idempotent but has no idempotency store: its definition must grant 'idempotency' (functions/definitions.ts)`,
+      );
+    const handler = middy(async (detail: MessageDetail<MessageOf<S>>) => {
+      logger.appendKeys({ detailType: name });
+      await run(deps, detail);
+    })
+      .use(captureLambdaHandler(tracer, { captureResponse: definition.captureResponse }))
+      .use(injectLambdaContext(logger))
+      .use(logMetrics(metrics))
+      .use(parser({ schema: messages[name].schema, envelope: EventBridgeEnvelope }));
+    if (options.idempotent && idempotency)
+      handler.use(makeHandlerIdempotent({ persistenceStore: idempotency }));
+    return handler;
+  };
+  return { definition, makeHandler, handler: coldStart(definition, makeHandler) };
 }

@@ -1,58 +1,90 @@
-/** One SDK client per service, created once per cold start and traced (STYLE 3). */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+/**
+ * The SDK clients of one function's adapters, created on first use and reused across invocations
+ * (STYLE 3). The coordinator's table is reached through a client limited to the function's table
+ * grant: IAM limits it on AWS, the client itself everywhere, so a read-only function that writes
+ * fails the same way on this machine as it would deployed.
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { env } from './env.ts';
+import { TABLE_ACTIONS } from '../definitions.ts';
 import { tracer } from './powertools.ts';
 
-let dynamo: DynamoDBClient | undefined;
-let doc: DynamoDBDocumentClient | undefined;
-let events: EventBridgeClient | undefined;
-let scheduler: SchedulerClient | undefined;
+export type TableAccess = 'read' | 'write';
 
-export function dynamoClient(): DynamoDBClient {
-  if (!dynamo) {
-    const endpoint = env().DYNAMODB_ENDPOINT;
-    dynamo = tracer.captureAWSv3Client(new DynamoDBClient(endpoint ? { endpoint } : {}));
-  }
-  return dynamo;
+export interface Clients {
+  /** A document client on the coordinator's table that may perform only `access`'s actions. */
+  table(access: TableAccess): DynamoDBDocumentClient;
+  /** The client Powertools' idempotency layer writes its records with. */
+  idempotency(): DynamoDBClient;
+  eventBridge(): EventBridgeClient;
+  scheduler(): SchedulerClient;
 }
 
-export function documentClient(): DynamoDBDocumentClient {
-  doc ??= DynamoDBDocumentClient.from(dynamoClient(), {
-    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
-  });
-  return doc;
+/** What IAM would allow a table grant (a transaction is authorised item by item). */
+const ALLOWED: Record<TableAccess, ReadonlySet<string>> = {
+  read: new Set([...TABLE_ACTIONS.read, 'TransactGetItems']),
+  write: new Set([...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write, 'TransactGetItems', 'TransactWriteItems']),
+};
+
+/** Refuses, before sending, every DynamoDB action the table grant `access` does not include. */
+export function limitToGrant(client: DynamoDBClient, access: TableAccess): DynamoDBClient {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const action = (context.commandName ?? '').replace(/Command$/, '');
+      if (!ALLOWED[access].has(action)) {
+        const e = new Error(
+          `AccessDenied: this function's table grant is 'table:${access}', which does not allow dynamodb:${action} (functions/definitions.ts)`,
+        );
+        e.name = 'AccessDeniedException';
+        throw e;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'flexdrTableGrant' },
+  );
+  return client;
 }
 
-export function eventBridgeClient(): EventBridgeClient {
-  events ??= tracer.captureAWSv3Client(new EventBridgeClient({}));
-  return events;
-}
-
-export function schedulerClient(): SchedulerClient {
-  scheduler ??= tracer.captureAWSv3Client(new SchedulerClient({}));
-  return scheduler;
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
 }
 
 /**
- * Installs clients built elsewhere: the local runtime gives EventBridge and Scheduler clients whose
- * request handler is its in-process bus and schedule store, so the adapters' real code paths
- * (serialisation, batching, retries) run unchanged.
+ * Clients from makers: each made once. `dynamo` is called once per table access level and once
+ * for the idempotency layer.
  */
-export function useClients(overrides: {
-  eventBridge?: EventBridgeClient;
-  scheduler?: SchedulerClient;
-}): void {
-  if (overrides.eventBridge) events = overrides.eventBridge;
-  if (overrides.scheduler) scheduler = overrides.scheduler;
+export function clientsFrom(make: {
+  dynamo(): DynamoDBClient;
+  eventBridge(): EventBridgeClient;
+  scheduler(): SchedulerClient;
+}): Clients {
+  const document = (access: TableAccess) =>
+    once(() =>
+      DynamoDBDocumentClient.from(limitToGrant(make.dynamo(), access), {
+        marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+      }),
+    );
+  const tables = { read: document('read'), write: document('write') };
+  return {
+    table: (access) => tables[access](),
+    idempotency: once(make.dynamo),
+    eventBridge: once(make.eventBridge),
+    scheduler: once(make.scheduler),
+  };
 }
 
-/** Drops the cached clients (tests and the local runtime point them elsewhere). */
-export function resetClients(): void {
-  dynamo = undefined;
-  doc = undefined;
-  events = undefined;
-  scheduler = undefined;
+/** The AWS SDK clients of a Lambda function, traced; `endpoint` points DynamoDB elsewhere. */
+export function awsClients(endpoint?: string): Clients {
+  const dynamo: DynamoDBClientConfig = endpoint ? { endpoint } : {};
+  return clientsFrom({
+    dynamo: () => tracer.captureAWSv3Client(new DynamoDBClient(dynamo)),
+    eventBridge: () => tracer.captureAWSv3Client(new EventBridgeClient({})),
+    scheduler: () => tracer.captureAWSv3Client(new SchedulerClient({})),
+  });
 }

@@ -1,97 +1,145 @@
 /**
- * The use-cases' dependencies, built once per cold start from the environment: DynamoDB
- * repositories, the EventBridge publishers and the EventBridge Scheduler. The local runtime and
- * tests may install their own (`setDeps`), for example a simulation clock.
+ * A function's dependencies, built once per cold start from its definition's grants and its
+ * checked configuration, and handed to the use-cases. A port the definition does not grant is
+ * there only as a refusal: calling it fails naming the function and the grant it lacks, so nothing
+ * a function was not given ever happens silently. No cache or setter lives here: the Lambda entry
+ * (`coldStart`) keeps its function's wiring, the local runtime builds its own.
  */
+
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { dynamoRepositories } from '../../lib/adapters/dynamodb/index.ts';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import { dynamoRepositories, type Repositories } from '../../lib/adapters/dynamodb/index.ts';
 import { EventBridgeCommandPublisher } from '../../lib/adapters/eventbridge/command-publisher.ts';
 import { EventBridgeEventPublisher } from '../../lib/adapters/eventbridge/event-publisher.ts';
 import { EventBridgeScheduler } from '../../lib/adapters/scheduler/eventbridge-scheduler.ts';
 import { httpsWebhookSender } from '../../lib/adapters/webhook/sender.ts';
 import type { Deps } from '../../lib/app/config.ts';
-import { DEFAULT_CONFIG } from '../../lib/app/config.ts';
-import type { Clock, Scheduler } from '../../lib/ports.ts';
-import { documentClient, dynamoClient, eventBridgeClient, schedulerClient } from './clients.ts';
-import { env } from './env.ts';
+import type { Clock } from '../../lib/ports.ts';
+import { type FunctionDefinition, GRANT_VARIABLES, type Grant } from '../definitions.ts';
+import { awsClients, type Clients } from './clients.ts';
+import { type FunctionConfig, readConfig } from './env.ts';
 
-let deps: Deps | undefined;
-let idempotency: DynamoDBPersistenceLayer | undefined;
-let clock: Clock = { now: () => Date.now() };
+/** What a handler is built from. */
+export interface Wiring {
+  deps: Deps;
+  /** Powertools' idempotency records, for a function granted `idempotency`. */
+  idempotency?: BasePersistenceLayer | undefined;
+}
 
-/** A scheduler that cannot schedule: where none is configured, saying so beats silently dropping. */
-const missingScheduler: Scheduler = {
-  scheduleOnce: async (name) => {
-    throw new Error(`no scheduler configured (BUS_ARN and SCHEDULER_ROLE_ARN) for '${name}'`);
-  },
-  // Cancelling nothing would leave an event's deadline and evaluation to fire after it was cancelled.
-  cancel: async (name) => {
-    throw new Error(`no scheduler configured (BUS_ARN and SCHEDULER_ROLE_ARN) to cancel '${name}'`);
-  },
-};
+export type DefinitionGrants = Pick<FunctionDefinition, 'id' | 'grants'>;
 
-export function buildDeps(): Deps {
-  const e = env();
-  const repositories = dynamoRepositories(documentClient(), e.TABLE_NAME, {
-    readingRetentionDays: e.READING_RETENTION_DAYS,
-    now: () => clock.now(),
+/** Every grant: what tests and tools that call use-cases directly are given. */
+export const ALL_GRANTS: readonly Grant[] = ['table:write', 'idempotency', 'publish', 'scheduler'];
+
+const REPOSITORIES = [
+  'parks',
+  'buildings',
+  'telemetry',
+  'programs',
+  'calendars',
+  'events',
+  'commands',
+  'reservations',
+  'settlements',
+  'openadr',
+] as const satisfies readonly (keyof Repositories)[];
+
+/**
+ * A port `id` was not granted: every call fails, naming the function, the grant it lacks and that
+ * grant's variables, so nothing it was not given happens silently.
+ */
+function withheld<T extends object>(id: string, grant: Grant, port: string): T {
+  return new Proxy({} as T, {
+    get: (_, method) =>
+      typeof method === 'string' && method !== 'then'
+        ? async (...args: unknown[]) => {
+            const first = typeof args[0] === 'string' ? `'${args[0]}'` : '';
+            throw new Error(
+              `${id} is not granted '${grant}' (${GRANT_VARIABLES[grant].join(', ')}; functions/definitions.ts): no ${port} configured for ${port}.${method}(${first})`,
+            );
+          }
+        : undefined,
   });
-  return {
+}
+
+/** Builds the dependencies `definition` grants, from its configuration and clients. */
+export function buildWiring(
+  definition: DefinitionGrants,
+  config: FunctionConfig,
+  clients: Clients,
+  clock: Clock,
+): Wiring {
+  const has = (g: Grant) => definition.grants.includes(g);
+  const access = has('table:write') ? 'write' : has('table:read') ? 'read' : undefined;
+  const repositories: Repositories =
+    access && config.tableName
+      ? dynamoRepositories(clients.table(access), config.tableName, {
+          readingRetentionDays: config.settings.readingRetentionDays,
+          now: () => clock.now(),
+        })
+      : (Object.fromEntries(
+          REPOSITORIES.map((r) => [r, withheld(definition.id, 'table:read', r)]),
+        ) as unknown as Repositories);
+  const busName = has('publish') ? config.busName : undefined;
+  const deps: Deps = {
     clock,
     ...repositories,
     webhooks: httpsWebhookSender({
-      allowPrivateAddresses: e.OPENADR_ALLOW_PRIVATE_CALLBACKS,
-      backoffMs: e.OPENADR_WEBHOOK_BACKOFF_MS,
-      ...(e.OPENADR_WEBHOOK_CA ? { ca: e.OPENADR_WEBHOOK_CA } : {}),
+      allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
+      backoffMs: config.webhooks.backoffMs,
+      ...(config.webhooks.ca ? { ca: config.webhooks.ca } : {}),
     }),
-    commandPublisher: new EventBridgeCommandPublisher(eventBridgeClient(), e.BUS_NAME),
-    eventPublisher: new EventBridgeEventPublisher(eventBridgeClient(), e.BUS_NAME),
+    commandPublisher: busName
+      ? new EventBridgeCommandPublisher(clients.eventBridge(), busName)
+      : withheld(definition.id, 'publish', 'commandPublisher'),
+    eventPublisher: busName
+      ? new EventBridgeEventPublisher(clients.eventBridge(), busName)
+      : withheld(definition.id, 'publish', 'eventPublisher'),
     scheduler:
-      e.BUS_ARN && e.SCHEDULER_ROLE_ARN
-        ? new EventBridgeScheduler(schedulerClient(), {
-            group: e.SCHEDULE_GROUP,
-            busArn: e.BUS_ARN,
-            roleArn: e.SCHEDULER_ROLE_ARN,
+      has('scheduler') && config.scheduler
+        ? new EventBridgeScheduler(clients.scheduler(), {
+            group: config.scheduler.group,
+            busArn: config.scheduler.busArn,
+            roleArn: config.scheduler.roleArn,
             now: () => clock.now(),
           })
-        : missingScheduler,
-    config: {
-      ...DEFAULT_CONFIG,
-      ackTimeoutMinutes: e.ACK_TIMEOUT_MINUTES,
-      settleDelayMinutes: e.SETTLE_DELAY_MINUTES,
-      readingRetentionDays: e.READING_RETENTION_DAYS,
-      openadrTokenTtlSeconds: e.OPENADR_TOKEN_TTL_SECONDS,
-      openadrTokenFailuresPerClient: e.OPENADR_TOKEN_FAILURES_PER_CLIENT,
-      openadrTokenFailuresPerAddress: e.OPENADR_TOKEN_FAILURES_PER_ADDRESS,
-      openadrTokenThrottleWindowSeconds: e.OPENADR_TOKEN_THROTTLE_WINDOW_SECONDS,
-      telemetryFutureToleranceMinutes: e.TELEMETRY_FUTURE_TOLERANCE_MINUTES,
-      awaitingRetryMinutes: e.AWAITING_RETRY_MINUTES,
-      emissionFactorTco2PerMwh: e.EMISSION_FACTOR_TCO2_PER_MWH,
-    },
+        : withheld(definition.id, 'scheduler', 'scheduler'),
+    config: config.settings,
   };
+  const idempotency =
+    has('idempotency') && config.idempotencyTableName
+      ? new DynamoDBPersistenceLayer({
+          tableName: config.idempotencyTableName,
+          awsSdkV3Client: clients.idempotency(),
+        })
+      : undefined;
+  return { deps, idempotency };
 }
 
-export function getDeps(): Deps {
-  deps ??= buildDeps();
-  return deps;
+/** The wiring of a Lambda function: its environment checked, AWS SDK clients, the system clock. */
+export function wiringFromEnvironment(
+  definition: DefinitionGrants,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Wiring {
+  const config = readConfig(definition, env);
+  return buildWiring(definition, config, awsClients(config.dynamodbEndpoint), { now: () => Date.now() });
 }
 
-/** Installs dependencies (local runtime, tests); `undefined` goes back to building from the environment. */
-export function setDeps(next: Deps | undefined): void {
-  deps = next;
-  idempotency = undefined;
-}
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
-/** Replaces the clock every later-built dependency uses (the local simulation clock). */
-export function setClock(next: Clock): void {
-  clock = next;
-  deps = undefined;
-}
-
-export function getIdempotencyStore(): DynamoDBPersistenceLayer {
-  idempotency ??= new DynamoDBPersistenceLayer({
-    tableName: env().IDEMPOTENCY_TABLE_NAME,
-    awsSdkV3Client: dynamoClient(),
-  });
-  return idempotency;
+/**
+ * The exported Lambda handler: wired from the environment at the first invocation of a cold start
+ * (a missing variable fails it, naming the variable), then reused. Importing the module reads
+ * nothing, so the local runtime and tests can import it and call `makeHandler` with their own.
+ */
+export function coldStart<E, R>(
+  definition: DefinitionGrants,
+  makeHandler: (wiring: Wiring) => Handler<E, R>,
+): Handler<E, R> {
+  let wired: Handler<E, R> | undefined;
+  return (event, context) => {
+    wired ??= makeHandler(wiringFromEnvironment(definition));
+    return wired(event, context);
+  };
 }

@@ -1,17 +1,17 @@
-/** Configuration from the environment, read and checked once at cold start (STYLE 4). */
+/**
+ * One function's configuration, read from its environment and checked once at cold start
+ * (STYLE 4): the settings every function reads, with defaults, and the variables its grants set
+ * (`functions/definitions.ts`), which must be there. Fails naming every missing or malformed one.
+ */
 import { z } from 'zod';
-import { DEFAULT_CONFIG } from '../../lib/app/config.ts';
+import { type AppConfig, DEFAULT_CONFIG } from '../../lib/app/config.ts';
+import { type FunctionDefinition, grantVariables } from '../definitions.ts';
 
 const minutes = (fallback: number) => z.coerce.number().int().min(0).max(100_000).default(fallback);
+const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
-const Env = z.object({
-  TABLE_NAME: z.string().min(1),
-  IDEMPOTENCY_TABLE_NAME: z.string().min(1),
-  BUS_NAME: z.string().min(1).default('flexdr'),
-  /** Where one-time schedules deliver (the bus ARN) and the role they assume; absent locally. */
-  BUS_ARN: z.string().optional(),
-  SCHEDULER_ROLE_ARN: z.string().optional(),
-  SCHEDULE_GROUP: z.string().default('flexdr'),
+/** What every function may read, each with its default. */
+const Settings = z.object({
   /** Any DynamoDB endpoint (DynamoDB Local on this machine); absent on AWS. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
   ACK_TIMEOUT_MINUTES: minutes(DEFAULT_CONFIG.ackTimeoutMinutes),
@@ -51,18 +51,8 @@ const Env = z.object({
     .max(86_400)
     .default(DEFAULT_CONFIG.openadrTokenTtlSeconds),
   /** Failed token requests per client id and per source address in one window (then 429). */
-  OPENADR_TOKEN_FAILURES_PER_CLIENT: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .default(DEFAULT_CONFIG.openadrTokenFailuresPerClient),
-  OPENADR_TOKEN_FAILURES_PER_ADDRESS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .default(DEFAULT_CONFIG.openadrTokenFailuresPerAddress),
+  OPENADR_TOKEN_FAILURES_PER_CLIENT: count(DEFAULT_CONFIG.openadrTokenFailuresPerClient),
+  OPENADR_TOKEN_FAILURES_PER_ADDRESS: count(DEFAULT_CONFIG.openadrTokenFailuresPerAddress),
   OPENADR_TOKEN_THROTTLE_WINDOW_SECONDS: z.coerce
     .number()
     .int()
@@ -70,23 +60,75 @@ const Env = z.object({
     .max(86_400)
     .default(DEFAULT_CONFIG.openadrTokenThrottleWindowSeconds),
 });
-export type Env = z.infer<typeof Env>;
 
-let cached: Env | undefined;
-
-/** The checked environment; throws naming every missing or malformed variable. */
-export function env(): Env {
-  if (cached) return cached;
-  const parsed = Env.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`FlexDR configuration is invalid: ${problems}`);
-  }
-  cached = parsed.data;
-  return cached;
+/** One function's configuration: settings always, each granted port's names when granted. */
+export interface FunctionConfig {
+  settings: AppConfig;
+  webhooks: { allowPrivateAddresses: boolean; backoffMs: number; ca?: string | undefined };
+  dynamodbEndpoint?: string | undefined;
+  /** The coordinator's table (`table:read` or `table:write`). */
+  tableName?: string | undefined;
+  /** Powertools idempotency records (`idempotency`). */
+  idempotencyTableName?: string | undefined;
+  /** The bus to publish on (`publish`). */
+  busName?: string | undefined;
+  /** Where one-time schedules go and what they assume (`scheduler`). */
+  scheduler?: { group: string; roleArn: string; busArn: string } | undefined;
 }
 
-/** Forget the cached environment (tests and the local runtime change it). */
-export function resetEnv(): void {
-  cached = undefined;
+/** Names an environment's problems, or returns the value. */
+function parse<T extends z.ZodType>(schema: T, env: unknown, who: string): z.output<T> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  throw new Error(`FlexDR configuration of ${who} is invalid: ${problems}`);
+}
+
+/**
+ * The configuration of `definition` from `env`. A variable its grants set that is missing fails
+ * here, at cold start, naming the variable and the grant: never a port that silently does nothing.
+ */
+export function readConfig(
+  definition: Pick<FunctionDefinition, 'id' | 'grants'>,
+  env: Readonly<Record<string, string | undefined>>,
+): FunctionConfig {
+  const s = parse(Settings, env, definition.id);
+  const required = grantVariables(definition);
+  const granted = parse(
+    z.object(Object.fromEntries(required.map((v) => [v, z.string().min(1)]))),
+    env,
+    `${definition.id} (granted ${definition.grants.join(', ')})`,
+  ) as Record<string, string>;
+  const has = (g: FunctionDefinition['grants'][number]) => definition.grants.includes(g);
+  return {
+    settings: {
+      ...DEFAULT_CONFIG,
+      ackTimeoutMinutes: s.ACK_TIMEOUT_MINUTES,
+      settleDelayMinutes: s.SETTLE_DELAY_MINUTES,
+      readingRetentionDays: s.READING_RETENTION_DAYS,
+      openadrTokenTtlSeconds: s.OPENADR_TOKEN_TTL_SECONDS,
+      openadrTokenFailuresPerClient: s.OPENADR_TOKEN_FAILURES_PER_CLIENT,
+      openadrTokenFailuresPerAddress: s.OPENADR_TOKEN_FAILURES_PER_ADDRESS,
+      openadrTokenThrottleWindowSeconds: s.OPENADR_TOKEN_THROTTLE_WINDOW_SECONDS,
+      telemetryFutureToleranceMinutes: s.TELEMETRY_FUTURE_TOLERANCE_MINUTES,
+      awaitingRetryMinutes: s.AWAITING_RETRY_MINUTES,
+      emissionFactorTco2PerMwh: s.EMISSION_FACTOR_TCO2_PER_MWH,
+    },
+    webhooks: {
+      allowPrivateAddresses: s.OPENADR_ALLOW_PRIVATE_CALLBACKS,
+      backoffMs: s.OPENADR_WEBHOOK_BACKOFF_MS,
+      ca: s.OPENADR_WEBHOOK_CA,
+    },
+    dynamodbEndpoint: s.DYNAMODB_ENDPOINT,
+    tableName: granted.TABLE_NAME,
+    idempotencyTableName: granted.IDEMPOTENCY_TABLE_NAME,
+    busName: granted.BUS_NAME,
+    scheduler: has('scheduler')
+      ? {
+          group: granted.SCHEDULE_GROUP as string,
+          roleArn: granted.SCHEDULER_ROLE_ARN as string,
+          busArn: granted.BUS_ARN as string,
+        }
+      : undefined,
+  };
 }

@@ -13,9 +13,10 @@ import type { Principal } from '../../lib/app/auth.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { ForbiddenError } from '../../lib/domain/errors.ts';
 import { parseOrThrow } from '../../lib/domain/validate.ts';
+import { httpFunctions } from '../definitions.ts';
 import { type HttpRoute, httpRoutes, type RouteName } from '../routes.ts';
 import { principalOf } from './claims.ts';
-import { getDeps } from './deps.ts';
+import { coldStart, type Wiring } from './deps.ts';
 import { RequestError, toHttpError } from './errors.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
@@ -96,40 +97,49 @@ export function json(
   };
 }
 
-/** Builds the Lambda handler of one HTTP route. */
+/**
+ * One HTTP route's function: `makeHandler(wiring)` builds its Lambda handler from dependencies the
+ * caller built (the local runtime, tests); `handler` is the same, wired from the environment at
+ * cold start (what Lambda runs).
+ */
 export function httpRoute<N extends RouteName>(name: N, spec: RouteSpec<N>) {
   const route: HttpRoute = httpRoutes[name];
-  const base = async (event: HttpEvent, context: Context): Promise<APIGatewayProxyResultV2> => {
-    try {
-      const who = principalOf(event);
-      if (!(route.roles as readonly string[]).includes(who.role))
-        throw new ForbiddenError(`${route.method} ${route.path} is not open to the role ${who.role}`);
-      const raw = readBody(event);
-      const body = route.body ? parseOrThrow(route.body, raw, 'request body') : undefined;
-      if (!route.body && raw !== undefined)
-        throw new RequestError(`${route.method} ${route.path} takes no body`, 400);
-      const params = route.params
-        ? parseOrThrow(route.params, event.pathParameters ?? {}, 'path')
-        : undefined;
-      const query = route.query
-        ? parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query')
-        : undefined;
-      const ctx = { deps: getDeps(), who, body, params, query };
-      const reply = await spec.run(ctx as Parameters<RouteSpec<N>['run']>[0]);
-      return json(reply.statusCode, reply.body);
-    } catch (e) {
-      const mapped = toHttpError(e);
-      if (mapped) {
-        logger.info('request refused', { statusCode: mapped.statusCode, message: mapped.body.message });
-        return json(mapped.statusCode, mapped.body, mapped.headers);
+  const definition = httpFunctions[name];
+  const makeHandler = ({ deps }: Wiring) => {
+    const base = async (event: HttpEvent, context: Context): Promise<APIGatewayProxyResultV2> => {
+      try {
+        const who = principalOf(event);
+        if (!(route.roles as readonly string[]).includes(who.role))
+          throw new ForbiddenError(`${route.method} ${route.path} is not open to the role ${who.role}`);
+        const raw = readBody(event);
+        const body = route.body ? parseOrThrow(route.body, raw, 'request body') : undefined;
+        if (!route.body && raw !== undefined)
+          throw new RequestError(`${route.method} ${route.path} takes no body`, 400);
+        const params = route.params
+          ? parseOrThrow(route.params, event.pathParameters ?? {}, 'path')
+          : undefined;
+        const query = route.query
+          ? parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query')
+          : undefined;
+        const ctx = { deps, who, body, params, query };
+        const reply = await spec.run(ctx as Parameters<RouteSpec<N>['run']>[0]);
+        return json(reply.statusCode, reply.body);
+      } catch (e) {
+        const mapped = toHttpError(e);
+        if (mapped) {
+          logger.info('request refused', { statusCode: mapped.statusCode, message: mapped.body.message });
+          return json(mapped.statusCode, mapped.body, mapped.headers);
+        }
+        if (e instanceof Error) logger.error('request failed', e);
+        else logger.error('request failed', { error: String(e) });
+        metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
+        return json(500, { message: 'internal error', requestId: context.awsRequestId });
       }
-      logger.error('request failed', e as Error);
-      metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
-      return json(500, { message: 'internal error', requestId: context.awsRequestId });
-    }
+    };
+    return middy(base)
+      .use(captureLambdaHandler(tracer, { captureResponse: definition.captureResponse }))
+      .use(injectLambdaContext(logger))
+      .use(logMetrics(metrics));
   };
-  return middy(base)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return { definition, makeHandler, handler: coldStart(definition, makeHandler) };
 }

@@ -4,7 +4,7 @@ import { httpRoute } from '../commons/http.ts';
 import { metrics } from '../commons/powertools.ts';
 
 /** POST /commands/{commandId}/ack: the building's BMS accepts or declines (a repeat changes nothing). */
-export const handler = httpRoute('acknowledge-command', {
+export const { handler, makeHandler } = httpRoute('acknowledge-command', {
   async run({ deps, who, params, body }) {
     const record = await acknowledgeCommand(deps, who, params.commandId, body);
     metrics.addMetric(

@@ -4,7 +4,7 @@ import { httpRoute } from '../commons/http.ts';
 import { metrics } from '../commons/powertools.ts';
 
 /** POST /events: a grid operator issues an event; 201 when new, 200 with the first result when re-sent. */
-export const handler = httpRoute('create-event', {
+export const { handler, makeHandler } = httpRoute('create-event', {
   async run({ deps, who, body }) {
     const { record, created } = await acceptEvent(deps, who, body);
     if (created) metrics.addMetric('EventsAccepted', MetricUnit.Count, 1);

@@ -2,7 +2,7 @@ import { getBuilding } from '../../lib/app/enrollment.ts';
 import { httpRoute } from '../commons/http.ts';
 
 /** GET /buildings/{buildingId}: with its latest state. */
-export const handler = httpRoute('get-building', {
+export const { handler, makeHandler } = httpRoute('get-building', {
   async run({ deps, who, params }) {
     const building = await getBuilding(deps, who, params.buildingId);
     const telemetry = (await deps.telemetry.getTelemetry([building.buildingId])).get(building.buildingId);

@@ -2,7 +2,7 @@ import { listEvents } from '../../lib/app/events.ts';
 import { httpRoute } from '../commons/http.ts';
 
 /** GET /events: newest first (operator). */
-export const handler = httpRoute('list-events', {
+export const { handler, makeHandler } = httpRoute('list-events', {
   async run({ deps, who, query }) {
     const page = await listEvents(deps, who, query);
     return {

@@ -3,7 +3,7 @@ import { ValidationError } from '../../lib/domain/errors.ts';
 import { httpRoute } from '../commons/http.ts';
 
 /** PUT /buildings/{buildingId}: enroll or edit a building and its assets. */
-export const handler = httpRoute('put-building', {
+export const { handler, makeHandler } = httpRoute('put-building', {
   async run({ deps, who, params, body }) {
     if (body.buildingId !== params.buildingId)
       throw new ValidationError(`the body's buildingId '${body.buildingId}' is not '${params.buildingId}'`);

@@ -7,7 +7,7 @@ import { httpRoute } from '../commons/http.ts';
  * optionally, its time-of-use tariffs per zone and season (`tariffs`, presets in
  * `lib/domain/model/tariff-presets.ts`) (operator).
  */
-export const handler = httpRoute('put-program', {
+export const { handler, makeHandler } = httpRoute('put-program', {
   async run({ deps, who, params, body }) {
     if (body.programId !== params.programId)
       throw new ValidationError(`the body's programId '${body.programId}' is not '${params.programId}'`);

@@ -2,7 +2,7 @@ import { reevaluateEvent } from '../../lib/app/evaluation.ts';
 import { httpRoute } from '../commons/http.ts';
 
 /** POST /events/{eventId}/evaluation: evaluate and settle again, as a new revision (operator). */
-export const handler = httpRoute('reevaluate-event', {
+export const { handler, makeHandler } = httpRoute('reevaluate-event', {
   async run({ deps, who, params }) {
     const { record, revision } = await reevaluateEvent(deps, who, params.eventId);
     return {

@@ -12,7 +12,7 @@ import { openadrHandler, paginate } from './handler.ts';
  * Events, two views of one route: a BL's own events (each a FlexDR grid event), and a VEN's events
  * (its building's commands). Writes need `write_events`, which only a BL holds.
  */
-export const handler = openadrHandler('events', {
+export const { handler, makeHandler } = openadrHandler('events', {
   // The VEN view gets the whole query and pages itself.
   searchAllEvents: async ({ deps, caller, query }) =>
     caller.role === 'BL'

@@ -16,10 +16,11 @@ import { callerOf, OAuthError } from '../../lib/app/openadr/credentials.ts';
 import { NotFoundError } from '../../lib/domain/errors.ts';
 import { parseOrThrow } from '../../lib/domain/validate.ts';
 import { type OpenadrCaller, requireScope } from '../../lib/openadr/access.ts';
-import { getDeps } from '../commons/deps.ts';
+import { coldStart, type Wiring } from '../commons/deps.ts';
 import { RequestError, toHttpError } from '../commons/errors.ts';
 import { bodyText, json, parseJsonBody } from '../commons/http.ts';
 import { logger, metrics, tracer } from '../commons/powertools.ts';
+import { openadrFunctions } from '../definitions.ts';
 import {
   documentedStatus,
   type OpenadrFamily,
@@ -101,72 +102,85 @@ function readBody(event: APIGatewayProxyEventV2, op: OpenadrOperation): unknown 
   return parseJsonBody(text);
 }
 
-/** Builds the Lambda handler of one family of OpenADR operations. */
+/**
+ * One family of OpenADR operations' function: `makeHandler(wiring)` builds its Lambda handler from
+ * given dependencies; `handler` is the same, wired from the environment at cold start.
+ */
 export function openadrHandler<F extends OpenadrFamily>(
   family: F,
   impls: { [I in FamilyOf<F>]: OperationImpl<I> },
 ) {
+  const definition = openadrFunctions[family];
   const byRouteKey = new Map<string, { id: OperationId; op: OpenadrOperation }>();
   for (const [id, op] of Object.entries(openadrOperations) as [OperationId, OpenadrOperation][])
     if (op.family === family) byRouteKey.set(routeKeyOf(op), { id, op });
 
-  const base = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> => {
-    const found = byRouteKey.get(event.routeKey);
-    const status = (s: number) => (found ? documentedStatus(found.id, s) : s);
-    try {
-      if (!found) throw new NotFoundError(`no OpenADR operation ${event.routeKey} here`);
-      const { id, op } = found;
-      const deps = getDeps();
-      const caller = op.scope ? await callerOf(deps, bearerOf(event)) : undefined;
-      if (op.scope && caller) requireScope(caller, op.scope);
-      const raw = readBody(event, op);
-      if (!op.body && raw !== undefined) throw new RequestError(`${op.method} ${op.path} takes no body`, 400);
-      const body = op.body ? parseOrThrow(op.body, raw ?? {}, 'request body') : undefined;
-      const params = op.params ? parseOrThrow(op.params, event.pathParameters ?? {}, 'path') : undefined;
-      const query = op.query ? parseOrThrow(op.query, event.queryStringParameters ?? {}, 'query') : undefined;
-      const host = header(event, 'host') ?? event.requestContext.domainName;
-      const proto = header(event, 'x-forwarded-proto') ?? 'https';
-      const impl = (impls as Record<string, OperationImpl<OperationId>>)[id] as OperationImpl<OperationId>;
-      const result = await impl({
-        deps,
-        caller,
-        params,
-        query,
-        body,
-        baseUrl: `${proto}://${host}/openadr3`,
-        sourceIp: event.requestContext.http.sourceIp,
-      } as never);
-      return json(op.success, result);
-    } catch (e) {
-      if (e instanceof OAuthError)
-        return problem(status(e.statusCode), TITLES[e.statusCode] as string, e.message, {
-          error: e.error,
-          error_description: e.message,
-        });
-      const mapped = toHttpError(e);
-      if (mapped) {
-        logger.info('OpenADR request refused', {
-          statusCode: mapped.statusCode,
-          message: mapped.body.message,
-        });
-        const answered = status(mapped.statusCode);
-        return problem(
-          answered,
-          TITLES[answered] ?? 'Error',
-          mapped.body.message,
-          { ...(mapped.body.issues ? { issues: mapped.body.issues } : {}) },
-          mapped.headers,
-        );
+  const makeHandler = ({ deps }: Wiring) => {
+    const base = async (
+      event: APIGatewayProxyEventV2,
+      context: Context,
+    ): Promise<APIGatewayProxyResultV2> => {
+      const found = byRouteKey.get(event.routeKey);
+      const status = (s: number) => (found ? documentedStatus(found.id, s) : s);
+      try {
+        if (!found) throw new NotFoundError(`no OpenADR operation ${event.routeKey} here`);
+        const { id, op } = found;
+        const caller = op.scope ? await callerOf(deps, bearerOf(event)) : undefined;
+        if (op.scope && caller) requireScope(caller, op.scope);
+        const raw = readBody(event, op);
+        if (!op.body && raw !== undefined)
+          throw new RequestError(`${op.method} ${op.path} takes no body`, 400);
+        const body = op.body ? parseOrThrow(op.body, raw ?? {}, 'request body') : undefined;
+        const params = op.params ? parseOrThrow(op.params, event.pathParameters ?? {}, 'path') : undefined;
+        const query = op.query
+          ? parseOrThrow(op.query, event.queryStringParameters ?? {}, 'query')
+          : undefined;
+        const host = header(event, 'host') ?? event.requestContext.domainName;
+        const proto = header(event, 'x-forwarded-proto') ?? 'https';
+        const impl = (impls as Record<string, OperationImpl<OperationId>>)[id] as OperationImpl<OperationId>;
+        const result = await impl({
+          deps,
+          caller,
+          params,
+          query,
+          body,
+          baseUrl: `${proto}://${host}/openadr3`,
+          sourceIp: event.requestContext.http.sourceIp,
+        } as never);
+        return json(op.success, result);
+      } catch (e) {
+        if (e instanceof OAuthError)
+          return problem(status(e.statusCode), TITLES[e.statusCode] as string, e.message, {
+            error: e.error,
+            error_description: e.message,
+          });
+        const mapped = toHttpError(e);
+        if (mapped) {
+          logger.info('OpenADR request refused', {
+            statusCode: mapped.statusCode,
+            message: mapped.body.message,
+          });
+          const answered = status(mapped.statusCode);
+          return problem(
+            answered,
+            TITLES[answered] ?? 'Error',
+            mapped.body.message,
+            { ...(mapped.body.issues ? { issues: mapped.body.issues } : {}) },
+            mapped.headers,
+          );
+        }
+        if (e instanceof Error) logger.error('OpenADR request failed', e);
+        else logger.error('OpenADR request failed', { error: String(e) });
+        metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
+        return problem(500, TITLES[500] as string, `internal error (request ${context.awsRequestId})`);
       }
-      logger.error('OpenADR request failed', e as Error);
-      metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
-      return problem(500, TITLES[500] as string, `internal error (request ${context.awsRequestId})`);
-    }
+    };
+    return middy(base)
+      .use(captureLambdaHandler(tracer, { captureResponse: definition.captureResponse }))
+      .use(injectLambdaContext(logger))
+      .use(logMetrics(metrics));
   };
-  return middy(base)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return { definition, makeHandler, handler: coldStart(definition, makeHandler) };
 }
 
 /** The spec's `skip` and `limit`, applied after filtering. */

@@ -11,7 +11,7 @@ import { openadrHandler, paginate } from './handler.ts';
  * Programs: a BL writes them (each is also a FlexDR program under the same id); a VEN reads the
  * ones with no targets or sharing one of its own.
  */
-export const handler = openadrHandler('programs', {
+export const { handler, makeHandler } = openadrHandler('programs', {
   searchAllPrograms: async ({ deps, caller, query }) =>
     paginate(await listPrograms(deps, caller, query), query),
   createProgram: async ({ deps, caller, body }) => createProgram(deps, caller, body),

@@ -11,7 +11,7 @@ import { openadrHandler, paginate } from './handler.ts';
  * Reports: a VEN writes its own (each feeds its building's telemetry; an opted-out state declines
  * the command); a BL reads all of them, a VEN only its own.
  */
-export const handler = openadrHandler('reports', {
+export const { handler, makeHandler } = openadrHandler('reports', {
   searchAllReports: async ({ deps, caller, query }) =>
     paginate(await listReports(deps, caller, query), query),
   createReport: async ({ deps, caller, body }) => createReport(deps, caller, body),

@@ -8,7 +8,7 @@ import {
 import { openadrHandler, paginate } from './handler.ts';
 
 /** Resources of vens: the same owners and visibility as their ven; names unique within a ven. */
-export const handler = openadrHandler('resources', {
+export const { handler, makeHandler } = openadrHandler('resources', {
   searchVenResources: async ({ deps, caller, query }) =>
     paginate(await listResources(deps, caller, query), query),
   createResource: async ({ deps, caller, body }) => createResource(deps, caller, body),

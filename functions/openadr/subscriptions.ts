@@ -12,7 +12,7 @@ import { openadrHandler, paginate } from './handler.ts';
  * echo-verified on create and update; a VEN reads and writes its own, a BL reads all and writes
  * its own.
  */
-export const handler = openadrHandler('subscriptions', {
+export const { handler, makeHandler } = openadrHandler('subscriptions', {
   searchSubscriptions: async ({ deps, caller, query }) =>
     paginate(await searchSubscriptions(deps, caller, query), query),
   createSubscription: ({ deps, caller, body }) => createSubscription(deps, caller, body),

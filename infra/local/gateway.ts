@@ -2,28 +2,27 @@
  * The local HTTP gateway: what API Gateway (HTTP API, payload 2.0, JWT authorizer) does on AWS.
  * It matches a request to a route of `functions/routes.ts`, checks the bearer token on protected
  * routes (401 `Unauthorized` as API Gateway answers), builds the API Gateway v2 event with the
- * verified claims and calls the same handler module a Lambda function would run. It also serves the
- * web console under `/console/` and the runtime's own `/local/` routes.
+ * verified claims and calls the function the route's definition names, as the runtime built it. It
+ * also serves the web console under `/console/` and the runtime's own `/local/` routes.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { httpFunctions, openadrFunctions } from '../../functions/definitions.ts';
 import {
   OPENADR_PREFIX,
   type OpenadrOperation,
   openadrOperations,
 } from '../../functions/openadr/operations.ts';
 import { type HttpRoute, httpRoutes, type RouteName } from '../../functions/routes.ts';
-import { lambdaContext } from './lambda-context.ts';
+import type { LocalFunction } from './functions.ts';
 
 /** API Gateway refuses payloads above 10 MB; the handlers refuse above 1 MB themselves. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 export interface GatewayOptions {
+  /** The runtime's functions by definition id. */
+  functions: ReadonlyMap<string, LocalFunction>;
   /** Verifies a bearer token and returns its claims as API Gateway passes them; throws when invalid. */
   verify(token: string): Promise<Record<string, string>>;
   /** The runtime's own routes (`/local/...`); answers undefined when it has none for the request. */
@@ -47,11 +46,9 @@ export interface LocalReply {
   body: unknown;
 }
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
 interface CompiledRoute {
-  /** The handler module, relative to `functions/`. */
-  module: string;
+  /** The id of the function that serves it. */
+  functionId: string;
   method: string;
   /** The path as API Gateway's route key writes it. */
   path: string;
@@ -61,34 +58,23 @@ interface CompiledRoute {
   params: string[];
 }
 
-function compile(module: string, method: string, path: string, isProtected: boolean): CompiledRoute {
+function compile(functionId: string, method: string, path: string, isProtected: boolean): CompiledRoute {
   const params: string[] = [];
   const source = path.replace(/\{(\w+)\}/g, (_, p: string) => {
     params.push(p);
     return '([^/]+)';
   });
-  return { module, method, path, protected: isProtected, regex: new RegExp(`^${source}$`), params };
+  return { functionId, method, path, protected: isProtected, regex: new RegExp(`^${source}$`), params };
 }
 
 const compiled: CompiledRoute[] = [
   ...(Object.entries(httpRoutes) as [RouteName, HttpRoute][]).map(([name, route]) =>
-    compile(`http/${name}`, route.method, route.path, route.roles.length > 0),
+    compile(httpFunctions[name].id, route.method, route.path, route.roles.length > 0),
   ),
   ...(Object.values(openadrOperations) as OpenadrOperation[]).map((op) =>
-    compile(`openadr/${op.family}`, op.method, `${OPENADR_PREFIX}${op.path}`, false),
+    compile(openadrFunctions[op.family].id, op.method, `${OPENADR_PREFIX}${op.path}`, false),
   ),
 ];
-
-const handlers = new Map<string, Promise<Handler>>();
-function handlerOf(module: string): Promise<Handler> {
-  let h = handlers.get(module);
-  if (!h) {
-    const url = new URL(`../../functions/${module}.ts`, import.meta.url).href;
-    h = import(url).then((m: { handler: Handler }) => m.handler);
-    handlers.set(module, h);
-  }
-  return h;
-}
 
 async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -253,12 +239,9 @@ export function gateway(options: GatewayOptions) {
           ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
         },
       } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
-      const result = (await (
-        await handlerOf(c.module)
-      )(
-        event,
-        lambdaContext(c.module.replace('/', '-'), { timeoutMs: 29_000, requestId, region: 'local' }),
-      )) as APIGatewayProxyStructuredResultV2;
+      const fn = options.functions.get(c.functionId);
+      if (!fn) throw new Error(`no function ${c.functionId}`);
+      const result = (await fn.handler(event, fn.context(requestId))) as APIGatewayProxyStructuredResultV2;
       status = result.statusCode ?? 200;
       const out = result.body ?? '';
       res.writeHead(status, { ...(result.headers as Record<string, string>) });
@@ -271,7 +254,9 @@ export function gateway(options: GatewayOptions) {
       }
       status = 500;
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
-      options.onRequest?.(`gateway error on ${method} ${url.pathname}: ${(e as Error).stack ?? e}`);
+      options.onRequest?.(
+        `gateway error on ${method} ${url.pathname}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
     } finally {
       options.onRequest?.(`${method} ${url.pathname} ${status} ${Date.now() - started} ms`);
     }

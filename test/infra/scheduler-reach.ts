@@ -1,7 +1,7 @@
 /**
  * Which handlers reach the scheduler, read from the sources: a name-level call graph over the
- * top-level functions of `lib/app` and `functions`, seeded by `scheduler.scheduleOnce(` and
- * `scheduler.cancel(`. Over-approximates on a shared name, which only ever asks for a grant too many.
+ * top-level functions of `lib/app` and `functions`, seeded by the calls that use a port (the
+ * scheduler's `scheduleOnce(` and `cancel(`, the publishers' `publish(`). Over-approximates on a shared name, which only ever asks for a grant too many.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,7 +9,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DECLARATION = /^(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*(\w+)|const\s+(\w+)\s*=)/gm;
-const SEED = /\bscheduler\??\.(?:scheduleOnce|cancel)\(/;
+/** Calls that use the scheduler, and calls that publish on the bus. */
+export const SCHEDULER_CALL = /\bscheduler\??\.(?:scheduleOnce|cancel)\(/;
+export const PUBLISH_CALL = /\b(?:commandPublisher|eventPublisher)\??\.publish\(/;
+
+/** Handler files whose code reaches the scheduler. */
+export function handlersReachingScheduler(handlerDirs: readonly string[]): string[] {
+  return handlersReaching(SCHEDULER_CALL, handlerDirs);
+}
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
@@ -26,13 +33,18 @@ function chunks(text: string): { name: string; body: string }[] {
   }));
 }
 
-/** Handler files (relative to the repository root) whose code reaches the scheduler. */
-export function handlersReachingScheduler(handlerDirs: readonly string[]): string[] {
-  const all = [...sources('lib/app'), ...sources('functions')].flatMap((f) =>
-    chunks(readFileSync(join(ROOT, f), 'utf8')),
-  );
-  const reaching = new Set(all.filter((c) => SEED.test(c.body)).map((c) => c.name));
+/** Handler files (relative to the repository root) whose code reaches a call matching `seed`. */
+export function handlersReaching(seed: RegExp, handlerDirs: readonly string[]): string[] {
+  const useCases = sources('lib/app').flatMap((f) => chunks(readFileSync(join(ROOT, f), 'utf8')));
+  const all = [
+    ...useCases,
+    ...sources('functions').flatMap((f) => chunks(readFileSync(join(ROOT, f), 'utf8'))),
+  ];
+  const reaching = new Set(all.filter((c) => seed.test(c.body)).map((c) => c.name));
   const calls = (body: string) => [...reaching].some((n) => new RegExp(`\\b${n}\\(`).test(body));
+  const useCaseNames = new Set(useCases.map((c) => c.name));
+  const mentions = (body: string) =>
+    calls(body) || [...reaching].some((n) => useCaseNames.has(n) && new RegExp(`\\b${n}\\b`).test(body));
   for (let grown = true; grown; ) {
     grown = false;
     for (const c of all)
@@ -41,8 +53,11 @@ export function handlersReachingScheduler(handlerDirs: readonly string[]): strin
         grown = true;
       }
   }
-  return handlerDirs
-    .flatMap((d) => sources(d))
-    .filter((f) => calls(readFileSync(join(ROOT, f), 'utf8')))
-    .map((f) => relative(ROOT, join(ROOT, f)));
+  return (
+    handlerDirs
+      .flatMap((d) => sources(d))
+      // A handler may pass a use-case by reference (`busConsumer('plan-event', planAccepted)`).
+      .filter((f) => mentions(readFileSync(join(ROOT, f), 'utf8')))
+      .map((f) => relative(ROOT, join(ROOT, f)))
+  );
 }

@@ -3,6 +3,7 @@ import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { type FunctionDefinition, functionDefinitions, grantVariables } from '../../functions/definitions.ts';
 import { OPENADR_FAMILIES, openadrOperations } from '../../functions/openadr/operations.ts';
 import {
   busSubscriptions,
@@ -12,7 +13,13 @@ import {
 } from '../../functions/routes.ts';
 import { readConfig } from '../../infra/aws/config.ts';
 import { buildFlexdr } from '../../infra/aws/flexdr.ts';
-import { handlersReachingScheduler } from './scheduler-reach.ts';
+import { functionSettings } from '../../infra/aws/stacks/stateless-stack.ts';
+import {
+  handlersReaching,
+  handlersReachingScheduler,
+  PUBLISH_CALL,
+  SCHEDULER_CALL,
+} from './scheduler-reach.ts';
 
 let data: Template;
 let service: Template;
@@ -208,6 +215,81 @@ describe('scheduler access', () => {
       expect(granted.includes('scheduler:DeleteSchedule'), fn.node.id).toBe(needs);
       expect(granted.includes('iam:PassRole'), fn.node.id).toBe(needs);
     }
+  });
+});
+
+describe('functions from their definitions (functions/definitions.ts)', () => {
+  /** What the house function sets on every function, whatever its grants. */
+  const HOUSE = [
+    'NODE_OPTIONS',
+    'POWERTOOLS_LOG_LEVEL',
+    'POWERTOOLS_METRICS_NAMESPACE',
+    'POWERTOOLS_SERVICE_NAME',
+  ];
+
+  /** The grants a function's role policies amount to, read back from the template. */
+  function grantsInTemplate(fn: ReturnType<typeof stacks.service.functions.all>[number]): string[] {
+    const roleId = stacks.service.getLogicalId(fn.role?.node.defaultChild as CfnElement);
+    const statements = Object.values(service.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+    const grants = new Set<string>();
+    for (const st of statements) {
+      const actions = ([] as string[]).concat(st.Action);
+      const resource = JSON.stringify(st.Resource);
+      if (actions.some((a) => a.startsWith('dynamodb:'))) {
+        const write = actions.includes('dynamodb:PutItem');
+        if (resource.includes('IdempotencyTable'))
+          grants.add(write ? 'idempotency' : 'idempotency:read-only');
+        else grants.add(write ? 'table:write' : 'table:read');
+      } else if (actions.includes('events:PutEvents')) grants.add('publish');
+      else if (actions.some((a) => a.startsWith('scheduler:')) || actions.includes('iam:PassRole'))
+        grants.add('scheduler');
+      else if (actions.every((a) => a.startsWith('xray:') || a.startsWith('sqs:'))) continue;
+      else grants.add(`unexpected ${actions.join(',')}`);
+    }
+    return [...grants].sort();
+  }
+
+  it('gives every function exactly the environment and the grants its definition names', () => {
+    const settings = Object.keys(functionSettings(readConfig({})));
+    const functions = service.findResources('AWS::Lambda::Function');
+    const deployed = stacks.service.functions.all();
+    expect(deployed.map((fn) => fn.node.id).sort()).toEqual(functionDefinitions.map((d) => d.id).sort());
+    for (const definition of functionDefinitions) {
+      const fn = stacks.service.functions.byId.get(definition.id);
+      if (!fn) throw new Error(`no function ${definition.id}`);
+      const resource = functions[stacks.service.getLogicalId(fn.node.defaultChild as CfnElement)];
+      const variables = Object.keys(resource?.Properties.Environment.Variables ?? {}).sort();
+      expect(variables, definition.id).toEqual(
+        [...new Set([...HOUSE, ...settings, ...grantVariables(definition)])].sort(),
+      );
+      expect(grantsInTemplate(fn), definition.id).toEqual([...definition.grants].sort());
+      expect(resource?.Properties.Timeout, definition.id).toBe(definition.timeoutSeconds);
+      expect(resource?.Properties.MemorySize, definition.id).toBe(definition.memoryMb);
+    }
+  });
+
+  it('grant publish and the scheduler to exactly the handlers whose use-cases reach them', () => {
+    const dirs = ['functions/http', 'functions/bus', 'functions/openadr'];
+    const having = (grant: FunctionDefinition['grants'][number]) =>
+      functionDefinitions
+        .filter((d) => d.grants.includes(grant))
+        .map((d) => d.entry)
+        .sort();
+    const handlers = new Set(functionDefinitions.map((d) => d.entry));
+    expect(having('publish')).toEqual(
+      handlersReaching(PUBLISH_CALL, dirs)
+        .filter((f) => handlers.has(f))
+        .sort(),
+    );
+    expect(having('scheduler')).toEqual(
+      handlersReaching(SCHEDULER_CALL, dirs)
+        .filter((f) => handlers.has(f))
+        .sort(),
+    );
   });
 });
 

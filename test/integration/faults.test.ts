@@ -6,8 +6,6 @@
  * none is left pending, and no reservation outlives its event.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dynamoClient } from '../../functions/commons/clients.ts';
-import { buildDeps, setDeps } from '../../functions/commons/deps.ts';
 import { mulberry32 } from '../../infra/local/sim/random.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { evaluationScheduleName } from '../../lib/app/lifecycle.ts';
@@ -74,7 +72,7 @@ beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(DAY0);
   h = await Harness.start();
-  clean = buildDeps();
+  clean = h.deps;
   const program = {
     programId: 'fault-program',
     name: 'pre-event baseline',
@@ -115,7 +113,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  setDeps(undefined);
+  h?.useDeps(undefined);
   h?.restore();
   vi.useRealTimers();
 });
@@ -232,10 +230,10 @@ describe('a crash at any step of issuing and dispatching an event', () => {
     vi.setSystemTime(DAY0 + 24 * H + 9 * H);
     await reportStates();
     const probe = faulty(clean, Number.POSITIVE_INFINITY);
-    setDeps(probe.deps);
+    h.useDeps(probe.deps);
     await issueAndDispatch(eventOf(1));
     const calls = probe.calls();
-    setDeps(clean);
+    h.useDeps(clean);
     await completeAndSettle(eventOf(1));
     await expectRecovered('fault-1');
     expect(calls).toBeGreaterThan(10);
@@ -246,9 +244,9 @@ describe('a crash at any step of issuing and dispatching an event', () => {
       vi.setSystemTime(Date.parse(event.start) - 8 * H);
       await reportStates();
       const injected = faulty(clean, k);
-      setDeps(injected.deps);
+      h.useDeps(injected.deps);
       await issueAndDispatch(event);
-      setDeps(clean);
+      h.useDeps(clean);
       failedAt.push(...injected.failed);
       await completeAndSettle(event);
       await expectRecovered(event.eventId);
@@ -300,7 +298,7 @@ describe('a crash at any step of issuing and dispatching an event', () => {
     const event = eventOf(120);
     const random = mulberry32(2026);
     let share = 0;
-    const injected = h.throttleDynamoDb(dynamoClient(), () => share, random);
+    const injected = h.throttleDynamoDb(h.dynamoClient, () => share, random);
     let throttled = 0;
     let failedEntries = 0;
     h.putEventsFaults = {

@@ -1,7 +1,8 @@
 /**
  * Runs the real handlers against DynamoDB Local: EventBridge and Scheduler calls are captured with
  * aws-sdk-client-mock, and captured bus entries are delivered to the consumers whose rule patterns
- * match them, as EventBridge would.
+ * match them, as EventBridge would. Each handler is built with `makeHandler` from the dependencies
+ * its definition grants, read from the environment a deployed function would have.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,11 +20,22 @@ import type {
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { inject, vi } from 'vitest';
-import { busSubscriptions, httpRoutes, type RouteName, subscriptionPattern } from '../../functions/routes.ts';
+import { clientsFrom } from '../../functions/commons/clients.ts';
+import { ALL_GRANTS, buildWiring, type Wiring } from '../../functions/commons/deps.ts';
+import { readConfig } from '../../functions/commons/env.ts';
+import { busFunctions, type FunctionDefinition, httpFunctions } from '../../functions/definitions.ts';
+import {
+  type BusSubscriptionName,
+  busSubscriptions,
+  httpRoutes,
+  type RouteName,
+  subscriptionPattern,
+} from '../../functions/routes.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import { matchesPattern } from '../../lib/adapters/local/event-pattern.ts';
+import type { Deps } from '../../lib/app/config.ts';
 
 export interface Caller {
   sub: string;
@@ -42,6 +54,8 @@ const context = () =>
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
+const SCHEDULE_GROUP = 'flexdr-test';
+
 export class Harness {
   readonly entries: PutEventsRequestEntry[] = [];
   /** Every command entry published, in order. */
@@ -51,31 +65,52 @@ export class Harness {
   private handlers = new Map<string, Handler>();
   private readonly eventBridge = mockClient(EventBridgeClient);
   private readonly scheduler = mockClient(SchedulerClient);
+  /** The environment a deployed function gets (every grant's variables). */
+  private env: Record<string, string> = {};
+  /** Every client of every function sends DynamoDB requests through this one (see `throttleDynamoDb`). */
+  private dynamo: DynamoDBClient | undefined;
+  private clients: ReturnType<typeof clientsFrom> | undefined;
+  private override: Deps | undefined;
+  /** Every port with every grant, as the handlers' own are built (for calling use-cases directly). */
+  deps!: Deps;
 
   static async start(): Promise<Harness> {
     const h = new Harness();
     const suffix = randomUUID().slice(0, 8);
     const endpoint = inject('dynamodbEndpoint');
-    Object.assign(process.env, {
+    h.env = {
       TABLE_NAME: `flexdr-${suffix}`,
       IDEMPOTENCY_TABLE_NAME: `flexdr-idem-${suffix}`,
       DYNAMODB_ENDPOINT: endpoint,
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       BUS_NAME: 'flexdr-test',
       BUS_ARN: 'arn:aws:events:cn-north-1:123456789012:event-bus/flexdr-test',
       SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/flexdr-scheduler',
+      SCHEDULE_GROUP,
+    };
+    // Also the process's: some tests read the table's name from it, and the SDK its region.
+    Object.assign(process.env, h.env, {
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
     });
     const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
     await createTables(client, {
-      table: process.env.TABLE_NAME as string,
-      idempotencyTable: process.env.IDEMPOTENCY_TABLE_NAME as string,
+      table: h.env.TABLE_NAME as string,
+      idempotencyTable: h.env.IDEMPOTENCY_TABLE_NAME as string,
     });
     client.destroy();
+    const dynamo = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
+    h.dynamo = dynamo;
+    h.clients = clientsFrom({
+      dynamo: () =>
+        new DynamoDBClient({ endpoint, ...LOCAL_AWS, requestHandler: dynamo.config.requestHandler }),
+      eventBridge: () => new EventBridgeClient({ region: LOCAL_AWS.region }),
+      scheduler: () => new SchedulerClient({ region: LOCAL_AWS.region }),
+    });
+    h.deps = h.wiringOf({ id: 'test', grants: ALL_GRANTS }).deps;
     h.mockAws();
     return h;
   }
@@ -127,13 +162,36 @@ export class Harness {
     this.scheduler.restore();
   }
 
-  private async handler(kind: 'http' | 'bus', name: string): Promise<Handler> {
-    const key = `${kind}/${name}`;
-    let h = this.handlers.get(key);
+  /** The DynamoDB client whose request handler every function's clients share. */
+  get dynamoClient(): DynamoDBClient {
+    if (!this.dynamo) throw new Error('the harness has not started');
+    return this.dynamo;
+  }
+
+  /**
+   * Makes every handler use `deps` for every port (fault injection), or, with undefined, the
+   * dependencies its definition grants again.
+   */
+  useDeps(deps: Deps | undefined): void {
+    this.override = deps;
+    this.handlers.clear();
+  }
+
+  private wiringOf(definition: Pick<FunctionDefinition, 'id' | 'grants'>): Wiring {
+    if (!this.clients) throw new Error('the harness has not started');
+    const wiring = buildWiring(definition, readConfig(definition, this.env), this.clients, {
+      now: () => Date.now(),
+    });
+    return this.override ? { ...wiring, deps: this.override } : wiring;
+  }
+
+  private async handler(definition: FunctionDefinition): Promise<Handler> {
+    let h = this.handlers.get(definition.id);
     if (!h) {
-      const url = new URL(`../../functions/${key}.ts`, import.meta.url).href;
-      h = ((await import(/* @vite-ignore */ url)) as { handler: Handler }).handler;
-      this.handlers.set(key, h);
+      const url = new URL(`../../${definition.entry}`, import.meta.url).href;
+      const module = (await import(/* @vite-ignore */ url)) as { makeHandler: (wiring: Wiring) => Handler };
+      h = module.makeHandler(this.wiringOf(definition));
+      this.handlers.set(definition.id, h);
     }
     return h;
   }
@@ -171,13 +229,18 @@ export class Harness {
       },
     } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
     const res = (await (
-      await this.handler('http', route)
+      await this.handler(httpFunctions[route])
     )(event, context())) as APIGatewayProxyStructuredResultV2;
     return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
   }
 
   /** Delivers one bus message to a consumer by its subscription name, as an EventBridge event. */
-  async deliver(name: string, detailType: string, source: string, detail: unknown): Promise<void> {
+  async deliver(
+    name: BusSubscriptionName,
+    detailType: string,
+    source: string,
+    detail: unknown,
+  ): Promise<void> {
     const event = {
       version: '0',
       id: randomUUID(),
@@ -189,7 +252,7 @@ export class Harness {
       resources: [],
       detail,
     };
-    await (await this.handler('bus', name))(event, context());
+    await (await this.handler(busFunctions[name]))(event, context());
   }
 
   /**

@@ -5,7 +5,6 @@
  * settlement, and check its numbers against an independent calculation here.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { getDeps } from '../../functions/commons/deps.ts';
 import type { Principal } from '../../lib/app/auth.ts';
 import { acknowledgeCommand, evaluationScheduleName } from '../../lib/app/lifecycle.ts';
 import { ConflictError } from '../../lib/domain/errors.ts';
@@ -397,8 +396,8 @@ describe('event lifecycle', () => {
     expect(accept.status).toBe(200);
     const ven: Principal = { subject: 'openadr:ven-1', role: 'bms', parkIds: [], buildingIds: IDS };
     const decline = { status: 'DECLINED' as const, reason: 'opted out by OpenADR report' };
-    await expect(acknowledgeCommand(getDeps(), ven, commandId, decline)).rejects.toThrow(ConflictError);
-    const optedOut = await acknowledgeCommand(getDeps(), ven, commandId, decline, { optOut: true });
+    await expect(acknowledgeCommand(h.deps, ven, commandId, decline)).rejects.toThrow(ConflictError);
+    const optedOut = await acknowledgeCommand(h.deps, ven, commandId, decline, { optOut: true });
     expect(optedOut.status).toBe('DECLINED');
     expect(h.entries.filter((e) => e.DetailType === 'CommandDeclined').at(-1)?.Detail).toContain(commandId);
     await h.pump();

@@ -17,6 +17,7 @@ import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { busFunctions } from '../../functions/definitions.ts';
 import { busSubscriptions, type HttpRoute, httpRoutes, type RouteName } from '../../functions/routes.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
@@ -547,10 +548,7 @@ describe('fuzzing every HTTP route and bus consumer', () => {
     type Handler = (event: unknown, context: Context) => Promise<unknown>;
     const handlers = new Map<string, Handler>();
     for (const sub of busSubscriptions)
-      handlers.set(
-        sub.name,
-        ((await import(`../../functions/bus/${sub.name}.ts`)) as { handler: Handler }).handler,
-      );
+      handlers.set(sub.name, rt.functions.get(busFunctions[sub.name].id)?.handler as Handler);
 
     const envelope = (detailType: string, source: string, detail: unknown) => ({
       version: '0',

@@ -103,12 +103,12 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
 
   beforeAll(async () => {
     receiver = await startHttpsReceiver({ respond });
-    // Retries still happen (four attempts each), only with 20 ms instead of 500 ms between them.
-    process.env.OPENADR_WEBHOOK_BACKOFF_MS = '20';
-    rt = await startOpenadrLocal(NOW, { openadrWebhookCa: receiver.ca });
-    // Imported after the runtime set the environment (Powertools reads it on load); same process.
-    const { getDeps } = await import('../../functions/commons/deps.ts');
-    deps = getDeps;
+    rt = await startOpenadrLocal(NOW, {
+      openadrWebhookCa: receiver.ca,
+      // Retries still happen (four attempts each), only with 20 ms instead of 500 ms between them.
+      settings: { OPENADR_WEBHOOK_BACKOFF_MS: '20' },
+    });
+    deps = () => rt.deps;
     operator = await rt.token({ role: 'operator', subject: 'wh-operator' });
     await must(
       'PUT',
@@ -149,7 +149,6 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
     }
   });
   afterAll(async () => {
-    delete process.env.OPENADR_WEBHOOK_BACKOFF_MS;
     await rt?.stop();
     await receiver?.close();
   });

@@ -55,19 +55,22 @@ export class StatefulStack extends Stack {
     });
   }
 
-  /** Read access to the coordinator's data (for routes that only read). */
+  /** Read access to the coordinator's table (grant `table:read`). */
   grantReadData(fn: FlexdrFunction): void {
     fn.bindTable(this.table, 'TABLE_NAME', 'read', Object.values(INDEX));
-    fn.bindTable(this.idempotencyTable, 'IDEMPOTENCY_TABLE_NAME', 'read');
   }
 
-  /** Read and write access to the coordinator's data and idempotency records. */
+  /** Read and write access to the coordinator's table (grant `table:write`). */
   grantWriteData(fn: FlexdrFunction): void {
     fn.bindTable(this.table, 'TABLE_NAME', 'write', Object.values(INDEX));
+  }
+
+  /** Powertools idempotency records (grant `idempotency`). */
+  grantIdempotency(fn: FlexdrFunction): void {
     fn.bindTable(this.idempotencyTable, 'IDEMPOTENCY_TABLE_NAME', 'write');
   }
 
-  /** Publishing on the bus. */
+  /** Publishing on the bus (grant `publish`). */
   grantPublish(fn: FlexdrFunction): void {
     fn.bindBus(this.bus);
   }

@@ -28,6 +28,14 @@ const RETENTION: Record<DeployConfig['logRetentionDays'], RetentionDays> = {
   365: RetentionDays.ONE_YEAR,
 };
 
+/** The settings every function reads, from the deployment's configuration. */
+export function functionSettings(config: DeployConfig): Record<string, string> {
+  return {
+    ACK_TIMEOUT_MINUTES: String(config.ackTimeoutMinutes),
+    SETTLE_DELAY_MINUTES: String(config.settleDelayMinutes),
+  };
+}
+
 export class StatelessStack extends Stack {
   readonly functions: CoordinatorFunctions;
   readonly httpApi: FlexdrHttpApi;
@@ -43,16 +51,13 @@ export class StatelessStack extends Stack {
     const { config, data } = props;
     const logRetention = RETENTION[config.logRetentionDays];
 
+    this.schedules = new Schedules(this, 'Schedules', { bus: data.bus, groupName: `flexdr-${config.stage}` });
     this.functions = new CoordinatorFunctions(this, 'Functions', {
       data,
+      schedules: this.schedules,
       logRetention,
-      environment: {
-        ACK_TIMEOUT_MINUTES: String(config.ackTimeoutMinutes),
-        SETTLE_DELAY_MINUTES: String(config.settleDelayMinutes),
-      },
+      environment: functionSettings(config),
     });
-    this.schedules = new Schedules(this, 'Schedules', { bus: data.bus, groupName: `flexdr-${config.stage}` });
-    for (const fn of this.functions.scheduling()) this.schedules.grantManage(fn, data.bus.eventBusArn);
 
     this.httpApi = new FlexdrHttpApi(this, 'Http', {
       functions: this.functions,

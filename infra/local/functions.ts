@@ -1,0 +1,116 @@
+/**
+ * The coordinator's functions on this machine, built from the definitions CDK deploys
+ * (`functions/definitions.ts`): each function's environment is what its grants set on AWS, with
+ * this runtime's values, read by the same `readConfig`; its dependencies are built by the same
+ * `buildWiring`, over this runtime's own clients (its DynamoDB Local, in-process bus and schedule
+ * store) and clock. A function is given only what its definition grants, and nothing is shared
+ * with another runtime in the same process.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { clientsFrom } from '../../functions/commons/clients.ts';
+import { ALL_GRANTS, buildWiring, type Wiring } from '../../functions/commons/deps.ts';
+import { readConfig } from '../../functions/commons/env.ts';
+import { type FunctionDefinition, functionDefinitions, grantVariables } from '../../functions/definitions.ts';
+import type { Deps } from '../../lib/app/config.ts';
+import type { Clock } from '../../lib/ports.ts';
+import { localEventBridgeClient, localSchedulerClient } from './aws-emulation.ts';
+import type { LocalBus } from './bus.ts';
+import { LOCAL_AWS } from './dynamodb-local.ts';
+import { lambdaContext } from './lambda-context.ts';
+import type { LocalSchedules } from './schedules.ts';
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** A handler module: every entry a definition names exports this. */
+interface FunctionModule {
+  makeHandler(wiring: Wiring): LambdaHandler;
+}
+
+export interface LocalFunction {
+  definition: FunctionDefinition;
+  handler: LambdaHandler;
+  /** A Lambda context for one invocation, counting down from the definition's timeout. */
+  context(requestId?: string): Context;
+}
+
+export const LOCAL_TABLE = 'flexdr';
+export const LOCAL_IDEMPOTENCY_TABLE = 'flexdr-idempotency';
+const REGION = LOCAL_AWS.region;
+
+/** What the stack's resources are called here: the values of the variables grants set. */
+const LOCAL_RESOURCES: Record<string, string> = {
+  TABLE_NAME: LOCAL_TABLE,
+  IDEMPOTENCY_TABLE_NAME: LOCAL_IDEMPOTENCY_TABLE,
+  BUS_NAME: 'flexdr',
+  BUS_ARN: `arn:aws:events:${REGION}:000000000000:event-bus/flexdr`,
+  SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/flexdr-local-scheduler',
+  SCHEDULE_GROUP: 'flexdr',
+};
+
+/** The environment a function gets here: the settings, and the variables of its grants only. */
+export function localEnvironment(
+  definition: Pick<FunctionDefinition, 'grants'>,
+  settings: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return {
+    ...settings,
+    ...Object.fromEntries(grantVariables(definition).map((v) => [v, LOCAL_RESOURCES[v] as string])),
+  };
+}
+
+export interface LocalFunctionsOptions {
+  dynamodbEndpoint: string;
+  bus: LocalBus;
+  schedules: LocalSchedules;
+  clock: Clock;
+  /** Settings every function reads, as variables (`ACK_TIMEOUT_MINUTES`, `OPENADR_WEBHOOK_CA`, ...). */
+  settings: Readonly<Record<string, string>>;
+}
+
+export interface LocalFunctions {
+  /** Every function by its definition's id. */
+  byId: ReadonlyMap<string, LocalFunction>;
+  /** Every port and grant, for what calls use-cases directly (seeding, console helpers, tests). */
+  deps: Deps;
+}
+
+/** Builds every function of the coordinator for one runtime. */
+export async function buildLocalFunctions(options: LocalFunctionsOptions): Promise<LocalFunctions> {
+  const settings = { ...options.settings, DYNAMODB_ENDPOINT: options.dynamodbEndpoint };
+  const clients = clientsFrom({
+    dynamo: () => new DynamoDBClient({ endpoint: options.dynamodbEndpoint, ...LOCAL_AWS }),
+    eventBridge: () => localEventBridgeClient(options.bus, REGION),
+    scheduler: () => localSchedulerClient(options.schedules, REGION),
+  });
+  const wiringOf = (definition: Pick<FunctionDefinition, 'id' | 'grants'>) =>
+    buildWiring(
+      definition,
+      readConfig(definition, localEnvironment(definition, settings)),
+      clients,
+      options.clock,
+    );
+  const modules = await Promise.all(
+    functionDefinitions.map(
+      (d) => import(new URL(`../../${d.entry}`, import.meta.url).href) as Promise<FunctionModule>,
+    ),
+  );
+  const byId = new Map<string, LocalFunction>();
+  functionDefinitions.forEach((definition, i) => {
+    const module = modules[i] as FunctionModule;
+    if (typeof module.makeHandler !== 'function')
+      throw new Error(`${definition.entry} exports no makeHandler (functions/definitions.ts names it)`);
+    byId.set(definition.id, {
+      definition,
+      handler: module.makeHandler(wiringOf(definition)),
+      context: (requestId) =>
+        lambdaContext(definition.id, {
+          timeoutMs: definition.timeoutSeconds * 1000,
+          memoryMb: definition.memoryMb,
+          region: REGION,
+          ...(requestId ? { requestId } : {}),
+        }),
+    });
+  });
+  return { byId, deps: wiringOf({ id: 'local-runtime', grants: ALL_GRANTS }).deps };
+}
