@@ -14,6 +14,7 @@ import { busFunctions } from '../../functions/definitions.ts';
 import { busSubscriptions, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import type { Deps } from '../../lib/app/config.ts';
+import { errorMessage } from '../../lib/caught-errors.ts';
 import { type BusEvent, LocalBus } from './bus.ts';
 import { SimulationClock } from './clock.ts';
 import { controlRoutes } from './control-routes.ts';
@@ -135,9 +136,6 @@ export function describeEvent(e: BusEvent): string {
   return `${e['detail-type']} ${parts.join(' ')}`.trim();
 }
 
-/** Says why a step failed: an Error's message, anything else as text. */
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 export async function startLocal(options: LocalOptions = {}): Promise<LocalRuntime> {
   const say = options.quiet ? undefined : options.log;
   let simulatedNow: (() => number) | undefined;
@@ -194,7 +192,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     const hint = storeDir
       ? `\nIf the store at ${storeDir} is corrupted, move it away (or run npm start -- --reset), or try --in-memory.`
       : '';
-    return fail(new Error(`${messageOf(e)}${hint}`));
+    return fail(new Error(`${errorMessage(e)}${hint}`));
   }
   cleanup.push(() => dynamo.stop());
   log(`DynamoDB Local on ${dynamo.endpoint}`);
@@ -203,7 +201,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     await createTables(client, { table: LOCAL_TABLE, idempotencyTable: LOCAL_IDEMPOTENCY_TABLE });
     client.destroy();
   } catch (e) {
-    return fail(new Error(`could not create the tables in DynamoDB Local: ${messageOf(e)}`));
+    return fail(new Error(`could not create the tables in DynamoDB Local: ${errorMessage(e)}`));
   }
 
   // 2. Clock, schedules, bus.
@@ -287,7 +285,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         m.buildConsole(),
       )
       .catch((e: unknown) => {
-        log(`console could not be built: ${messageOf(e)}`);
+        log(`console could not be built: ${errorMessage(e)}`);
         return new Map();
       });
     return consoleFiles;
@@ -310,7 +308,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       server.listen(port, host, () => ok());
     });
   } catch (e) {
-    return fail(new Error(`the gateway could not listen on ${host}:${port}: ${messageOf(e)}`));
+    return fail(new Error(`the gateway could not listen on ${host}:${port}: ${errorMessage(e)}`));
   }
   cleanup.push(
     () =>

@@ -5,6 +5,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../../lib/caught-errors.ts';
 import { apiCall } from './api-client.ts';
 import { LOG_LEGEND, logLine } from './log-line.ts';
 import { DEFAULT_PORT, type LocalOptions, startLocal } from './runtime.ts';
@@ -41,7 +42,7 @@ function parse() {
       strict: true,
     }).values;
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${HELP}`);
+    process.stderr.write(`${errorMessage(e)}\n\n${HELP}`);
     process.exit(2);
   }
 }
@@ -87,7 +88,7 @@ let runtime: Awaited<ReturnType<typeof startLocal>>;
 try {
   runtime = await startLocal(options);
 } catch (e) {
-  console.error(`\nFlexDR could not start: ${(e as Error).message}`);
+  console.error(`\nFlexDR could not start: ${errorMessage(e)}`);
   process.exit(1);
 }
 

@@ -3,6 +3,8 @@
  * the bus, and the BMS simulator steps. `advance` jumps ahead stop by stop (every quarter hour and
  * every schedule on the way); `start` lets the clock run free, ticking once a second.
  */
+
+import { errorMessage } from '../../lib/caught-errors.ts';
 import type { LocalBus } from './bus.ts';
 import type { SimulationClock } from './clock.ts';
 import type { LocalSchedules } from './schedules.ts';
@@ -81,7 +83,7 @@ export class TimeDriver {
         await this.simulator?.stepTo(this.o.clock.now());
         await this.fireDue();
       })()
-        .catch((e: unknown) => this.o.log(`tick failed: ${e instanceof Error ? e.message : String(e)}`))
+        .catch((e: unknown) => this.o.log(`tick failed: ${errorMessage(e)}`))
         .finally(() => {
           this.busy = false;
         });
