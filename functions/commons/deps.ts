@@ -44,6 +44,11 @@ const REPOSITORIES = [
   'settlements',
   'openadr',
 ] as const satisfies readonly (keyof Repositories)[];
+/** Fails to compile when a repository is added to `Repositories` but not to the list above. */
+const everyRepository: Exclude<keyof Repositories, (typeof REPOSITORIES)[number]> extends never
+  ? true
+  : never = true;
+void everyRepository;
 
 /**
  * A port `id` was not granted: every call fails, naming the function, the grant it lacks and that

@@ -6,6 +6,9 @@ import { message } from '../messages.ts';
 import { type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
 
+/** Entering a year reads and writes the calendar and announces the events that waited for it. */
+type CalendarEntry = Pick<Deps, 'calendars' | 'clock' | 'events' | 'eventPublisher'>;
+
 /** The calendar as the API shows it: every year held, oldest first, and the range they cover. */
 export interface CalendarView {
   firstYear?: number | undefined;
@@ -14,7 +17,7 @@ export interface CalendarView {
 }
 
 /** Every year of the working calendar (entered or seeded), for operators and park managers. */
-export async function getCalendar(deps: Deps, who: Principal): Promise<CalendarView> {
+export async function getCalendar(deps: Pick<Deps, 'calendars'>, who: Principal): Promise<CalendarView> {
   requireRole(who, 'operator', 'parkManager');
   const years = (await deps.calendars.load()).list();
   return { firstYear: years[0]?.year, lastYear: years.at(-1)?.year, years };
@@ -28,7 +31,7 @@ export async function getCalendar(deps: Deps, who: Principal): Promise<CalendarV
  *    for it settles now.
  */
 export async function putCalendarYear(
-  deps: Deps,
+  deps: CalendarEntry,
   who: Principal,
   year: number,
   input: CalendarYearInput,
@@ -46,7 +49,7 @@ export async function putCalendarYear(
 }
 
 /** Ids of the events with a building waiting for `year`'s calendar. */
-async function eventsAwaitingCalendar(deps: Deps, year: number): Promise<string[]> {
+async function eventsAwaitingCalendar(deps: Pick<Deps, 'events'>, year: number): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {

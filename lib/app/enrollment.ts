@@ -6,19 +6,26 @@ import type { Page, PageRequest } from '../ports.ts';
 import { type Principal, requireBuilding, requirePark, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
 
+/** The ports of parks, buildings and programs: each use-case below takes only those it uses. */
+type Parks = Pick<Deps, 'parks'>;
+type Buildings = Pick<Deps, 'buildings'>;
+type Programs = Pick<Deps, 'programs'>;
+/** Deleting a building also deletes its telemetry and its reservations. */
+type BuildingData = Pick<Deps, 'buildings' | 'telemetry' | 'reservations'>;
+
 /**
  * Creates or replaces a park.
  * 1. Operators may write any park; a park manager only a park bound to them.
  * 2. Store it.
  */
-export async function putPark(deps: Deps, who: Principal, park: Park): Promise<Park> {
+export async function putPark(deps: Parks, who: Principal, park: Park): Promise<Park> {
   requireRole(who, 'operator', 'parkManager');
   requirePark(who, park.parkId);
   await deps.parks.put(park);
   return park;
 }
 
-export async function getPark(deps: Deps, who: Principal, parkId: string): Promise<Park> {
+export async function getPark(deps: Parks, who: Principal, parkId: string): Promise<Park> {
   requirePark(who, parkId);
   const park = await deps.parks.get(parkId);
   if (!park) throw new NotFoundError(`park '${parkId}' not found`);
@@ -26,7 +33,7 @@ export async function getPark(deps: Deps, who: Principal, parkId: string): Promi
 }
 
 /** Operators list every park; park managers see only theirs. */
-export async function listParks(deps: Deps, who: Principal, page: PageRequest): Promise<Page<Park>> {
+export async function listParks(deps: Parks, who: Principal, page: PageRequest): Promise<Page<Park>> {
   requireRole(who, 'operator', 'parkManager');
   if (who.role === 'operator') return deps.parks.list(page);
   const parks = await Promise.all(who.parkIds.map((id) => deps.parks.get(id)));
@@ -34,7 +41,7 @@ export async function listParks(deps: Deps, who: Principal, page: PageRequest): 
 }
 
 /** Deletes a park that has no buildings left. */
-export async function deletePark(deps: Deps, who: Principal, parkId: string): Promise<void> {
+export async function deletePark(deps: Parks, who: Principal, parkId: string): Promise<void> {
   await getPark(deps, who, parkId);
   await deps.parks.delete(parkId);
 }
@@ -45,7 +52,11 @@ export async function deletePark(deps: Deps, who: Principal, parkId: string): Pr
  * 2. The park must exist.
  * 3. Store it.
  */
-export async function putBuilding(deps: Deps, who: Principal, building: Building): Promise<Building> {
+export async function putBuilding(
+  deps: Parks & Buildings,
+  who: Principal,
+  building: Building,
+): Promise<Building> {
   requireRole(who, 'operator', 'parkManager');
   requirePark(who, building.parkId);
   const existing = await deps.buildings.get(building.buildingId);
@@ -56,7 +67,7 @@ export async function putBuilding(deps: Deps, who: Principal, building: Building
   return building;
 }
 
-export async function getBuilding(deps: Deps, who: Principal, buildingId: string): Promise<Building> {
+export async function getBuilding(deps: Buildings, who: Principal, buildingId: string): Promise<Building> {
   const building = await deps.buildings.get(buildingId);
   // Missing is 404; present but outside the caller's parks or buildings is 403 (README, Roles and tokens).
   if (!building) throw new NotFoundError(`building '${buildingId}' not found`);
@@ -71,7 +82,7 @@ export async function getBuilding(deps: Deps, who: Principal, buildingId: string
  * 2. Delete its state, profile, readings and reservations, then the building: a failure half-way
  *    leaves the building in place, so the same DELETE, sent again, finishes the job.
  */
-export async function deleteBuilding(deps: Deps, who: Principal, buildingId: string): Promise<void> {
+export async function deleteBuilding(deps: BuildingData, who: Principal, buildingId: string): Promise<void> {
   requireRole(who, 'operator', 'parkManager');
   const building = await getBuilding(deps, who, buildingId);
   requirePark(who, building.parkId);
@@ -81,7 +92,7 @@ export async function deleteBuilding(deps: Deps, who: Principal, buildingId: str
 }
 
 export async function listBuildings(
-  deps: Deps,
+  deps: Buildings,
   who: Principal,
   parkId: string,
   page: PageRequest,
@@ -91,13 +102,13 @@ export async function listBuildings(
 }
 
 /** Programs (baseline method and settlement rules) are the grid operator's. */
-export async function putProgram(deps: Deps, who: Principal, program: Program): Promise<Program> {
+export async function putProgram(deps: Programs, who: Principal, program: Program): Promise<Program> {
   requireRole(who, 'operator');
   await deps.programs.put(program);
   return program;
 }
 
-export async function getProgram(deps: Deps, who: Principal, programId: string): Promise<Program> {
+export async function getProgram(deps: Programs, who: Principal, programId: string): Promise<Program> {
   requireRole(who, 'operator', 'parkManager');
   const program = await deps.programs.get(programId);
   if (!program) throw new NotFoundError(`program '${programId}' not found`);

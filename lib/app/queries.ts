@@ -28,6 +28,14 @@ export interface FlexibilityQuery {
   intervalMinutes: 5 | 15 | 30 | 60;
 }
 
+/** What a flexibility query reads: the scope's buildings, their telemetry and reservations. */
+type FlexibilityPorts = Pick<
+  Deps,
+  'buildings' | 'telemetry' | 'reservations' | 'calendars' | 'clock' | 'config'
+>;
+/** What shows an event to a caller (`eventInView`, which takes every port today). */
+type EventViewPorts = Parameters<typeof eventInView>[0];
+
 /**
  * The flexibility of a scope over a window, per interval, in both directions and by park.
  * 1. Operators any scope; a park manager only their own parks.
@@ -37,7 +45,7 @@ export interface FlexibilityQuery {
  * 4. Sum the curves per park and in total.
  */
 export async function queryFlexibility(
-  deps: Deps,
+  deps: FlexibilityPorts,
   who: Principal,
   q: FlexibilityQuery,
 ): Promise<FlexibilityView> {
@@ -133,7 +141,7 @@ export async function queryFlexibility(
 
 /** Commands of a building, newest first: how a BMS without a webhook pulls its orders. */
 export async function commandsOfBuilding(
-  deps: Deps,
+  deps: Pick<Deps, 'buildings' | 'commands'>,
   who: Principal,
   buildingId: string,
   page: PageRequest,
@@ -168,7 +176,7 @@ export interface PerformanceView {
  * the latest revision, or an earlier one for audit.
  */
 export async function eventPerformance(
-  deps: Deps,
+  deps: EventViewPorts & Pick<Deps, 'settlements'>,
   who: Principal,
   eventId: string,
   revision?: number,
@@ -197,7 +205,12 @@ export async function eventPerformance(
 }
 
 /** What a park earned, event by event. */
-export async function parkSettlements(deps: Deps, who: Principal, parkId: string, page: PageRequest) {
+export async function parkSettlements(
+  deps: Pick<Deps, 'settlements'>,
+  who: Principal,
+  parkId: string,
+  page: PageRequest,
+) {
   requirePark(who, parkId);
   return deps.settlements.ofPark(parkId, page);
 }
@@ -209,7 +222,11 @@ const STANDING = new Set(['PENDING', 'PUBLISHED', 'ACKNOWLEDGED']);
  * An event's delivery so far, per interval: target (operators only), planned response, planning
  * baseline and metered load of the commanded buildings in the caller's parks.
  */
-export async function eventDelivery(deps: Deps, who: Principal, eventId: string): Promise<DeliveryView> {
+export async function eventDelivery(
+  deps: EventViewPorts & Pick<Deps, 'telemetry'>,
+  who: Principal,
+  eventId: string,
+): Promise<DeliveryView> {
   const { record, commands: visible } = await eventInView(deps, who, eventId);
   const standing =
     record.status === 'cancelled'

@@ -41,6 +41,12 @@ export function futureTelemetryIssues(
   return issues;
 }
 
+/** What reporting telemetry reads, stores and announces. */
+export type TelemetryPorts = Pick<
+  Deps,
+  'buildings' | 'telemetry' | 'calendars' | 'clock' | 'config' | 'eventPublisher'
+>;
+
 /**
  * Stores what a BMS reports for its building.
  * 1. Only the building's own BMS may report, for an enrolled building (404 otherwise: a BMS bound
@@ -52,7 +58,7 @@ export function futureTelemetryIssues(
  * 4. Announce `TelemetryReported`.
  */
 export async function reportTelemetry(
-  deps: Deps,
+  deps: TelemetryPorts,
   who: Principal,
   buildingId: string,
   report: TelemetryReport,
