@@ -14,6 +14,7 @@ import type { GridEvent, Scope } from './domain/model/grid-event.ts';
 import type { Program } from './domain/model/program.ts';
 import type { BuildingState, MeterReading } from './domain/model/telemetry.ts';
 import type { BuildingSettlement, ParkSettlement } from './domain/settlement.ts';
+import type { OpenadrClient, OpenadrObject, OpenadrObjectType, OpenadrToken } from './openadr/store.ts';
 
 /** A page of results and the opaque cursor of the next one (absent on the last page). */
 export interface Page<T> {
@@ -300,51 +301,7 @@ export interface Scheduler {
 }
 
 /** Everything a use-case may need; handlers build it once per cold start. */
-/** OpenADR object types the VTN stores. */
-export type OpenadrObjectType = 'PROGRAM' | 'EVENT' | 'REPORT' | 'SUBSCRIPTION' | 'VEN' | 'RESOURCE';
-
-/** An OpenADR object as the VTN stores it. */
-export interface OpenadrObject {
-  objectType: OpenadrObjectType;
-  id: string;
-  /** The object as served, metadata included. */
-  body: Record<string, unknown>;
-  /** The client that created it. */
-  clientId: string;
-  /** Unique within the type when set (`programName`, `venName`, `<venID>/<resourceName>`). */
-  uniqueName?: string | undefined;
-  createdAt: string;
-  /** The VTN's own bookkeeping, never served (a subscription's delivery failures, say). */
-  internal?: Record<string, unknown> | undefined;
-}
-
-/** A client of the VTN, provisioned out of band; only a hash of its secret is kept. */
-export interface OpenadrClient {
-  clientId: string;
-  role: 'BL' | 'VEN';
-  secretHash: string;
-  buildingIds: string[];
-  parkIds: string[];
-  createdAt: string;
-  createdBy: string;
-  /**
-   * Random, new at every provisioning (create, rotate, re-create under the same id): a token is
-   * valid only while its client still holds the generation it was issued under.
-   */
-  generation: string;
-}
-
-/** What an access token grants; stored under a hash of the token, which is opaque. */
-export interface OpenadrToken {
-  clientId: string;
-  /** The client's generation when the token was issued (see {@link OpenadrClient.generation}). */
-  generation: string;
-  role: 'BL' | 'VEN';
-  scopes: string[];
-  buildingIds: string[];
-  parkIds: string[];
-  expiresAtMs: number;
-}
+export type { OpenadrClient, OpenadrObject, OpenadrObjectType, OpenadrToken } from './openadr/store.ts';
 
 export interface OpenadrRepository {
   putClient(client: OpenadrClient): Promise<void>;
@@ -362,8 +319,8 @@ export interface OpenadrRepository {
    * Replaces `previous` (compared on its `modificationDateTime`, so concurrent writers conflict);
    * a changed unique name moves. `ConflictError` on a taken name or a concurrent change.
    */
-  replace(object: OpenadrObject, previous: OpenadrObject): Promise<void>;
-  get(objectType: OpenadrObjectType, id: string): Promise<OpenadrObject | undefined>;
+  replace<T extends OpenadrObjectType>(object: OpenadrObject<T>, previous: OpenadrObject<T>): Promise<void>;
+  get<T extends OpenadrObjectType>(objectType: T, id: string): Promise<OpenadrObject<T> | undefined>;
   /**
    * Sets the VTN's bookkeeping of `object` if neither it nor the object changed since `object`
    * was read (compare-and-set); false when something did, so the caller reads again.
@@ -372,7 +329,7 @@ export interface OpenadrRepository {
   /** Deletes the object and frees its name. */
   delete(object: OpenadrObject): Promise<void>;
   /** Every object of a type, oldest first. */
-  list(objectType: OpenadrObjectType): Promise<OpenadrObject[]>;
+  list<T extends OpenadrObjectType>(objectType: T): Promise<OpenadrObject<T>[]>;
 }
 
 /** Where a webhook goes; OpenADR subscriptions give an HTTPS URL and an optional bearer token. */

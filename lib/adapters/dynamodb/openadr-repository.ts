@@ -7,18 +7,32 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
-import type {
+import { ObjectType } from '../../openadr/schemas.ts';
+import {
+  isOpenadrObjectOf,
   OpenadrClient,
   OpenadrObject,
-  OpenadrObjectType,
-  OpenadrRepository,
+  type OpenadrObjectType,
   OpenadrToken,
-} from '../../ports.ts';
+} from '../../openadr/store.ts';
+import type { OpenadrRepository } from '../../ports.ts';
 import { cancellationCodes, isConditionFailure, stripKeys } from './batch.ts';
 import { INDEX, KEY_ATTRIBUTES, keys, TTL_ATTRIBUTE } from './table.ts';
 
 type Item = Record<string, unknown>;
+
+/** An object's item: the body and the bookkeeping are JSON strings, parsed with their schemas. */
+const StoredItem = z.object({
+  objectType: ObjectType,
+  id: z.string(),
+  clientId: z.string(),
+  createdAt: z.string(),
+  body: z.string(),
+  uniqueName: z.string().optional(),
+  internal: z.string().optional(),
+});
 
 /**
  * The VTN's objects, clients and tokens. Access patterns: an object by type and id
@@ -48,7 +62,7 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: keys.openadrClient(clientId), ConsistentRead: true }),
     );
-    return res.Item ? (stripKeys(res.Item, KEY_ATTRIBUTES) as unknown as OpenadrClient) : undefined;
+    return res.Item ? OpenadrClient.parse(stripKeys(res.Item, KEY_ATTRIBUTES)) : undefined;
   }
 
   async deleteClient(clientId: string): Promise<void> {
@@ -74,7 +88,7 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
       new GetCommand({ TableName: this.table, Key: keys.openadrToken(tokenHash), ConsistentRead: true }),
     );
     if (!res.Item) return undefined;
-    const token = stripKeys(res.Item, KEY_ATTRIBUTES) as unknown as OpenadrToken;
+    const token = OpenadrToken.parse(stripKeys(res.Item, KEY_ATTRIBUTES));
     return token.expiresAtMs > this.now() ? token : undefined;
   }
 
@@ -123,18 +137,19 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
     };
   }
 
-  private parse(item: Item): OpenadrObject {
-    return {
-      objectType: item.objectType as OpenadrObjectType,
-      id: item.id as string,
-      clientId: item.clientId as string,
-      createdAt: item.createdAt as string,
-      body: JSON.parse(item.body as string) as Record<string, unknown>,
-      ...(typeof item.uniqueName === 'string' ? { uniqueName: item.uniqueName } : {}),
-      ...(typeof item.internal === 'string'
-        ? { internal: JSON.parse(item.internal) as Record<string, unknown> }
-        : {}),
-    };
+  /** The stored object of type `objectType` in `item`: its body and bookkeeping parsed with their schemas. */
+  private parse<T extends OpenadrObjectType>(item: Item, objectType: T): OpenadrObject<T> {
+    const { body, internal, ...fields } = StoredItem.parse(item);
+    const object = OpenadrObject.parse({
+      ...fields,
+      body: JSON.parse(body),
+      ...(internal !== undefined ? { internal: JSON.parse(internal) } : {}),
+    });
+    if (!isOpenadrObjectOf(object, objectType))
+      throw new Error(
+        `stored ${object.objectType.toLowerCase()} '${object.id}' found as a ${objectType.toLowerCase()}`,
+      );
+    return object;
   }
 
   private nameItem(o: OpenadrObject, name: string) {
@@ -178,7 +193,7 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
     );
   }
 
-  async replace(o: OpenadrObject, previous: OpenadrObject): Promise<void> {
+  async replace<T extends OpenadrObjectType>(o: OpenadrObject<T>, previous: OpenadrObject<T>): Promise<void> {
     const renamed = o.uniqueName !== previous.uniqueName;
     await this.transact(
       [
@@ -201,7 +216,7 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
     );
   }
 
-  async get(objectType: OpenadrObjectType, id: string): Promise<OpenadrObject | undefined> {
+  async get<T extends OpenadrObjectType>(objectType: T, id: string): Promise<OpenadrObject<T> | undefined> {
     const res = await this.doc.send(
       new GetCommand({
         TableName: this.table,
@@ -209,7 +224,7 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
         ConsistentRead: true,
       }),
     );
-    return res.Item ? this.parse(res.Item) : undefined;
+    return res.Item ? this.parse(res.Item, objectType) : undefined;
   }
 
   async setInternal(o: OpenadrObject, internal: Record<string, unknown>): Promise<boolean> {
@@ -247,8 +262,8 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
     );
   }
 
-  async list(objectType: OpenadrObjectType): Promise<OpenadrObject[]> {
-    const out: OpenadrObject[] = [];
+  async list<T extends OpenadrObjectType>(objectType: T): Promise<OpenadrObject<T>[]> {
+    const out: OpenadrObject<T>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.doc.send(
@@ -260,7 +275,7 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of res.Items ?? []) out.push(this.parse(item));
+      for (const item of res.Items ?? []) out.push(this.parse(item, objectType));
       start = res.LastEvaluatedKey;
     } while (start);
     return out;

@@ -5,6 +5,7 @@
  * stay on the native API (listing them would promise a PUT and DELETE that have no object behind
  * them).
  */
+import { z } from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { type EventStatus, isClosed } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
@@ -13,23 +14,34 @@ import { parseOrThrow } from '../../domain/validate.ts';
 import { matchesTargets, type OpenadrCaller } from '../../openadr/access.ts';
 import { eventToGridEvent } from '../../openadr/events.ts';
 import { eventWindow } from '../../openadr/intervals.ts';
-import type { Event, EventRequest, Interval, IntervalPeriod } from '../../openadr/schemas.ts';
-import type { OpenadrObject } from '../../ports.ts';
+import type { Event, EventRequest } from '../../openadr/schemas.ts';
+import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
 import { acceptEvent, cancelEvent, reviseEvent } from '../events.ts';
 import { announce, changedMetadata, mustGet, newMetadata, newObjectId, principalOf } from './objects.ts';
 import { definedFields, requireBl } from './programs.ts';
+
+/** Accepting, revising and cancelling go through the native event use-cases: their ports. */
+type BlEventDeps = Parameters<typeof acceptEvent>[0] &
+  Parameters<typeof reviseEvent>[0] &
+  Parameters<typeof cancelEvent>[0];
+/** Reading events needs the store and the clock only. */
+type BlEventReadDeps = Pick<Deps, 'openadr' | 'clock'>;
 
 /** Nothing left to call off; a cancelled event is cancelled again, which is idempotent. */
 const ended = (status: EventStatus) => isClosed(status) && status !== 'cancelled';
 /** Attempts at a write that lost an optimistic check to a concurrent one (planning, another BL call). */
 const ATTEMPTS = 3;
 
+/** The FlexDR revision an event object holds (its bookkeeping); 0 when it has none yet. */
+const Revision = z.object({ revision: z.number() });
+const revisionOf = (event: OpenadrObject<'EVENT'>) => Revision.safeParse(event.internal).data?.revision ?? 0;
+
 /**
  * The grid event of an event body. The program must be an OpenADR program object: createEvent has
  * no 404 in the document, so a missing one is a 400 naming `programID`.
  */
-async function gridEventOf(deps: Deps, event: Event, noticeAt: string): Promise<GridEvent> {
+async function gridEventOf(deps: BlEventDeps, event: Event, noticeAt: string): Promise<GridEvent> {
   const program = await deps.openadr.get('PROGRAM', event.programID);
   if (!program || !(await deps.programs.get(event.programID)))
     throw new ValidationError(`programID: program '${event.programID}' not found`, [
@@ -60,12 +72,12 @@ async function gridEventOf(deps: Deps, event: Event, noticeAt: string): Promise<
  * This way the worst case is an object whose grid event never started: inert, visible to the BL,
  * and removed by its DELETE.
  */
-export async function createBlEvent(deps: Deps, caller: OpenadrCaller, request: EventRequest) {
+export async function createBlEvent(deps: BlEventDeps, caller: OpenadrCaller, request: EventRequest) {
   requireBl(caller);
   const id = newObjectId();
   const body = { ...newMetadata(deps, 'EVENT', id), ...definedFields(request) };
-  const gridEvent = await gridEventOf(deps, body as Event, body.createdDateTime);
-  const object: OpenadrObject = {
+  const gridEvent = await gridEventOf(deps, body, body.createdDateTime);
+  const object: OpenadrObject<'EVENT'> = {
     objectType: 'EVENT',
     id,
     body,
@@ -94,7 +106,7 @@ export async function createBlEvent(deps: Deps, caller: OpenadrCaller, request: 
  * 4. Announce UPDATE.
  */
 export async function updateBlEvent(
-  deps: Deps,
+  deps: BlEventDeps,
   caller: OpenadrCaller,
   eventId: string,
   request: EventRequest,
@@ -104,13 +116,13 @@ export async function updateBlEvent(
   if (request.programID !== previous.body.programID)
     throw new ValidationError(
       `programID: an event cannot move to another program; delete it and create one`,
-      [{ path: 'programID', message: `must stay '${String(previous.body.programID)}'` }],
+      [{ path: 'programID', message: `must stay '${previous.body.programID}'` }],
     );
   const record = await deps.events.get(eventId);
   if (!record)
     throw new ConflictError(`event '${eventId}' was never accepted; delete it and create it again`);
   const fields = definedFields(request);
-  const candidate = { ...changedMetadata(deps, previous), ...fields } as Event;
+  const candidate = { ...changedMetadata(deps, previous), ...fields };
   const gridEvent = await gridEventOf(deps, candidate, record.event.noticeAt);
   const revised = await reviseEvent(deps, principalOf(caller), eventId, gridEvent);
   const body = await storeRevision(deps, eventId, fields, revised.revision);
@@ -119,14 +131,14 @@ export async function updateBlEvent(
 }
 
 async function storeRevision(
-  deps: Deps,
+  deps: BlEventDeps,
   eventId: string,
-  fields: Record<string, unknown>,
+  fields: EventRequest,
   revision: number,
-): Promise<Record<string, unknown>> {
+): Promise<Event> {
   for (let attempt = 1; ; attempt++) {
     const current = await mustGet(deps, 'EVENT', eventId);
-    if (Number(current.internal?.revision ?? 0) >= revision) return current.body;
+    if (revisionOf(current) >= revision) return current.body;
     const body = { ...changedMetadata(deps, current), ...fields };
     try {
       await deps.openadr.replace({ ...current, body, internal: { ...current.internal, revision } }, current);
@@ -144,7 +156,7 @@ async function storeRevision(
  *    so a retry is harmless.
  * 2. Delete the object; announce DELETE.
  */
-export async function deleteBlEvent(deps: Deps, caller: OpenadrCaller, eventId: string) {
+export async function deleteBlEvent(deps: BlEventDeps, caller: OpenadrCaller, eventId: string) {
   requireBl(caller);
   const found = await mustGet(deps, 'EVENT', eventId);
   for (let attempt = 1; ; attempt++) {
@@ -164,14 +176,11 @@ export async function deleteBlEvent(deps: Deps, caller: OpenadrCaller, eventId: 
 }
 
 /** End of an event body's window (start + n × duration), or undefined when it has none. */
-function eventEndMs(body: Record<string, unknown>): number | undefined {
-  const intervals = (body.intervals ?? []) as Interval[];
+function eventEndMs(body: Event): number | undefined {
+  const intervals = body.intervals ?? [];
   if (intervals.length === 0) return undefined;
   try {
-    const { start, intervalMinutes } = eventWindow(
-      body.intervalPeriod as IntervalPeriod | undefined,
-      intervals,
-    );
+    const { start, intervalMinutes } = eventWindow(body.intervalPeriod, intervals);
     return toMs(start) + intervals.length * intervalMinutes * MINUTE_MS;
   } catch {
     return undefined;
@@ -183,7 +192,7 @@ function eventEndMs(body: Record<string, unknown>): number | undefined {
  * `active` (the window has not ended yet) as the document gives them.
  */
 export async function listBlEvents(
-  deps: Deps,
+  deps: BlEventReadDeps,
   caller: OpenadrCaller,
   query: { programID?: string | undefined; targets?: string[] | undefined; active?: boolean | undefined },
 ): Promise<Record<string, unknown>[]> {
@@ -194,12 +203,12 @@ export async function listBlEvents(
     .filter(
       (e) =>
         (query.programID === undefined || e.programID === query.programID) &&
-        matchesTargets(e.targets as string[] | null | undefined, query.targets ?? []) &&
+        matchesTargets(e.targets, query.targets ?? []) &&
         (query.active !== true || (eventEndMs(e) ?? Number.POSITIVE_INFINITY) > now),
     );
 }
 
-export async function getBlEvent(deps: Deps, caller: OpenadrCaller, eventId: string) {
+export async function getBlEvent(deps: BlEventReadDeps, caller: OpenadrCaller, eventId: string) {
   requireBl(caller);
   return (await mustGet(deps, 'EVENT', eventId)).body;
 }

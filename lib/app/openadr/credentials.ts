@@ -18,11 +18,16 @@ import {
 import { Id } from '../../domain/model/common.ts';
 import { toIso } from '../../domain/time.ts';
 import { parseOrThrow } from '../../domain/validate.ts';
-import { type ClientRole, grantedScopes, type OpenadrCaller, type Scope } from '../../openadr/access.ts';
+import { type ClientRole, grantedScopes, type OpenadrCaller } from '../../openadr/access.ts';
 import type { ClientCredentialRequest } from '../../openadr/schemas.ts';
 import type { OpenadrClient } from '../../ports.ts';
 import { type Principal, requireRole } from '../auth.ts';
 import type { Deps } from '../config.ts';
+
+/** The ports provisioning a client uses (its bindings are checked against parks and buildings). */
+type ProvisionDeps = Pick<Deps, 'openadr' | 'parks' | 'buildings' | 'clock'>;
+/** The ports issuing a token uses. */
+type TokenDeps = Pick<Deps, 'openadr' | 'buildings' | 'clock' | 'config'>;
 
 /** What an operator or park manager sends to provision a client. */
 export const ClientProvisioning = z.strictObject({
@@ -75,7 +80,7 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
  * client; a park manager only VENs bound to their own parks or to buildings of them.
  */
 export async function provisionClient(
-  deps: Deps,
+  deps: ProvisionDeps,
   who: Principal,
   clientId: string,
   input: unknown,
@@ -115,7 +120,7 @@ export async function provisionClient(
  * their own parks and those parks' buildings, and never a BL client.
  */
 async function requireBindingsInView(
-  deps: Deps,
+  deps: Pick<Deps, 'parks' | 'buildings'>,
   who: Principal,
   client: { role: ClientRole; buildingIds: readonly string[]; parkIds: readonly string[] },
 ): Promise<void> {
@@ -136,7 +141,7 @@ async function requireBindingsInView(
 }
 
 /** Removes a client; its tokens stop working at once (every request reads the token's client). */
-export async function removeClient(deps: Deps, who: Principal, clientId: string): Promise<void> {
+export async function removeClient(deps: ProvisionDeps, who: Principal, clientId: string): Promise<void> {
   requireRole(who, 'operator', 'parkManager');
   const existing = await deps.openadr.getClient(clientId);
   if (!existing) throw new NotFoundError(`client '${clientId}' not found`);
@@ -162,7 +167,7 @@ const DUMMY_SECRET_HASH = hashSecret(randomBytes(32).toString('base64url'));
  *    buildings as enrolled now) and its generation, and store the token under its SHA-256.
  */
 export async function issueToken(
-  deps: Deps,
+  deps: TokenDeps,
   request: ClientCredentialRequest,
   sourceIp = 'unknown',
 ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
@@ -226,7 +231,10 @@ export async function issueToken(
  * gone or was provisioned again since (deleted and re-created, or its secret rotated): the token
  * must carry the client's current generation.
  */
-export async function callerOf(deps: Deps, bearer: string | undefined): Promise<OpenadrCaller> {
+export async function callerOf(
+  deps: Pick<Deps, 'openadr'>,
+  bearer: string | undefined,
+): Promise<OpenadrCaller> {
   if (!bearer) throw new UnauthorizedError('a bearer token is required (POST /auth/token)');
   const token = await deps.openadr.getToken(hashToken(bearer));
   if (!token) throw new UnauthorizedError('the token is unknown or expired');
@@ -236,7 +244,7 @@ export async function callerOf(deps: Deps, bearer: string | undefined): Promise<
   return {
     clientId: token.clientId,
     role: token.role,
-    scopes: token.scopes as Scope[],
+    scopes: token.scopes,
     buildingIds: token.buildingIds,
     parkIds: token.parkIds,
   };

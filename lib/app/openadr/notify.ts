@@ -1,42 +1,49 @@
 /**
- * Webhook notifications of subscriptions (Definition.md "Subscriptions", "Object Privacy",
- * "Webhooks"). Three sources feed them: changes clients make to VTN objects
- * (`OpenadrObjectChanged`), and each building's commands and cancellations, which are its VEN's
- * events (`DispatchCommand`, `CommandCancelled`): the same dispatch path that feeds EventBridge.
- *
- * A subscription hears of an object when one of its `objectOperations` names the object type and
- * the operation, its `programID` (if set) is the object's program, its `targets` (if any) meet the
- * object's, and its client may see the object: a BL everything; a VEN a program with no targets
- * or with targets granted to it, its own reports, vens, resources and subscriptions, and its
- * buildings' commands as events (a BL's events reach VENs only as those commands).
+ * Webhook notifications of subscriptions (Definition.md "Subscriptions", "Webhooks"). Three
+ * sources feed them: changes clients make to VTN objects (`OpenadrObjectChanged`), and each
+ * building's commands and cancellations, which are its VEN's events (`DispatchCommand`,
+ * `CommandCancelled`): the same dispatch path that feeds EventBridge. Which subscriptions hear of
+ * what, and what each may see, are the pure rules of `lib/openadr/notifications.ts`; this reads
+ * the store, delivers and keeps the books.
  *
  * Delivery never throws for a webhook that fails (one bad receiver must not make the bus retry
  * everybody's notifications); store errors do throw, so the bus retries.
  */
+import { z } from 'zod';
 import { eachLimited } from '../../concurrency.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import type { Command } from '../../domain/model/command.ts';
 import { toIso } from '../../domain/time.ts';
 import type { MessageDetail } from '../../messages.ts';
-import { targetsOf } from '../../openadr/access.ts';
-import type { Notification, SubscriptionRequest } from '../../openadr/schemas.ts';
-import type { OpenadrObject, OpenadrObjectType, WebhookTarget } from '../../ports.ts';
+import {
+  callbacksOf,
+  notificationOf,
+  type ObjectOperation,
+  operationsFor,
+  passesFilters,
+  type Subscriber,
+  subscriberOf,
+  visibleObject,
+  withoutSecrets,
+} from '../../openadr/notifications.ts';
+import type { Notification } from '../../openadr/schemas.ts';
+import type { OpenadrObject, OpenadrObjectType } from '../../openadr/store.ts';
+import type { WebhookTarget } from '../../ports.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
 import { principalOf, speaksFor, venEventId, venEventOf, venNameIn } from './objects.ts';
-import {
-  recordDeliveries,
-  servedSubscription,
-  signingSecretOf,
-  stateOf,
-  withoutSecrets,
-} from './subscriptions.ts';
+import { recordDeliveries, signingSecretOf, stateOf } from './subscriptions.ts';
 
 /** Deliveries to different subscriptions in flight at once. */
 export const DELIVERY_CONCURRENCY = 8;
 
 type Operation = Notification['operation'];
-type ObjectOperation = SubscriptionRequest['objectOperations'][number];
+
+/** The program a stored report keeps beside it (its link to the command it answers). */
+const ReportProgram = z.object({ programID: z.string() });
+
+/** The ports notifications use. */
+type NotifyDeps = Pick<Deps, 'openadr' | 'webhooks' | 'commands' | 'events' | 'clock'>;
 
 /** What one round of notifications did, for the handler to log. */
 export interface NotifyOutcome {
@@ -50,92 +57,9 @@ export interface NotifyOutcome {
   skipped?: string;
 }
 
-/** A subscription's client, as notification matching sees it. */
-export interface Subscriber {
-  clientId: string;
-  role: 'BL' | 'VEN';
-  buildingIds: readonly string[];
-  parkIds: readonly string[];
-  /** A VEN's `venName` (its client id when it has no ven object). */
-  venName: string;
-  /** A VEN's targets: `building:` and `park:` of its bindings, and its venName. */
-  granted: readonly string[];
-}
-
-const TARGETED: ReadonlySet<OpenadrObjectType> = new Set([
-  'PROGRAM',
-  'EVENT',
-  'VEN',
-  'RESOURCE',
-  'SUBSCRIPTION',
-]);
-
-function operationsOf(body: Record<string, unknown>): ObjectOperation[] {
-  return Array.isArray(body.objectOperations) ? (body.objectOperations as ObjectOperation[]) : [];
-}
-
-function stringsOf(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-/** The `objectOperations` of a subscription that ask for this type and operation. */
-export function operationsFor(
-  subscription: Record<string, unknown>,
-  objectType: OpenadrObjectType,
-  operation: Operation,
-): ObjectOperation[] {
-  return operationsOf(subscription).filter(
-    (op) => op.objects.includes(objectType) && op.operations.includes(operation),
-  );
-}
-
-/**
- * Whether the subscription's own filters let the object through: `programID` against the
- * object's program (`programId`, resolved by the caller: a report's is its event's), and
- * `targets` against the object's, for the object types that carry targets.
- */
-export function passesFilters(
-  subscription: Record<string, unknown>,
-  objectType: OpenadrObjectType,
-  object: Record<string, unknown>,
-  programId: string | undefined,
-): boolean {
-  if (typeof subscription.programID === 'string' && subscription.programID !== programId) return false;
-  const wanted = stringsOf(subscription.targets);
-  if (wanted.length > 0 && TARGETED.has(objectType)) {
-    const has = stringsOf(object.targets);
-    if (!wanted.some((t) => has.includes(t))) return false;
-  }
-  return true;
-}
-
-/**
- * Object privacy: what a subscriber may see of a changed object, or `undefined` when nothing. A
- * VEN sees a program as `GET /programs` shows it to it: one with no targets, or sharing one with
- * it (`programs.ts`'s rule).
- */
-export function visibleObject(
-  subscriber: Subscriber,
-  objectType: OpenadrObjectType,
-  object: Record<string, unknown>,
-): Record<string, unknown> | undefined {
-  const shown = objectType === 'SUBSCRIPTION' ? servedSubscription(object, subscriber.clientId) : object;
-  if (subscriber.role === 'BL') return shown;
-  switch (objectType) {
-    case 'PROGRAM': {
-      const targets = stringsOf(object.targets);
-      return targets.length === 0 || targets.some((t) => subscriber.granted.includes(t)) ? object : undefined;
-    }
-    case 'EVENT':
-      return undefined;
-    default:
-      return object.clientID === subscriber.clientId ? shown : undefined;
-  }
-}
-
 /** The program an object belongs to, where it has one. */
 async function programIdOf(
-  deps: Deps,
+  deps: NotifyDeps,
   objectType: OpenadrObjectType,
   object: Record<string, unknown>,
 ): Promise<string | undefined> {
@@ -145,32 +69,24 @@ async function programIdOf(
   // 3.1 reports name their event only: a VEN event (a command; the stored report keeps its
   // program beside it), or an event object.
   const report = typeof object.id === 'string' ? await deps.openadr.get('REPORT', object.id) : undefined;
-  if (typeof report?.internal?.programID === 'string') return report.internal.programID;
+  const link = ReportProgram.safeParse(report?.internal);
+  if (link.success) return link.data.programID;
   const event = await deps.openadr.get('EVENT', object.eventID);
-  if (typeof event?.body.programID === 'string') return event.body.programID;
+  if (event) return event.body.programID;
   const command = await deps.commands.get(object.eventID);
   return command ? (await deps.events.get(command.command.eventId))?.event.programId : undefined;
 }
 
 /** Looks up subscription owners, once each per round. */
-function directory(deps: Deps): (clientId: string) => Promise<Subscriber | undefined> {
-  let vens: Promise<OpenadrObject[]> | undefined;
+function directory(deps: NotifyDeps): (clientId: string) => Promise<Subscriber | undefined> {
+  let vens: Promise<OpenadrObject<'VEN'>[]> | undefined;
   const found = new Map<string, Promise<Subscriber | undefined>>();
   const lookUp = async (clientId: string): Promise<Subscriber | undefined> => {
     const client = await deps.openadr.getClient(clientId);
     if (!client) return undefined;
-    if (client.role === 'BL')
-      return { clientId, role: 'BL', buildingIds: [], parkIds: [], venName: clientId, granted: [] };
+    if (client.role === 'BL') return subscriberOf(client, clientId);
     vens ??= deps.openadr.list('VEN');
-    const venName = venNameIn(await vens, clientId);
-    return {
-      clientId,
-      role: 'VEN',
-      buildingIds: client.buildingIds,
-      parkIds: client.parkIds,
-      venName,
-      granted: [...targetsOf(client), venName],
-    };
+    return subscriberOf(client, venNameIn(await vens, clientId));
   };
   return (clientId) => {
     const known = found.get(clientId);
@@ -183,24 +99,9 @@ function directory(deps: Deps): (clientId: string) => Promise<Subscriber | undef
 
 /** One subscription's share of a round: where to post, and what. */
 interface Delivery {
-  subscription: OpenadrObject;
+  subscription: OpenadrObject<'SUBSCRIPTION'>;
   targets: WebhookTarget[];
   notification: Notification;
-}
-
-/** Distinct callbacks (URL and bearer token) of the matching operations, signed with the subscription's key. */
-function callbacksOf(subscription: OpenadrObject, operations: readonly ObjectOperation[]): WebhookTarget[] {
-  const seen = new Map<string, WebhookTarget>();
-  const signingSecret = signingSecretOf(subscription);
-  for (const op of operations) {
-    const target = {
-      url: op.callbackUrl,
-      bearerToken: op.bearerToken ?? undefined,
-      ...(signingSecret ? { signingSecret } : {}),
-    };
-    seen.set(JSON.stringify([target.url, target.bearerToken ?? null]), target);
-  }
-  return [...seen.values()];
 }
 
 /**
@@ -209,7 +110,7 @@ function callbacksOf(subscription: OpenadrObject, operations: readonly ObjectOpe
  * after a subscription's callbacks all answered 2xx.
  */
 async function deliverAll(
-  deps: Deps,
+  deps: NotifyDeps,
   deliveries: readonly Delivery[],
   onDelivered?: (d: Delivery) => Promise<void>,
 ): Promise<NotifyOutcome> {
@@ -230,7 +131,7 @@ async function deliverAll(
       deps,
       d.subscription.id,
       errors.length === 0 ? { ok: true } : { ok: false, error: errors.join('; ').slice(0, 1000) },
-      String(d.subscription.body.modificationDateTime),
+      d.subscription.body.modificationDateTime,
     );
     if (state?.broken && !stateOf(d.subscription).broken)
       outcome.broken.push({
@@ -244,23 +145,9 @@ async function deliverAll(
 }
 
 /** The subscriptions that are not broken. */
-async function liveSubscriptions(deps: Deps): Promise<OpenadrObject[]> {
+async function liveSubscriptions(deps: NotifyDeps): Promise<OpenadrObject<'SUBSCRIPTION'>[]> {
   return (await deps.openadr.list('SUBSCRIPTION')).filter((s) => !stateOf(s).broken);
 }
-
-const notificationOf = (
-  objectType: OpenadrObjectType,
-  operation: Operation,
-  object: Record<string, unknown>,
-) => {
-  const targets = stringsOf(object.targets);
-  return {
-    objectType,
-    operation,
-    object,
-    targets: targets.length > 0 ? targets : null,
-  } satisfies Notification;
-};
 
 /**
  * A client created, changed or deleted an object.
@@ -269,7 +156,7 @@ const notificationOf = (
  * 3. Deliver, at most {@link DELIVERY_CONCURRENCY} subscriptions at once, and keep the books.
  */
 export async function onObjectChanged(
-  deps: Deps,
+  deps: NotifyDeps,
   detail: Pick<MessageDetail<'OpenadrObjectChanged'>, 'objectType' | 'operation' | 'object'>,
 ): Promise<NotifyOutcome> {
   const { objectType, operation } = detail;
@@ -282,7 +169,7 @@ export async function onObjectChanged(
     .filter((c) => c.operations.length > 0);
   if (candidates.length === 0) return { matched: 0, delivered: 0, failed: [], broken: [] };
   // Resolving a report's program costs reads: only when some subscription filters on one.
-  const programId = candidates.some((c) => typeof c.subscription.body.programID === 'string')
+  const programId = candidates.some((c) => c.subscription.body.programID !== undefined)
     ? await programIdOf(deps, objectType, object)
     : undefined;
   const subscriber = directory(deps);
@@ -294,7 +181,7 @@ export async function onObjectChanged(
     if (!shown) continue;
     deliveries.push({
       subscription,
-      targets: callbacksOf(subscription, operations),
+      targets: callbacksOf(operations, signingSecretOf(subscription)),
       notification: notificationOf(objectType, operation, shown),
     });
   }
@@ -302,14 +189,14 @@ export async function onObjectChanged(
 }
 
 /** The program of a FlexDR event (events are never deleted: a missing one is a store error). */
-async function programOfEvent(deps: Deps, eventId: string): Promise<string> {
+async function programOfEvent(deps: NotifyDeps, eventId: string): Promise<string> {
   const record = await deps.events.get(eventId);
   if (!record) throw new Error(`event '${eventId}' of a command is not in the store`);
   return record.event.programId;
 }
 
 /** Times of a command's VEN event: when this revision was stored, else now. */
-async function timesOf(deps: Deps, commandId: string) {
+async function timesOf(deps: NotifyDeps, commandId: string) {
   const at = (await deps.commands.get(commandId))?.updatedAt ?? toIso(deps.clock.now());
   return { createdAt: at, updatedAt: at };
 }
@@ -325,13 +212,17 @@ interface VenEvent {
  * with its VEN's event. The event is only prepared when some subscription wants it.
  */
 async function venDeliveries(
-  deps: Deps,
+  deps: NotifyDeps,
   command: Command,
   operation: Operation,
   prepare: () => Promise<VenEvent>,
 ): Promise<Delivery[]> {
   const subscriber = directory(deps);
-  const wanting: { subscription: OpenadrObject; operations: ObjectOperation[]; venName: string }[] = [];
+  const wanting: {
+    subscription: OpenadrObject<'SUBSCRIPTION'>;
+    operations: ObjectOperation[];
+    venName: string;
+  }[] = [];
   for (const subscription of await liveSubscriptions(deps)) {
     const operations = operationsFor(subscription.body, 'EVENT', operation);
     if (operations.length === 0) continue;
@@ -347,14 +238,13 @@ async function venDeliveries(
     if (!passesFilters(subscription.body, 'EVENT', object, event.programId)) continue;
     deliveries.push({
       subscription,
-      targets: callbacksOf(subscription, operations),
+      targets: callbacksOf(operations, signingSecretOf(subscription)),
       notification: notificationOf('EVENT', operation, object),
     });
   }
   return deliveries;
 }
 
-/** The principal a VEN acts as towards FlexDR: the BMS of the building it answers for. */
 /**
  * A command was dispatched to a building: its VENs' event.
  * 1. `EVENT CREATE` for a first command, `EVENT UPDATE` for one that supersedes another.
@@ -363,7 +253,7 @@ async function venDeliveries(
  *    so receipt is acceptance (an answer already given stands).
  */
 export async function onCommand(
-  deps: Deps,
+  deps: NotifyDeps & Parameters<typeof acknowledgeCommand>[0],
   detail: Pick<MessageDetail<'DispatchCommand'>, 'command'>,
 ): Promise<NotifyOutcome> {
   const { command } = detail;
@@ -406,7 +296,7 @@ export async function onCommand(
  * event that still carries its id, program and name.
  */
 export async function onCommandCancelled(
-  deps: Deps,
+  deps: NotifyDeps,
   detail: Pick<MessageDetail<'CommandCancelled'>, 'command'>,
 ): Promise<NotifyOutcome> {
   const { command } = detail;

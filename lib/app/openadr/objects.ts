@@ -8,8 +8,9 @@ import type { Command } from '../../domain/model/command.ts';
 import { toIso } from '../../domain/time.ts';
 import { message } from '../../messages.ts';
 import type { OpenadrCaller } from '../../openadr/access.ts';
+import type { Event } from '../../openadr/schemas.ts';
+import type { OpenadrObject, OpenadrObjectType } from '../../openadr/store.ts';
 import { commandToVenEvent } from '../../openadr/ven-events.ts';
-import type { OpenadrObject, OpenadrObjectType } from '../../ports.ts';
 import type { Principal } from '../auth.ts';
 import type { Deps } from '../config.ts';
 
@@ -20,27 +21,38 @@ import type { Deps } from '../config.ts';
 export const newObjectId = () => randomBytes(16).toString('hex');
 
 /** Metadata of a new object (`objectMetadata`). */
-export function newMetadata(deps: Deps, objectType: OpenadrObjectType, id = newObjectId()) {
+export function newMetadata<T extends OpenadrObjectType>(
+  deps: Pick<Deps, 'clock'>,
+  objectType: T,
+  id = newObjectId(),
+) {
   const now = toIso(deps.clock.now());
   return { id, createdDateTime: now, modificationDateTime: now, objectType };
 }
 
 /** Metadata of a changed object: the same id and creation time, a new modification time. */
-export function changedMetadata(deps: Deps, previous: OpenadrObject) {
+export function changedMetadata<T extends OpenadrObjectType>(
+  deps: Pick<Deps, 'clock'>,
+  previous: OpenadrObject<T>,
+) {
   let now = toIso(deps.clock.now());
   // Two changes in one millisecond would compare equal in the optimistic check: keep them apart.
-  if (now <= String(previous.body.modificationDateTime))
-    now = toIso(Date.parse(String(previous.body.modificationDateTime)) + 1);
+  const modified = previous.body.modificationDateTime;
+  if (now <= modified) now = toIso(Date.parse(modified) + 1);
   return {
     id: previous.id,
-    createdDateTime: previous.body.createdDateTime as string,
+    createdDateTime: previous.body.createdDateTime,
     modificationDateTime: now,
     objectType: previous.objectType,
   };
 }
 
 /** Loads an object or answers 404. */
-export async function mustGet(deps: Deps, objectType: OpenadrObjectType, id: string): Promise<OpenadrObject> {
+export async function mustGet<T extends OpenadrObjectType>(
+  deps: Pick<Deps, 'openadr'>,
+  objectType: T,
+  id: string,
+): Promise<OpenadrObject<T>> {
   const found = await deps.openadr.get(objectType, id);
   if (!found) throw new NotFoundError(`${objectType.toLowerCase()} '${id}' not found`);
   return found;
@@ -48,7 +60,7 @@ export async function mustGet(deps: Deps, objectType: OpenadrObjectType, id: str
 
 /** Tells subscriptions (through the bus, so a slow webhook never slows the caller). */
 export async function announce(
-  deps: Deps,
+  deps: Pick<Deps, 'eventPublisher'>,
   objectType: OpenadrObjectType,
   operation: 'CREATE' | 'UPDATE' | 'DELETE',
   object: Record<string, unknown>,
@@ -77,7 +89,7 @@ export function venEventOf(
   venName: string,
   programId: string,
   times: { createdAt: string; updatedAt: string },
-): Record<string, unknown> {
+): Event {
   return {
     id: venEventId(command),
     createdDateTime: times.createdAt,
@@ -88,13 +100,12 @@ export function venEventOf(
 }
 
 /** The name a VEN goes by: its `ven` object's `venName` when it has one, else its client id. */
-export function venNameIn(vens: readonly OpenadrObject[], clientId: string): string {
-  const own = vens.find((v) => v.body.clientID === clientId);
-  return typeof own?.body.venName === 'string' ? own.body.venName : clientId;
+export function venNameIn(vens: readonly OpenadrObject<'VEN'>[], clientId: string): string {
+  return vens.find((v) => v.body.clientID === clientId)?.body.venName ?? clientId;
 }
 
 /** {@link venNameIn}, reading the vens. */
-export async function venNameOf(deps: Deps, clientId: string): Promise<string> {
+export async function venNameOf(deps: Pick<Deps, 'openadr'>, clientId: string): Promise<string> {
   return venNameIn(await deps.openadr.list('VEN'), clientId);
 }
 

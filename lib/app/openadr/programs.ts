@@ -6,14 +6,19 @@ import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import { matchesTargets, type OpenadrCaller, targetsOf } from '../../openadr/access.ts';
 import { programToFlexdr } from '../../openadr/programs.ts';
 import type { ProgramRequest } from '../../openadr/schemas.ts';
-import type { OpenadrObject } from '../../ports.ts';
+import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
 import { announce, changedMetadata, mustGet, newMetadata, newObjectId, venNameOf } from './objects.ts';
 
 /** The request's fields without the absent ones, so the stored object holds only what was sent. */
-export function definedFields<T extends object>(request: T): Partial<T> {
-  return Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) as Partial<T>;
+export function definedFields<T extends object>(request: T): T {
+  const defined = { ...request };
+  for (const key in defined) if (defined[key] === undefined) delete defined[key];
+  return defined;
 }
+
+/** The ports the program use-cases use. */
+type ProgramDeps = Pick<Deps, 'openadr' | 'programs' | 'clock' | 'eventPublisher'>;
 
 /** The BL's operations (the scope check already refuses VENs; this keeps the use-cases safe alone). */
 export function requireBl(caller: OpenadrCaller): void {
@@ -24,11 +29,13 @@ export function requireBl(caller: OpenadrCaller): void {
  * What a caller may read of an object's `targets`: a BL everything; a VEN objects with no targets
  * (meant for everyone) or sharing one of its own (its buildings, parks and VEN name).
  */
-async function visibilityOf(deps: Deps, caller: OpenadrCaller): Promise<(targets: unknown) => boolean> {
+async function visibilityOf(
+  deps: Pick<Deps, 'openadr'>,
+  caller: OpenadrCaller,
+): Promise<(targets: readonly string[] | null | undefined) => boolean> {
   if (caller.role === 'BL') return () => true;
   const own = [...targetsOf(caller), await venNameOf(deps, caller.clientId)];
-  return (targets) =>
-    !Array.isArray(targets) || targets.length === 0 || matchesTargets(targets as string[], own);
+  return (targets) => !targets || targets.length === 0 || matchesTargets(targets, own);
 }
 
 /**
@@ -37,7 +44,7 @@ async function visibilityOf(deps: Deps, caller: OpenadrCaller): Promise<(targets
  * 2. The spec's `targets` filter: a program sharing at least one of them.
  */
 export async function listPrograms(
-  deps: Deps,
+  deps: ProgramDeps,
   caller: OpenadrCaller,
   query: { targets?: string[] | undefined },
 ): Promise<Record<string, unknown>[]> {
@@ -45,11 +52,11 @@ export async function listPrograms(
   const filter = query.targets ?? [];
   return (await deps.openadr.list('PROGRAM'))
     .map((o) => o.body)
-    .filter((p) => visible(p.targets) && matchesTargets(p.targets as string[] | null | undefined, filter));
+    .filter((p) => visible(p.targets) && matchesTargets(p.targets, filter));
 }
 
 /** One program; a VEN is told 404 for a program not meant for it, so ids cannot be probed. */
-export async function getProgram(deps: Deps, caller: OpenadrCaller, programId: string) {
+export async function getProgram(deps: ProgramDeps, caller: OpenadrCaller, programId: string) {
   const found = await mustGet(deps, 'PROGRAM', programId);
   if (!(await visibilityOf(deps, caller))(found.body.targets))
     throw new NotFoundError(`program '${programId}' not found`);
@@ -63,12 +70,12 @@ export async function getProgram(deps: Deps, caller: OpenadrCaller, programId: s
  * 3. Store the FlexDR program under the same id; if that fails, take the object back.
  * 4. Announce CREATE to subscriptions.
  */
-export async function createProgram(deps: Deps, caller: OpenadrCaller, request: ProgramRequest) {
+export async function createProgram(deps: ProgramDeps, caller: OpenadrCaller, request: ProgramRequest) {
   requireBl(caller);
   const id = newObjectId();
   const flexdr = programToFlexdr(request, id);
   const body = { ...newMetadata(deps, 'PROGRAM', id), ...definedFields(request) };
-  const object: OpenadrObject = {
+  const object: OpenadrObject<'PROGRAM'> = {
     objectType: 'PROGRAM',
     id,
     body,
@@ -95,7 +102,7 @@ export async function createProgram(deps: Deps, caller: OpenadrCaller, request: 
  * 3. Announce UPDATE.
  */
 export async function updateProgram(
-  deps: Deps,
+  deps: ProgramDeps,
   caller: OpenadrCaller,
   programId: string,
   request: ProgramRequest,
@@ -115,7 +122,7 @@ export async function updateProgram(
  * stays: events already accepted under it are still planned, evaluated and settled against its
  * rules. New OpenADR events for it are refused, since they must name an existing program object.
  */
-export async function deleteProgram(deps: Deps, caller: OpenadrCaller, programId: string) {
+export async function deleteProgram(deps: ProgramDeps, caller: OpenadrCaller, programId: string) {
   requireBl(caller);
   const found = await mustGet(deps, 'PROGRAM', programId);
   await deps.openadr.delete(found);

@@ -5,6 +5,7 @@
  * A BL reads every report; a VEN reads and writes only its own (others are 404 to it, so report
  * ids cannot be probed). Only VENs write reports: a BL lacks `write_reports`.
  */
+import { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { BuildingState, MeterReading } from '../../domain/model/telemetry.ts';
 import { toIso, toMs } from '../../domain/time.ts';
@@ -12,7 +13,7 @@ import { parseOrThrow } from '../../domain/validate.ts';
 import type { OpenadrCaller } from '../../openadr/access.ts';
 import { reportToAcknowledgement, reportToTelemetry } from '../../openadr/reports.ts';
 import type { ReportRequest } from '../../openadr/schemas.ts';
-import type { OpenadrObject } from '../../ports.ts';
+import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
 import { reportTelemetry } from '../telemetry.ts';
@@ -20,12 +21,14 @@ import { announce, changedMetadata, mustGet, newMetadata, newObjectId, principal
 import { definedFields } from './programs.ts';
 import { commandOfVenEvent } from './ven-events.ts';
 
+/** Applying a report goes through the native telemetry and acknowledgement use-cases: their ports. */
+type ReportDeps = Parameters<typeof acknowledgeCommand>[0] & Parameters<typeof reportTelemetry>[0];
+/** Reading reports needs the store only. */
+type ReportReadDeps = Pick<Deps, 'openadr'>;
+
 /** What a stored report remembers of the command it answers (never served). */
-interface ReportLink {
-  programID: string;
-  buildingId: string;
-  commandId: string;
-}
+const ReportLink = z.object({ programID: z.string(), buildingId: z.string(), commandId: z.string() });
+type ReportLink = z.infer<typeof ReportLink>;
 
 export interface ReportFilter {
   programID?: string | undefined;
@@ -37,15 +40,15 @@ function requireVen(caller: OpenadrCaller): void {
   if (caller.role !== 'VEN') throw new ForbiddenError('only a VEN client may write reports');
 }
 
-function linkOf(report: OpenadrObject): ReportLink {
-  return report.internal as unknown as ReportLink;
+function linkOf(report: OpenadrObject<'REPORT'>): ReportLink {
+  return ReportLink.parse(report.internal);
 }
 
 /**
  * The command a report's `eventID` names, which must be one of the caller's current events.
  * `createReport` lists no 404 in the document, so an unknown event is a 400 naming `eventID`.
  */
-async function linkTo(deps: Deps, caller: OpenadrCaller, eventID: string): Promise<ReportLink> {
+async function linkTo(deps: ReportDeps, caller: OpenadrCaller, eventID: string): Promise<ReportLink> {
   try {
     const command = await commandOfVenEvent(deps, caller, eventID);
     return {
@@ -66,7 +69,7 @@ async function linkTo(deps: Deps, caller: OpenadrCaller, eventID: string): Promi
  * the assets the report does not mention), and a state older than the stored one is not applied,
  * so a late or re-sent report never rolls the building back.
  */
-async function telemetryOf(deps: Deps, report: ReportRequest, buildingId: string) {
+async function telemetryOf(deps: ReportDeps, report: ReportRequest, buildingId: string) {
   const mapped = reportToTelemetry(report, buildingId);
   const readings = mapped.readings.map((r, i) => parseOrThrow(MeterReading, r, `report reading ${i}`));
   if (!mapped.state) return { readings };
@@ -106,7 +109,7 @@ async function telemetryOf(deps: Deps, report: ReportRequest, buildingId: string
  * opt-out as a declined command. OpenADR is opt-out, so the command was most likely accepted on
  * receipt already: the decline may follow the acceptance. An answer already given stands.
  */
-async function apply(deps: Deps, caller: OpenadrCaller, report: ReportRequest, link: ReportLink) {
+async function apply(deps: ReportDeps, caller: OpenadrCaller, report: ReportRequest, link: ReportLink) {
   const telemetry = await telemetryOf(deps, report, link.buildingId);
   const record = await deps.commands.get(link.commandId);
   if (!record) throw new NotFoundError(`the command of event '${report.eventID}' is gone`);
@@ -124,12 +127,19 @@ async function apply(deps: Deps, caller: OpenadrCaller, report: ReportRequest, l
 }
 
 /** The reports a caller may see: a BL all of them, a VEN its own. */
-async function visibleReports(deps: Deps, caller: OpenadrCaller): Promise<OpenadrObject[]> {
+async function visibleReports(
+  deps: Pick<Deps, 'openadr'>,
+  caller: OpenadrCaller,
+): Promise<OpenadrObject<'REPORT'>[]> {
   const all = await deps.openadr.list('REPORT');
   return caller.role === 'BL' ? all : all.filter((r) => r.body.clientID === caller.clientId);
 }
 
-async function visibleReport(deps: Deps, caller: OpenadrCaller, reportId: string): Promise<OpenadrObject> {
+async function visibleReport(
+  deps: Pick<Deps, 'openadr'>,
+  caller: OpenadrCaller,
+  reportId: string,
+): Promise<OpenadrObject<'REPORT'>> {
   const found = await mustGet(deps, 'REPORT', reportId);
   if (caller.role !== 'BL' && found.body.clientID !== caller.clientId)
     throw new NotFoundError(`report '${reportId}' not found`);
@@ -138,21 +148,22 @@ async function visibleReport(deps: Deps, caller: OpenadrCaller, reportId: string
 
 /** Lists reports, oldest first, before pagination, with the spec's filters. */
 export async function listReports(
-  deps: Deps,
+  deps: ReportReadDeps,
   caller: OpenadrCaller,
   filter: ReportFilter,
 ): Promise<Record<string, unknown>[]> {
   return (await visibleReports(deps, caller))
     .filter(
       (r) =>
-        (filter.programID === undefined || linkOf(r)?.programID === filter.programID) &&
+        (filter.programID === undefined ||
+          ReportLink.safeParse(r.internal).data?.programID === filter.programID) &&
         (filter.eventID === undefined || r.body.eventID === filter.eventID) &&
         (filter.clientName === undefined || r.body.clientName === filter.clientName),
     )
     .map((r) => r.body);
 }
 
-export async function getReport(deps: Deps, caller: OpenadrCaller, reportId: string) {
+export async function getReport(deps: ReportReadDeps, caller: OpenadrCaller, reportId: string) {
   return (await visibleReport(deps, caller, reportId)).body;
 }
 
@@ -163,7 +174,7 @@ export async function getReport(deps: Deps, caller: OpenadrCaller, reportId: str
  *    command can no longer be declined).
  * 3. Store the report with the caller as its `clientID`; announce CREATE.
  */
-export async function createReport(deps: Deps, caller: OpenadrCaller, request: ReportRequest) {
+export async function createReport(deps: ReportDeps, caller: OpenadrCaller, request: ReportRequest) {
   requireVen(caller);
   const link = await linkTo(deps, caller, request.eventID);
   await apply(deps, caller, request, link);
@@ -188,7 +199,7 @@ export async function createReport(deps: Deps, caller: OpenadrCaller, request: R
  * 2. Apply it again (readings are idempotent); replace the object; announce UPDATE.
  */
 export async function updateReport(
-  deps: Deps,
+  deps: ReportDeps,
   caller: OpenadrCaller,
   reportId: string,
   request: ReportRequest,
@@ -210,7 +221,7 @@ export async function updateReport(
  * Deletes one of the caller's reports and answers it. What it reported stays: readings are
  * measurements and an opt-out has been acted on (the redispatch is done).
  */
-export async function deleteReport(deps: Deps, caller: OpenadrCaller, reportId: string) {
+export async function deleteReport(deps: ReportDeps, caller: OpenadrCaller, reportId: string) {
   requireVen(caller);
   const found = await visibleReport(deps, caller, reportId);
   await deps.openadr.delete(found);

@@ -13,8 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { OpenadrCaller } from '../../openadr/access.ts';
+import { servedSubscription, withoutSecrets } from '../../openadr/notifications.ts';
 import type { SubscriptionRequest } from '../../openadr/schemas.ts';
-import type { OpenadrObject, WebhookTarget } from '../../ports.ts';
+import type { OpenadrObject } from '../../openadr/store.ts';
+import type { WebhookTarget } from '../../ports.ts';
 import type { Deps } from '../config.ts';
 import { announce, changedMetadata, mustGet, newMetadata } from './objects.ts';
 
@@ -37,13 +39,13 @@ const FRESH_STATE: SubscriptionState = { failures: 0, broken: false };
 export const BROKEN_AFTER = 5;
 
 /** The bookkeeping of a stored subscription; unreadable bookkeeping counts as fresh. */
-export function stateOf(subscription: OpenadrObject): SubscriptionState {
+export function stateOf(subscription: Pick<OpenadrObject, 'internal'>): SubscriptionState {
   const parsed = SubscriptionState.safeParse(subscription.internal ?? {});
   return parsed.success ? parsed.data : { ...FRESH_STATE };
 }
 
 /** The key that signs a subscription's notifications (undefined for one stored before keys existed). */
-export function signingSecretOf(subscription: OpenadrObject): string | undefined {
+export function signingSecretOf(subscription: Pick<OpenadrObject, 'internal'>): string | undefined {
   const secret = subscription.internal?.signingSecret;
   return typeof secret === 'string' && secret.length > 0 ? secret : undefined;
 }
@@ -57,39 +59,28 @@ export interface SubscriptionFilter {
   objects?: readonly string[] | undefined;
 }
 
-type Operation = SubscriptionRequest['objectOperations'][number];
-
-function operationsOf(body: Record<string, unknown>): Operation[] {
-  return Array.isArray(body.objectOperations) ? (body.objectOperations as Operation[]) : [];
-}
-
-/** The subscription without its bearer tokens: for anyone but its owner, and for the bus. */
-export function withoutSecrets(body: Record<string, unknown>): Record<string, unknown> {
-  return {
-    ...body,
-    objectOperations: operationsOf(body).map(({ bearerToken: _secret, ...operation }) => operation),
-  };
-}
-
-/** The subscription as `reader` may see it. */
-export function servedSubscription(
-  body: Record<string, unknown>,
-  readerClientId: string,
-): Record<string, unknown> {
-  return body.clientID === readerClientId ? body : withoutSecrets(body);
-}
+/** The ports the subscription use-cases use. */
+type SubscriptionDeps = Pick<Deps, 'openadr' | 'webhooks' | 'clock' | 'eventPublisher'>;
 
 const isOwner = (caller: OpenadrCaller, o: OpenadrObject) => o.clientId === caller.clientId;
 
 /** A VEN may not learn that another client's subscription exists. */
-async function readable(deps: Deps, caller: OpenadrCaller, id: string): Promise<OpenadrObject> {
+async function readable(
+  deps: SubscriptionDeps,
+  caller: OpenadrCaller,
+  id: string,
+): Promise<OpenadrObject<'SUBSCRIPTION'>> {
   const found = await mustGet(deps, 'SUBSCRIPTION', id);
   if (caller.role === 'VEN' && !isOwner(caller, found))
     throw new NotFoundError(`subscription '${id}' not found`);
   return found;
 }
 
-async function writable(deps: Deps, caller: OpenadrCaller, id: string): Promise<OpenadrObject> {
+async function writable(
+  deps: SubscriptionDeps,
+  caller: OpenadrCaller,
+  id: string,
+): Promise<OpenadrObject<'SUBSCRIPTION'>> {
   const found = await readable(deps, caller, id);
   if (!isOwner(caller, found))
     throw new ForbiddenError(
@@ -102,7 +93,7 @@ async function writable(deps: Deps, caller: OpenadrCaller, id: string): Promise<
  * Refuses callbacks that are not https, then runs the echo check on each distinct callback (with
  * its bearer token, as notifications will be sent); any failure refuses the whole request.
  */
-async function checkCallbacks(deps: Deps, request: SubscriptionRequest): Promise<void> {
+async function checkCallbacks(deps: Pick<Deps, 'webhooks'>, request: SubscriptionRequest): Promise<void> {
   const operations = request.objectOperations;
   const insecure = operations.flatMap((op, i) =>
     new URL(op.callbackUrl).protocol === 'https:'
@@ -143,7 +134,7 @@ async function checkCallbacks(deps: Deps, request: SubscriptionRequest): Promise
  * 2. Filtered by `programID`, `clientName`, and `objects` (any operation naming one of them).
  */
 export async function searchSubscriptions(
-  deps: Deps,
+  deps: SubscriptionDeps,
   caller: OpenadrCaller,
   filter: SubscriptionFilter,
 ): Promise<Record<string, unknown>[]> {
@@ -155,7 +146,7 @@ export async function searchSubscriptions(
     .filter(
       (o) =>
         !filter.objects?.length ||
-        operationsOf(o.body).some((op) => op.objects.some((t) => filter.objects?.includes(t))),
+        o.body.objectOperations.some((op) => op.objects.some((t) => filter.objects?.includes(t))),
     )
     .map((o) => servedSubscription(o.body, caller.clientId));
 }
@@ -168,23 +159,19 @@ export async function searchSubscriptions(
  * 4. Answer it with the signing secret, this once (it is never served again).
  */
 export async function createSubscription(
-  deps: Deps,
+  deps: SubscriptionDeps,
   caller: OpenadrCaller,
   request: SubscriptionRequest,
 ): Promise<Record<string, unknown>> {
   await checkCallbacks(deps, request);
   const signingSecret = newSigningSecret();
-  const body: Record<string, unknown> = {
-    ...newMetadata(deps, 'SUBSCRIPTION'),
-    ...request,
-    clientID: caller.clientId,
-  };
+  const body = { ...newMetadata(deps, 'SUBSCRIPTION'), ...request, clientID: caller.clientId };
   await deps.openadr.create({
     objectType: 'SUBSCRIPTION',
-    id: body.id as string,
+    id: body.id,
     body,
     clientId: caller.clientId,
-    createdAt: body.createdDateTime as string,
+    createdAt: body.createdDateTime,
     internal: { ...FRESH_STATE, signingSecret },
   });
   await announce(deps, 'SUBSCRIPTION', 'CREATE', withoutSecrets(body));
@@ -193,7 +180,7 @@ export async function createSubscription(
 
 /** One subscription the caller may read (404 otherwise, so a VEN cannot probe ids). */
 export async function getSubscription(
-  deps: Deps,
+  deps: SubscriptionDeps,
   caller: OpenadrCaller,
   id: string,
 ): Promise<Record<string, unknown>> {
@@ -209,18 +196,14 @@ export async function getSubscription(
  * 4. Announced.
  */
 export async function updateSubscription(
-  deps: Deps,
+  deps: SubscriptionDeps,
   caller: OpenadrCaller,
   id: string,
   request: SubscriptionRequest,
 ): Promise<Record<string, unknown>> {
   const previous = await writable(deps, caller, id);
   await checkCallbacks(deps, request);
-  const body: Record<string, unknown> = {
-    ...changedMetadata(deps, previous),
-    ...request,
-    clientID: previous.clientId,
-  };
+  const body = { ...changedMetadata(deps, previous), ...request, clientID: previous.clientId };
   const kept = signingSecretOf(previous);
   const signingSecret = kept ?? newSigningSecret();
   await deps.openadr.replace({ ...previous, body, internal: { ...FRESH_STATE, signingSecret } }, previous);
@@ -230,7 +213,7 @@ export async function updateSubscription(
 
 /** Deletes the caller's own subscription and answers it as it was. */
 export async function deleteSubscription(
-  deps: Deps,
+  deps: SubscriptionDeps,
   caller: OpenadrCaller,
   id: string,
 ): Promise<Record<string, unknown>> {
@@ -248,7 +231,7 @@ export async function deleteSubscription(
  * when it was written.
  */
 export async function recordDeliveries(
-  deps: Deps,
+  deps: Pick<Deps, 'openadr'>,
   id: string,
   outcome: { ok: true } | { ok: false; error: string },
   deliveredVersion: string,

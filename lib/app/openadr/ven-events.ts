@@ -7,10 +7,14 @@ import { latestRevisionBy } from '../../domain/commands.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { toMs } from '../../domain/time.ts';
 import { matchesTargets, type OpenadrCaller } from '../../openadr/access.ts';
+import type { Event } from '../../openadr/schemas.ts';
 import type { CommandRecord, EventRecord } from '../../ports.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
 import { principalOf, venEventId, venEventOf, venNameOf } from './objects.ts';
+
+/** A VEN's read is its acceptance (see {@link receive}): the native acknowledgement's ports. */
+type VenEventDeps = Parameters<typeof acknowledgeCommand>[0];
 
 /**
  * Commands read per building: the newest page. A VEN's events are the current ones, and one
@@ -40,7 +44,10 @@ interface VenCommand {
  * 2. Left out: cancellations (the event is off for the building), superseded and failed commands,
  *    and events that were cancelled.
  */
-async function venCommands(deps: Deps, caller: OpenadrCaller): Promise<VenCommand[]> {
+async function venCommands(
+  deps: Pick<Deps, 'events' | 'commands'>,
+  caller: OpenadrCaller,
+): Promise<VenCommand[]> {
   const events = new Map<string, Promise<EventRecord | undefined>>();
   const eventOf = (eventId: string) => {
     let found = events.get(eventId);
@@ -81,7 +88,7 @@ async function venCommands(deps: Deps, caller: OpenadrCaller): Promise<VenComman
  * its behalf (as a webhook delivery does). An answer already given stands; a command that moved
  * meanwhile (the deadline declined it, a revision superseded it) is served as it was read.
  */
-async function receive(deps: Deps, caller: OpenadrCaller, c: VenCommand): Promise<VenCommand> {
+async function receive(deps: VenEventDeps, caller: OpenadrCaller, c: VenCommand): Promise<VenCommand> {
   if (c.record.status !== 'PENDING' && c.record.status !== 'PUBLISHED') return c;
   try {
     const record = await acknowledgeCommand(deps, principalOf(caller), c.record.command.commandId, {
@@ -94,7 +101,7 @@ async function receive(deps: Deps, caller: OpenadrCaller, c: VenCommand): Promis
   }
 }
 
-function toVenEvent(c: VenCommand, venName: string): Record<string, unknown> {
+function toVenEvent(c: VenCommand, venName: string): Event {
   const at = c.record.updatedAt;
   return venEventOf(c.record.command, venName, c.event.event.programId, { createdAt: at, updatedAt: at });
 }
@@ -107,7 +114,7 @@ function toVenEvent(c: VenCommand, venName: string): Record<string, unknown> {
  * 3. Acknowledge what is served (receipt is acceptance) and answer the events.
  */
 export async function listVenEvents(
-  deps: Deps,
+  deps: VenEventDeps,
   caller: OpenadrCaller,
   query: VenEventsQuery,
 ): Promise<Record<string, unknown>[]> {
@@ -117,7 +124,7 @@ export async function listVenEvents(
     (c) =>
       (query.programID === undefined || c.event.event.programId === query.programID) &&
       (query.active !== true || toMs(c.event.event.end) > now) &&
-      matchesTargets(toVenEvent(c, venName).targets as string[], query.targets ?? []),
+      matchesTargets(toVenEvent(c, venName).targets, query.targets ?? []),
   );
   const page = matching.slice(query.skip, query.skip + query.limit);
   const received = await Promise.all(page.map((c) => receive(deps, caller, c)));
@@ -125,7 +132,7 @@ export async function listVenEvents(
 }
 
 /** The current command behind one of the caller's VEN events; 404 for any other id. */
-async function venCommandOf(deps: Deps, caller: OpenadrCaller, eventID: string): Promise<VenCommand> {
+async function venCommandOf(deps: VenEventDeps, caller: OpenadrCaller, eventID: string): Promise<VenCommand> {
   const found = (await venCommands(deps, caller)).find((c) => venEventId(c.record.command) === eventID);
   if (!found) throw new NotFoundError(`event '${eventID}' not found`);
   return found;
@@ -133,7 +140,7 @@ async function venCommandOf(deps: Deps, caller: OpenadrCaller, eventID: string):
 
 /** One of the caller's VEN events (acknowledged on receipt); 404 when unknown or not its own. */
 export async function getVenEvent(
-  deps: Deps,
+  deps: VenEventDeps,
   caller: OpenadrCaller,
   eventID: string,
 ): Promise<Record<string, unknown>> {
@@ -146,7 +153,7 @@ export async function getVenEvent(
  * acknowledging it; 404 when the id is not one of its current events.
  */
 export async function commandOfVenEvent(
-  deps: Deps,
+  deps: VenEventDeps,
   caller: OpenadrCaller,
   eventID: string,
 ): Promise<CommandRecord & { programId: string }> {

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { matchesTargets, type OpenadrCaller, targetsOf } from '../../openadr/access.ts';
 import type { ResourceRequest, VenRequest } from '../../openadr/schemas.ts';
-import type { OpenadrObject } from '../../ports.ts';
+import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
 import { announce, changedMetadata, mustGet, newMetadata, newObjectId } from './objects.ts';
 import { definedFields } from './programs.ts';
@@ -39,14 +39,50 @@ function sameTargets(a: readonly string[] | null | undefined, b: readonly string
   return x.size === y.size && [...x].every((t) => y.has(t));
 }
 
+/** The ports the ven and resource use-cases use. */
+type VenDeps = Pick<Deps, 'openadr' | 'clock' | 'eventPublisher'>;
+
+/** The client id and targets a ven or resource is granted. */
+interface Grant {
+  clientID: string;
+  targets: string[] | null | undefined;
+}
+
 /** Whether a caller may see an object owned by `clientID`: a BL all, a VEN its own. */
-function owns(caller: OpenadrCaller, clientID: unknown): boolean {
+function owns(caller: OpenadrCaller, clientID: string): boolean {
   return caller.role === 'BL' || clientID === caller.clientId;
 }
 
-async function visible(deps: Deps, caller: OpenadrCaller, type: 'VEN' | 'RESOURCE', id: string) {
+/**
+ * The objects of a list a caller sees that match the filter's targets (sharing one) and its
+ * other fields (each equal when given).
+ */
+function visibleMatching<B extends { clientID: string; targets?: string[] | null | undefined }>(
+  caller: OpenadrCaller,
+  objects: readonly { body: B }[],
+  filter: { targets?: string[] | undefined },
+  fields: Partial<Record<keyof B, unknown>>,
+): B[] {
+  const wanted = Object.entries(fields).filter(([, value]) => value !== undefined);
+  return objects
+    .map((o) => o.body)
+    .filter(
+      (body) =>
+        owns(caller, body.clientID) &&
+        wanted.every(([key, value]) => Reflect.get(body, key) === value) &&
+        matchesTargets(body.targets, filter.targets ?? []),
+    );
+}
+
+async function visible<T extends 'VEN' | 'RESOURCE'>(
+  deps: VenDeps,
+  caller: OpenadrCaller,
+  type: T,
+  id: string,
+) {
   const found = await mustGet(deps, type, id);
-  if (!owns(caller, found.body.clientID)) throw new NotFoundError(`${type.toLowerCase()} '${id}' not found`);
+  const owned: OpenadrObject<'VEN' | 'RESOURCE'> = found;
+  if (!owns(caller, owned.body.clientID)) throw new NotFoundError(`${type.toLowerCase()} '${id}' not found`);
   return found;
 }
 
@@ -58,11 +94,11 @@ async function visible(deps: Deps, caller: OpenadrCaller, type: 'VEN' | 'RESOURC
  *   not change them (403).
  */
 async function grantOf(
-  deps: Deps,
+  deps: VenDeps,
   caller: OpenadrCaller,
   request: { objectType: string; clientID?: string; targets?: string[] | null | undefined },
-  current?: { clientID: string; targets: string[] | null | undefined },
-): Promise<{ clientID: string; targets: string[] | null | undefined }> {
+  current?: Grant,
+): Promise<Grant> {
   if (caller.role === 'VEN') {
     const own = current ?? { clientID: caller.clientId, targets: targetsOf(caller) };
     if (
@@ -83,31 +119,20 @@ async function grantOf(
 
 type Metadata = ReturnType<typeof newMetadata>;
 
-function venBody(metadata: Metadata, request: VenInput, grant: Awaited<ReturnType<typeof grantOf>>) {
-  return {
-    ...metadata,
-    ...definedFields({
-      clientID: grant.clientID,
-      venName: request.venName,
-      targets: grant.targets,
-      attributes: request.attributes,
-    }),
-  };
+/** A ven's or a resource's body: metadata, its own fields and what it is granted. */
+function grantedBody<F extends object>(metadata: Metadata, fields: F, grant: Grant) {
+  return { ...metadata, ...definedFields({ clientID: grant.clientID, ...fields, targets: grant.targets }) };
 }
+
+const venBody = (metadata: Metadata, request: VenInput, grant: Grant) =>
+  grantedBody(metadata, { venName: request.venName, attributes: request.attributes }, grant);
 
 /** Lists the caller's vens, oldest first, before pagination: `venName`, `targets` (sharing one). */
-export async function listVens(deps: Deps, caller: OpenadrCaller, filter: VenFilter) {
-  return (await deps.openadr.list('VEN'))
-    .map((o) => o.body)
-    .filter(
-      (v) =>
-        owns(caller, v.clientID) &&
-        (filter.venName === undefined || v.venName === filter.venName) &&
-        matchesTargets(v.targets as string[] | null | undefined, filter.targets ?? []),
-    );
+export async function listVens(deps: VenDeps, caller: OpenadrCaller, filter: VenFilter) {
+  return visibleMatching(caller, await deps.openadr.list('VEN'), filter, { venName: filter.venName });
 }
 
-export async function getVen(deps: Deps, caller: OpenadrCaller, venId: string) {
+export async function getVen(deps: VenDeps, caller: OpenadrCaller, venId: string) {
   return (await visible(deps, caller, 'VEN', venId)).body;
 }
 
@@ -116,7 +141,7 @@ export async function getVen(deps: Deps, caller: OpenadrCaller, venId: string) {
  * 1. Its client id and targets (see {@link grantOf}).
  * 2. Store it under its unique `venName` (a taken name is a conflict); announce CREATE.
  */
-export async function createVen(deps: Deps, caller: OpenadrCaller, request: VenInput) {
+export async function createVen(deps: VenDeps, caller: OpenadrCaller, request: VenInput) {
   const grant = await grantOf(deps, caller, request);
   const id = newObjectId();
   const body = venBody(newMetadata(deps, 'VEN', id), request, grant);
@@ -137,11 +162,11 @@ export async function createVen(deps: Deps, caller: OpenadrCaller, request: VenI
  * 1. Its client id and targets: a VEN keeps them; a BL may change them.
  * 2. Replace it (409 on a taken name or a concurrent change); announce UPDATE.
  */
-export async function updateVen(deps: Deps, caller: OpenadrCaller, venId: string, request: VenInput) {
+export async function updateVen(deps: VenDeps, caller: OpenadrCaller, venId: string, request: VenInput) {
   const previous = await visible(deps, caller, 'VEN', venId);
   const grant = await grantOf(deps, caller, request, {
-    clientID: previous.body.clientID as string,
-    targets: previous.body.targets as string[] | null | undefined,
+    clientID: previous.body.clientID,
+    targets: previous.body.targets,
   });
   const body = venBody(changedMetadata(deps, previous), request, grant);
   await deps.openadr.replace(
@@ -153,7 +178,7 @@ export async function updateVen(deps: Deps, caller: OpenadrCaller, venId: string
 }
 
 /** Deletes a ven the caller sees, its resources first (each announced), and answers it. */
-export async function deleteVen(deps: Deps, caller: OpenadrCaller, venId: string) {
+export async function deleteVen(deps: VenDeps, caller: OpenadrCaller, venId: string) {
   const found = await visible(deps, caller, 'VEN', venId);
   const resources = (await deps.openadr.list('RESOURCE')).filter((r) => r.body.venID === venId);
   for (const resource of resources) {
@@ -169,7 +194,7 @@ export async function deleteVen(deps: Deps, caller: OpenadrCaller, venId: string
  * The ven a resource request names: one the caller sees. `createResource` answers 400 naming
  * `venID` for any other (its 404 is for the path, which has none here).
  */
-async function venOf(deps: Deps, caller: OpenadrCaller, venID: string): Promise<OpenadrObject> {
+async function venOf(deps: VenDeps, caller: OpenadrCaller, venID: string): Promise<OpenadrObject<'VEN'>> {
   const ven = await deps.openadr.get('VEN', venID);
   if (!ven || !owns(caller, ven.body.clientID)) refuse('venID', `ven '${venID}' not found`);
   return ven;
@@ -182,11 +207,11 @@ async function venOf(deps: Deps, caller: OpenadrCaller, venID: string): Promise<
 function resourceGrant(
   caller: OpenadrCaller,
   request: ResourceInput,
-  ven: OpenadrObject,
-  current?: OpenadrObject,
-): { clientID: string; targets: string[] | null | undefined } {
-  const clientID = ven.body.clientID as string;
-  const targets = (current ?? ven).body.targets as string[] | null | undefined;
+  ven: OpenadrObject<'VEN'>,
+  current?: OpenadrObject<'RESOURCE'>,
+): Grant {
+  const clientID = ven.body.clientID;
+  const targets = (current ?? ven).body.targets;
   if (request.objectType === 'VEN_RESOURCE_REQUEST') return { clientID, targets };
   if (request.clientID !== clientID)
     refuse('clientID', `must be '${clientID}', the client of ven '${ven.id}'`);
@@ -195,33 +220,22 @@ function resourceGrant(
   return { clientID, targets: request.targets };
 }
 
-function resourceBody(metadata: Metadata, request: ResourceInput, grant: ReturnType<typeof resourceGrant>) {
-  return {
-    ...metadata,
-    ...definedFields({
-      clientID: grant.clientID,
-      resourceName: request.resourceName,
-      venID: request.venID,
-      targets: grant.targets,
-      attributes: request.attributes,
-    }),
-  };
-}
+const resourceBody = (metadata: Metadata, request: ResourceInput, grant: Grant) =>
+  grantedBody(
+    metadata,
+    { resourceName: request.resourceName, venID: request.venID, attributes: request.attributes },
+    grant,
+  );
 
 /** Lists the caller's resources, oldest first, before pagination: `resourceName`, `venID`, `targets`. */
-export async function listResources(deps: Deps, caller: OpenadrCaller, filter: ResourceFilter) {
-  return (await deps.openadr.list('RESOURCE'))
-    .map((o) => o.body)
-    .filter(
-      (r) =>
-        owns(caller, r.clientID) &&
-        (filter.resourceName === undefined || r.resourceName === filter.resourceName) &&
-        (filter.venID === undefined || r.venID === filter.venID) &&
-        matchesTargets(r.targets as string[] | null | undefined, filter.targets ?? []),
-    );
+export async function listResources(deps: VenDeps, caller: OpenadrCaller, filter: ResourceFilter) {
+  return visibleMatching(caller, await deps.openadr.list('RESOURCE'), filter, {
+    resourceName: filter.resourceName,
+    venID: filter.venID,
+  });
 }
 
-export async function getResource(deps: Deps, caller: OpenadrCaller, resourceId: string) {
+export async function getResource(deps: VenDeps, caller: OpenadrCaller, resourceId: string) {
   return (await visible(deps, caller, 'RESOURCE', resourceId)).body;
 }
 
@@ -230,7 +244,7 @@ export async function getResource(deps: Deps, caller: OpenadrCaller, resourceId:
  * 1. Its client id (the ven's) and targets (see {@link resourceGrant}).
  * 2. Store it under `<venID>/<resourceName>` (unique within the ven: 409); announce CREATE.
  */
-export async function createResource(deps: Deps, caller: OpenadrCaller, request: ResourceInput) {
+export async function createResource(deps: VenDeps, caller: OpenadrCaller, request: ResourceInput) {
   const ven = await venOf(deps, caller, request.venID);
   const grant = resourceGrant(caller, request, ven);
   const id = newObjectId();
@@ -252,14 +266,14 @@ export async function createResource(deps: Deps, caller: OpenadrCaller, request:
  * `venID`); 409 on a name taken within the ven or a concurrent change; announce UPDATE.
  */
 export async function updateResource(
-  deps: Deps,
+  deps: VenDeps,
   caller: OpenadrCaller,
   resourceId: string,
   request: ResourceInput,
 ) {
   const previous = await visible(deps, caller, 'RESOURCE', resourceId);
   if (request.venID !== previous.body.venID)
-    refuse('venID', `a resource stays with its ven '${String(previous.body.venID)}'`);
+    refuse('venID', `a resource stays with its ven '${previous.body.venID}'`);
   const ven = await venOf(deps, caller, request.venID);
   const grant = resourceGrant(caller, request, ven, previous);
   const body = resourceBody(changedMetadata(deps, previous), request, grant);
@@ -272,7 +286,7 @@ export async function updateResource(
 }
 
 /** Deletes a resource the caller sees and answers it. */
-export async function deleteResource(deps: Deps, caller: OpenadrCaller, resourceId: string) {
+export async function deleteResource(deps: VenDeps, caller: OpenadrCaller, resourceId: string) {
   const found = await visible(deps, caller, 'RESOURCE', resourceId);
   await deps.openadr.delete(found);
   await announce(deps, 'RESOURCE', 'DELETE', found.body);

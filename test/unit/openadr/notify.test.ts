@@ -233,7 +233,13 @@ describe('notifications of object changes', () => {
       id: 'ev-1',
       clientId: 'grid-op',
       createdAt: '',
-      body: { id: 'ev-1', programID: 'prog-1' },
+      body: {
+        id: 'ev-1',
+        programID: 'prog-1',
+        objectType: 'EVENT',
+        createdDateTime: '2026-01-15T00:00:00Z',
+        modificationDateTime: '2026-01-15T00:00:00Z',
+      },
     });
     await subscribe(BL, request(['REPORT'], ['CREATE'], { programID: 'prog-1' }, 'https://bl/prog-1'));
     await subscribe(BL, request(['REPORT'], ['CREATE'], { programID: 'prog-2' }, 'https://bl/prog-2'));
