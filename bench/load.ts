@@ -221,18 +221,97 @@ function assetStates(m: FleetMember, i: number, q: number): AssetState[] {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What every step of a run shares: its size, the recorder, the tokens and the fleet. */
+interface LoadRun {
+  options: LoadOptions;
+  log: (line: string) => void;
+  n: number;
+  quarters: number;
+  concurrency: number;
+  parks: number;
+  /** Buildings per BMS token. */
+  group: number;
+  prefix: string;
+  rec: Recorder;
+  api: (path: string) => string;
+  operator: string;
+  /** A BMS token per group of buildings. */
+  tokens: string[];
+  fleet: FleetMember[];
+  parkIds: string[];
+}
+
+/** What the day left to check: its first and last quarter, the events issued and what was sent. */
+interface LoadDay {
+  first: number;
+  last: number;
+  peakId: string;
+  valleyId: string;
+  dayMs: number;
+  telemetryMs: number;
+  readingsSent: number;
+  statesSent: number;
+}
+
+/** What the store holds of what was sent (null when the run was not given the store). */
+interface StoreCheck {
+  readingsStored: number | null;
+  readingsDiffering: number | null;
+  buildingsShort: number | null;
+  statesLatest: number | null;
+  verifyMs: number;
+}
+
+/**
+ * Runs the load benchmark against a running local stack.
+ * 1. Tokens and the fleet ({@link prepareRun}).
+ * 2. Enrollment: the parks, then every building ({@link enroll}).
+ * 3. The day: a telemetry round per quarter while the operator issues and revises events
+ *    ({@link runDay}).
+ * 4. Outcomes: the events and the bus's dead letters ({@link readOutcomes}), and whether the store
+ *    holds every reading and state sent ({@link verifyStore}).
+ */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  const log = options.log ?? (() => {});
+  const run = await prepareRun(options);
+  const enrollMs = await enroll(run);
+  const day = await runDay(run);
+  const { events, deadLetters } = await readOutcomes(run, day);
+  const store = await verifyStore(run, day);
+  const kinds = run.rec.stats();
+  const errors = kinds.reduce((s, k) => s + Object.values(k.errors).reduce((a, b) => a + b, 0), 0);
+  return {
+    buildings: run.n,
+    parks: run.parks,
+    quarters: run.quarters,
+    concurrency: run.concurrency,
+    startAt: iso(day.first),
+    enrollMs: Math.round(enrollMs),
+    dayMs: Math.round(day.dayMs),
+    telemetryMs: Math.round(day.telemetryMs),
+    verifyMs: Math.round(store.verifyMs),
+    requests: kinds.reduce((s, k) => s + k.count, 0),
+    errors,
+    kinds,
+    errorSamples: run.rec.samples,
+    readingsSent: day.readingsSent,
+    readingsStored: store.readingsStored,
+    readingsDiffering: store.readingsDiffering,
+    buildingsShort: store.buildingsShort,
+    statesSent: day.statesSent,
+    statesLatest: store.statesLatest,
+    events,
+    deadLetters,
+  };
+}
+
+/** Tokens (an operator, and a BMS per group of buildings) and the fleet, spread evenly over the parks. */
+async function prepareRun(options: LoadOptions): Promise<LoadRun> {
   const n = options.buildings;
   const quarters = options.quarters;
-  const concurrency = options.concurrency;
   const parks = Math.max(1, Math.min(options.parks ?? 8, Math.ceil(n / 25)));
   const group = options.tokenGroup ?? 200;
   const prefix = options.prefix ?? 'load';
-  const rec = new Recorder();
   const api = (path: string) => `${options.url}${path}`;
-
-  // Tokens: an operator, and a BMS per group of buildings.
   const issue = async (request: Record<string, unknown>): Promise<string> => {
     const res = await fetch(api('/local/tokens'), {
       method: 'POST',
@@ -243,8 +322,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     return ((await res.json()) as { token: string }).token;
   };
   const operator = await issue({ role: 'operator', subject: `${prefix}-operator` });
-
-  // The fleet: the benchmark's shapes, spread evenly over the parks.
   const fleet = makeFleet(options.seed ?? 11, n, quarters).map((m, i) => {
     const buildingId = `${prefix}-b${String(i).padStart(6, '0')}`;
     const park = i % parks;
@@ -259,7 +336,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       state: { ...m.state, buildingId },
     };
   });
-  const parkIds = Array.from({ length: parks }, (_, p) => `${prefix}-park-${p}`);
   const tokens: string[] = [];
   for (let g = 0; g * group < n; g++)
     tokens.push(
@@ -269,36 +345,62 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         buildingIds: fleet.slice(g * group, (g + 1) * group).map((m) => m.building.buildingId),
       }),
     );
+  return {
+    options,
+    log: options.log ?? (() => {}),
+    n,
+    quarters,
+    concurrency: options.concurrency,
+    parks,
+    group,
+    prefix,
+    rec: new Recorder(),
+    api,
+    operator,
+    tokens,
+    fleet,
+    parkIds: Array.from({ length: parks }, (_, p) => `${prefix}-park-${p}`),
+  };
+}
 
-  // 1. Enrollment.
+/** Enrolls the parks, then every building; answers how long it took, ms. */
+async function enroll(run: LoadRun): Promise<number> {
+  const { rec, api, operator, n, parks } = run;
   const enrollStart = performance.now();
-  for (const [p, parkId] of parkIds.entries())
+  for (const [p, parkId] of run.parkIds.entries())
     await rec.request('put-park', api(`/parks/${parkId}`), {
       method: 'PUT',
       token: operator,
       body: { parkId, name: `Load park ${p}`, zone: 'mengxi', city: 'Hohhot' },
     });
   let enrolled = 0;
-  await mapLimit(fleet, concurrency, async (m) => {
+  await mapLimit(run.fleet, run.concurrency, async (m) => {
     await rec.request('put-building', api(`/buildings/${m.building.buildingId}`), {
       method: 'PUT',
       token: operator,
       body: m.building,
     });
-    if (++enrolled % 2000 === 0) log(`enrolled ${enrolled}/${n} buildings`);
+    if (++enrolled % 2000 === 0) run.log(`enrolled ${enrolled}/${n} buildings`);
   });
   const enrollMs = performance.now() - enrollStart;
-  log(`enrolled ${n} buildings in ${parks} parks in ${(enrollMs / 1000).toFixed(1)} s`);
+  run.log(`enrolled ${n} buildings in ${parks} parks in ${(enrollMs / 1000).toFixed(1)} s`);
+  return enrollMs;
+}
 
-  // 2. The day.
-  const clockNow = async (): Promise<number> => {
-    const res = await fetch(api('/local/clock'));
-    return Date.parse(((await res.json()) as { now: string }).now);
-  };
-  const first = Math.floor((await clockNow()) / QUARTER_MS) * QUARTER_MS;
-  const runId = (first / QUARTER_MS).toString(36);
-  const peakId = `${prefix}-peak-${runId}`;
-  const valleyId = `${prefix}-valley-${runId}`;
+/** The simulation clock of the local stack, epoch ms. */
+async function clockNow(run: LoadRun): Promise<number> {
+  const res = await fetch(run.api('/local/clock'));
+  return Date.parse(((await res.json()) as { now: string }).now);
+}
+
+type OperatorAction = { quarter: number; run: (t: number) => Promise<unknown> };
+
+/**
+ * The operator's actions, each in the quarter given (the last one for short runs): a peak event on
+ * the first park, a valley event on the second, then the peak event revised to 80 %.
+ */
+function operatorActions(run: LoadRun, peakId: string, valleyId: string): OperatorAction[] {
+  const { rec, api, operator, n, parks, quarters } = run;
   const parkSize = (p: number) => Math.ceil((n - p) / parks);
   const eventBody = (
     eventId: string,
@@ -317,11 +419,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     scope: { parkIds: [park] },
     noticeAt: iso(at),
   });
-  // Operator actions, each in the quarter given (the last one for short runs), alongside the telemetry.
-  const peakPark = parkIds[0] as string;
-  const valleyPark = parkIds[Math.min(1, parks - 1)] as string;
+  const peakPark = run.parkIds[0] as string;
+  const valleyPark = run.parkIds[Math.min(1, parks - 1)] as string;
   let peakEvent: ReturnType<typeof eventBody> | undefined;
-  const actions: { quarter: number; run: (t: number) => Promise<unknown> }[] = [
+  return [
     {
       quarter: Math.min(1, quarters - 1),
       run: async (t) => {
@@ -355,57 +456,79 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       },
     },
   ];
+}
 
+/** Every building posts its state at `t` and its reading of the quarter before, quarter `q`. */
+async function telemetryRound(run: LoadRun, q: number, t: number): Promise<void> {
+  await mapLimit(run.fleet, run.concurrency, async (m, i) => {
+    await run.rec.request('telemetry', run.api(`/buildings/${m.building.buildingId}/telemetry`), {
+      method: 'POST',
+      token: run.tokens[Math.floor(i / run.group)] as string,
+      body: {
+        state: {
+          buildingId: m.building.buildingId,
+          at: iso(t),
+          netLoadKw: readingKw(m, i, q),
+          assets: assetStates(m, i, q),
+        },
+        readings: [
+          { buildingId: m.building.buildingId, intervalStart: iso(t - QUARTER_MS), kw: readingKw(m, i, q) },
+        ],
+      },
+    });
+  });
+}
+
+/**
+ * The day: per quarter a telemetry round alongside that quarter's operator actions, then the
+ * clock advanced by 15 minutes.
+ */
+async function runDay(run: LoadRun): Promise<LoadDay> {
+  const { n, quarters } = run;
+  const first = Math.floor((await clockNow(run)) / QUARTER_MS) * QUARTER_MS;
+  const runId = (first / QUARTER_MS).toString(36);
+  const peakId = `${run.prefix}-peak-${runId}`;
+  const valleyId = `${run.prefix}-valley-${runId}`;
+  const actions = operatorActions(run, peakId, valleyId);
   const dayStart = performance.now();
   let telemetryMs = 0;
-  let readingsSent = 0;
-  let statesSent = 0;
+  let sent = 0;
   let last = first;
   for (let q = 0; q < quarters; q++) {
-    const t = q === 0 ? first : Math.floor((await clockNow()) / QUARTER_MS) * QUARTER_MS;
+    const t = q === 0 ? first : Math.floor((await clockNow(run)) / QUARTER_MS) * QUARTER_MS;
     last = t;
     const roundStart = performance.now();
     // Actions of the same quarter run one after the other (a revision follows its creation).
     let operatorDone: Promise<unknown> = Promise.resolve();
     for (const a of actions.filter((x) => x.quarter === q)) operatorDone = operatorDone.then(() => a.run(t));
-    await mapLimit(fleet, concurrency, async (m, i) => {
-      await rec.request('telemetry', api(`/buildings/${m.building.buildingId}/telemetry`), {
-        method: 'POST',
-        token: tokens[Math.floor(i / group)] as string,
-        body: {
-          state: {
-            buildingId: m.building.buildingId,
-            at: iso(t),
-            netLoadKw: readingKw(m, i, q),
-            assets: assetStates(m, i, q),
-          },
-          readings: [
-            { buildingId: m.building.buildingId, intervalStart: iso(t - QUARTER_MS), kw: readingKw(m, i, q) },
-          ],
-        },
-      });
-      // Counted as sent whatever the answer: the store check then shows what an error lost.
-      readingsSent++;
-      statesSent++;
-    });
+    await telemetryRound(run, q, t);
+    // Counted as sent whatever the answers: the store check then shows what an error lost.
+    sent += n;
     await operatorDone;
     const roundMs = performance.now() - roundStart;
     telemetryMs += roundMs;
-    log(
+    run.log(
       `quarter ${q + 1}/${quarters} (${iso(t)}): ${n} telemetry posts in ${(roundMs / 1000).toFixed(1)} s (${Math.round((n * 1000) / roundMs)}/s)`,
     );
     if (q < quarters - 1)
-      await rec.request('advance-clock', api('/local/clock'), {
+      await run.rec.request('advance-clock', run.api('/local/clock'), {
         method: 'POST',
-        token: operator,
+        token: run.operator,
         body: { advanceMinutes: 15 },
       });
   }
   const dayMs = performance.now() - dayStart;
+  return { first, last, peakId, valleyId, dayMs, telemetryMs, readingsSent: sent, statesSent: sent };
+}
 
-  // 3. Outcomes: the events, the bus's dead letters, and the store.
+/** The events as the API shows them after the day, and the bus's dead letters. */
+async function readOutcomes(
+  run: LoadRun,
+  day: LoadDay,
+): Promise<{ events: EventOutcome[]; deadLetters: number }> {
+  const { rec, api, operator } = run;
   const events: EventOutcome[] = [];
-  for (const id of [peakId, valleyId]) {
+  for (const id of [day.peakId, day.valleyId]) {
     const res = await rec.request('get-event', api(`/events/${id}`), { method: 'GET', token: operator });
     const body = res.body as {
       event?: { type: string };
@@ -423,69 +546,56 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   }
   const bus = await rec.request('local-bus', api('/local/bus'), { method: 'GET', token: operator });
   const deadLetters = ((bus.body as { deadLetters?: unknown[] })?.deadLetters ?? []).length;
+  return { events, deadLetters };
+}
 
+/** Reads back from DynamoDB every building's readings of the day and its last state. */
+async function verifyStore(run: LoadRun, day: LoadDay): Promise<StoreCheck> {
   const verifyStart = performance.now();
-  let readingsStored: number | null = null;
-  let readingsDiffering: number | null = null;
-  let buildingsShort: number | null = null;
-  let statesLatest: number | null = null;
-  if (options.dynamodbEndpoint) {
-    const client = new DynamoDBClient({ endpoint: options.dynamodbEndpoint, ...LOCAL_AWS, maxAttempts: 10 });
-    const doc = DynamoDBDocumentClient.from(client);
-    try {
-      const repos = dynamoRepositories(doc, options.table ?? 'flexdr', {
-        readingRetentionDays: 120,
-        now: () => last,
-      });
-      let stored = 0;
-      let differing = 0;
-      let short = 0;
-      const from = first - QUARTER_MS;
-      await mapLimit(fleet, concurrency, async (m, i) => {
-        const readings = await repos.telemetry.readings(m.building.buildingId, from, last);
-        stored += readings.length;
-        if (readings.length !== quarters) short++;
-        for (const r of readings) {
-          const q = (Date.parse(r.intervalStart) - from) / QUARTER_MS;
-          if (r.kw !== readingKw(m, i, q)) differing++;
-        }
-      });
-      const states = await repos.telemetry.getTelemetry(fleet.map((m) => m.building.buildingId));
-      statesLatest = [...states.values()].filter((s) => s.state && Date.parse(s.state.at) === last).length;
-      readingsStored = stored;
-      readingsDiffering = differing;
-      buildingsShort = short;
-    } finally {
-      client.destroy();
-    }
-  }
-  const verifyMs = performance.now() - verifyStart;
-
-  const kinds = rec.stats();
-  const errors = kinds.reduce((s, k) => s + Object.values(k.errors).reduce((a, b) => a + b, 0), 0);
-  return {
-    buildings: n,
-    parks,
-    quarters,
-    concurrency,
-    startAt: iso(first),
-    enrollMs: Math.round(enrollMs),
-    dayMs: Math.round(dayMs),
-    telemetryMs: Math.round(telemetryMs),
-    verifyMs: Math.round(verifyMs),
-    requests: kinds.reduce((s, k) => s + k.count, 0),
-    errors,
-    kinds,
-    errorSamples: rec.samples,
-    readingsSent,
-    readingsStored,
-    readingsDiffering,
-    buildingsShort,
-    statesSent,
-    statesLatest,
-    events,
-    deadLetters,
+  const unchecked = {
+    readingsStored: null,
+    readingsDiffering: null,
+    buildingsShort: null,
+    statesLatest: null,
   };
+  if (!run.options.dynamodbEndpoint) return { ...unchecked, verifyMs: performance.now() - verifyStart };
+  const { fleet, quarters } = run;
+  const { first, last } = day;
+  const client = new DynamoDBClient({
+    endpoint: run.options.dynamodbEndpoint,
+    ...LOCAL_AWS,
+    maxAttempts: 10,
+  });
+  const doc = DynamoDBDocumentClient.from(client);
+  try {
+    const repos = dynamoRepositories(doc, run.options.table ?? 'flexdr', {
+      readingRetentionDays: 120,
+      now: () => last,
+    });
+    let stored = 0;
+    let differing = 0;
+    let short = 0;
+    const from = first - QUARTER_MS;
+    await mapLimit(fleet, run.concurrency, async (m, i) => {
+      const readings = await repos.telemetry.readings(m.building.buildingId, from, last);
+      stored += readings.length;
+      if (readings.length !== quarters) short++;
+      for (const r of readings) {
+        const q = (Date.parse(r.intervalStart) - from) / QUARTER_MS;
+        if (r.kw !== readingKw(m, i, q)) differing++;
+      }
+    });
+    const states = await repos.telemetry.getTelemetry(fleet.map((m) => m.building.buildingId));
+    return {
+      readingsStored: stored,
+      readingsDiffering: differing,
+      buildingsShort: short,
+      statesLatest: [...states.values()].filter((s) => s.state && Date.parse(s.state.at) === last).length,
+      verifyMs: performance.now() - verifyStart,
+    };
+  } finally {
+    client.destroy();
+  }
 }
 
 const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits });
