@@ -18,7 +18,15 @@ import type { Event, EventRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
 import { acceptEvent, cancelEvent, reviseEvent } from '../events.ts';
-import { announce, changedMetadata, mustGet, newMetadata, newObjectId, principalOf } from './objects.ts';
+import {
+  announce,
+  changedMetadata,
+  mustGet,
+  newMetadata,
+  newObjectId,
+  ownedBy,
+  principalOf,
+} from './objects.ts';
 import { definedFields, requireBl } from './programs.ts';
 
 /** Accepting, revising and cancelling go through the native event use-cases: their ports. */
@@ -79,10 +87,7 @@ export async function createBlEvent(deps: BlEventDeps, caller: OpenadrCaller, re
   const gridEvent = await gridEventOf(deps, body, body.createdDateTime);
   const object: OpenadrObject<'EVENT'> = {
     objectType: 'EVENT',
-    id,
-    body,
-    clientId: caller.clientId,
-    createdAt: body.createdDateTime,
+    ...ownedBy(body, caller.clientId),
     internal: { flexdrEventId: id, revision: 1 },
   };
   await deps.openadr.create(object);

@@ -47,6 +47,24 @@ export function changedMetadata<T extends OpenadrObjectType>(
   };
 }
 
+/**
+ * The stored parts of a new object with this body: its id and creation time from the metadata,
+ * its owner, and its unique name when it has one (spread after the `objectType`).
+ */
+export function ownedBy<B extends { id: string; createdDateTime: string }>(
+  body: B,
+  clientId: string,
+  uniqueName?: string,
+) {
+  return {
+    id: body.id,
+    body,
+    clientId,
+    createdAt: body.createdDateTime,
+    ...(uniqueName !== undefined ? { uniqueName } : {}),
+  };
+}
+
 /** Loads an object or answers 404. */
 export async function mustGet<T extends OpenadrObjectType>(
   deps: Pick<Deps, 'openadr'>,

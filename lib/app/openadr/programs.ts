@@ -8,7 +8,15 @@ import { programToFlexdr } from '../../openadr/programs.ts';
 import type { ProgramRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
-import { announce, changedMetadata, mustGet, newMetadata, newObjectId, venNameOf } from './objects.ts';
+import {
+  announce,
+  changedMetadata,
+  mustGet,
+  newMetadata,
+  newObjectId,
+  ownedBy,
+  venNameOf,
+} from './objects.ts';
 
 /** The request's fields without the absent ones, so the stored object holds only what was sent. */
 export function definedFields<T extends object>(request: T): T {
@@ -77,11 +85,7 @@ export async function createProgram(deps: ProgramDeps, caller: OpenadrCaller, re
   const body = { ...newMetadata(deps, 'PROGRAM', id), ...definedFields(request) };
   const object: OpenadrObject<'PROGRAM'> = {
     objectType: 'PROGRAM',
-    id,
-    body,
-    clientId: caller.clientId,
-    uniqueName: request.programName,
-    createdAt: body.createdDateTime,
+    ...ownedBy(body, caller.clientId, request.programName),
   };
   await deps.openadr.create(object);
   try {

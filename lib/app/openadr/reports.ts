@@ -17,7 +17,7 @@ import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
 import { acknowledgeCommand } from '../lifecycle.ts';
 import { reportTelemetry } from '../telemetry.ts';
-import { announce, changedMetadata, mustGet, newMetadata, newObjectId, principalOf } from './objects.ts';
+import { announce, changedMetadata, mustGet, newMetadata, ownedBy, principalOf } from './objects.ts';
 import { definedFields } from './programs.ts';
 import { commandOfVenEvent } from './ven-events.ts';
 
@@ -178,14 +178,10 @@ export async function createReport(deps: ReportDeps, caller: OpenadrCaller, requ
   requireVen(caller);
   const link = await linkTo(deps, caller, request.eventID);
   await apply(deps, caller, request, link);
-  const id = newObjectId();
-  const body = { ...newMetadata(deps, 'REPORT', id), ...definedFields(request), clientID: caller.clientId };
+  const body = { ...newMetadata(deps, 'REPORT'), ...definedFields(request), clientID: caller.clientId };
   await deps.openadr.create({
     objectType: 'REPORT',
-    id,
-    body,
-    clientId: caller.clientId,
-    createdAt: body.createdDateTime,
+    ...ownedBy(body, caller.clientId),
     internal: { ...link },
   });
   await announce(deps, 'REPORT', 'CREATE', body);

@@ -18,7 +18,7 @@ import type { SubscriptionRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject } from '../../openadr/store.ts';
 import type { WebhookTarget } from '../../ports.ts';
 import type { Deps } from '../config.ts';
-import { announce, changedMetadata, mustGet, newMetadata } from './objects.ts';
+import { announce, changedMetadata, mustGet, newMetadata, ownedBy } from './objects.ts';
 
 /**
  * Delivery bookkeeping of a subscription, kept beside it and never served. The bookkeeping item
@@ -168,10 +168,7 @@ export async function createSubscription(
   const body = { ...newMetadata(deps, 'SUBSCRIPTION'), ...request, clientID: caller.clientId };
   await deps.openadr.create({
     objectType: 'SUBSCRIPTION',
-    id: body.id,
-    body,
-    clientId: caller.clientId,
-    createdAt: body.createdDateTime,
+    ...ownedBy(body, caller.clientId),
     internal: { ...FRESH_STATE, signingSecret },
   });
   await announce(deps, 'SUBSCRIPTION', 'CREATE', withoutSecrets(body));

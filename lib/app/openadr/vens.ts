@@ -12,7 +12,7 @@ import { matchesTargets, type OpenadrCaller, targetsOf } from '../../openadr/acc
 import type { ResourceRequest, VenRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
-import { announce, changedMetadata, mustGet, newMetadata, newObjectId } from './objects.ts';
+import { announce, changedMetadata, mustGet, newMetadata, ownedBy } from './objects.ts';
 import { definedFields } from './programs.ts';
 
 type VenInput = z.infer<typeof VenRequest>;
@@ -143,16 +143,8 @@ export async function getVen(deps: VenDeps, caller: OpenadrCaller, venId: string
  */
 export async function createVen(deps: VenDeps, caller: OpenadrCaller, request: VenInput) {
   const grant = await grantOf(deps, caller, request);
-  const id = newObjectId();
-  const body = venBody(newMetadata(deps, 'VEN', id), request, grant);
-  await deps.openadr.create({
-    objectType: 'VEN',
-    id,
-    body,
-    clientId: grant.clientID,
-    uniqueName: request.venName,
-    createdAt: body.createdDateTime,
-  });
+  const body = venBody(newMetadata(deps, 'VEN'), request, grant);
+  await deps.openadr.create({ objectType: 'VEN', ...ownedBy(body, grant.clientID, request.venName) });
   await announce(deps, 'VEN', 'CREATE', body);
   return body;
 }
@@ -247,16 +239,9 @@ export async function getResource(deps: VenDeps, caller: OpenadrCaller, resource
 export async function createResource(deps: VenDeps, caller: OpenadrCaller, request: ResourceInput) {
   const ven = await venOf(deps, caller, request.venID);
   const grant = resourceGrant(caller, request, ven);
-  const id = newObjectId();
-  const body = resourceBody(newMetadata(deps, 'RESOURCE', id), request, grant);
-  await deps.openadr.create({
-    objectType: 'RESOURCE',
-    id,
-    body,
-    clientId: grant.clientID,
-    uniqueName: `${request.venID}/${request.resourceName}`,
-    createdAt: body.createdDateTime,
-  });
+  const body = resourceBody(newMetadata(deps, 'RESOURCE'), request, grant);
+  const uniqueName = `${request.venID}/${request.resourceName}`;
+  await deps.openadr.create({ objectType: 'RESOURCE', ...ownedBy(body, grant.clientID, uniqueName) });
   await announce(deps, 'RESOURCE', 'CREATE', body);
   return body;
 }
