@@ -177,9 +177,37 @@ export const busFunctions = Object.fromEntries(
   }),
 ) as unknown as Record<BusSubscriptionName, FunctionDefinition>;
 
+/**
+ * The outbox's relay, triggered by the table's stream (outbox inserts only): it publishes what
+ * state changes announced in the same transaction, then removes it.
+ */
+export const outboxRelayFunction: FunctionDefinition = {
+  id: 'Stream-relay-outbox',
+  entry: 'functions/stream/relay-outbox.ts',
+  timeoutSeconds: 60,
+  memoryMb: 1024,
+  grants: ['table:write', 'publish'],
+  captureResponse: false,
+};
+
+/** The reconciler, run by a schedule every few minutes: what did not move by itself. */
+export const reconcileFunction: FunctionDefinition = {
+  id: 'Scheduled-reconcile',
+  entry: 'functions/scheduled/reconcile.ts',
+  timeoutSeconds: 300,
+  memoryMb: 1024,
+  grants: ['table:write', 'publish', 'scheduler'],
+  captureResponse: false,
+};
+
+/** How often the reconciler runs. */
+export const RECONCILE_EVERY_MINUTES = 5;
+
 /** Every function of the coordinator. */
 export const functionDefinitions: readonly FunctionDefinition[] = [
   ...Object.values(httpFunctions),
   ...Object.values(openadrFunctions),
   ...Object.values(busFunctions),
+  outboxRelayFunction,
+  reconcileFunction,
 ];

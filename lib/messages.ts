@@ -124,3 +124,25 @@ export function message<N extends MessageName>(name: N, detail: MessageDetail<N>
     detail: messages[name].schema.parse(detail) as MessageDetail<N>,
   };
 }
+
+/**
+ * A command's bus message: routing ids at the top of the detail, so rules can match them. Not
+ * parsed again (the command was checked when built; an event may carry 100,000 of them).
+ */
+export function commandMessage(command: Command): {
+  detailType: 'CommandCancelled' | 'DispatchCommand';
+  source: string;
+  detail: MessageDetail<'DispatchCommand'>;
+} {
+  return {
+    detailType: command.kind === 'CANCEL' ? 'CommandCancelled' : 'DispatchCommand',
+    source: SOURCE.coordinator,
+    detail: {
+      version: 1,
+      buildingId: command.buildingId,
+      parkId: command.parkId,
+      bmsIntegrationId: command.bmsIntegrationId,
+      command,
+    },
+  };
+}

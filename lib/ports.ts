@@ -165,11 +165,20 @@ export interface EventRecord {
 }
 
 export interface EventRepository {
-  /** Stores a new event; returns the stored record and whether it was created (false: it already existed). */
-  create(record: EventRecord): Promise<{ record: EventRecord; created: boolean }>;
+  /**
+   * Stores a new event; returns the stored record and whether it was created (false: it already
+   * existed). `announce` goes to the outbox in the same transaction, only when the event is created.
+   */
+  create(
+    record: EventRecord,
+    announce?: readonly BusMessage[],
+  ): Promise<{ record: EventRecord; created: boolean }>;
   get(eventId: string): Promise<EventRecord | undefined>;
-  /** Replaces the record if its stored version is `record.version − 1`, or fails with a ConflictError. */
-  update(record: EventRecord): Promise<void>;
+  /**
+   * Replaces the record if its stored version is `record.version − 1`, or fails with a
+   * ConflictError; `announce` goes to the outbox in the same transaction (both or neither).
+   */
+  update(record: EventRecord, announce?: readonly BusMessage[]): Promise<void>;
   list(page?: PageRequest): Promise<Page<EventRecord>>;
 }
 
@@ -182,9 +191,32 @@ export interface CommandRecord {
   reason?: string | undefined;
 }
 
+/**
+ * What a command write must still find on its event, or it is refused with a ConflictError: the
+ * revision it belongs to and a status that allows it. A cancellation or a newer revision that
+ * commits first makes every later write of the older one fail, so none can contradict it.
+ */
+export interface EventGuard {
+  eventId: string;
+  revision: number;
+  statuses: readonly EventStatus[];
+}
+
 export interface CommandRepository {
-  /** Stores commands (new ones as PENDING); existing ids are left as they are. */
-  putMany(records: readonly CommandRecord[]): Promise<void>;
+  /**
+   * Stores commands (new ones as PENDING); ids already stored are left as they are and reported as
+   * `skipped`. With a guard, every write is conditional on the event (ConflictError when it moved).
+   */
+  putMany(
+    records: readonly CommandRecord[],
+    guard?: EventGuard,
+  ): Promise<{ created: string[]; skipped: string[] }>;
+  /**
+   * Marks PENDING commands PUBLISHED and writes each one's bus message to the outbox in the same
+   * transaction, conditional on the event (`guard`): a command is announced only while its revision
+   * stands. Returns the ids that moved (others had moved already); ConflictError when the event did.
+   */
+  publish(commands: readonly Command[], at: string, guard: EventGuard): Promise<string[]>;
   get(commandId: string): Promise<CommandRecord | undefined>;
   ofEvent(eventId: string): Promise<CommandRecord[]>;
   ofBuilding(buildingId: string, page?: PageRequest): Promise<Page<CommandRecord>>;
@@ -198,6 +230,7 @@ export interface CommandRepository {
     to: CommandStatus,
     at: string,
     reason?: string,
+    announce?: readonly BusMessage[],
   ): Promise<boolean>;
   /**
    * `transition` for many commands of one event at once; returns the ids that moved. Used where a
@@ -290,6 +323,26 @@ export interface BusMessage {
   detail: { version: 1 } & Record<string, unknown>;
 }
 
+/** A message written to the outbox with the change it announces, not relayed to the bus yet. */
+export interface OutboxEntry {
+  id: string;
+  createdAt: string;
+  message: BusMessage;
+}
+
+/**
+ * The transactional outbox: messages stored in the same transaction as the state change they
+ * announce, relayed to the bus from the table's stream (and by the reconciler when a relay is late).
+ */
+export interface Outbox {
+  /** Announces messages with no state change beside them (the reconciler's re-announcements). */
+  put(messages: readonly BusMessage[]): Promise<void>;
+  /** Entries written before `before` (ISO) that are still waiting, oldest first, at most `limit`. */
+  due(before: string, limit: number): Promise<OutboxEntry[]>;
+  /** Removes entries once the bus has accepted them. */
+  remove(entries: readonly OutboxEntry[]): Promise<void>;
+}
+
 export interface EventPublisher {
   publish(messages: readonly BusMessage[]): Promise<void>;
 }
@@ -378,6 +431,7 @@ export interface Ports {
   reservations: ReservationRepository;
   settlements: SettlementRepository;
   openadr: OpenadrRepository;
+  outbox: Outbox;
   webhooks: WebhookSender;
   commandPublisher: CommandPublisher;
   eventPublisher: EventPublisher;

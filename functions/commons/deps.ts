@@ -43,6 +43,7 @@ const REPOSITORIES = [
   'reservations',
   'settlements',
   'openadr',
+  'outbox',
 ] as const satisfies readonly (keyof Repositories)[];
 /** Fails to compile when a repository is added to `Repositories` but not to the list above. */
 const everyRepository: Exclude<keyof Repositories, (typeof REPOSITORIES)[number]> extends never

@@ -136,8 +136,7 @@ export async function evaluateEvent(
   if (record.status !== 'awaiting-data' && record.status !== 'settled') {
     if (record.status !== 'completed') {
       record = { ...record, status: 'completed', version: record.version + 1, updatedAt: toIso(now) };
-      await deps.events.update(record);
-      await deps.eventPublisher.publish([message('EventCompleted', { version: 1, eventId })]);
+      await deps.events.update(record, [message('EventCompleted', { version: 1, eventId })]);
     }
     // Every building the event ever held, not only those that delivered (planning counts every
     // standing reservation on an asset wherever it lies in time), except those whose recovery is
@@ -183,9 +182,8 @@ export async function evaluateEvent(
     version: record.version + 1,
     updatedAt: toIso(now),
   };
-  await deps.events.update(done);
   const netYuan = Math.round(parks.reduce((s, p) => s + p.netYuan, 0) * 100) / 100;
-  await deps.eventPublisher.publish([
+  await deps.events.update(done, [
     message('SettlementReady', {
       version: 1,
       eventId,

@@ -1,5 +1,5 @@
 /** Grid events: accepted from an operator, revised, cancelled, read. */
-import { cancellationCommand } from '../domain/commands.ts';
+import { cancellationCommand, latestByBuilding } from '../domain/commands.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { type AwaitingData, isClosed } from '../domain/lifecycle.ts';
 import type { GridEvent } from '../domain/model/grid-event.ts';
@@ -8,7 +8,7 @@ import { message } from '../messages.ts';
 import type { CommandCounts, CommandRecord, EventRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
-import { evaluationScheduleName, markPublished } from './lifecycle.ts';
+import { ackScheduleName, evaluationScheduleName } from './lifecycle.ts';
 import { ACTIVE } from './planning.ts';
 
 const sameEvent = (a: GridEvent, b: GridEvent) => JSON.stringify(a) === JSON.stringify(b);
@@ -16,9 +16,9 @@ const sameEvent = (a: GridEvent, b: GridEvent) => JSON.stringify(a) === JSON.str
 /**
  * Accepts an event from a grid operator.
  * 1. Only operators; the program must exist; the window must not have ended.
- * 2. Store it as `received`, once per operator event id: a re-send returns the stored record and
- *    starts nothing again; a different event under the same id is a conflict.
- * 3. Announce `GridEventAccepted`, which plans it.
+ * 2. Store it as `received`, once per operator event id, with `GridEventAccepted` (which plans it)
+ *    in the outbox of the same transaction: a re-send returns the stored record and starts nothing
+ *    again; a different event under the same id is a conflict.
  */
 export async function acceptEvent(
   deps: Deps,
@@ -30,31 +30,24 @@ export async function acceptEvent(
     throw new NotFoundError(`program '${event.programId}' not found`);
   const now = deps.clock.now();
   if (toMs(event.end) <= now)
-    throw new ValidationError(`the event's window ended at ${event.end}; nothing can be dispatched`);
+    throw new ValidationError(
+      `the event's window ended at ${event.end} (the clock reads ${toIso(now)}); nothing can be dispatched`,
+    );
   const at = toIso(now);
-  const result = await deps.events.create({
-    event,
-    revision: 1,
-    status: 'received',
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-    excludedBuildingIds: [],
-  });
-  if (!result.created) {
-    if (!sameEvent(result.record.event, event) && result.record.revision === 1)
-      throw new ConflictError(`event '${event.eventId}' exists with other content; revise it instead`);
-    // Stored but never announced (the first attempt failed between the two writes): the client's
-    // retry announces it now. Planning is idempotent, so a duplicate announcement costs nothing.
-    if (result.record.status === 'received' && result.record.revision === 1)
-      await deps.eventPublisher.publish([
-        message('GridEventAccepted', { version: 1, eventId: event.eventId, revision: 1 }),
-      ]);
-    return result;
-  }
-  await deps.eventPublisher.publish([
-    message('GridEventAccepted', { version: 1, eventId: event.eventId, revision: 1 }),
-  ]);
+  const result = await deps.events.create(
+    {
+      event,
+      revision: 1,
+      status: 'received',
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+      excludedBuildingIds: [],
+    },
+    [message('GridEventAccepted', { version: 1, eventId: event.eventId, revision: 1 })],
+  );
+  if (!result.created && !sameEvent(result.record.event, event) && result.record.revision === 1)
+    throw new ConflictError(`event '${event.eventId}' exists with other content; revise it instead`);
   return result;
 }
 
@@ -92,8 +85,7 @@ export async function reviseEvent(
     version: record.version + 1,
     updatedAt: toIso(deps.clock.now()),
   };
-  await deps.events.update(next);
-  await deps.eventPublisher.publish([
+  await deps.events.update(next, [
     message('GridEventAccepted', { version: 1, eventId, revision: next.revision }),
   ]);
   return next;
@@ -101,53 +93,74 @@ export async function reviseEvent(
 
 /**
  * Cancels an event before it completes.
- * 1. Only operators; a cancelled event stays cancelled (a repeat changes nothing).
- * 2. Mark it cancelled; send a cancellation for every active command; release its reservations.
+ * 1. Only operators; a cancelled event stays cancelled (a repeat finishes what a crash left).
+ * 2. Mark it cancelled as a new revision. From that moment no command of an earlier revision can
+ *    be stored or announced (every command write is conditional on the event's revision).
+ * 3. {@link finishCancellation}: cancel exactly the commands standing then.
  */
 export async function cancelEvent(deps: Deps, who: Principal, eventId: string): Promise<EventRecord> {
   requireRole(who, 'operator');
   let record = await load(deps, eventId);
-  const now = toIso(deps.clock.now());
   if (record.status !== 'cancelled') {
     if (isClosed(record.status))
       throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be cancelled`);
-    const revision = record.revision + 1;
-    const active = (await deps.commands.ofEvent(eventId)).filter(
-      (c) => ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH',
-    );
-    // Cancellations are stored before the status changes, so a crash in between is finished by a retry.
-    const cancellations = active.map((c) => cancellationCommand(c.command, revision));
-    await deps.commands.putMany(
-      cancellations.map((command) => ({ command, status: 'PENDING', updatedAt: now })),
-    );
-    record = { ...record, status: 'cancelled', revision, version: record.version + 1, updatedAt: now };
+    record = {
+      ...record,
+      status: 'cancelled',
+      revision: record.revision + 1,
+      version: record.version + 1,
+      updatedAt: toIso(deps.clock.now()),
+    };
     await deps.events.update(record);
-    await deps.commands.transitionMany(
-      eventId,
-      active.map((c) => c.command.commandId),
-      ACTIVE,
-      'SUPERSEDED',
-      now,
-      'event cancelled',
-    );
-    await Promise.all(
-      [`ack-${eventId}-r${revision - 1}`, evaluationScheduleName(record.event)].map((n) =>
-        deps.scheduler.cancel(n),
-      ),
-    );
   }
-  // Publish whatever cancellation is still pending (all of them, or what a crash left behind).
-  const commands = await deps.commands.ofEvent(eventId);
-  await deps.reservations.release(
-    eventId,
-    commands.map((c) => c.command.buildingId),
-  );
-  const pending = commands.filter((c) => c.status === 'PENDING').map((c) => c.command);
-  if (pending.length > 0) {
-    const result = await deps.commandPublisher.publish(pending);
-    await markPublished(deps, eventId, result, now);
-  }
+  await finishCancellation(deps, record);
   return record;
+}
+
+/**
+ * The rest of a cancellation, after the cancelled revision is stored; safe to repeat (the
+ * reconciler repeats it for a cancellation a crash interrupted).
+ * 1. Read the commands: the set cannot grow any more, so those standing are exactly those to cancel.
+ * 2. Store one CANCEL per building that holds a DISPATCH, superseding every DISPATCH it holds.
+ * 3. Delete every revision's acknowledgement deadline and the evaluation; release reservations.
+ * 4. Announce the pending cancellations through the outbox, conditional on the cancelled revision.
+ */
+export async function finishCancellation(deps: Deps, record: EventRecord): Promise<void> {
+  const eventId = record.event.eventId;
+  const guard = { eventId, revision: record.revision, statuses: ['cancelled' as const] };
+  const now = toIso(deps.clock.now());
+  const standing = (await deps.commands.ofEvent(eventId)).filter(
+    (c) => ACTIVE.includes(c.status) && c.command.kind === 'DISPATCH',
+  );
+  const cancellations = [...latestByBuilding(standing).values()].map((c) =>
+    cancellationCommand(c.command, record.revision),
+  );
+  await deps.commands.putMany(
+    cancellations.map((command) => ({ command, status: 'PENDING', updatedAt: now })),
+    guard,
+  );
+  await deps.commands.transitionMany(
+    eventId,
+    standing.map((c) => c.command.commandId),
+    ACTIVE,
+    'SUPERSEDED',
+    now,
+    'event cancelled',
+  );
+  const names = [
+    ...Array.from({ length: record.revision - 1 }, (_, i) => ackScheduleName(eventId, i + 1)),
+    evaluationScheduleName(record.event),
+  ];
+  await Promise.all(names.map((n) => deps.scheduler.cancel(n)));
+  const commands = await deps.commands.ofEvent(eventId);
+  await deps.reservations.release(eventId, [...new Set(commands.map((c) => c.command.buildingId))]);
+  const pending = commands.filter((c) => c.status === 'PENDING' && c.command.kind === 'CANCEL');
+  if (pending.length > 0)
+    await deps.commands.publish(
+      pending.map((c) => c.command),
+      now,
+      guard,
+    );
 }
 
 export function countCommands(commands: readonly CommandRecord[]): CommandCounts {

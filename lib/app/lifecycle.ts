@@ -8,7 +8,7 @@ import { isClosed } from '../domain/lifecycle.ts';
 import type { Acknowledgement } from '../domain/model/command.ts';
 import { toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
-import type { CommandRecord, EventRecord, PublishResult } from '../ports.ts';
+import type { CommandRecord, EventRecord } from '../ports.ts';
 import { type Principal, requireBmsOf } from './auth.ts';
 import type { Deps } from './config.ts';
 import { ACTIVE, planRevision } from './planning.ts';
@@ -24,17 +24,16 @@ export function evaluationScheduleName(event: { eventId: string; end: string }):
 /**
  * Plans a revision that was accepted or revised (`GridEventAccepted`).
  * 1. Skip if the revision is stale or the event is over; if it is planned but not dispatched, announce
- *    `DispatchPlanned` again (the first announcement may have been lost).
+ *    `DispatchPlanned` again through the outbox (a reconciler's re-announcement).
  * 2. Plan the whole target. A scope where no building can respond fails the event, visibly.
  */
 export async function planAccepted(deps: Deps, ref: { eventId: string; revision: number }): Promise<void> {
   const record = await deps.events.get(ref.eventId);
   if (!record || record.revision !== ref.revision) return;
   if (record.plan?.revision === ref.revision) {
-    // Planned already. If it is not dispatched yet, the announcement may have been lost (a crash
-    // after the plan was stored): announce again; dispatching is idempotent.
+    // Planned already; dispatching is idempotent, so a second announcement costs nothing.
     if (record.status === 'planned')
-      await deps.eventPublisher.publish([
+      await deps.outbox.put([
         message('DispatchPlanned', { version: 1, eventId: ref.eventId, revision: ref.revision }),
       ]);
     return;
@@ -53,9 +52,11 @@ export async function planAccepted(deps: Deps, ref: { eventId: string; revision:
 }
 
 /**
- * Publishes a planned revision's commands (`DispatchPlanned`).
+ * Dispatches a planned revision's commands (`DispatchPlanned`).
  * 1. Skip if the revision is stale or the event is over.
- * 2. Publish every PENDING command of the event; mark each PUBLISHED or FAILED (visible in status).
+ * 2. Mark every PENDING command of the event PUBLISHED with its message in the outbox, each write
+ *    conditional on the event still being this planned revision: a cancellation or a newer
+ *    revision that commits first stops the rest, and nothing contradicting it is announced.
  * 3. Schedule the acknowledgement deadline and the evaluation after the window.
  * 4. Mark the event dispatched.
  */
@@ -67,13 +68,22 @@ export async function dispatchPlanned(
   if (!record || record.revision !== ref.revision || record.status !== 'planned')
     return { published: 0, failed: 0 };
   const pending = (await deps.commands.ofEvent(ref.eventId)).filter((c) => c.status === 'PENDING');
-  const result = await deps.commandPublisher.publish(pending.map((c) => c.command));
   const now = toIso(deps.clock.now());
-  await markPublished(deps, ref.eventId, result, now);
+  let published: string[];
+  try {
+    published = await deps.commands.publish(
+      pending.map((c) => c.command),
+      now,
+      { eventId: ref.eventId, revision: record.revision, statuses: ['planned'] },
+    );
+  } catch (e) {
+    if (e instanceof ConflictError) return { published: 0, failed: 0 }; // moved on: its own step follows
+    throw e;
+  }
   const event = record.event;
   const deadline = Math.min(deps.clock.now() + deps.config.ackTimeoutMinutes * 60_000, toMs(event.start));
   await deps.scheduler.scheduleOnce(
-    `ack-${event.eventId}-r${record.revision}`,
+    ackScheduleName(event.eventId, record.revision),
     Math.max(deadline, deps.clock.now()),
     message('AckDeadlineReached', { version: 1, eventId: event.eventId, revision: record.revision }),
   );
@@ -82,21 +92,22 @@ export async function dispatchPlanned(
     toMs(event.end) + deps.config.settleDelayMinutes * 60_000,
     message('EvaluationDue', { version: 1, eventId: event.eventId }),
   );
-  await deps.events.update({ ...record, status: 'dispatched', version: record.version + 1, updatedAt: now });
-  return { published: result.published.length, failed: result.failed.length };
+  try {
+    await deps.events.update({
+      ...record,
+      status: 'dispatched',
+      version: record.version + 1,
+      updatedAt: now,
+    });
+  } catch (e) {
+    if (!(e instanceof ConflictError)) throw e;
+  }
+  return { published: published.length, failed: 0 };
 }
 
-/** Records what publishing did: PUBLISHED in bulk, FAILED one by one with the reason (visible in status). */
-export async function markPublished(
-  deps: Deps,
-  eventId: string,
-  result: PublishResult,
-  now: string,
-): Promise<void> {
-  await deps.commands.transitionMany(eventId, result.published, ['PENDING'], 'PUBLISHED', now);
-  await Promise.all(
-    result.failed.map((f) => deps.commands.transition(f.commandId, ['PENDING'], 'FAILED', now, f.error)),
-  );
+/** The acknowledgement deadline's schedule of one revision. */
+export function ackScheduleName(eventId: string, revision: number): string {
+  return `ack-${eventId}-r${revision}`;
 }
 
 /**
@@ -131,7 +142,14 @@ export async function acknowledgeCommand(
   const now = toIso(deps.clock.now());
   const from: CommandRecord['status'][] =
     to === 'DECLINED' && options.optOut ? ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'] : ['PENDING', 'PUBLISHED'];
-  const moved = await deps.commands.transition(commandId, from, to, now, ack.reason);
+  const { eventId, buildingId, revision } = record.command;
+  const detail = { version: 1 as const, eventId, commandId, buildingId, revision, at: now };
+  // The answer and its announcement are stored together (the outbox), or neither is.
+  const moved = await deps.commands.transition(commandId, from, to, now, ack.reason, [
+    to === 'ACKNOWLEDGED'
+      ? message('CommandAcknowledged', detail)
+      : message('CommandDeclined', { ...detail, ...(ack.reason ? { reason: ack.reason } : {}) }),
+  ]);
   if (!moved) {
     const current = await deps.commands.get(commandId);
     if (current?.status === to) return current;
@@ -139,13 +157,6 @@ export async function acknowledgeCommand(
       `command '${commandId}' is ${current?.status ?? 'gone'} and cannot be ${to.toLowerCase()}`,
     );
   }
-  const { eventId, buildingId, revision } = record.command;
-  const detail = { version: 1 as const, eventId, commandId, buildingId, revision, at: now };
-  await deps.eventPublisher.publish([
-    to === 'ACKNOWLEDGED'
-      ? message('CommandAcknowledged', detail)
-      : message('CommandDeclined', { ...detail, ...(ack.reason ? { reason: ack.reason } : {}) }),
-  ]);
   return { ...record, status: to, updatedAt: now, reason: ack.reason };
 }
 

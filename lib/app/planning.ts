@@ -12,6 +12,7 @@ import {
   type Reservation,
   toAllocationBuilding,
 } from '../domain/flexibility.ts';
+import { isClosed } from '../domain/lifecycle.ts';
 import type { Building } from '../domain/model/building.ts';
 import { weekdayOf } from '../domain/model/calendar.ts';
 import type { AssetInstruction, Command } from '../domain/model/command.ts';
@@ -442,11 +443,27 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
   const released = cancellations.map((c) => c.buildingId);
   if (released.length > 0) await deps.reservations.release(event.eventId, released);
 
-  // 4. commands, plan, announcement
+  // 4. commands (each write conditional on this revision still being the one to plan), plan,
+  //    announcement in the same transaction as the plan
   const now = toIso(deps.clock.now());
-  await deps.commands.putMany(
-    [...commands, ...cancellations].map((command) => ({ command, status: 'PENDING', updatedAt: now })),
-  );
+  try {
+    await deps.commands.putMany(
+      [...commands, ...cancellations].map((command) => ({ command, status: 'PENDING', updatedAt: now })),
+      { eventId: event.eventId, revision: record.revision, statuses: ['received'] },
+    );
+  } catch (e) {
+    // Cancelled meanwhile: what this attempt reserved goes back (a newer revision replaces this
+    // event's reservations itself; a retry of this one plans it again).
+    if (e instanceof ConflictError) {
+      const current = await deps.events.get(event.eventId);
+      if (current && isClosed(current.status) && commands.length > 0)
+        await deps.reservations.release(
+          event.eventId,
+          commands.map((c) => c.buildingId),
+        );
+    }
+    throw e;
+  }
   const replaced = standing.filter(
     (c) =>
       commandedIds.has(c.command.buildingId) || mode === 'full' || active.get(c.command.buildingId) !== c,
@@ -487,8 +504,7 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
     version: record.version + 1,
     updatedAt: now,
   };
-  await deps.events.update(next);
-  await deps.eventPublisher.publish([
+  await deps.events.update(next, [
     message('DispatchPlanned', { version: 1, eventId: event.eventId, revision: record.revision }),
   ]);
   return next;

@@ -14,10 +14,19 @@ import type { GridEvent } from './model/grid-event.ts';
 /** Responses below this many kW are not worth a command. */
 export const MIN_COMMAND_KW = 0.01;
 
-/** Deterministic command id: a hash of event id, building id and revision. */
-export function commandId(eventId: string, buildingId: string, revision: number): string {
-  const digest = createHash('sha256').update(`${eventId}\u0000${buildingId}\u0000${revision}`).digest('hex');
-  return `cmd-${digest.slice(0, 32)}`;
+/**
+ * Deterministic command id: a hash of event id, building id, revision and, for a cancellation, its
+ * kind, so a cancellation and a dispatch of the same building and revision (a cancel racing a
+ * revision) never share an id.
+ */
+export function commandId(
+  eventId: string,
+  buildingId: string,
+  revision: number,
+  kind: 'DISPATCH' | 'CANCEL' = 'DISPATCH',
+): string {
+  const key = `${eventId}\u0000${buildingId}\u0000${revision}${kind === 'CANCEL' ? '\u0000CANCEL' : ''}`;
+  return `cmd-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
 export interface CommandContext {
@@ -93,7 +102,7 @@ function busVoltage(bus: DcBusAsset, kw: number, up: boolean): number {
 export function cancellationCommand(previous: Command, revision: number): Command {
   return {
     ...previous,
-    commandId: commandId(previous.eventId, previous.buildingId, revision),
+    commandId: commandId(previous.eventId, previous.buildingId, revision, 'CANCEL'),
     revision,
     kind: 'CANCEL',
     gridLimitKw: [],

@@ -79,6 +79,7 @@ describe('overlapping events planned at the same time', () => {
     // Store both without letting the bus run, then deliver both plans (and a duplicate) at once.
     expect((await h.http('create-event', operator, { body: a })).status).toBe(201);
     expect((await h.http('create-event', operator, { body: b })).status).toBe(201);
+    await h.relay();
     const accepted = h.entries.splice(0).filter((e) => e.DetailType === 'GridEventAccepted');
     expect(accepted).toHaveLength(2);
     // Planning gives up after `maxPlanAttempts` reservation conflicts and throws; Lambda then

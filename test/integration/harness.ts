@@ -36,6 +36,7 @@ import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import { matchesPattern } from '../../lib/adapters/local/event-pattern.ts';
 import type { Deps } from '../../lib/app/config.ts';
+import { relayOutbox } from '../../lib/app/outbox.ts';
 
 export interface Caller {
   sub: string;
@@ -262,7 +263,9 @@ export class Harness {
    */
   async pump(options: { attempts?: number } = {}): Promise<void> {
     const attempts = options.attempts ?? 1;
-    while (this.delivered < this.entries.length) {
+    for (;;) {
+      await this.relay();
+      if (this.delivered >= this.entries.length) break;
       const entry = this.entries[this.delivered++] as PutEventsRequestEntry;
       const detail = JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>;
       const wire = { source: entry.Source, 'detail-type': entry.DetailType, detail };
@@ -282,6 +285,30 @@ export class Harness {
       }
     }
   }
+
+  /**
+   * Relays what waits in the outbox to the (mocked) bus, as the stream's relay would: every
+   * message a state change stored, in the order written.
+   */
+  async relay(): Promise<number> {
+    let relayed = 0;
+    // A failed read or PutEvents is tried again, as the stream retries a failed batch.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const due = await this.deps.outbox.due('9999', 1000);
+        if (due.length === 0) return relayed;
+        await relayOutbox(this.deps, due);
+        relayed += due.length;
+        attempt = 0;
+      } catch (e) {
+        this.failedRelays++;
+        if (attempt >= 20) throw e;
+      }
+    }
+  }
+
+  /** Relay attempts that failed and were tried again. */
+  failedRelays = 0;
 
   /** Consumer invocations that threw (and were retried by `pump`). */
   failedAttempts = 0;

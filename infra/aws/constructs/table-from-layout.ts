@@ -10,6 +10,7 @@ import {
   Billing,
   type GlobalSecondaryIndexPropsV2,
   ProjectionType,
+  StreamViewType,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
@@ -58,6 +59,9 @@ export class TableFromLayout extends TableV2 {
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       timeToLiveAttribute: props.timeToLiveAttribute,
       globalSecondaryIndexes,
+      ...(layout.StreamSpecification?.StreamEnabled
+        ? { dynamoStream: StreamViewType[layout.StreamSpecification.StreamViewType ?? 'NEW_IMAGE'] }
+        : {}),
     });
   }
 }

@@ -6,8 +6,18 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { ConflictError } from '../../domain/errors.ts';
 import { Command } from '../../domain/model/command.ts';
-import type { CommandRecord, CommandRepository, CommandStatus, Page, PageRequest } from '../../ports.ts';
+import { commandMessage } from '../../messages.ts';
+import type {
+  BusMessage,
+  CommandRecord,
+  CommandRepository,
+  CommandStatus,
+  EventGuard,
+  Page,
+  PageRequest,
+} from '../../ports.ts';
 import {
   backoff,
   batchGet,
@@ -21,7 +31,12 @@ import {
   queryAll,
   sleep,
 } from './batch.ts';
+import { outboxPut } from './outbox.ts';
 import { INDEX, keys } from './table.ts';
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
 
 const Status = z.enum(['PENDING', 'PUBLISHED', 'FAILED', 'ACKNOWLEDGED', 'DECLINED', 'SUPERSEDED']);
 /** A status change: allowed from these statuses, to that one, when, and why. */
@@ -63,55 +78,123 @@ export class DynamoCommandRepository implements CommandRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
-   * Stores commands whose id is new; a command already stored keeps its status and body. A
-   * retried or duplicated plan rebuilds the same ids, and must never reset a command that was
-   * published or acknowledged meanwhile.
+   * Stores commands whose id is new; a command already stored keeps its status and body, and its
+   * id is reported as skipped. A retried or duplicated plan rebuilds the same ids, and must never
+   * reset a command that was published or acknowledged meanwhile.
    *
    * Steps: one BatchGet of the pointer items drops the ids known already (the usual retry costs
-   * no writes); the rest go in transactions of 50 commands, each command item and its pointer
+   * no writes); the rest go in transactions of 49 commands, each command item and its pointer
    * put together under `attribute_not_exists(pk)`, so a command is never stored without its
-   * pointer. When a transaction is refused because a writer racing with this one stored some of
-   * its ids first, its commands are put one by one under the same condition, and those that exist
-   * by then are left as they are.
+   * pointer, and with the guard's condition check on the event first: once a cancellation or a
+   * newer revision is stored, no command of an older revision can be. When a transaction is
+   * refused because a writer racing with this one stored some of its ids first, its commands are
+   * put one by one under the same conditions, and those that exist by then are skipped.
+   *
+   * @throws ConflictError when the guard's event has moved on.
    */
-  async putMany(records: readonly CommandRecord[]): Promise<void> {
+  async putMany(
+    records: readonly CommandRecord[],
+    guard?: EventGuard,
+  ): Promise<{ created: string[]; skipped: string[] }> {
     const unique = new Map<string, CommandRecord>();
     for (const r of records) if (!unique.has(r.command.commandId)) unique.set(r.command.commandId, r);
-    if (unique.size === 0) return;
+    if (unique.size === 0) return { created: [], skipped: [] };
     const existing = await batchGet(this.doc, this.table, [...unique.keys()].map(keys.commandPointer));
-    for (const i of existing) unique.delete(String(i.commandId));
-    await mapLimit(chunk([...unique.values()], 50), 8, async (part) => {
-      try {
-        await this.doc.send(
-          new TransactWriteCommand({ TransactItems: part.flatMap((r) => this.creation(r)) }),
-        );
-      } catch (e) {
-        if (!cancellationCodes(e)) throw e;
-        await mapLimit(part, 16, (r) => this.createOne(r));
-      }
+    const skipped = existing.map((i) => String(i.commandId));
+    for (const id of skipped) unique.delete(id);
+    const created = await mapLimit(chunk([...unique.values()], 49), 8, async (part) => {
+      const items = part.flatMap((r) => this.creation(r));
+      const outcome = await this.transact(items, guard);
+      if (outcome === 'done') return part.map((r) => r.command.commandId);
+      const one = await mapLimit(part, 16, (r) => this.createOne(r, guard));
+      return part.filter((_, i) => one[i]).map((r) => r.command.commandId);
     });
+    const made = created.flat();
+    const madeSet = new Set(made);
+    for (const r of unique.values()) if (!madeSet.has(r.command.commandId)) skipped.push(r.command.commandId);
+    return { created: made, skipped };
   }
 
-  /** Creates one command and its pointer unless the command exists; retries transaction conflicts. */
-  private async createOne(record: CommandRecord): Promise<void> {
+  /**
+   * Marks PENDING commands PUBLISHED with their bus messages in the outbox, 49 a transaction
+   * behind the guard's check; commands that moved meanwhile (answered, superseded) are left as
+   * they are and not announced.
+   */
+  async publish(commands: readonly Command[], at: string, guard: EventGuard): Promise<string[]> {
+    const move: Move = { from: ['PENDING'], to: 'PUBLISHED', at };
+    const moved = await mapLimit(chunk([...commands], 49), 8, async (part) => {
+      const items = part.flatMap((c) => [
+        { Update: this.updateInput(c.eventId, c.commandId, move) },
+        outboxPut(this.table, commandMessage(c), this.now()),
+      ]);
+      if ((await this.transact(items, guard)) === 'done') return part.map((c) => c.commandId);
+      const one = await mapLimit(
+        part,
+        16,
+        async (c) =>
+          (await this.transact(
+            [
+              { Update: this.updateInput(c.eventId, c.commandId, move) },
+              outboxPut(this.table, commandMessage(c), this.now()),
+            ],
+            guard,
+          )) === 'done',
+      );
+      return part.filter((_, i) => one[i]).map((c) => c.commandId);
+    });
+    return moved.flat();
+  }
+
+  /**
+   * Runs one transaction, the guard's check first; retries transaction conflicts. 'refused' when
+   * one of the items' own conditions failed.
+   * @throws ConflictError when the guard failed.
+   */
+  private async transact(items: TransactItem[], guard: EventGuard | undefined): Promise<'done' | 'refused'> {
+    const all = guard ? [this.check(guard), ...items] : items;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: this.creation(record) }));
-        return;
+        await this.doc.send(new TransactWriteCommand({ TransactItems: all }));
+        return 'done';
       } catch (e) {
         const codes = cancellationCodes(e);
-        if (codes?.includes('ConditionalCheckFailed')) return;
-        if (!codes?.includes('TransactionConflict') || attempt >= 8) throw e;
+        if (!codes) throw e;
+        if (guard && codes[0] === 'ConditionalCheckFailed')
+          throw new ConflictError(
+            `event '${guard.eventId}' is no longer at revision ${guard.revision} (${guard.statuses.join(' or ')})`,
+          );
+        if (codes.includes('ConditionalCheckFailed')) return 'refused';
+        if (!codes.includes('TransactionConflict') || attempt >= 8) throw e;
         await sleep(backoff(attempt));
       }
     }
   }
 
+  /** The condition check a guarded write makes on its event. */
+  private check(guard: EventGuard): TransactItem {
+    const allowed = Object.fromEntries(guard.statuses.map((s, i) => [`:gs${i}`, s]));
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: keys.event(guard.eventId),
+        ConditionExpression: `revision = :grev AND #gst IN (${Object.keys(allowed).join(', ')})`,
+        ExpressionAttributeNames: { '#gst': 'status' },
+        ExpressionAttributeValues: { ':grev': guard.revision, ...allowed },
+      },
+    };
+  }
+
+  /** Creates one command and its pointer unless the command exists (false then). */
+  private async createOne(record: CommandRecord, guard: EventGuard | undefined): Promise<boolean> {
+    return (await this.transact(this.creation(record), guard)) === 'done';
+  }
+
   /** The two conditional puts that store a new command: its item under the event, and its pointer. */
-  private creation(r: CommandRecord) {
+  private creation(r: CommandRecord): TransactItem[] {
     const absent = { TableName: this.table, ConditionExpression: 'attribute_not_exists(pk)' };
     return [
       {
@@ -189,9 +272,17 @@ export class DynamoCommandRepository implements CommandRepository {
     to: CommandStatus,
     at: string,
     reason?: string,
+    announce: readonly BusMessage[] = [],
   ): Promise<boolean> {
     const eventId = await this.locate(commandId);
-    return eventId ? this.update(eventId, commandId, { from, to, at, reason }) : false;
+    if (!eventId) return false;
+    const move = { from, to, at, reason };
+    if (announce.length === 0) return this.update(eventId, commandId, move);
+    const items: TransactItem[] = [
+      { Update: this.updateInput(eventId, commandId, move) },
+      ...announce.map((m) => outboxPut(this.table, m, this.now())),
+    ];
+    return (await this.transact(items, undefined)) === 'done';
   }
 
   /**

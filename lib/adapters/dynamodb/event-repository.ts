@@ -1,10 +1,26 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { AwaitingData, EventStatus, SettledWithoutData } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
-import type { EventRecord, EventRepository, Page, PageRequest } from '../../ports.ts';
-import { decodeCursor, encodeCursor, isConditionFailure, pageLimit, stripKeys } from './batch.ts';
+import type { BusMessage, EventRecord, EventRepository, Page, PageRequest } from '../../ports.ts';
+import {
+  backoff,
+  cancellationCodes,
+  decodeCursor,
+  encodeCursor,
+  isConditionFailure,
+  pageLimit,
+  sleep,
+  stripKeys,
+} from './batch.ts';
+import { outboxPut } from './outbox.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
 
 const Kw = z.array(z.number());
@@ -53,7 +69,49 @@ export class DynamoEventRepository implements EventRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * One conditional put, alone or in a transaction with the messages that announce it (the outbox):
+   * both are stored or neither. Resolves false when the condition failed.
+   */
+  private async put(
+    item: Record<string, unknown>,
+    condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
+    announce: readonly BusMessage[],
+  ): Promise<boolean> {
+    if (announce.length > 99)
+      throw new Error(`at most 99 messages announce a change, not ${announce.length}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (announce.length === 0)
+          await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ...condition }));
+        else {
+          const now = this.now();
+          await this.doc.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Put: { TableName: this.table, Item: item, ...condition } },
+                ...announce.map((m) => outboxPut(this.table, m, now)),
+              ],
+            }),
+          );
+        }
+        return true;
+      } catch (e) {
+        if (isConditionFailure(e)) return false;
+        const codes = cancellationCodes(e);
+        if (codes?.[0] === 'ConditionalCheckFailed') return false;
+        // A command write checking this event at the same moment: try again shortly.
+        const conflict =
+          codes?.includes('TransactionConflict') ||
+          (e as { name?: string }).name === 'TransactionConflictException';
+        if (!conflict || attempt >= 8) throw e;
+        await sleep(backoff(attempt));
+      }
+    }
+  }
 
   private item(record: EventRecord) {
     return {
@@ -65,22 +123,15 @@ export class DynamoEventRepository implements EventRepository {
   }
 
   /** Puts the record only if the event id is new; otherwise returns the stored one, unchanged. */
-  async create(record: EventRecord): Promise<{ record: EventRecord; created: boolean }> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: this.item(record),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+  async create(
+    record: EventRecord,
+    announce: readonly BusMessage[] = [],
+  ): Promise<{ record: EventRecord; created: boolean }> {
+    if (await this.put(this.item(record), { ConditionExpression: 'attribute_not_exists(pk)' }, announce))
       return { record, created: true };
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      const existing = await this.get(record.event.eventId);
-      if (!existing) throw e;
-      return { record: existing, created: false };
-    }
+    const existing = await this.get(record.event.eventId);
+    if (!existing) throw new ConflictError(`event '${record.event.eventId}' could not be stored; try again`);
+    return { record: existing, created: false };
   }
 
   async get(eventId: string): Promise<EventRecord | undefined> {
@@ -94,23 +145,19 @@ export class DynamoEventRepository implements EventRepository {
    * Replaces the record if the stored version is `record.version − 1`.
    * @throws ConflictError when it is not (changed meanwhile, or no such event).
    */
-  async update(record: EventRecord): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: this.item(record),
-          ConditionExpression: 'version = :previous',
-          ExpressionAttributeValues: { ':previous': record.version - 1 },
-        }),
+  async update(record: EventRecord, announce: readonly BusMessage[] = []): Promise<void> {
+    const stored = await this.put(
+      this.item(record),
+      {
+        ConditionExpression: 'version = :previous',
+        ExpressionAttributeValues: { ':previous': record.version - 1 },
+      },
+      announce,
+    );
+    if (!stored)
+      throw new ConflictError(
+        `event '${record.event.eventId}' changed meanwhile (expected version ${record.version - 1})`,
       );
-    } catch (e) {
-      if (isConditionFailure(e))
-        throw new ConflictError(
-          `event '${record.event.eventId}' changed meanwhile (expected version ${record.version - 1})`,
-        );
-      throw e;
-    }
   }
 
   async list(page: PageRequest = {}): Promise<Page<EventRecord>> {

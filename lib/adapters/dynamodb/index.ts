@@ -6,6 +6,7 @@ import { DynamoCalendarRepository } from './calendar-repository.ts';
 import { DynamoCommandRepository } from './command-repository.ts';
 import { DynamoEventRepository } from './event-repository.ts';
 import { DynamoOpenadrRepository } from './openadr-repository.ts';
+import { DynamoOutbox } from './outbox.ts';
 import { DynamoParkRepository } from './park-repository.ts';
 import { DynamoProgramRepository } from './program-repository.ts';
 import { DynamoReservationRepository } from './reservation-repository.ts';
@@ -25,6 +26,7 @@ export type Repositories = Pick<
   | 'reservations'
   | 'settlements'
   | 'openadr'
+  | 'outbox'
 >;
 
 /**
@@ -43,10 +45,11 @@ export function dynamoRepositories(
     telemetry: new DynamoTelemetryRepository(doc, table, options.readingRetentionDays, options.now),
     programs: new DynamoProgramRepository(doc, table),
     calendars: new DynamoCalendarRepository(doc, table),
-    events: new DynamoEventRepository(doc, table),
-    commands: new DynamoCommandRepository(doc, table),
+    events: new DynamoEventRepository(doc, table, options.now),
+    commands: new DynamoCommandRepository(doc, table, options.now),
     reservations: new DynamoReservationRepository(doc, table),
     settlements: new DynamoSettlementRepository(doc, table, options.now),
     openadr: new DynamoOpenadrRepository(doc, table, options.now),
+    outbox: new DynamoOutbox(doc, table, options.now),
   };
 }

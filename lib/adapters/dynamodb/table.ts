@@ -24,6 +24,9 @@
  * | OpenADR client (hashed secret, bindings) | `OADRCLIENT#id` / `#CLIENT` |
  * | OpenADR access token by its SHA-256 (TTL) | `OADRTOKEN#hash` / `#TOKEN` |
  * | failed token requests of a client id or an address, per fixed window (TTL) | `OADRFAIL#<SHA-256 of the key>` / `W#<window start ms>` |
+ * | outbox: messages waiting for the bus, oldest first (TTL) | `OUTBOX#<shard 0–7>` / `createdAt#id` |
+ *
+ * The table's stream (new images) carries outbox items to the relay, which puts them on the bus.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -58,6 +61,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       }),
     ),
     KeySchema: key('pk', 'sk'),
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
     GlobalSecondaryIndexes: (['gsi1', 'gsi2', 'gsi3'] as const).map((g) => ({
       IndexName: INDEX[g],
       KeySchema: key(`${g}pk`, `${g}sk`),
@@ -119,6 +123,10 @@ export const keys = {
   openadrName: (type: string, name: string) => ({ pk: `OADRNAME#${type}#${name}`, sk: '#NAME' }),
   openadrClient: (id: string) => ({ pk: `OADRCLIENT#${id}`, sk: '#CLIENT' }),
   openadrToken: (hash: string) => ({ pk: `OADRTOKEN#${hash}`, sk: '#TOKEN' }),
+  outbox: (shard: number, createdAt: string, id: string) => ({
+    pk: `OUTBOX#${shard}`,
+    sk: `${createdAt}#${id}`,
+  }),
   openadrFailures: (keyHash: string, windowStartMs: number) => ({
     pk: `OADRFAIL#${keyHash}`,
     sk: `W#${windowStartMs}`,

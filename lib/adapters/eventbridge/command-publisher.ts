@@ -1,22 +1,17 @@
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Command } from '../../domain/model/command.ts';
-import { SOURCE } from '../../messages.ts';
+import { commandMessage } from '../../messages.ts';
 import type { CommandPublisher, PublishResult } from '../../ports.ts';
 import { type PutEventsOptions, putEntries } from './put-events.ts';
 
 /** Turns a command into its bus entry: routing ids at the top of the detail, so rules can match them. */
 export function commandEntry(command: Command, busName: string): PutEventsRequestEntry {
+  const m = commandMessage(command);
   return {
     EventBusName: busName,
-    Source: SOURCE.coordinator,
-    DetailType: command.kind === 'CANCEL' ? 'CommandCancelled' : 'DispatchCommand',
-    Detail: JSON.stringify({
-      version: 1,
-      buildingId: command.buildingId,
-      parkId: command.parkId,
-      bmsIntegrationId: command.bmsIntegrationId,
-      command,
-    }),
+    Source: m.source,
+    DetailType: m.detailType,
+    Detail: JSON.stringify(m.detail),
   };
 }
 
