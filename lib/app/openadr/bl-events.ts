@@ -21,6 +21,7 @@ import { acceptEvent, cancelEvent, reviseEvent } from '../events.ts';
 import {
   announce,
   changedMetadata,
+  createWithCounterpart,
   mustGet,
   newMetadata,
   newObjectId,
@@ -90,14 +91,7 @@ export async function createBlEvent(deps: BlEventDeps, caller: OpenadrCaller, re
     ...ownedBy(body, caller.clientId),
     internal: { flexdrEventId: id, revision: 1 },
   };
-  await deps.openadr.create(object);
-  try {
-    await acceptEvent(deps, principalOf(caller), gridEvent);
-  } catch (e) {
-    await deps.openadr.delete(object).catch(() => {});
-    throw e;
-  }
-  await announce(deps, 'EVENT', 'CREATE', body);
+  await createWithCounterpart(deps, object, () => acceptEvent(deps, principalOf(caller), gridEvent));
   return body;
 }
 

@@ -65,6 +65,25 @@ export function ownedBy<B extends { id: string; createdDateTime: string }>(
   };
 }
 
+/**
+ * Stores a new object, then its FlexDR side (`counterpart`); when that fails, takes the object
+ * back (the name is free again) and throws. Announces CREATE once both are stored.
+ */
+export async function createWithCounterpart(
+  deps: Pick<Deps, 'openadr' | 'eventPublisher'>,
+  object: OpenadrObject,
+  counterpart: () => Promise<unknown>,
+): Promise<void> {
+  await deps.openadr.create(object);
+  try {
+    await counterpart();
+  } catch (e) {
+    await deps.openadr.delete(object).catch(() => {});
+    throw e;
+  }
+  await announce(deps, object.objectType, 'CREATE', object.body);
+}
+
 /** Loads an object or answers 404. */
 export async function mustGet<T extends OpenadrObjectType>(
   deps: Pick<Deps, 'openadr'>,

@@ -11,6 +11,7 @@ import type { Deps } from '../config.ts';
 import {
   announce,
   changedMetadata,
+  createWithCounterpart,
   mustGet,
   newMetadata,
   newObjectId,
@@ -87,14 +88,7 @@ export async function createProgram(deps: ProgramDeps, caller: OpenadrCaller, re
     objectType: 'PROGRAM',
     ...ownedBy(body, caller.clientId, request.programName),
   };
-  await deps.openadr.create(object);
-  try {
-    await deps.programs.put(flexdr);
-  } catch (e) {
-    await deps.openadr.delete(object).catch(() => {});
-    throw e;
-  }
-  await announce(deps, 'PROGRAM', 'CREATE', body);
+  await createWithCounterpart(deps, object, () => deps.programs.put(flexdr));
   return body;
 }
 
