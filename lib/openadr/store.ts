@@ -11,7 +11,7 @@ import { Event, type ObjectType, Program, Report, Resource, Subscription, Ven } 
 export type OpenadrObjectType = z.infer<typeof ObjectType>;
 
 /** The VTN's own bookkeeping of an object, never served (a subscription's delivery failures, say). */
-export const OpenadrInternal = z.record(z.string(), z.unknown());
+const OpenadrInternal = z.record(z.string(), z.unknown());
 
 /** A stored object of one type: its body parsed with that type's schema. */
 const storedAs = <K extends OpenadrObjectType, B extends z.ZodType>(objectType: K, body: B) =>

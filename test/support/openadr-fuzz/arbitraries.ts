@@ -69,7 +69,7 @@ export interface Def {
   out?: z.ZodType;
 }
 export const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
-export const childrenOf = (d: Def): z.ZodType[] =>
+const childrenOf = (d: Def): z.ZodType[] =>
   [...Object.values(d.shape ?? {}), d.element, d.innerType, ...(d.options ?? []), d.in, d.out].filter(
     (s): s is z.ZodType => s !== undefined,
   );
@@ -86,7 +86,7 @@ export function contains(schema: z.ZodType, needle: z.ZodType, seen = new Set<z.
  * generated from a list, and schemas holding one are broken here, field by field, the way
  * `broken` does, delegating every part without a duration to it.
  */
-export const durations = fc.constantFrom(
+const durations = fc.constantFrom(
   'PT15M',
   'PT15M',
   'PT1H',
@@ -101,7 +101,7 @@ export const durations = fc.constantFrom(
   'PT1.5S',
   'P1Y2M3DT4H5M6.7S',
 );
-export const brokenDurations = fc.oneof(
+const brokenDurations = fc.oneof(
   fc.constantFrom('15M', 'PT', 'P', 'PT15X', 'pt15m', 'PT-15M', 'P1Y2', 'T15M', '', 'PT15M ', 'PT1H\u0000'),
   fc.constantFrom(15, null, true, [], {}),
 );
@@ -379,7 +379,7 @@ export function arbitraries() {
 // ---- hostile inputs ----------------------------------------------------------------------------
 
 /** Segments that are no objectID once decoded (the path is never a dot-segment, which URLs remove). */
-export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
+const hostileSegment: fc.Arbitrary<string> = fc.oneof(
   (broken(ObjectId) as fc.Arbitrary<unknown>)
     .filter((v): v is string => typeof v === 'string' && v.length > 0 && !ObjectId.safeParse(v).success)
     .map((v) => encodeURIComponent(v.replace(/[\ud800-\udfff]/gu, '\ufffd')))
@@ -409,7 +409,7 @@ export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: 43, max: 1_000 }).map((n) => '%E5%86%85'.repeat(n)),
 );
 /** Percent-encoding that cannot be decoded: the gateway refuses it before any handler runs. */
-export const undecodableSegment = fc.constantFrom(
+const undecodableSegment = fc.constantFrom(
   '%zz',
   '%E0%A4%A',
   '%',
@@ -420,7 +420,7 @@ export const undecodableSegment = fc.constantFrom(
   '%FF',
 );
 
-export const hostileQueries = [
+const hostileQueries = [
   'limit=51',
   'skip=-1',
   'limit=1e3',
@@ -464,7 +464,7 @@ export const hostileQueries = [
   'skip=0&limit=50&extra=1',
 ];
 
-export const garbageAuth = fc.oneof(
+const garbageAuth = fc.oneof(
   fc.constantFrom(
     'Bearer not-a-token',
     'Bearer ',
@@ -480,7 +480,7 @@ export const garbageAuth = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 48 }).map((b) => `Bearer ${Buffer.from(b).toString('base64url')}`),
 );
 
-export const RAW_BODIES = [
+const RAW_BODIES = [
   ...REFUSED_RAW_BODIES,
   '[{}]',
   '0',
@@ -493,7 +493,7 @@ export const RAW_BODIES = [
 ];
 
 /** Numbers to write in place of one number of a body (raw text, so -0 and 1e999 survive). */
-export const edgeNumbers = fc.constantFrom(
+const edgeNumbers = fc.constantFrom(
   '5e-324',
   '-5e-324',
   '1e-131',
@@ -512,7 +512,7 @@ export const edgeNumbers = fc.constantFrom(
 );
 
 /** The JSON text of `value` with one numeric leaf (or an added key) written as `literal`. */
-export function withNumber(value: unknown, literal: string, which: number): string {
+function withNumber(value: unknown, literal: string, which: number): string {
   const marker = `__fz_${randomBytes(4).toString('hex')}__`;
   const leaves: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (v: unknown) => {
@@ -538,7 +538,7 @@ export function withNumber(value: unknown, literal: string, which: number): stri
 }
 
 /** The first key of a valid-ish body holding a value nested `depth` deep, written as text. */
-export function deepBody(value: unknown, depth: number, arrays: boolean, top: boolean): string {
+function deepBody(value: unknown, depth: number, arrays: boolean, top: boolean): string {
   const deep = nestedText(depth, arrays);
   if (top || !value || typeof value !== 'object' || Array.isArray(value)) return deep;
   const [key] = Object.keys(value);
@@ -547,8 +547,8 @@ export function deepBody(value: unknown, depth: number, arrays: boolean, top: bo
 }
 
 /** A body as the handler reads it (`readBody`): form or JSON; `INVALID` when it cannot be read. */
-export const INVALID = Symbol('invalid');
-export function asRead(c: Case): unknown {
+const INVALID = Symbol('invalid');
+function asRead(c: Case): unknown {
   if (c.bigBody !== undefined) return INVALID;
   const text = c.body;
   if (text === undefined || text === '') return undefined;
@@ -591,7 +591,7 @@ export function schemaRefuses(c: Case): boolean {
 }
 
 /** The query as the gateway hands it over (repeated keys joined with commas, like API Gateway). */
-export function gatewayQuery(c: Case): Record<string, string> {
+function gatewayQuery(c: Case): Record<string, string> {
   const params = new URL(`http://x/${queryString(c)}`).searchParams;
   const out: Record<string, string> = {};
   for (const key of new Set(params.keys())) out[key] = params.getAll(key).join(',');
@@ -611,10 +611,10 @@ export const toQuery = (v: unknown): Record<string, string> =>
       typeof x === 'string' ? x : typeof x === 'object' ? JSON.stringify(x) : String(x),
     ]),
   );
-export const toForm = (v: unknown): string =>
+const toForm = (v: unknown): string =>
   v && typeof v === 'object' && !Array.isArray(v) ? new URLSearchParams(toQuery(v)).toString() : String(v);
 
-export const jsonTypes = fc.constantFrom(
+const jsonTypes = fc.constantFrom(
   'application/json',
   'application/json',
   'application/json',
@@ -622,7 +622,7 @@ export const jsonTypes = fc.constantFrom(
   'text/plain',
   '',
 );
-export const anyType = fc.constantFrom(...CONTENT_TYPES, 'application/merge-patch+json');
+const anyType = fc.constantFrom(...CONTENT_TYPES, 'application/merge-patch+json');
 
 // ---- the cases -----------------------------------------------------------------------------------
 
@@ -646,7 +646,7 @@ export function validParts(w: World, id: OperationId) {
   });
 }
 
-export const textOf = (id: OperationId, value: unknown, contentType: string) =>
+const textOf = (id: OperationId, value: unknown, contentType: string) =>
   value === undefined
     ? undefined
     : id === 'fetchToken' && /form/.test(contentType)

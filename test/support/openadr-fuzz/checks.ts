@@ -18,17 +18,17 @@ import {
 
 // ---- the checks and tallies ----------------------------------------------------------------------
 
-export interface Finding {
+interface Finding {
   kind: string;
   key: string;
   example: string;
   count: number;
 }
 /** Refusals of operations for which the document lists no 4xx: reported, not failed. */
-export const UNDOCUMENTABLE = 'refusal the document lists no 4xx for';
+const UNDOCUMENTABLE = 'refusal the document lists no 4xx for';
 
 /** Violations noted, one entry per kind and key with a count and an example. */
-export class Findings {
+class Findings {
   readonly byKey = new Map<string, Finding>();
   /** Operations a case was sent to. */
   readonly operations = new Set<OperationId>();
@@ -162,7 +162,7 @@ export function expectNoFindings(mine: Findings): void {
 }
 
 /** Prints the file's tallies and findings (every one, failing or not). */
-export function printSummary(seed: number): void {
+function printSummary(seed: number): void {
   const statuses = [...tally.statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
   console.log(`OpenADR fuzz statuses: ${statuses.join(' ')} (seed ${seed})`);
   console.log(

@@ -7,7 +7,7 @@ import { type Answer, type Case, CONCURRENCY, dynamo, ops, rt, tokens } from './
 
 export const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-export function pathOf(c: Case): string {
+function pathOf(c: Case): string {
   let path = `/openadr3${ops[c.op].path}`;
   for (const [p, seg] of Object.entries(c.segments)) path = path.replace(`{${p}}`, seg);
   return `${path}${queryString(c)}`;
@@ -21,7 +21,7 @@ export function bodyOf(c: Case): string | undefined {
   return c.body;
 }
 
-export function authOf(c: Case): string | undefined {
+function authOf(c: Case): string | undefined {
   if (c.who === 'bl' || c.who === 'ven') return `Bearer ${tokens[c.who]}`;
   return c.who === 'garbage' ? c.auth : undefined;
 }

@@ -100,7 +100,7 @@ export const keptPrograms: string[] = [];
 export const reservedVen: string[] = [];
 /** Ids of objects deleted while fuzzing (404s to come). */
 export const gone: string[] = [];
-export const FAMILY_OF_TYPE: Record<string, Family> = {
+const FAMILY_OF_TYPE: Record<string, Family> = {
   PROGRAM: 'program',
   EVENT: 'event',
   REPORT: 'report',
@@ -135,7 +135,7 @@ export const owners = new Map<string, Who>();
 export const programOf = new Map<string, string>();
 
 /** Adds an object the VTN created to the pools, with its owner (its `clientID`, else its creator). */
-export function adopt(
+function adopt(
   body: { id?: unknown; objectType?: unknown; clientID?: unknown; programID?: unknown },
   who: Who,
 ): void {
@@ -177,7 +177,7 @@ export const must = (
   status: number,
 ) => mustCall(rt.url, method, path, status, { token, body });
 
-export async function createWorld(): Promise<void> {
+async function createWorld(): Promise<void> {
   const operator = await rt.token({ role: 'operator', subject: 'fz-operator' });
   const bms = await rt.token({ role: 'bms', buildingIds: [BUILDING], subject: 'fz-bms' });
   await must(
