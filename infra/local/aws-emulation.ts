@@ -57,7 +57,15 @@ function requestHandler(serve: (request: SdkHttpRequest, body: string) => Promis
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** An EventBridge client whose PutEvents land on `bus`. */
-export function localEventBridgeClient(bus: LocalBus, region: string): EventBridgeClient {
+/**
+ * An EventBridge client whose PutEvents goes to `bus`. With `awaitDelivery` it answers only once
+ * the bus has delivered the entries (the outbox's relay: an entry is removed only after that).
+ */
+export function localEventBridgeClient(
+  bus: LocalBus,
+  region: string,
+  options: { awaitDelivery?: boolean } = {},
+): EventBridgeClient {
   const handler = requestHandler(async (request, body) => {
     const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'];
     if (target !== 'AWSEvents.PutEvents')
@@ -68,7 +76,11 @@ export function localEventBridgeClient(bus: LocalBus, region: string): EventBrid
       };
     try {
       const input = JSON.parse(body) as { Entries?: never[] };
-      return { statusCode: 200, body: bus.put(input.Entries ?? []) };
+      const entries = input.Entries ?? [];
+      return {
+        statusCode: 200,
+        body: options.awaitDelivery ? await bus.putDelivered(entries) : bus.put(entries),
+      };
     } catch (e) {
       if (e instanceof BusValidationError)
         return { statusCode: 400, errorType: e.name, body: { __type: e.name, message: e.message } };

@@ -61,10 +61,13 @@ export class BusValidationError extends Error {
 interface Job {
   target: BusTarget;
   event: BusEvent;
+  /** Called once the delivery succeeded or was dead-lettered. */
+  done: () => void;
 }
 
 export class LocalBus {
   private readonly targets: BusTarget[] = [];
+  private readonly upstream: (() => Promise<boolean>)[] = [];
   private readonly queue: Job[] = [];
   private running = 0;
   private waiters: (() => void)[] = [];
@@ -89,6 +92,27 @@ export class LocalBus {
     FailedEntryCount: number;
     Entries: PutEventsResultEntry[];
   } {
+    return this.accept(entries).result;
+  }
+
+  /**
+   * PutEvents that answers once every accepted entry has been delivered to every matching target
+   * (or dead-lettered): what the outbox's relay uses here, so a message leaves the outbox only
+   * when its consumers have run and a process killed before that finds it there again.
+   */
+  async putDelivered(entries: readonly PutEventsRequestEntry[]): Promise<{
+    FailedEntryCount: number;
+    Entries: PutEventsResultEntry[];
+  }> {
+    const { result, delivered } = this.accept(entries);
+    await Promise.all(delivered);
+    return result;
+  }
+
+  private accept(entries: readonly PutEventsRequestEntry[]): {
+    result: { FailedEntryCount: number; Entries: PutEventsResultEntry[] };
+    delivered: Promise<void>[];
+  } {
     if (entries.length === 0 || entries.length > MAX_ENTRIES)
       throw new BusValidationError(`PutEvents takes 1 to ${MAX_ENTRIES} entries, not ${entries.length}`);
     const size = entries.reduce((sum, e) => sum + entrySize(e), 0);
@@ -97,6 +121,7 @@ export class LocalBus {
         `the PutEvents request is ${size} bytes; the limit is ${MAX_REQUEST_BYTES}`,
       );
     let failed = 0;
+    const delivered: Promise<void>[] = [];
     const results = entries.map((entry): PutEventsResultEntry => {
       const problem = this.check(entry);
       if (problem) {
@@ -104,19 +129,25 @@ export class LocalBus {
         return { ErrorCode: 'MalformedDetail', ErrorMessage: problem };
       }
       const event = this.envelope(entry);
-      this.publish(event);
+      delivered.push(this.publish(event));
       return { EventId: event.id };
     });
-    return { FailedEntryCount: failed, Entries: results };
+    return { result: { FailedEntryCount: failed, Entries: results }, delivered };
   }
 
-  /** Puts an event built here (a schedule firing). */
-  publish(event: BusEvent): void {
+  /**
+   * Puts an event built here (a schedule firing); resolves once every matching target has had it
+   * (delivered or dead-lettered).
+   */
+  publish(event: BusEvent): Promise<void> {
     this.history.push(event);
     if (this.history.length > 500) this.history.shift();
+    const jobs: Promise<void>[] = [];
     for (const target of this.targets)
-      if (matchesPattern(target.pattern, event)) this.queue.push({ target, event });
+      if (matchesPattern(target.pattern, event))
+        jobs.push(new Promise((done) => this.queue.push({ target, event, done })));
     this.pump();
+    return Promise.all(jobs).then(() => undefined);
   }
 
   envelope(entry: Pick<PutEventsRequestEntry, 'Source' | 'DetailType' | 'Detail' | 'Resources'>): BusEvent {
@@ -138,8 +169,25 @@ export class LocalBus {
     return this.history.slice(-limit);
   }
 
+  /**
+   * Adds what feeds the bus from outside (the outbox's stream): `drain` hands over what it holds
+   * and says whether there was anything, so {@link idle} waits for it too.
+   */
+  addUpstream(drain: () => Promise<boolean>): void {
+    this.upstream.push(drain);
+  }
+
   /** Resolves once nothing is queued or being delivered (and what deliveries caused is done too). */
-  idle(): Promise<void> {
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.queueIdle();
+      let more = false;
+      for (const drain of this.upstream) if (await drain()) more = true;
+      if (!more && this.queue.length === 0 && this.running === 0) return;
+    }
+  }
+
+  private queueIdle(): Promise<void> {
     if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -181,7 +229,15 @@ export class LocalBus {
     }
   }
 
-  private async run({ target, event }: Job): Promise<void> {
+  private async run(job: Job): Promise<void> {
+    try {
+      await this.attempt(job);
+    } finally {
+      job.done();
+    }
+  }
+
+  private async attempt({ target, event }: Job): Promise<void> {
     const attempts = this.options.attempts ?? 3;
     let error: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {

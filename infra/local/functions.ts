@@ -11,7 +11,13 @@ import type { Context } from 'aws-lambda';
 import { clientsFrom } from '../../functions/commons/clients.ts';
 import { ALL_GRANTS, buildWiring, type Wiring } from '../../functions/commons/deps.ts';
 import { readConfig } from '../../functions/commons/env.ts';
-import { type FunctionDefinition, functionDefinitions, grantVariables } from '../../functions/definitions.ts';
+import {
+  type FunctionDefinition,
+  functionDefinitions,
+  grantVariables,
+  outboxRelayFunction,
+  reconcileFunction,
+} from '../../functions/definitions.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import type { Clock } from '../../lib/ports.ts';
 import { localEventBridgeClient, localSchedulerClient } from './aws-emulation.ts';
@@ -83,11 +89,19 @@ export async function buildLocalFunctions(options: LocalFunctionsOptions): Promi
     eventBridge: () => localEventBridgeClient(options.bus, REGION),
     scheduler: () => localSchedulerClient(options.schedules, REGION),
   });
+  // The outbox's relay (and the reconciler, which relays late entries) hear back from PutEvents
+  // only once the bus has delivered: an entry is removed after that, never before.
+  const relayClients = clientsFrom({
+    dynamo: () => new DynamoDBClient({ endpoint: options.dynamodbEndpoint, ...LOCAL_AWS }),
+    eventBridge: () => localEventBridgeClient(options.bus, REGION, { awaitDelivery: true }),
+    scheduler: () => localSchedulerClient(options.schedules, REGION),
+  });
+  const relays = new Set([outboxRelayFunction.id, reconcileFunction.id]);
   const wiringOf = (definition: Pick<FunctionDefinition, 'id' | 'grants'>) =>
     buildWiring(
       definition,
       readConfig(definition, localEnvironment(definition, settings)),
-      clients,
+      relays.has(definition.id) ? relayClients : clients,
       options.clock,
     );
   const modules = await Promise.all(

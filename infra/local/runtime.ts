@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { busFunctions } from '../../functions/definitions.ts';
+import { busFunctions, outboxRelayFunction } from '../../functions/definitions.ts';
 import { busSubscriptions, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import type { Deps } from '../../lib/app/config.ts';
@@ -29,6 +29,7 @@ import {
 import { gateway } from './gateway.ts';
 import { LocalIntegrations } from './integrations.ts';
 import type { TokenRequest } from './local-api.ts';
+import { OutboxStream } from './outbox-stream.ts';
 import { LocalSchedules } from './schedules.ts';
 import { SIM_INTEGRATION, seedAndSimulate } from './seeding.ts';
 import { isFreshStore, moveStore, stagingFolder } from './staged-store.ts';
@@ -352,7 +353,26 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     return fail(e);
   }
 
-  // 8. Free-running time: schedules fire and the simulator steps as the clock moves.
+  // 8. The outbox's relay, fed from DynamoDB Local's stream; what a killed process left in the
+  //    outbox is relayed now.
+  const stream = new OutboxStream({
+    endpoint: dynamo.endpoint,
+    table: LOCAL_TABLE,
+    relay: functions.byId.get(outboxRelayFunction.id) as LocalFunction,
+    outbox: deps.outbox,
+    log,
+  });
+  try {
+    await stream.start();
+    cleanup.push(() => stream.stop());
+    bus.addUpstream(() => stream.drain());
+    const swept = await stream.sweep();
+    if (swept > 0) log(`outbox: ${swept} entries left by the last run relayed`);
+  } catch (e) {
+    return fail(new Error(`the outbox's stream could not be read: ${errorMessage(e)}`));
+  }
+
+  // 9. Free-running time: schedules fire and the simulator steps as the clock moves.
   time.start();
   cleanup.push(() => time.stop());
 
@@ -377,6 +397,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       log('DynamoDB Local stopped; starting it again');
       dynamo = await startDynamoDbLocal({ port, ...(storeDir ? { path: storeDir } : {}) });
       log(`DynamoDB Local on ${dynamo.endpoint} again`);
+      await stream.recover();
     },
     async stop() {
       if (stopped) return;

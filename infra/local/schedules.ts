@@ -44,6 +44,8 @@ export function parseAt(expression: string, timezone = 'UTC'): number {
 
 export class LocalSchedules {
   private readonly byKey = new Map<string, StoredSchedule>();
+  /** Schedules whose message is being delivered. */
+  private readonly firing = new Set<string>();
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(private readonly file: string | undefined) {}
@@ -78,19 +80,38 @@ export class LocalSchedules {
     await this.persist();
   }
 
-  /** Removes and returns the schedules due at `nowMs`, earliest first (they delete after completion). */
-  async takeDue(nowMs: number): Promise<StoredSchedule[]> {
-    const due = [...this.byKey.values()].filter((s) => s.atMs <= nowMs).sort((a, b) => a.atMs - b.atMs);
-    if (due.length === 0) return due;
-    for (const s of due) this.byKey.delete(key(s.group, s.name));
-    await this.persist();
+  /**
+   * Fires the schedules due at `nowMs`, earliest first: each is removed (and the file saved) only
+   * after `deliver` resolved, so a process killed while it fires finds it again at the next start
+   * and fires it then; one that is firing is not handed out twice. Returns those fired.
+   */
+  async fireDue(nowMs: number, deliver: (s: StoredSchedule) => Promise<void>): Promise<StoredSchedule[]> {
+    const due = [...this.byKey.values()]
+      .filter((s) => s.atMs <= nowMs && !this.firing.has(key(s.group, s.name)))
+      .sort((a, b) => a.atMs - b.atMs);
+    await Promise.all(
+      due.map(async (s) => {
+        const k = key(s.group, s.name);
+        this.firing.add(k);
+        try {
+          await deliver(s);
+          // Deleted only if it is still the one that fired (not re-created meanwhile).
+          if (this.byKey.get(k) === s) this.byKey.delete(k);
+        } finally {
+          this.firing.delete(k);
+        }
+      }),
+    );
+    if (due.length > 0) await this.persist();
     return due;
   }
 
-  /** Time of the earliest schedule, if any. */
+  /** Time of the earliest schedule not firing, if any. */
   next(): number | undefined {
     let earliest: number | undefined;
-    for (const s of this.byKey.values()) if (earliest === undefined || s.atMs < earliest) earliest = s.atMs;
+    for (const s of this.byKey.values())
+      if (!this.firing.has(key(s.group, s.name)) && (earliest === undefined || s.atMs < earliest))
+        earliest = s.atMs;
     return earliest;
   }
 

@@ -28,16 +28,18 @@ export class TimeDriver {
 
   constructor(private readonly o: TimeDriverOptions) {}
 
-  /** Puts the message of every schedule due by now on the bus; returns how many fired. */
+  /**
+   * Puts the message of every schedule due by now on the bus; each schedule is removed once its
+   * message has been delivered (a process killed meanwhile fires it again). Returns how many fired.
+   */
   async fireDue(): Promise<number> {
-    const due = await this.o.schedules.takeDue(this.o.clock.now());
-    for (const s of due) {
+    const fired = await this.o.schedules.fireDue(this.o.clock.now(), (s) => {
       this.o.log(`schedule ${s.name} fires`);
-      this.o.bus.publish(
+      return this.o.bus.publish(
         this.o.bus.envelope({ Source: s.source, DetailType: s.detailType, Detail: s.input }),
       );
-    }
-    return due.length;
+    });
+    return fired.length;
   }
 
   /** Moves the clock to `target` stop by stop: every quarter hour and every schedule on the way. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,11 +48,46 @@ describe('local schedules', () => {
     await s.scheduleOnce('a', T + 3_600_000, message('a'));
     await s.scheduleOnce('c', T + 5 * 3_600_000, message('c'));
     expect(store.next()).toBe(T + 3_600_000);
-    const due = await store.takeDue(T + 3 * 3_600_000);
+    const delivered: string[] = [];
+    const deliver = async (d: { name: string }) => {
+      delivered.push(d.name);
+    };
+    const due = await store.fireDue(T + 3 * 3_600_000, deliver);
     expect(due.map((d) => d.name)).toEqual(['a', 'b']);
+    expect(delivered).toEqual(['a', 'b']);
     expect(JSON.parse(due[0]?.input ?? '')).toEqual({ version: 1, eventId: 'a' });
-    expect(await store.takeDue(T + 3 * 3_600_000)).toEqual([]);
+    expect(await store.fireDue(T + 3 * 3_600_000, deliver)).toEqual([]);
     expect(store.list().map((d) => d.name)).toEqual(['c']);
+  });
+
+  it('keeps a schedule until its delivery is done, and fires it again after a failed one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flexdr-schedules-'));
+    const file = join(dir, 'schedules.json');
+    const store = LocalSchedules.open(file);
+    await scheduler(store).scheduleOnce('a', T + 3_600_000, message('a'));
+    let release: () => void = () => {};
+    const firing = store.fireDue(T + 3_600_000, () => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 10));
+    // While it is being delivered: still on disk (a process killed now fires it again), not handed out twice.
+    expect(
+      LocalSchedules.open(file)
+        .list()
+        .map((d) => d.name),
+    ).toEqual(['a']);
+    expect(await store.fireDue(T + 3_600_000, async () => {})).toEqual([]);
+    expect(store.next()).toBeUndefined();
+    release();
+    await firing;
+    expect(LocalSchedules.open(file).list()).toEqual([]);
+
+    await scheduler(store).scheduleOnce('b', T + 3_600_000, message('b'));
+    await expect(
+      store.fireDue(T + 3_600_000, async () => {
+        throw new Error('bus down');
+      }),
+    ).rejects.toThrow('bus down');
+    expect(store.list().map((d) => d.name)).toEqual(['b']);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('survives a restart through its file, and names a corrupted file', async () => {
