@@ -109,10 +109,19 @@ function fakeDeps() {
     },
     commands: {
       get: async (id: string) => commands.get(id),
-      transition: async (id: string, from: readonly string[], to: CommandRecord['status'], at: string) => {
+      // As the store does: the answer and its announcement (the outbox, relayed) together.
+      transition: async (
+        id: string,
+        from: readonly string[],
+        to: CommandRecord['status'],
+        at: string,
+        _reason?: string,
+        announce: readonly BusMessage[] = [],
+      ) => {
         const r = commands.get(id);
         if (!r || !from.includes(r.status)) return false;
         commands.set(id, { ...r, status: to, updatedAt: at });
+        published.push(...announce);
         return true;
       },
     },
