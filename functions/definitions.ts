@@ -57,16 +57,12 @@ export function grantVariables(definition: Pick<FunctionDefinition, 'grants'>): 
 const STATELESS_ROUTES: readonly RouteName[] = ['health', 'openapi-document'];
 /** Routes that only read, whatever their method. */
 const READ_ONLY_ROUTES: readonly RouteName[] = ['query-flexibility'];
-/** Routes whose use-cases publish on the bus (an infra test derives the same set from the sources). */
-const PUBLISHING_ROUTES: readonly RouteName[] = [
-  'acknowledge-command',
-  'cancel-event',
-  'create-event',
-  'put-calendar-year',
-  'reevaluate-event',
-  'report-telemetry',
-  'revise-event',
-];
+/**
+ * Routes whose use-cases publish on the bus directly (an infra test derives the same set from the
+ * sources). The event lifecycle's routes are not among them: they write their announcements to
+ * the outbox in the same transaction as the change, and the relay publishes them.
+ */
+const PUBLISHING_ROUTES: readonly RouteName[] = ['put-calendar-year', 'report-telemetry'];
 /** Routes whose use-cases create or cancel one-time schedules (checked the same way). */
 const SCHEDULING_ROUTES: readonly RouteName[] = ['cancel-event', 'reevaluate-event'];
 /** Routes that answer lists (pages of parks, buildings, events, commands, settlements, intervals). */
@@ -149,13 +145,13 @@ const HEAVY_CONSUMERS: readonly BusSubscriptionName[] = [
   'redispatch-declined',
 ];
 const CONSUMER_GRANTS: Record<BusSubscriptionName, readonly Grant[]> = {
-  'plan-event': ['table:write', 'publish'],
-  'dispatch-event': ['table:write', 'publish', 'scheduler', 'idempotency'],
-  'redispatch-declined': ['table:write', 'publish'],
-  'ack-deadline': ['table:write', 'publish'],
-  'evaluate-event': ['table:write', 'publish', 'scheduler'],
+  'plan-event': ['table:write'],
+  'dispatch-event': ['table:write', 'scheduler', 'idempotency'],
+  'redispatch-declined': ['table:write'],
+  'ack-deadline': ['table:write'],
+  'evaluate-event': ['table:write', 'scheduler'],
   'openadr-notify-change': ['table:write'],
-  'openadr-notify-command': ['table:write', 'publish'],
+  'openadr-notify-command': ['table:write'],
   'openadr-notify-cancel': ['table:write'],
 };
 

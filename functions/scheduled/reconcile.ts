@@ -13,8 +13,8 @@ import { reconcileFunction as definition } from '../definitions.ts';
  * stuck, finish interrupted cancellations. `StrandedEvents` above 0 raises an alarm: something
  * should have moved by itself and did not.
  */
-export const makeHandler = ({ deps }: Wiring) =>
-  middy(async () => {
+function reconcileHandler({ deps }: Wiring) {
+  return middy(async () => {
     const result = await reconcile(deps);
     metrics.addMetric('OutboxRelayedLate', MetricUnit.Count, result.relayed);
     metrics.addMetric(
@@ -29,5 +29,8 @@ export const makeHandler = ({ deps }: Wiring) =>
     .use(captureLambdaHandler(tracer, { captureResponse: definition.captureResponse }))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));
+}
+
+export const makeHandler = reconcileHandler;
 
 export const handler = coldStart(definition, makeHandler);

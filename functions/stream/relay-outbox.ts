@@ -26,8 +26,8 @@ export function insertedEntries(event: DynamoDBStreamEvent): { entry: OutboxEntr
  * The table's stream (filtered to outbox inserts) → put each message on the bus, then remove it.
  * A failed batch is reported from its first record, so the stream retries it (and bisects it).
  */
-export const makeHandler = ({ deps }: Wiring) =>
-  middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+function relayHandler({ deps }: Wiring) {
+  return middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const inserted = insertedEntries(event);
     try {
       await relayOutbox(
@@ -45,5 +45,8 @@ export const makeHandler = ({ deps }: Wiring) =>
     .use(captureLambdaHandler(tracer, { captureResponse: definition.captureResponse }))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));
+}
+
+export const makeHandler = relayHandler;
 
 export const handler = coldStart(definition, makeHandler);

@@ -7,10 +7,13 @@ import { CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { outboxRelayFunction, reconcileFunction } from '../../../functions/definitions.ts';
 import type { DeployConfig } from '../config.ts';
 import { BusConsumers } from '../constructs/bus-consumers.ts';
 import { CoordinatorFunctions } from '../constructs/coordinator-functions.ts';
+import type { FlexdrFunction } from '../constructs/flexdr-function.ts';
 import { FlexdrHttpApi } from '../constructs/http-api.ts';
+import { OutboxRelay } from '../constructs/outbox-relay.ts';
 import { Schedules } from '../constructs/schedules.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -66,6 +69,11 @@ export class StatelessStack extends Stack {
       identity: config.identity,
     });
     const consumers = new BusConsumers(this, 'Consumers', { bus: data.bus, functions: this.functions });
-    this.deadLetterQueues = consumers.deadLetterQueues;
+    const outbox = new OutboxRelay(this, 'Outbox', {
+      table: data.table,
+      relay: this.functions.byId.get(outboxRelayFunction.id) as FlexdrFunction,
+      reconciler: this.functions.byId.get(reconcileFunction.id) as FlexdrFunction,
+    });
+    this.deadLetterQueues = [...consumers.deadLetterQueues, outbox.deadLetterQueue];
   }
 }
