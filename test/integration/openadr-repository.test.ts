@@ -93,7 +93,7 @@ describe('OpenADR repository on DynamoDB Local', () => {
       clientId: 'ven-a',
       generation: 'g1',
       role: 'VEN' as const,
-      scopes: ['read_targets'],
+      scopes: ['read_targets' as const],
       buildingIds: ['b1'],
       parkIds: [],
       expiresAtMs: now + 3_600_000,
