@@ -4,7 +4,7 @@
  * transaction of its own (a few hundred a second), so a day left out is seconds saved.
  */
 import type { BaselineMethod } from '../../lib/domain/model/program.ts';
-import { chinaDate, chinaMidnight, DAY_MS } from '../../lib/domain/time.ts';
+import { chinaDate, chinaMidnight, DAY_MS, HOUR_MS } from '../../lib/domain/time.ts';
 
 export interface SeedWindow {
   /** China midnight of the oldest day kept. */
@@ -20,7 +20,9 @@ export interface SeedWindow {
  * days for `WORKDAY`, rest days for `NON_WORKDAY`, both for `SAME_DAY_TYPE` (the event day may be
  * either), any for `ANY`; `HIGH_K_OF_M` counts its `m` candidates after `skipDays`. Days none of
  * them would read (the weekend under a working-day average) are left out. Looks back at most
- * `maxDays`. Today needs no history: it is kept from its midnight, for day-of adjustments.
+ * `maxDays`. Today is kept from its midnight, and so are the hours a day-of adjustment reads before
+ * `endMs` when they reach back into yesterday (an event at 01:00 reads 21:00–24:00 under a 4-hour
+ * window; a rest day left out would leave it unsettled, `awaiting-data`).
  */
 export function seedWindow(
   baselines: readonly BaselineMethod[],
@@ -55,9 +57,18 @@ export function seedWindow(
     }
   }
   const kept = new Set(days);
+  // An event starts at `endMs` at the earliest, so the load read before it (a day-of adjustment's
+  // window, a pre-event baseline's interval) starts no earlier than this many hours before.
+  const reach = Math.max(
+    0,
+    ...baselines.map((b) =>
+      b.method === 'PRE_EVENT' ? b.minutesBefore / 60 : (b.adjustment?.fromHoursBefore ?? 0),
+    ),
+  );
+  const fromToday = Math.min(today, endMs - reach * HOUR_MS);
   return {
-    fromMs,
+    fromMs: Math.min(fromMs, chinaMidnight(chinaDate(fromToday))),
     days,
-    keep: (ms) => ms >= today || kept.has(chinaDate(ms)),
+    keep: (ms) => ms >= fromToday || kept.has(chinaDate(ms)),
   };
 }

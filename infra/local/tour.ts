@@ -3,10 +3,12 @@
  * the runtime's simulation clock (`GET /local/clock`), never from the wall clock, and each step
  * prints the request it makes and what the answer shows:
  *
- * 1. the clock;
+ * 1. the clock, and the tour's window (`tourWindow`): one hour starting at least 30 minutes after the
+ *    clock's now, and late enough that no earlier event of the park changed its load in the hours
+ *    the peak-shaving program's day-of baseline adjustment reads (so a second tour right after the
+ *    first is not paid on a baseline its predecessor lowered);
  * 2. grid operator: the parks, a window in the past refused by `/flexibility`, the park's
- *    flexibility for a window starting at least 30 minutes after the clock's now, an event of 60 %
- *    of it, and its plan;
+ *    flexibility for the window, an event of 60 % of it, and its plan;
  * 3. BMS: the commands of one commanded building, pulled with a BMS token, and the answer its BMS
  *    gave (the simulator's acknowledgement or decline), and the building's latest state;
  * 4. the clock jumped past the window and the 30-minute settlement delay (`POST /local/clock`);
@@ -17,12 +19,13 @@
  * `--in-memory`, a runtime it starts for itself.
  */
 import { parseArgs } from 'node:util';
-import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM } from './sim/fleet.ts';
+import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM, JINQIAO } from './sim/fleet.ts';
 
 const MINUTE = 60_000;
 const QUARTER = 15 * MINUTE;
 const BEIJING = 8 * 60 * MINUTE;
-const PARK = 'hohhot-jinqiao';
+const HOUR = 60 * MINUTE;
+const PARK = JINQIAO.parkId;
 const OTHER_PARK = 'baotou-rare-earth';
 /** The last statuses of an event; the tour stops moving the clock at one of them. */
 const FINAL = new Set(['settled', 'awaiting-data', 'cancelled', 'failed']);
@@ -52,6 +55,8 @@ export interface TourResult {
     plannedKw: number[];
     status: string;
     revision: number;
+    /** The earlier event of the park the window was put after (see `tourWindow`). */
+    after?: string;
   };
   /** The building whose commands the BMS pulled, and the answer its BMS gave. */
   bms: { buildingId: string; commandId: string; actions: string; status: string; reason?: string };
@@ -73,13 +78,45 @@ const hhmm = (ms: number) => beijing(ms).slice(11);
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
+/** An event of the park, as `tourWindow` avoids it. */
+export interface EarlierEvent {
+  eventId: string;
+  start: number;
+  end: number;
+}
+
 /**
  * The window the tour asks for: one hour (four quarter hours) starting on the first quarter hour at
- * least 30 minutes after `now`, the lead planning and the BMS answers need.
+ * least 30 minutes after `now` (the lead planning and the BMS answers need) such that no event in
+ * `earlier` overlaps `[start − lookBackMs, end)`; `after` names the event that put it later.
+ *
+ * `lookBackMs` is how far back the program's day-of baseline adjustment reads the load (its
+ * `fromHoursBefore`). An event there shed load (or added it, and the rebound follows): scaled by
+ * that, the baseline drops and so does the delivery measured against it. A second tour started
+ * right after the first (whose clock ends 45 minutes after its window) would otherwise read its
+ * predecessor's whole hour of shedding in its adjustment window, have the baseline scaled down to
+ * the cap (0.8), deliver some 60 % of what it declared, below the program's minRatio of 0.8, and
+ * be paid nothing, whatever the time of day.
  */
-export function tourWindow(now: number): { start: number; end: number } {
-  const start = Math.ceil((now + 30 * MINUTE) / QUARTER) * QUARTER;
-  return { start, end: start + 4 * QUARTER };
+export function tourWindow(
+  now: number,
+  earlier: readonly EarlierEvent[] = [],
+  lookBackMs = 0,
+): { start: number; end: number; after?: EarlierEvent } {
+  let start = Math.ceil((now + 30 * MINUTE) / QUARTER) * QUARTER;
+  let after: EarlierEvent | undefined;
+  // Each move puts `start − lookBackMs` at or past the end of an event, which then no longer
+  // overlaps: at most one move per event.
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const e of earlier)
+      if (e.start < start + 4 * QUARTER && e.end > start - lookBackMs) {
+        start = Math.ceil((e.end + lookBackMs) / QUARTER) * QUARTER;
+        after = e;
+        moved = true;
+      }
+  }
+  return { start, end: start + 4 * QUARTER, ...(after ? { after } : {}) };
 }
 
 /** Runs the tour against the runtime at `options.url`; returns what it saw. */
@@ -122,9 +159,25 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const operator = await tokenOf({ role: 'operator', subject: 'tour' });
   const clock = await call<{ now: string; speed: number }>('anyone', operator, 'GET', '/local/clock');
   const now = Date.parse(clock.now);
-  const window = tourWindow(now);
   log(`   now ${beijing(now)} Beijing time (${clock.now}), running at ${clock.speed}x`);
+  // The park's earlier events, and how far back the peak program's baseline adjustment reads
+  const program = await call<{
+    baseline: { adjustment?: { fromHoursBefore: number; toHoursBefore: number } };
+  }>('operator', operator, 'GET', `/programs/${DEMO_PROGRAM.programId}`);
+  const adjustment = program.baseline.adjustment;
+  log(
+    adjustment
+      ? `   its baseline is scaled by the load ${adjustment.fromHoursBefore} h to ${adjustment.toHoursBefore} h before an event (day-of adjustment)`
+      : '   its baseline has no day-of adjustment',
+  );
+  log('$ GET /events   (operator)');
+  const earlier = await earlierEvents(request, operator);
+  const window = tourWindow(now, earlier, (adjustment?.fromHoursBefore ?? 0) * HOUR);
   log(`   the tour's window: ${hhmm(window.start)}–${hhmm(window.end)} Beijing time (${iso(window.start)})`);
+  if (window.after)
+    log(
+      `   not earlier: ${window.after.eventId} (${hhmm(window.after.start)}–${hhmm(window.after.end)}) moved the park's load in the hours the baseline adjustment reads`,
+    );
 
   // 2. Grid operator
   section('2. Grid operator');
@@ -339,6 +392,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       plannedKw: (planned.plan?.expectedKw ?? []).map(r1),
       status: status.status,
       revision: status.revision,
+      ...(window.after ? { after: window.after.eventId } : {}),
     },
     bms: {
       buildingId,
@@ -357,6 +411,43 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
       otherParkStatus: other.status,
     },
   };
+}
+
+/** Every event not cancelled whose scope may hold the park (`GET /events`, page by page). */
+async function earlierEvents(
+  request: <T>(token: string, method: string, path: string) => Promise<Reply<T>>,
+  operator: string,
+): Promise<EarlierEvent[]> {
+  interface Listed {
+    event: {
+      eventId: string;
+      start: string;
+      end: string;
+      scope: { zones?: string[]; feederIds?: string[]; parkIds?: string[]; buildingIds?: string[] };
+    };
+    status: string;
+  }
+  const out: EarlierEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const path = `/events?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page = await request<{ items: Listed[]; cursor?: string }>(operator, 'GET', path);
+    if (page.status >= 300)
+      throw new Error(`GET ${path} answered ${page.status}: ${JSON.stringify(page.body)}`);
+    for (const { event, status } of page.body.items) {
+      const { zones, feederIds, parkIds, buildingIds } = event.scope;
+      // Feeders and buildings may be the park's: counted, rather than looked up.
+      const mayHold =
+        parkIds?.includes(PARK) ||
+        zones?.includes(JINQIAO.zone) ||
+        (feederIds?.length ?? 0) > 0 ||
+        (buildingIds?.length ?? 0) > 0;
+      if (mayHold && status !== 'cancelled')
+        out.push({ eventId: event.eventId, start: Date.parse(event.start), end: Date.parse(event.end) });
+    }
+    cursor = page.body.cursor;
+  } while (cursor);
+  return out;
 }
 
 async function main(): Promise<void> {
