@@ -318,6 +318,44 @@ describe('functions from their definitions (functions/definitions.ts)', () => {
   });
 });
 
+describe('the outbox (issue 15)', () => {
+  it("streams the table's new images", () => {
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
+  });
+
+  it('relays outbox inserts only, bisecting failed batches, retrying, and dead-lettering what keeps failing', () => {
+    const mappings = Object.values(service.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    const m = mappings[0]?.Properties;
+    expect(JSON.stringify(m.FilterCriteria)).toContain('outbox');
+    expect(JSON.stringify(m.FilterCriteria)).toContain('INSERT');
+    expect(m.BisectBatchOnFunctionError).toBe(true);
+    expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(m.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(m.DestinationConfig.OnFailure.Destination).toBeDefined();
+    const relayId = stacks.service.getLogicalId(
+      stacks.service.functions.byId.get('Stream-relay-outbox')?.node.defaultChild as CfnElement,
+    );
+    expect(JSON.stringify(m.FunctionName)).toContain(relayId);
+  });
+
+  it('runs the reconciler every few minutes, and alarms when it finds stranded events', () => {
+    const reconcileId = stacks.service.getLogicalId(
+      stacks.service.functions.byId.get('Scheduled-reconcile')?.node.defaultChild as CfnElement,
+    );
+    const schedules = Object.values(service.findResources('AWS::Scheduler::Schedule'));
+    const reconcile = schedules.filter((s) => JSON.stringify(s.Properties.Target.Arn).includes(reconcileId));
+    expect(reconcile).toHaveLength(1);
+    expect(reconcile[0]?.Properties.ScheduleExpression).toMatch(/^rate\(\d+ minutes\)$/);
+    observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'StrandedEvents',
+      Namespace: 'FlexDR',
+    });
+  });
+});
+
 describe('bus rules', () => {
   const rules = () =>
     [service, integrations].flatMap((t) => Object.values(t.findResources('AWS::Events::Rule')));

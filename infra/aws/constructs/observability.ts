@@ -105,6 +105,16 @@ export class Observability extends Construct {
       'commands or messages could not be put on the bus',
     );
     alarmOn(
+      'StrandedEvents',
+      flexdr('StrandedEvents'),
+      'the reconciler found events that did not move by themselves (stuck, or a cancellation interrupted) and moved them',
+    );
+    alarmOn(
+      'OutboxRelayedLate',
+      flexdr('OutboxRelayedLate'),
+      "outbox entries waited past the stream's relay and were relayed by the reconciler",
+    );
+    alarmOn(
       'Api5xx',
       props.api.metricServerError({ period: Duration.minutes(5) }),
       'the HTTP API answered 5xx',
@@ -132,6 +142,12 @@ export class Observability extends Construct {
         [
           new GraphWidget({ title: 'Acknowledgement rate', left: [ackRate] }),
           new GraphWidget({ title: 'Delivery ratio', left: [flexdr('DeliveryRatio', 'Average')] }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Outbox',
+            left: [flexdr('OutboxRelayed'), flexdr('OutboxRelayedLate'), flexdr('StrandedEvents')],
+          }),
         ],
       ],
     });
