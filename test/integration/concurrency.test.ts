@@ -4,8 +4,8 @@
  * battery holds. Duplicate deliveries change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { batteryInput, buildingInput } from '../support/fixtures.ts';
-import { bms, Harness, operator } from './harness.ts';
+import { enrollBatteryFleet } from './battery-fleet.ts';
+import { Harness, operator } from './harness.ts';
 
 const IDS = ['c1', 'c2', 'c3', 'c4'];
 // 100 kWh, SoC 0.9, floor 0.1, ηd 0.95: 0.95 × 80 = 76 kWh of response each.
@@ -16,43 +16,12 @@ beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-12-14T09:00:00+08:00'));
   h = await Harness.start();
-  await h.http('put-program', operator, {
-    params: { programId: 'p' },
-    body: {
-      programId: 'p',
-      name: 'peak',
-      baseline: { method: 'PRE_EVENT', minutesBefore: 15 },
-      settlement: { unit: 'YUAN_PER_KWH', price: 1 },
-    },
-  });
-  await h.http('put-park', operator, {
-    params: { parkId: 'cp' },
-    body: { parkId: 'cp', name: 'C', zone: 'mengxi', city: 'Baotou' },
-  });
-  for (const id of IDS) {
-    await h.http('put-building', operator, {
-      params: { buildingId: id },
-      body: buildingInput({
-        buildingId: id,
-        parkId: 'cp',
-        name: id,
-        feederId: 'fc',
-        bmsIntegrationId: 'bms-c',
-        assets: [batteryInput],
-      }),
-    });
-    await h.http('report-telemetry', bms(id), {
-      params: { buildingId: id },
-      body: {
-        state: {
-          buildingId: id,
-          at: new Date().toISOString(),
-          netLoadKw: 300,
-          assets: [{ kind: 'battery', assetId: 'bat', soc: 0.9, powerKw: 0 }],
-        },
-      },
-    });
-  }
+  await enrollBatteryFleet(
+    h,
+    'cp',
+    IDS.map((buildingId) => ({ buildingId, feederId: 'fc' })),
+    'bms-c',
+  );
 });
 afterAll(() => {
   h?.restore();

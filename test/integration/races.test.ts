@@ -10,6 +10,7 @@
  * `RACE_RUNS` (default 200) sets the interleavings per pair; `RACE_SEED` the random delays.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mulberry32 } from '../../infra/local/sim/random.ts';
 import type { Principal } from '../../lib/app/auth.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { acceptEvent, cancelEvent, reviseEvent } from '../../lib/app/events.ts';
@@ -23,8 +24,8 @@ import {
 } from '../../lib/app/lifecycle.ts';
 import { isClosed } from '../../lib/domain/lifecycle.ts';
 import type { GridEvent } from '../../lib/domain/model/grid-event.ts';
-import { batteryInput, buildingInput } from '../support/fixtures.ts';
-import { bms, Harness, operator } from './harness.ts';
+import { enrollBatteryFleet } from './battery-fleet.ts';
+import { Harness } from './harness.ts';
 
 const RUNS = Number(process.env.RACE_RUNS ?? 200);
 const SEED = Number(process.env.RACE_SEED ?? 20261205);
@@ -32,18 +33,6 @@ const SEED = Number(process.env.RACE_SEED ?? 20261205);
 const GROUPS = Number(process.env.RACE_GROUPS ?? 25);
 const PER_GROUP = 3;
 const OPERATOR: Principal = { subject: 'op', role: 'operator', parkIds: [], buildingIds: [] };
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The same ports, each store call held back 0–3 ms first, so concurrent steps interleave. */
 function withDelays(deps: Deps, rnd: () => number): Deps {
@@ -95,44 +84,14 @@ beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-12-14T09:00:00+08:00'));
   h = await Harness.start();
-  await h.http('put-program', operator, {
-    params: { programId: 'p' },
-    body: {
-      programId: 'p',
-      name: 'peak',
-      baseline: { method: 'PRE_EVENT', minutesBefore: 15 },
-      settlement: { unit: 'YUAN_PER_KWH', price: 1 },
-    },
-  });
-  await h.http('put-park', operator, {
-    params: { parkId: 'rp' },
-    body: { parkId: 'rp', name: 'R', zone: 'mengxi', city: 'Baotou' },
-  });
-  for (let g = 0; g < GROUPS; g++)
-    for (const id of buildingsOf(g)) {
-      await h.http('put-building', operator, {
-        params: { buildingId: id },
-        body: buildingInput({
-          buildingId: id,
-          parkId: 'rp',
-          name: id,
-          feederId: `f${g}`,
-          bmsIntegrationId: 'bms-r',
-          assets: [batteryInput],
-        }),
-      });
-      await h.http('report-telemetry', bms(id), {
-        params: { buildingId: id },
-        body: {
-          state: {
-            buildingId: id,
-            at: new Date().toISOString(),
-            netLoadKw: 300,
-            assets: [{ kind: 'battery', assetId: 'bat', soc: 0.9, powerKw: 0 }],
-          },
-        },
-      });
-    }
+  await enrollBatteryFleet(
+    h,
+    'rp',
+    Array.from({ length: GROUPS }, (_, g) =>
+      buildingsOf(g).map((buildingId) => ({ buildingId, feederId: `f${g}` })),
+    ).flat(),
+    'bms-r',
+  );
 }, 120_000);
 afterAll(() => {
   h?.restore();
@@ -246,7 +205,7 @@ async function interleave(pair: Pair, g: number, i: number, rnd: () => number) {
 describe('the lifecycle under racing steps', () => {
   for (const pair of ['revise ∥ cancel', 'decline ∥ cancel', 'revise ∥ decline', 'deadline ∥ ack'] as Pair[])
     it(`${pair}: ${RUNS} interleavings keep one standing command per building, agreeing with the event`, async () => {
-      const rnd = random(SEED + pair.length);
+      const rnd = mulberry32(SEED + pair.length);
       const results = await Promise.all(
         Array.from({ length: GROUPS }, async (_, g) => {
           const out: Awaited<ReturnType<typeof interleave>>[] = [];

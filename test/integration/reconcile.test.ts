@@ -8,8 +8,8 @@ import { cancelEvent } from '../../lib/app/events.ts';
 import { ACTIVE } from '../../lib/app/lifecycle.ts';
 import { reconcile } from '../../lib/app/outbox.ts';
 import { message } from '../../lib/messages.ts';
-import { batteryInput, buildingInput } from '../support/fixtures.ts';
-import { bms, Harness, operator } from './harness.ts';
+import { enrollBatteryFleet } from './battery-fleet.ts';
+import { Harness, operator } from './harness.ts';
 
 const T0 = Date.parse('2026-12-14T01:00:00Z');
 const IDS = ['k1', 'k2'];
@@ -30,43 +30,12 @@ const minutesLater = (m: number) => vi.setSystemTime(new Date(Date.now() + m * 6
 
 beforeAll(async () => {
   h = await Harness.startAt(T0);
-  await h.http('put-program', operator, {
-    params: { programId: 'p' },
-    body: {
-      programId: 'p',
-      name: 'peak',
-      baseline: { method: 'PRE_EVENT', minutesBefore: 15 },
-      settlement: { unit: 'YUAN_PER_KWH', price: 1 },
-    },
-  });
-  await h.http('put-park', operator, {
-    params: { parkId: 'kp' },
-    body: { parkId: 'kp', name: 'K', zone: 'mengxi', city: 'Baotou' },
-  });
-  for (const id of IDS) {
-    await h.http('put-building', operator, {
-      params: { buildingId: id },
-      body: buildingInput({
-        buildingId: id,
-        parkId: 'kp',
-        name: id,
-        feederId: 'fk',
-        bmsIntegrationId: 'bms-k',
-        assets: [batteryInput],
-      }),
-    });
-    await h.http('report-telemetry', bms(id), {
-      params: { buildingId: id },
-      body: {
-        state: {
-          buildingId: id,
-          at: new Date().toISOString(),
-          netLoadKw: 300,
-          assets: [{ kind: 'battery', assetId: 'bat', soc: 0.9, powerKw: 0 }],
-        },
-      },
-    });
-  }
+  await enrollBatteryFleet(
+    h,
+    'kp',
+    IDS.map((buildingId) => ({ buildingId, feederId: 'fk' })),
+    'bms-k',
+  );
 }, 120_000);
 afterAll(() => h?.stop());
 
