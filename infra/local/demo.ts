@@ -9,10 +9,12 @@
  * avoided (when evaluation stored them). The same report is written as JSON and as an HTML page
  * with charts.
  */
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DeliveryInterval } from '../../lib/domain/delivery.ts';
 import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts';
 import { type EventImpact, sumImpacts } from '../../lib/domain/tariff.ts';
 import { apiCall } from './api-client.ts';
@@ -74,14 +76,7 @@ interface FlexView {
   total: Record<'PEAK_SHAVING' | 'VALLEY_FILLING', { kw: number[]; energyKwh: number }>;
 }
 interface DeliveryView {
-  intervals: {
-    start: string;
-    targetKw: number | null;
-    plannedKw: number;
-    baselineKw: number;
-    meteredKw: number | null;
-    deliveredKw: number | null;
-  }[];
+  intervals: DeliveryInterval[];
 }
 interface CommandRecord {
   status: string;
