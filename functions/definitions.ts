@@ -57,12 +57,6 @@ export function grantVariables(definition: Pick<FunctionDefinition, 'grants'>): 
 const STATELESS_ROUTES: readonly RouteName[] = ['health', 'openapi-document'];
 /** Routes that only read, whatever their method. */
 const READ_ONLY_ROUTES: readonly RouteName[] = ['query-flexibility'];
-/**
- * Routes whose use-cases publish on the bus directly (an infra test derives the same set from the
- * sources). The event lifecycle's routes are not among them: they write their announcements to
- * the outbox in the same transaction as the change, and the relay publishes them.
- */
-const PUBLISHING_ROUTES: readonly RouteName[] = ['put-calendar-year', 'report-telemetry'];
 /** Routes whose use-cases create or cancel one-time schedules (checked the same way). */
 const SCHEDULING_ROUTES: readonly RouteName[] = ['cancel-event', 'reevaluate-event'];
 /** Routes that answer lists (pages of parks, buildings, events, commands, settlements, intervals). */
@@ -83,7 +77,6 @@ function httpGrants(name: RouteName): Grant[] {
   const reads = httpRoutes[name].method === 'GET' || READ_ONLY_ROUTES.includes(name);
   return [
     reads ? 'table:read' : 'table:write',
-    ...(PUBLISHING_ROUTES.includes(name) ? (['publish'] as const) : []),
     ...(SCHEDULING_ROUTES.includes(name) ? (['scheduler'] as const) : []),
   ];
 }
@@ -103,21 +96,12 @@ export const httpFunctions = Object.fromEntries(
   ]),
 ) as unknown as Record<RouteName, FunctionDefinition>;
 
-/** OpenADR families whose operations announce object changes to subscriptions on the bus. */
-const PUBLISHING_FAMILIES: readonly OpenadrFamily[] = [
-  'programs',
-  'events',
-  'reports',
-  'subscriptions',
-  'vens',
-  'resources',
-];
 /** OpenADR families that answer single small documents (the token endpoint, the notifier list). */
 const SMALL_ANSWER_FAMILIES: readonly OpenadrFamily[] = ['auth', 'notifiers'];
 
 /**
  * One function per family of OpenADR operations: each reads tokens and writes (token issue,
- * objects, acknowledgements); most announce changes to subscriptions on the bus; `events` cancels
+ * objects, acknowledgements); changes for subscriptions go to the outbox; `events` cancels
  * a grid event's schedules when a BL deletes it.
  */
 export const openadrFunctions = Object.fromEntries(
@@ -128,11 +112,7 @@ export const openadrFunctions = Object.fromEntries(
       entry: `functions/openadr/${family}.ts`,
       timeoutSeconds: 29,
       memoryMb: 512,
-      grants: [
-        'table:write',
-        ...(PUBLISHING_FAMILIES.includes(family) ? (['publish'] as const) : []),
-        ...(family === 'events' ? (['scheduler'] as const) : []),
-      ],
+      grants: ['table:write', ...(family === 'events' ? (['scheduler'] as const) : [])],
       captureResponse: SMALL_ANSWER_FAMILIES.includes(family),
     },
   ]),

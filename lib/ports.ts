@@ -101,9 +101,10 @@ export interface CalendarRepository {
   get(year: number): Promise<CalendarYear | undefined>;
   /**
    * Stores `year` if the stored version is `year.version − 1` (none stored counts as 0), or fails
-   * with a ConflictError (another operator changed it since it was read).
+   * with a ConflictError (another operator changed it since it was read); `announce` goes to the
+   * outbox in the same transaction.
    */
-  put(year: CalendarYear): Promise<void>;
+  put(year: CalendarYear, announce?: readonly BusMessage[]): Promise<void>;
 }
 
 export type { EventStatus };

@@ -7,7 +7,7 @@ import { type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
 
 /** Entering a year reads and writes the calendar and announces the events that waited for it. */
-type CalendarEntry = Pick<Deps, 'calendars' | 'clock' | 'events' | 'eventPublisher'>;
+type CalendarEntry = Pick<Deps, 'calendars' | 'clock' | 'events' | 'outbox'>;
 
 /** The calendar as the API shows it: every year held, oldest first, and the range they cover. */
 export interface CalendarView {
@@ -39,12 +39,13 @@ export async function putCalendarYear(
   requireRole(who, 'operator');
   const previous = await deps.calendars.get(year);
   const next = calendarYearFrom(year, input, previous, toIso(deps.clock.now()), who.subject);
-  await deps.calendars.put(next);
+  // The year and the re-evaluations it starts are stored together (the outbox): up to 99 in the
+  // same transaction; beyond that the rest follow through the outbox at once (and the hourly
+  // re-run of waiting events covers a crash in between).
   const waiting = await eventsAwaitingCalendar(deps, year);
-  if (waiting.length > 0)
-    await deps.eventPublisher.publish(
-      waiting.map((eventId) => message('EvaluationDue', { version: 1, eventId })),
-    );
+  const due = waiting.map((eventId) => message('EvaluationDue', { version: 1, eventId }));
+  await deps.calendars.put(next, due.slice(0, 99));
+  if (due.length > 99) await deps.outbox.put(due.slice(99));
   return { calendar: next, reevaluating: waiting };
 }
 

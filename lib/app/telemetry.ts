@@ -44,7 +44,7 @@ export function futureTelemetryIssues(
 /** What reporting telemetry reads, stores and announces. */
 export type TelemetryPorts = Pick<
   Deps,
-  'buildings' | 'telemetry' | 'calendars' | 'clock' | 'config' | 'eventPublisher'
+  'buildings' | 'telemetry' | 'calendars' | 'clock' | 'config' | 'outbox'
 >;
 
 /**
@@ -85,6 +85,7 @@ export async function reportTelemetry(
   if (report.readings.length > 0)
     await deps.telemetry.putReadings(buildingId, report.readings, await deps.calendars.load());
   const result = { readings: report.readings.length, state: report.state !== undefined };
-  await deps.eventPublisher.publish([message('TelemetryReported', { version: 1, buildingId, ...result })]);
+  // Readings go in batches, which no transaction spans: the notice follows them through the outbox.
+  await deps.outbox.put([message('TelemetryReported', { version: 1, buildingId, ...result })]);
   return result;
 }

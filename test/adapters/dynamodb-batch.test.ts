@@ -169,15 +169,41 @@ const command = (i: number): CommandRecord => ({
 });
 
 describe('DynamoCommandRepository.putMany', () => {
-  it('skips known ids, then writes commands with their pointers in conditional transactions of 50', async () => {
+  it('skips known ids, then writes commands with their pointers in conditional transactions of 49', async () => {
     dynamo.on(BatchGetCommand).resolves({ Responses: { t: [{ commandId: 'c0' }] } });
     dynamo.on(TransactWriteCommand).resolves({});
-    await new DynamoCommandRepository(doc, 't').putMany(Array.from({ length: 121 }, (_, i) => command(i)));
+    const result = await new DynamoCommandRepository(doc, 't').putMany(
+      Array.from({ length: 121 }, (_, i) => command(i)),
+    );
+    expect(result.skipped).toEqual(['c0']);
+    expect(result.created).toHaveLength(120);
     const calls = dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
-    expect(calls.map((items) => items.length).sort((a, b) => b - a)).toEqual([100, 100, 40]);
+    // 49 commands and their pointers leave room for a guard's condition check (100 items at most).
+    expect(calls.map((items) => items.length).sort((a, b) => b - a)).toEqual([98, 98, 44]);
     const puts = calls.flat().map((i) => i.Put);
     expect(puts.every((p) => p?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
     expect(puts.some((p) => p?.Item?.pk === 'EVENT#ev' && p.Item.sk === 'CMD#c0')).toBe(false);
+  });
+
+  it("checks the guard's event first in every transaction, and refuses with a ConflictError once it moved", async () => {
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+    dynamo.on(TransactWriteCommand).resolves({});
+    const guard = { eventId: 'ev', revision: 3, statuses: ['received' as const] };
+    const repo = new DynamoCommandRepository(doc, 't');
+    await repo.putMany(
+      Array.from({ length: 60 }, (_, i) => command(i)),
+      guard,
+    );
+    const calls = dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+    expect(calls.map((items) => items.length).sort((a, b) => b - a)).toEqual([99, 23]);
+    for (const items of calls) {
+      expect(items[0]?.ConditionCheck?.Key).toEqual({ pk: 'EVENT#ev', sk: '#EVENT' });
+      expect(items[0]?.ConditionCheck?.ExpressionAttributeValues?.[':grev']).toBe(3);
+    }
+    dynamo.on(TransactWriteCommand).callsFake((input: { TransactItems: unknown[] }) => {
+      throw cancelled(input.TransactItems.map((_, i) => (i === 0 ? 'ConditionalCheckFailed' : 'None')));
+    });
+    await expect(repo.putMany([command(100)], guard)).rejects.toThrow(/no longer at revision 3/);
   });
 
   it('falls back to one transaction per command when a racing writer stored some, leaving those alone', async () => {

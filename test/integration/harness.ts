@@ -264,8 +264,9 @@ export class Harness {
   async pump(options: { attempts?: number } = {}): Promise<void> {
     const attempts = options.attempts ?? 1;
     for (;;) {
-      await this.relay();
-      if (this.delivered >= this.entries.length) break;
+      // What deliveries stored in the outbox is relayed once the entries captured so far are delivered.
+      if (this.delivered >= this.entries.length && (await this.relay()) === 0) break;
+      if (this.delivered >= this.entries.length) continue;
       const entry = this.entries[this.delivered++] as PutEventsRequestEntry;
       const detail = JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>;
       const wire = { source: entry.Source, 'detail-type': entry.DetailType, detail };

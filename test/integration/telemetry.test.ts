@@ -318,7 +318,8 @@ describe('reportTelemetry refuses telemetry from the future', () => {
       ...t.repos,
       clock: { now: () => NOW },
       config: { ...DEFAULT_CONFIG, telemetryFutureToleranceMinutes: toleranceMinutes },
-      eventPublisher: { publish: async (m: readonly BusMessage[]) => void published.push(...m) },
+      // The notice goes to the outbox now (relayed to the bus from the table's stream).
+      outbox: { put: async (m: readonly BusMessage[]) => void published.push(...m) },
     }) as unknown as Deps;
   const storedOf = async (id: string) => ({
     telemetry: (await t.repos.telemetry.getTelemetry([id])).get(id),

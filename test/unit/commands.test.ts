@@ -84,7 +84,9 @@ describe('commands', () => {
     const cancel = cancellationCommand(command as Command, 2);
     expect(cancel.kind).toBe('CANCEL');
     expect(cancel.supersedes).toBe(command?.commandId);
-    expect(cancel.commandId).toBe(commandId('ev1', 'b1', 2));
+    // Its own id: never the id of a dispatch of the same building and revision (a cancel racing a revision).
+    expect(cancel.commandId).toBe(commandId('ev1', 'b1', 2, 'CANCEL'));
+    expect(cancel.commandId).not.toBe(commandId('ev1', 'b1', 2));
     expect(cancel.assets).toEqual([]);
   });
 });

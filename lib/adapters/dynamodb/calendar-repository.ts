@@ -1,10 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { WorkCalendar } from '../../domain/calendar.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { CalendarYear } from '../../domain/model/calendar.ts';
-import type { CalendarRepository } from '../../ports.ts';
+import type { BusMessage, CalendarRepository } from '../../ports.ts';
 import { chineseDaysYears } from '../calendar/chinese-days.ts';
-import { isConditionFailure, queryAll, stripKeys } from './batch.ts';
+import { queryAll, stripKeys } from './batch.ts';
+import { putAnnounced } from './outbox.ts';
 import { KEY_ATTRIBUTES, keys } from './table.ts';
 
 /**
@@ -17,6 +18,7 @@ export class DynamoCalendarRepository implements CalendarRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async load(): Promise<WorkCalendar> {
@@ -42,22 +44,21 @@ export class DynamoCalendarRepository implements CalendarRepository {
     return chineseDaysYears().find((y) => y.year === year);
   }
 
-  async put(year: CalendarYear): Promise<void> {
+  async put(year: CalendarYear, announce: readonly BusMessage[] = []): Promise<void> {
     const first = year.version <= 1;
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.calendarYear(year.year), type: 'calendarYear', ...CalendarYear.parse(year) },
-          ConditionExpression: first ? 'attribute_not_exists(pk)' : 'version = :v',
-          ...(first ? {} : { ExpressionAttributeValues: { ':v': year.version - 1 } }),
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+    const stored = await putAnnounced(
+      this.doc,
+      this.table,
+      this.now,
+      { ...keys.calendarYear(year.year), type: 'calendarYear', ...CalendarYear.parse(year) },
+      first
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': year.version - 1 } },
+      announce,
+    );
+    if (!stored)
       throw new ConflictError(
         `calendar ${year.year} changed since it was read (expected version ${year.version - 1}); read it and try again`,
       );
-    }
   }
 }

@@ -104,7 +104,7 @@ export class DynamoCommandRepository implements CommandRepository {
     for (const r of records) if (!unique.has(r.command.commandId)) unique.set(r.command.commandId, r);
     if (unique.size === 0) return { created: [], skipped: [] };
     const existing = await batchGet(this.doc, this.table, [...unique.keys()].map(keys.commandPointer));
-    const skipped = existing.map((i) => String(i.commandId));
+    const skipped = [...new Set(existing.map((i) => String(i.commandId)))];
     for (const id of skipped) unique.delete(id);
     const created = await mapLimit(chunk([...unique.values()], 49), 8, async (part) => {
       const items = part.flatMap((r) => this.creation(r));

@@ -1,10 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { AwaitingData, EventStatus, SettledWithoutData } from '../../domain/lifecycle.ts';
@@ -20,7 +14,7 @@ import {
   sleep,
   stripKeys,
 } from './batch.ts';
-import { outboxPut } from './outbox.ts';
+import { putAnnounced } from './outbox.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
 
 const Kw = z.array(z.number());
@@ -72,45 +66,12 @@ export class DynamoEventRepository implements EventRepository {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /**
-   * One conditional put, alone or in a transaction with the messages that announce it (the outbox):
-   * both are stored or neither. Resolves false when the condition failed.
-   */
-  private async put(
+  private put(
     item: Record<string, unknown>,
     condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
     announce: readonly BusMessage[],
   ): Promise<boolean> {
-    if (announce.length > 99)
-      throw new Error(`at most 99 messages announce a change, not ${announce.length}`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (announce.length === 0)
-          await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ...condition }));
-        else {
-          const now = this.now();
-          await this.doc.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                { Put: { TableName: this.table, Item: item, ...condition } },
-                ...announce.map((m) => outboxPut(this.table, m, now)),
-              ],
-            }),
-          );
-        }
-        return true;
-      } catch (e) {
-        if (isConditionFailure(e)) return false;
-        const codes = cancellationCodes(e);
-        if (codes?.[0] === 'ConditionalCheckFailed') return false;
-        // A command write checking this event at the same moment: try again shortly.
-        const conflict =
-          codes?.includes('TransactionConflict') ||
-          (e as { name?: string }).name === 'TransactionConflictException';
-        if (!conflict || attempt >= 8) throw e;
-        await sleep(backoff(attempt));
-      }
-    }
+    return putAnnounced(this.doc, this.table, this.now, item, condition, announce);
   }
 
   private item(record: EventRecord) {

@@ -44,7 +44,7 @@ export function dynamoRepositories(
     buildings: new DynamoBuildingRepository(doc, table),
     telemetry: new DynamoTelemetryRepository(doc, table, options.readingRetentionDays, options.now),
     programs: new DynamoProgramRepository(doc, table),
-    calendars: new DynamoCalendarRepository(doc, table),
+    calendars: new DynamoCalendarRepository(doc, table, options.now),
     events: new DynamoEventRepository(doc, table, options.now),
     commands: new DynamoCommandRepository(doc, table, options.now),
     reservations: new DynamoReservationRepository(doc, table),

@@ -5,10 +5,23 @@
  * a last resort; the reconciler relays any that waited too long.
  */
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { BusMessage, Outbox, OutboxEntry } from '../../ports.ts';
-import { batchWrite, chunk, mapLimit } from './batch.ts';
+import {
+  backoff,
+  batchWrite,
+  cancellationCodes,
+  chunk,
+  isConditionFailure,
+  mapLimit,
+  sleep,
+} from './batch.ts';
 import { keys, TTL_ATTRIBUTE } from './table.ts';
 
 /** Partitions the outbox is spread over, so a province-wide dispatch does not heat one of them. */
@@ -34,6 +47,49 @@ export function outboxPut(table: string, message: BusMessage, nowMs: number) {
       },
     },
   };
+}
+
+/**
+ * One conditional put, alone or in a transaction with the messages that announce it: both are
+ * stored or neither. Resolves false when the put's condition failed; retries transaction
+ * conflicts (a command write checking the same item at that moment).
+ */
+export async function putAnnounced(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  now: () => number,
+  item: Record<string, unknown>,
+  condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
+  announce: readonly BusMessage[],
+): Promise<boolean> {
+  if (announce.length > 99) throw new Error(`at most 99 messages announce a change, not ${announce.length}`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (announce.length === 0)
+        await doc.send(new PutCommand({ TableName: table, Item: item, ...condition }));
+      else {
+        const at = now();
+        await doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: table, Item: item, ...condition } },
+              ...announce.map((m) => outboxPut(table, m, at)),
+            ],
+          }),
+        );
+      }
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      const codes = cancellationCodes(e);
+      if (codes?.[0] === 'ConditionalCheckFailed') return false;
+      const conflict =
+        codes?.includes('TransactionConflict') ||
+        (e as { name?: string }).name === 'TransactionConflictException';
+      if (!conflict || attempt >= 8) throw e;
+      await sleep(backoff(attempt));
+    }
+  }
 }
 
 const Stored = z.object({

@@ -70,7 +70,7 @@ export function ownedBy<B extends { id: string; createdDateTime: string }>(
  * back (the name is free again) and throws. Announces CREATE once both are stored.
  */
 export async function createWithCounterpart(
-  deps: Pick<Deps, 'openadr' | 'eventPublisher'>,
+  deps: Pick<Deps, 'openadr' | 'outbox'>,
   object: OpenadrObject,
   counterpart: () => Promise<unknown>,
 ): Promise<void> {
@@ -97,14 +97,12 @@ export async function mustGet<T extends OpenadrObjectType>(
 
 /** Tells subscriptions (through the bus, so a slow webhook never slows the caller). */
 export async function announce(
-  deps: Pick<Deps, 'eventPublisher'>,
+  deps: Pick<Deps, 'outbox'>,
   objectType: OpenadrObjectType,
   operation: 'CREATE' | 'UPDATE' | 'DELETE',
   object: Record<string, unknown>,
 ): Promise<void> {
-  await deps.eventPublisher.publish([
-    message('OpenadrObjectChanged', { version: 1, objectType, operation, object }),
-  ]);
+  await deps.outbox.put([message('OpenadrObjectChanged', { version: 1, objectType, operation, object })]);
 }
 
 /**

@@ -27,7 +27,7 @@ export function definedFields<T extends object>(request: T): T {
 }
 
 /** The ports the program use-cases use. */
-type ProgramDeps = Pick<Deps, 'openadr' | 'programs' | 'clock' | 'eventPublisher'>;
+type ProgramDeps = Pick<Deps, 'openadr' | 'programs' | 'clock' | 'outbox'>;
 
 /** The BL's operations (the scope check already refuses VENs; this keeps the use-cases safe alone). */
 export function requireBl(caller: OpenadrCaller): void {

@@ -60,7 +60,7 @@ export interface SubscriptionFilter {
 }
 
 /** The ports the subscription use-cases use. */
-type SubscriptionDeps = Pick<Deps, 'openadr' | 'webhooks' | 'clock' | 'eventPublisher'>;
+type SubscriptionDeps = Pick<Deps, 'openadr' | 'webhooks' | 'clock' | 'outbox'>;
 
 const isOwner = (caller: OpenadrCaller, o: OpenadrObject) => o.clientId === caller.clientId;
 

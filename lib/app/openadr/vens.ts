@@ -40,7 +40,7 @@ function sameTargets(a: readonly string[] | null | undefined, b: readonly string
 }
 
 /** The ports the ven and resource use-cases use. */
-type VenDeps = Pick<Deps, 'openadr' | 'clock' | 'eventPublisher'>;
+type VenDeps = Pick<Deps, 'openadr' | 'clock' | 'outbox'>;
 
 /** The client id and targets a ven or resource is granted. */
 interface Grant {

@@ -126,6 +126,8 @@ function fakeDeps() {
       },
     },
     eventPublisher: { publish: async (m: readonly BusMessage[]) => void published.push(...m) },
+    // What the use-cases announce goes to the outbox, relayed to the bus as written.
+    outbox: { put: async (m: readonly BusMessage[]) => void published.push(...m) },
   } as unknown as Deps;
   return {
     deps,
