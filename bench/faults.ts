@@ -188,12 +188,14 @@ export async function crashAt(step: CrashStep, seeded: string): Promise<CrashOut
       await call(child, 'POST', '/local/clock', { advanceMinutes: 30 });
     }
     const plan = await call<{
-      commands?: { buildingId: string; kind: string; revision: number; status: string }[];
+      commands?: { command: { buildingId: string; kind: string; revision: number }; status: string }[];
     }>(child, 'GET', `/events/${eventId}/plan`);
     const full = await call<{ revision: number; status: string }>(child, 'GET', `/events/${eventId}`);
-    const standing = (plan.body.commands ?? []).filter((c) =>
-      ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'].includes(c.status),
-    );
+    const records = plan.body.commands ?? [];
+    if (records.length === 0) throw new Error(`${eventId} has no commands to check`);
+    const standing = records
+      .filter((c) => ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'].includes(c.status))
+      .map((c) => c.command);
     const violations: string[] = [];
     const per = new Map<string, number>();
     for (const c of standing) {
