@@ -126,7 +126,10 @@ export class OutboxStream {
    * when there was anything (the caller waits for the bus and asks again).
    */
   async drain(): Promise<boolean> {
-    return (await this.poll()) > 0;
+    // A pass already under way may have read the shards before the caller's write: let it finish,
+    // then read again, so what was written before this call is always in the pass it waits for.
+    const earlier = this.polling ? await this.polling.catch(() => 0) : 0;
+    return earlier + (await this.poll()) > 0;
   }
 
   async stop(): Promise<void> {
