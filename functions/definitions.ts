@@ -176,6 +176,20 @@ export const reconcileFunction: FunctionDefinition = {
   captureResponse: false,
 };
 
+/**
+ * Cognito's pre-token-generation trigger: reads the caller's bindings, so that they enter tokens
+ * from the store and from nothing a user can write. Cognito waits 5 s for a trigger at most.
+ * Deployed only with the Cognito identity provider.
+ */
+export const preTokenFunction: FunctionDefinition = {
+  id: 'Identity-pre-token',
+  entry: 'functions/identity/pre-token.ts',
+  timeoutSeconds: 5,
+  memoryMb: 512,
+  grants: ['table:read'],
+  captureResponse: false,
+};
+
 /** How often the reconciler runs. */
 export const RECONCILE_EVERY_MINUTES = 5;
 
@@ -186,4 +200,5 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   ...Object.values(busFunctions),
   outboxRelayFunction,
   reconcileFunction,
+  preTokenFunction,
 ];

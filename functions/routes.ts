@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { ClientProvisioning } from '../lib/app/openadr/credentials.ts';
+import { BindingInput } from '../lib/domain/model/binding.ts';
 import { Building, Park } from '../lib/domain/model/building.ts';
 import { CalendarYearInput } from '../lib/domain/model/calendar.ts';
 import { GridEvent } from '../lib/domain/model/grid-event.ts';
@@ -21,6 +22,7 @@ import {
   ProgramPath,
   RevisionQuery,
   TelemetryBody,
+  UserPath,
   YearPath,
 } from './http/schemas.ts';
 
@@ -286,6 +288,31 @@ export const httpRoutes = {
     summary: 'Remove an OpenADR client; its tokens stop working at once',
     roles: MANAGERS,
     params: ClientPath,
+    success: 204,
+  },
+  'get-user-bindings': {
+    method: 'GET',
+    path: '/users/{userId}/bindings',
+    summary: "A user's parks and buildings (userId: the token's sub, or a machine client's id)",
+    roles: MANAGERS,
+    params: UserPath,
+    success: 200,
+  },
+  'put-user-bindings': {
+    method: 'PUT',
+    path: '/users/{userId}/bindings',
+    summary: "Set a user's parks and buildings; they enter the user's next token",
+    roles: MANAGERS,
+    params: UserPath,
+    body: BindingInput,
+    success: 200,
+  },
+  'delete-user-bindings': {
+    method: 'DELETE',
+    path: '/users/{userId}/bindings',
+    summary: "Remove a user's bindings (from their next token on)",
+    roles: MANAGERS,
+    params: UserPath,
     success: 204,
   },
 } as const satisfies Record<string, HttpRoute>;

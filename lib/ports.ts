@@ -6,6 +6,7 @@
 import type { WorkCalendar } from './domain/calendar.ts';
 import type { Reservation } from './domain/flexibility.ts';
 import type { AwaitingData, EventStatus, SettledWithoutData } from './domain/lifecycle.ts';
+import type { UserBinding } from './domain/model/binding.ts';
 import type { Building, Park } from './domain/model/building.ts';
 import type { CalendarYear } from './domain/model/calendar.ts';
 import type { Command } from './domain/model/command.ts';
@@ -38,6 +39,14 @@ export interface ParkRepository {
   list(page?: PageRequest): Promise<Page<Park>>;
   /** Deletes a park; fails with a ConflictError while it still has buildings. */
   delete(parkId: string): Promise<void>;
+}
+
+/** Users' park and building bindings, by the token subject they belong to. */
+export interface BindingRepository {
+  get(userId: string): Promise<UserBinding | undefined>;
+  /** Creates or replaces the binding of `binding.userId`. */
+  put(binding: UserBinding): Promise<void>;
+  delete(userId: string): Promise<void>;
 }
 
 export interface BuildingRepository {
@@ -423,6 +432,7 @@ export interface WebhookSender {
 export interface Ports {
   clock: Clock;
   parks: ParkRepository;
+  bindings: BindingRepository;
   buildings: BuildingRepository;
   telemetry: TelemetryRepository;
   programs: ProgramRepository;

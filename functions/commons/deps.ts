@@ -17,6 +17,7 @@ import { httpsWebhookSender } from '../../lib/adapters/webhook/sender.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import type { Clock } from '../../lib/ports.ts';
 import { type FunctionDefinition, GRANT_VARIABLES, type Grant } from '../definitions.ts';
+import type { ClaimMapping } from './claims.ts';
 import { awsClients, type Clients } from './clients.ts';
 import { type FunctionConfig, readConfig } from './env.ts';
 
@@ -25,6 +26,8 @@ export interface Wiring {
   deps: Deps;
   /** Powertools' idempotency records, for a function granted `idempotency`. */
   idempotency?: BasePersistenceLayer | undefined;
+  /** Which token claims hold the caller's role and bindings (Cognito's when absent). */
+  claims?: ClaimMapping | undefined;
 }
 
 export type DefinitionGrants = Pick<FunctionDefinition, 'id' | 'grants'>;
@@ -34,6 +37,7 @@ export const ALL_GRANTS: readonly Grant[] = ['table:write', 'idempotency', 'publ
 
 const REPOSITORIES = [
   'parks',
+  'bindings',
   'buildings',
   'telemetry',
   'programs',
@@ -120,7 +124,7 @@ export function buildWiring(
           awsSdkV3Client: clients.idempotency(),
         })
       : undefined;
-  return { deps, idempotency };
+  return { deps, idempotency, claims: config.claims };
 }
 
 /** The wiring of a Lambda function: its environment checked, AWS SDK clients, the system clock. */

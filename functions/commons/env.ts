@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { type AppConfig, DEFAULT_CONFIG } from '../../lib/app/config.ts';
 import { type FunctionDefinition, grantVariables } from '../definitions.ts';
+import { ClaimMapping, COGNITO_CLAIMS } from './claims.ts';
 
 const minutes = (fallback: number) => z.coerce.number().int().min(0).max(100_000).default(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
@@ -53,6 +54,22 @@ const Settings = z.object({
   /** Failed token requests per client id and per source address in one window (then 429). */
   OPENADR_TOKEN_FAILURES_PER_CLIENT: count(DEFAULT_CONFIG.openadrTokenFailuresPerClient),
   OPENADR_TOKEN_FAILURES_PER_ADDRESS: count(DEFAULT_CONFIG.openadrTokenFailuresPerAddress),
+  /**
+   * Where tokens say who the caller is (JSON of a `ClaimMapping`): set when an OIDC issuer, not
+   * Cognito, signs them (`identity.provider` `oidc` in the deployment's configuration).
+   */
+  IDENTITY_CLAIMS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return COGNITO_CLAIMS;
+      try {
+        return ClaimMapping.parse(JSON.parse(text));
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `not a claim mapping: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    }),
   OPENADR_TOKEN_THROTTLE_WINDOW_SECONDS: z.coerce
     .number()
     .int()
@@ -64,6 +81,8 @@ const Settings = z.object({
 /** One function's configuration: settings always, each granted port's names when granted. */
 export interface FunctionConfig {
   settings: AppConfig;
+  /** Which token claims hold the caller's role and bindings. */
+  claims: ClaimMapping;
   webhooks: { allowPrivateAddresses: boolean; backoffMs: number; ca?: string | undefined };
   dynamodbEndpoint?: string | undefined;
   /** The coordinator's table (`table:read` or `table:write`). */
@@ -114,6 +133,7 @@ export function readConfig(
       awaitingRetryMinutes: s.AWAITING_RETRY_MINUTES,
       emissionFactorTco2PerMwh: s.EMISSION_FACTOR_TCO2_PER_MWH,
     },
+    claims: s.IDENTITY_CLAIMS,
     webhooks: {
       allowPrivateAddresses: s.OPENADR_ALLOW_PRIVATE_CALLBACKS,
       backoffMs: s.OPENADR_WEBHOOK_BACKOFF_MS,

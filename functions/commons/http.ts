@@ -15,7 +15,7 @@ import { ForbiddenError } from '../../lib/domain/errors.ts';
 import { parseOrThrow } from '../../lib/domain/validate.ts';
 import { httpFunctions } from '../definitions.ts';
 import { type HttpRoute, httpRoutes, type RouteName } from '../routes.ts';
-import { principalOf } from './claims.ts';
+import { COGNITO_CLAIMS, principalOf, withBindings } from './claims.ts';
 import { coldStart, type Wiring } from './deps.ts';
 import { RequestError, toHttpError } from './errors.ts';
 import { logger, metrics, tracer } from './powertools.ts';
@@ -105,12 +105,14 @@ export function json(
 export function httpRoute<N extends RouteName>(name: N, spec: RouteSpec<N>) {
   const route: HttpRoute = httpRoutes[name];
   const definition = httpFunctions[name];
-  const makeHandler = ({ deps }: Wiring) => {
+  const makeHandler = ({ deps, claims = COGNITO_CLAIMS }: Wiring) => {
     const base = async (event: HttpEvent, context: Context): Promise<APIGatewayProxyResultV2> => {
       try {
-        const who = principalOf(event);
+        let who = principalOf(event, claims);
         if (!(route.roles as readonly string[]).includes(who.role))
           throw new ForbiddenError(`${route.method} ${route.path} is not open to the role ${who.role}`);
+        // An issuer that knows nothing of FlexDR's parks: the bindings are the stored ones.
+        if (claims.bindings === 'store') who = withBindings(who, await deps.bindings.get(who.subject));
         const raw = readBody(event);
         const body = route.body ? parseOrThrow(route.body, raw, 'request body') : undefined;
         if (!route.body && raw !== undefined)

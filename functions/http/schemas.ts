@@ -13,6 +13,9 @@ export const ProgramPath = z.strictObject({ programId: Id });
 /** An OpenADR client id (the OAuth2 `client_id`): a FlexDR id. */
 export const ClientPath = z.strictObject({ clientId: Id });
 
+/** A user: the subject of their tokens (Cognito `sub`, a machine client's id, an OIDC subject). */
+export const UserPath = z.strictObject({ userId: Id });
+
 /** A calendar year in a path. */
 export const YearPath = z.strictObject({ year: z.coerce.number().int().min(1990).max(2200) });
 

@@ -1,6 +1,7 @@
 /** Every DynamoDB repository over one table. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Ports } from '../../ports.ts';
+import { DynamoBindingRepository } from './binding-repository.ts';
 import { DynamoBuildingRepository } from './building-repository.ts';
 import { DynamoCalendarRepository } from './calendar-repository.ts';
 import { DynamoCommandRepository } from './command-repository.ts';
@@ -17,6 +18,7 @@ import { DynamoTelemetryRepository } from './telemetry-repository.ts';
 export type Repositories = Pick<
   Ports,
   | 'parks'
+  | 'bindings'
   | 'buildings'
   | 'telemetry'
   | 'programs'
@@ -41,6 +43,7 @@ export function dynamoRepositories(
 ): Repositories {
   return {
     parks: new DynamoParkRepository(doc, table),
+    bindings: new DynamoBindingRepository(doc, table),
     buildings: new DynamoBuildingRepository(doc, table),
     telemetry: new DynamoTelemetryRepository(doc, table, options.readingRetentionDays, options.now),
     programs: new DynamoProgramRepository(doc, table),

@@ -10,6 +10,7 @@
  * | latest state and load profile of a building | `BLDG#id` / `#STATE` |
  * | readings of a building by time | `BLDG#id` / `READ#<UTC ISO start>` (TTL) |
  * | reservations of buildings in a window, with their versions | `BLDG#id` / `#RESV` (one item per building: `version` and one `r#<eventId>` attribute per event; BatchGet) |
+ * | a user's park and building bindings, by token subject | `USER#subject` / `#BINDING` |
  * | program by id | `PROG#id` / `#PROG` |
  * | working calendar, every year; one year | `CAL#CN` / `YEAR#yyyy` |
  * | event by id; events newest first | `EVENT#id` / `#EVENT`; GSI1 `EVENTS` / `createdAt#id` |
@@ -88,6 +89,7 @@ export const keys = {
   state: (id: string) => ({ pk: `BLDG#${id}`, sk: '#STATE' }),
   reading: (id: string, startIso: string) => ({ pk: `BLDG#${id}`, sk: `READ#${startIso}` }),
   reservations: (id: string) => ({ pk: `BLDG#${id}`, sk: '#RESV' }),
+  binding: (userId: string) => ({ pk: `USER#${userId}`, sk: '#BINDING' }),
   program: (id: string) => ({ pk: `PROG#${id}`, sk: '#PROG' }),
   calendarYears: () => ({ pk: 'CAL#CN' }),
   calendarYear: (year: number) => ({ pk: 'CAL#CN', sk: `YEAR#${year}` }),
