@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DeliveryInterval } from '../../lib/domain/delivery.ts';
+import type { DeliveryView } from '../../lib/domain/delivery.ts';
 import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts';
 import { type EventImpact, sumImpacts } from '../../lib/domain/tariff.ts';
 import { apiCall } from './api-client.ts';
@@ -75,9 +75,6 @@ export function nextWindow(
 interface FlexView {
   total: Record<'PEAK_SHAVING' | 'VALLEY_FILLING', { kw: number[]; energyKwh: number }>;
 }
-interface DeliveryView {
-  intervals: DeliveryInterval[];
-}
 interface CommandRecord {
   status: string;
   reason?: string;
@@ -133,14 +130,23 @@ export interface EventReport {
   window: { start: string; end: string };
   status: string;
   revision: number;
+  /** What delivery is measured against (the program's contractual baseline). */
+  measuredAgainst: DeliveryView['measuredAgainst'];
+  /** Buildings acknowledged but not measured, because their contractual baseline is missing, and why. */
+  unmeasured: DeliveryView['unmeasured'];
+  /** Per interval, as `GET /events/{id}/delivery` gives it (kW, 0.1), with the operator's target. */
   intervals: {
     start: string;
     targetKw: number;
+    /** Σ of the measured buildings' commanded response. */
     plannedKw: number;
+    /** Σ of their response against the contractual baseline; `null` until every one has reported. */
     deliveredKw: number | null;
-    /** The planning baseline and the metered load of the buildings commanded, kW. */
-    baselineKw?: number;
-    meteredKw?: number | null;
+    /** Σ of their contractual baselines and of their metered load. */
+    baselineKw: number | null;
+    meteredKw: number | null;
+    /** Σ of the planning baselines their commands were built on: what the plan assumed, not what is measured against. */
+    planningBaselineKw: number | null;
   }[];
   /** Peak shaving: recovery commanded and rebound expected after the window, kW per interval from its end. */
   after?: { intervalMinutes: number; recoveryKw: number[]; reboundKw: number[] };
@@ -248,31 +254,28 @@ async function eventReport(call: Api, eventId: string): Promise<EventReport> {
   const { commands } = await call.get<{ commands: CommandRecord[] }>(`/events/${eventId}/plan`);
   const delivery = await call.get<DeliveryView>(`/events/${eventId}/delivery`);
   const perf = await call.get<Performance>(`/events/${eventId}/performance`);
-  const n = status.event.targetsKw.length;
-  const settled = perf.buildings.length > 0;
-  const delivered = Array.from({ length: n }, (_, t) =>
-    settled
-      ? r1(perf.buildings.reduce((s, b) => s + (b.intervals[t]?.deliveredKw ?? 0), 0))
-      : (delivery.intervals[t]?.deliveredKw ?? null),
-  );
+  // Every figure per interval is the delivery route's: response against the program's contractual
+  // baseline (lib/domain/delivery.ts), the same the console draws and the settlement sums.
   return {
     eventId,
     type: status.event.type,
     window: { start: status.event.start, end: status.event.end },
     status: status.status,
     revision: status.revision,
-    intervals: status.event.targetsKw.map((targetKw, t) => ({
-      start: delivery.intervals[t]?.start ?? '',
-      targetKw,
-      plannedKw: r1(status.plan?.expectedKw[t] ?? 0),
-      deliveredKw: delivered[t] ?? null,
-      ...(delivery.intervals[t]
-        ? {
-            baselineKw: r1(delivery.intervals[t].baselineKw),
-            meteredKw: delivery.intervals[t].meteredKw === null ? null : r1(delivery.intervals[t].meteredKw),
-          }
-        : {}),
-    })),
+    measuredAgainst: delivery.measuredAgainst,
+    unmeasured: delivery.unmeasured,
+    intervals: status.event.targetsKw.map((targetKw, t) => {
+      const d = delivery.intervals[t];
+      return {
+        start: d?.start ?? '',
+        targetKw,
+        plannedKw: d?.plannedKw ?? 0,
+        deliveredKw: d?.deliveredKw ?? null,
+        baselineKw: d?.baselineKw ?? null,
+        meteredKw: d?.meteredKw ?? null,
+        planningBaselineKw: d?.planningBaselineKw ?? null,
+      };
+    }),
     ...(status.plan?.after
       ? {
           after: {
@@ -410,12 +413,14 @@ export function text(report: DemoReport): string {
       '',
       `${e.eventId}  ${e.type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'}  ${beijing(Date.parse(e.window.start))}–${hhmm(Date.parse(e.window.end))}  status ${e.status}, revision ${e.revision}`,
       `  commands: ${e.counts.sent} sent, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined${e.counts.failed ? `, ${e.counts.failed} failed` : ''}`,
-      '  time    target kW  planned kW  delivered kW',
+      `  delivered: response against the contractual baseline of ${e.measuredAgainst.programId} (${e.measuredAgainst.baseline}), as settlement measures it`,
+      '  time    target kW  planned kW  delivered kW  baseline kW  metered kW  planning baseline kW',
     );
     for (const i of e.intervals)
       out.push(
-        `  ${hhmm(Date.parse(i.start))}  ${String(i.targetKw).padStart(9)}  ${String(i.plannedKw).padStart(10)}  ${String(i.deliveredKw ?? '–').padStart(12)}`,
+        `  ${hhmm(Date.parse(i.start))}  ${String(i.targetKw).padStart(9)}  ${String(i.plannedKw).padStart(10)}  ${String(i.deliveredKw ?? '–').padStart(12)}  ${String(i.baselineKw ?? '–').padStart(11)}  ${String(i.meteredKw ?? '–').padStart(10)}  ${String(i.planningBaselineKw ?? '–').padStart(20)}`,
       );
+    for (const u of e.unmeasured) out.push(`  not measured: ${u.buildingId}: ${u.reason}`);
     const rows = buildingRows(e);
     const width = Math.max(8, ...rows.map((r) => r.answers.length));
     out.push(
@@ -508,7 +513,7 @@ export function html(report: DemoReport): string {
       const rows = e.intervals
         .map(
           (i) =>
-            `<tr><td>${hhmm(Date.parse(i.start))}</td><td>${i.targetKw}</td><td>${i.plannedKw}</td><td>${i.deliveredKw ?? '–'}</td></tr>`,
+            `<tr><td>${hhmm(Date.parse(i.start))}</td><td>${i.targetKw}</td><td>${i.plannedKw}</td><td>${i.deliveredKw ?? '–'}</td><td>${i.baselineKw ?? '–'}</td><td>${i.meteredKw ?? '–'}</td><td>${i.planningBaselineKw ?? '–'}</td></tr>`,
         )
         .join('');
       const buildings = buildingRows(e)
@@ -520,12 +525,14 @@ export function html(report: DemoReport): string {
       return `<section><h2>${escapeHtml(e.eventId)}: ${e.type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'}, ${escapeHtml(beijing(Date.parse(e.window.start)))}–${hhmm(Date.parse(e.window.end))}</h2>
 <p>Status <b>${escapeHtml(e.status)}</b>; ${e.counts.sent} commands, ${e.counts.acknowledged} acknowledged, ${e.counts.declined} declined${e.counts.failed ? `, ${e.counts.failed} failed` : ''}. Delivered ${e.deliveredKwh} kWh; net payment ¥${e.netYuan}.</p>
 ${e.settlement.parks.map((p) => (p.impact ? `<p>Park ${escapeHtml(p.parkId)}: ${escapeHtml(describeImpact(p.impact))}.</p>` : '')).join('')}
+<p>Delivered is the response against the program's contractual baseline (${escapeHtml(e.measuredAgainst.programId)}, ${escapeHtml(e.measuredAgainst.baseline)}), the one settlement pays on; the planning baseline is what the plan assumed the load would be.</p>
+${e.unmeasured.map((u) => `<p>Not measured: ${escapeHtml(u.buildingId)}: ${escapeHtml(u.reason)}</p>`).join('')}
 <h3>Response: kW ${e.type === 'PEAK_SHAVING' ? 'less' : 'more'} import (axis from 0)</h3>
 <div id="chart${k}"></div>
-<h3>Load at the meters: baseline against metered, kW (axis from 0)</h3>
+<h3>Load at the meters: contractual baseline against metered, with the planning baseline, kW (axis from 0)</h3>
 <div id="load${k}"></div>
 ${e.after ? `<p>After the window: ${escapeHtml(describeAfter(e))}.</p><div id="after${k}"></div>` : ''}
-<table><tr><th>Time</th><th>Target kW</th><th>Planned kW</th><th>Delivered kW</th></tr>${rows}</table>
+<table><tr><th>Time</th><th>Target kW</th><th>Planned kW</th><th>Delivered kW</th><th>Contractual baseline kW</th><th>Metered kW</th><th>Planning baseline kW</th></tr>${rows}</table>
 <table><tr><th>Building</th><th class="text">Commands and answers</th><th>Declared kW</th><th>Delivered kW</th><th>Ratio</th><th>Net ¥</th><th class="text">Settlement</th></tr>${buildings}</table></section>`;
     })
     .join('\n');
@@ -544,8 +551,9 @@ ${e.after ? `<p>After the window: ${escapeHtml(describeAfter(e))}.</p><div id="a
   ]);
   const load = report.events.map((e) => [
     xs(e),
-    ys(e.intervals.map((i) => i.baselineKw ?? null)),
-    ys(e.intervals.map((i) => i.meteredKw ?? null)),
+    ys(e.intervals.map((i) => i.baselineKw)),
+    ys(e.intervals.map((i) => i.meteredKw)),
+    ys(e.intervals.map((i) => i.planningBaselineKw)),
   ]);
   const after = report.events.map((e) =>
     e.after
@@ -585,7 +593,7 @@ data.forEach((d, k) => chart(document.getElementById('chart' + k), d,
   [{ label: 'planned kW', stroke: '#2a6fdb' }, { label: 'delivered kW', stroke: '#1a9850', fill: 'rgba(26,152,80,.12)' }, { label: 'target kW', stroke: '#111827', dash: [6, 4] }], 280));
 const load = ${JSON.stringify(load)};
 load.forEach((d, k) => chart(document.getElementById('load' + k), d,
-  [{ label: 'baseline kW', stroke: '#6b7280', dash: [6, 4] }, { label: 'metered kW', stroke: '#c2410c' }], 220));
+  [{ label: 'contractual baseline kW', stroke: '#6b7280', dash: [6, 4] }, { label: 'metered kW', stroke: '#c2410c' }, { label: 'planning baseline kW', stroke: '#a1a1aa', dash: [2, 3] }], 220));
 const after = ${JSON.stringify(after)};
 after.forEach((d, k) => d && chart(document.getElementById('after' + k), d,
   [{ label: 'recovery kW', stroke: '#7c3aed', fill: 'rgba(124,58,237,.15)' }, { label: 'rebound kW', stroke: '#b45309', dash: [6, 4] }], 200));

@@ -1,15 +1,14 @@
 /** After the window: delivery measured against the program's baseline, then settlement, by revision. */
 import { createHash } from 'node:crypto';
-import { type Baseline, computeBaseline } from '../domain/baseline.ts';
+import type { Baseline } from '../domain/baseline.ts';
 import { CalendarMissingError } from '../domain/calendar.ts';
-import { latestByBuilding } from '../domain/commands.ts';
-import { ConflictError, InsufficientDataError, NotFoundError } from '../domain/errors.ts';
+import { measuredCommands } from '../domain/delivery.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
 import type { CalendarVersionUsed } from '../domain/model/calendar.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
 import { type BaselineMethod, DEFAULT_MISSING_DATA_RULE, type Program } from '../domain/model/program.ts';
 import { zoneTariff } from '../domain/model/tariff.ts';
-import { readingKw } from '../domain/model/telemetry.ts';
 import { recoveryEndMs } from '../domain/recovery.ts';
 import {
   type BuildingSettlement,
@@ -18,38 +17,13 @@ import {
   settlePark,
 } from '../domain/settlement.ts';
 import { type EventImpact, eventImpact, sumImpacts } from '../domain/tariff.ts';
-import { chinaDate, DAY_MS, HOUR_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
+import { HOUR_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
 import type { CommandRecord, EventRecord } from '../ports.ts';
 import { type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
+import { measureBuilding, measurementContext } from './measurement.ts';
 import { ACTIVE } from './planning.ts';
-
-/**
- * How far back readings are read for each baseline method: its lookback, plus the days between the
- * notice and the event when it counts back from the notice day.
- */
-function lookbackDays(method: BaselineMethod, noticeAtMs: number, startMs: number): number {
-  if (method.method === 'PRE_EVENT') return 1;
-  const anchored = method.anchor === 'NOTICE_DAY' ? Math.ceil((startMs - noticeAtMs) / DAY_MS) + 1 : 0;
-  return method.lookbackDays + 1 + anchored;
-}
-
-/** Local dates of every event that was not cancelled: never baseline days. */
-async function eventDays(deps: Deps): Promise<Set<string>> {
-  const days = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await deps.events.list({ limit: 200, cursor });
-    cursor = page.cursor;
-    for (const r of page.items) {
-      if (r.status === 'cancelled') continue;
-      for (let ms = toMs(r.event.start); ms < toMs(r.event.end); ms += DAY_MS / 2) days.add(chinaDate(ms));
-      days.add(chinaDate(toMs(r.event.end) - 1));
-    }
-  } while (cursor);
-  return days;
-}
 
 export interface EvaluationOptions {
   /** An operator's re-run: evaluates a settled event again and always writes a new revision. */
@@ -131,8 +105,7 @@ export async function evaluateEvent(
   // One command per building is settled: its latest acknowledged one (an earlier one left standing
   // by racing plans is not paid twice).
   const all = await deps.commands.ofEvent(eventId);
-  const acknowledged = all.filter((c) => c.command.kind === 'DISPATCH' && c.status === 'ACKNOWLEDGED');
-  const commands = [...latestByBuilding(acknowledged).values()];
+  const commands = measuredCommands(all);
   if (record.status !== 'awaiting-data' && record.status !== 'settled') {
     if (record.status !== 'completed') {
       record = { ...record, status: 'completed', version: record.version + 1, updatedAt: toIso(now) };
@@ -231,23 +204,16 @@ async function evaluateBuildings(
 ): Promise<Outcome> {
   const event = record.event;
   const startMs = toMs(event.start);
-  const endMs = toMs(event.end);
-  const noticeAtMs = toMs(event.noticeAt);
   const rules = event.price ?? program.settlement;
   const rule = program.missingData ?? DEFAULT_MISSING_DATA_RULE;
   const n = intervalCount(event);
   const step = event.intervalMinutes * MINUTE_MS;
-  const [excludedDays, calendar] = await Promise.all([eventDays(deps), deps.calendars.load()]);
+  const ctx = await measurementContext(deps, event, program);
   const outcome: Outcome = { settled: [], awaiting: [], withoutData: [] };
   for (const { command } of commands) {
     const { buildingId, parkId } = command;
-    const from = startMs - lookbackDays(program.baseline, noticeAtMs, startMs) * DAY_MS;
-    const readings = (await deps.telemetry.readings(buildingId, from, endMs)).map((r) => ({
-      startMs: toMs(r.intervalStart),
-      kw: readingKw(r),
-    }));
-    const inWindow = new Map(readings.filter((r) => r.startMs >= startMs).map((r) => [r.startMs, r.kw]));
-    const actualKw = Array.from({ length: n }, (_, t) => inWindow.get(startMs + t * step) ?? null);
+    const measured = await measureBuilding(deps, ctx, buildingId);
+    const actualKw = measured.meteredKw;
     const missing = actualKw.flatMap((kw, t) => (kw === null ? [t] : []));
     const settle = (baselineKw: number[], withRules = rules) =>
       settleBuilding({
@@ -262,20 +228,8 @@ async function evaluateBuildings(
         actualKw,
       });
 
-    let baseline: Baseline;
-    try {
-      baseline = computeBaseline({
-        method: program.baseline,
-        eventStartMs: startMs,
-        intervalMinutes: event.intervalMinutes,
-        intervals: n,
-        readings: readings.filter((r) => r.startMs < startMs),
-        eventDays: excludedDays,
-        calendar,
-        noticeAtMs,
-      });
-    } catch (e) {
-      if (!(e instanceof InsufficientDataError)) throw e;
+    if ('unavailable' in measured) {
+      const e = measured.unavailable;
       const entry: AwaitingData =
         e instanceof CalendarMissingError
           ? { buildingId, parkId, needs: 'calendar', calendarYear: e.year, reason: e.message }
@@ -296,6 +250,7 @@ async function evaluateBuildings(
       );
       continue;
     }
+    const { baseline } = measured;
     if (missing.length > 0) {
       const entry: AwaitingData = {
         buildingId,

@@ -1,6 +1,14 @@
 /** What operators, park managers and BMS read: flexibility, commands, delivery and settlements. */
-import { latestByBuilding } from '../domain/commands.ts';
-import { type DeliveryView, liveDelivery } from '../domain/delivery.ts';
+import {
+  type DeliveryView,
+  displayKw,
+  type MeasuredBuilding,
+  type MeasuredDelivery,
+  measureDelivery,
+  measuredCommands,
+  overWindow,
+  type UnmeasuredBuilding,
+} from '../domain/delivery.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import {
   type Curve,
@@ -11,14 +19,14 @@ import {
 } from '../domain/flexibility.ts';
 import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
 import { MAX_INTERVALS } from '../domain/model/common.ts';
-import type { Scope } from '../domain/model/grid-event.ts';
-import type { MeterReading } from '../domain/model/telemetry.ts';
+import { intervalCount, type Scope } from '../domain/model/grid-event.ts';
 import type { BuildingSettlement, ParkSettlement } from '../domain/settlement.ts';
 import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import type { CommandRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireBuilding, requirePark, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
 import { eventInView } from './events.ts';
+import { measureBuilding, measurementContext, unmeasured } from './measurement.ts';
 import { planningBaseline } from './planning.ts';
 
 export interface FlexibilityQuery {
@@ -159,7 +167,15 @@ export interface PerformanceView {
   revision?: number | undefined;
   /** The latest revision. */
   latestRevision?: number | undefined;
+  /**
+   * The event's delivery per interval over the buildings settled, by the one definition the live
+   * view uses (`measureDelivery`: response against the contractual baseline), rounded for display.
+   * With every building settled from complete readings it equals `GET /events/{id}/delivery`.
+   */
+  delivery: MeasuredDelivery;
+  /** Each building's settlement as computed, kW unrounded (for audit; money is rounded to 0.01 ¥). */
   buildings: BuildingSettlement[];
+  /** Each park's sums, kW and kWh rounded for display (0.1). */
   parks: ParkSettlement[];
   /** Buildings whose settlement waits for data, why, and what would complete it. */
   awaitingData: AwaitingData[];
@@ -191,12 +207,36 @@ export async function eventPerformance(
   const visible = <T extends { parkId: string }>(items: readonly T[] | undefined) =>
     (items ?? []).filter((i) => canSeePark(who, i.parkId));
   const awaitingData = visible(record.awaitingData);
+  const settled = visible(buildings);
+  const { event } = record;
+  const delivery = measureDelivery(
+    {
+      ...event,
+      intervals: intervalCount(event),
+      targetsKw: who.role === 'operator' ? event.targetsKw : undefined,
+    },
+    settled.map((b) => ({
+      buildingId: b.buildingId,
+      plannedKw: b.intervals.map((i) => i.declaredKw),
+      baselineKw: b.intervals.map((i) => i.baselineKw),
+      meteredKw: b.intervals.map((i) => i.actualKw),
+      // A settled building's missing reading counted as 0 (the program's missing-data rule).
+      missingAsZero: true,
+    })),
+    awaitingData.map(({ buildingId, parkId, needs, reason }) => ({ buildingId, parkId, needs, reason })),
+  );
   return {
     status: record.status,
     revision: revision ?? latest,
     latestRevision: latest,
-    buildings: visible(buildings),
-    parks: visible(parks),
+    delivery,
+    buildings: settled,
+    parks: visible(parks).map((p) => ({
+      ...p,
+      declaredKw: displayKw(p.declaredKw),
+      deliveredKw: displayKw(p.deliveredKw),
+      deliveredKwh: displayKw(p.deliveredKwh),
+    })),
     awaitingData,
     settledWithoutData: visible(record.settledWithoutData),
     dataDeadline: record.dataDeadline,
@@ -219,32 +259,57 @@ export async function parkSettlements(
 const STANDING = new Set(['PENDING', 'PUBLISHED', 'ACKNOWLEDGED']);
 
 /**
- * An event's delivery so far, per interval: target (operators only), planned response, planning
- * baseline and metered load of the commanded buildings in the caller's parks.
+ * An event's delivery so far, per interval, over the buildings measured (their latest command
+ * acknowledged) in the caller's parks: target (operators only), planned response, delivered against
+ * the program's contractual baseline (the one settlement uses), metered load, and the planning
+ * baseline beside them, named as such.
+ * 1. The event in view and its commands; the buildings measured (`measuredCommands`).
+ * 2. Per building, the contractual baseline and metered load (`measureBuilding`); a building whose
+ *    baseline cannot be computed yet is listed with the reason, never counted silently.
+ * 3. The sums per interval (`measureDelivery`).
  */
 export async function eventDelivery(
-  deps: EventViewPorts & Pick<Deps, 'telemetry'>,
+  deps: EventViewPorts & Pick<Deps, 'telemetry' | 'programs' | 'calendars'>,
   who: Principal,
   eventId: string,
 ): Promise<DeliveryView> {
   const { record, commands: visible } = await eventInView(deps, who, eventId);
-  const standing =
-    record.status === 'cancelled'
-      ? []
-      : visible.filter((c) => c.command.kind === 'DISPATCH' && STANDING.has(c.status));
-  // One command per building: the latest revision stands.
-  const byBuilding = latestByBuilding(standing);
   const { event } = record;
-  const from = toMs(event.start);
-  const to = toMs(event.end);
-  const readings = new Map<string, MeterReading[]>();
-  const ids = [...byBuilding.keys()];
-  for (let i = 0; i < ids.length; i += READ_CONCURRENCY)
+  const program = await deps.programs.get(event.programId);
+  if (!program) throw new NotFoundError(`program '${event.programId}' not found`);
+  const live = record.status === 'cancelled' ? [] : visible;
+  const measured = measuredCommands(live);
+  const answered = new Set(measured.map((c) => c.command.buildingId));
+  const awaitingAnswer = new Set(
+    live
+      .filter((c) => c.command.kind === 'DISPATCH' && STANDING.has(c.status))
+      .map((c) => c.command.buildingId)
+      .filter((b) => !answered.has(b)),
+  ).size;
+  const window = { ...event, intervals: intervalCount(event) };
+  const ctx = await measurementContext(deps, event, program);
+  const buildings: MeasuredBuilding[] = [];
+  const without: UnmeasuredBuilding[] = [];
+  for (let i = 0; i < measured.length; i += READ_CONCURRENCY)
     await Promise.all(
-      ids.slice(i, i + READ_CONCURRENCY).map(async (id) => {
-        readings.set(id, await deps.telemetry.readings(id, from - LONGEST_READING_MS, to));
+      measured.slice(i, i + READ_CONCURRENCY).map(async ({ command }) => {
+        const m = await measureBuilding(deps, ctx, command.buildingId);
+        if ('unavailable' in m) {
+          without.push(unmeasured(command.buildingId, command.parkId, m.unavailable));
+          return;
+        }
+        buildings.push({
+          buildingId: command.buildingId,
+          plannedKw: overWindow(window, command, command.responseKw),
+          planningBaselineKw: overWindow(window, command, command.baselineKw),
+          baselineKw: m.baseline.kw,
+          meteredKw: m.meteredKw,
+        });
       }),
     );
+  // In building order, so that the answer does not depend on which read finished first.
+  buildings.sort((a, b) => a.buildingId.localeCompare(b.buildingId));
+  without.sort((a, b) => a.buildingId.localeCompare(b.buildingId));
   return {
     eventId,
     type: event.type,
@@ -252,16 +317,15 @@ export async function eventDelivery(
     start: event.start,
     end: event.end,
     intervalMinutes: event.intervalMinutes,
-    buildings: byBuilding.size,
-    intervals: liveDelivery(
-      { ...event, ...(who.role === 'operator' ? { targetsKw: event.targetsKw } : { targetsKw: undefined }) },
-      [...byBuilding.values()].map((c) => c.command),
-      readings,
+    measuredAgainst: { programId: program.programId, baseline: program.baseline.method },
+    awaitingAnswer,
+    ...measureDelivery(
+      { ...window, targetsKw: who.role === 'operator' ? event.targetsKw : undefined },
+      buildings,
+      without,
     ),
   };
 }
 
-/** A reading starting this long before the window may still overlap it (60-minute readings). */
-const LONGEST_READING_MS = 60 * MINUTE_MS;
-/** Readings are fetched for this many buildings at once. */
+/** Buildings are measured this many at once. */
 const READ_CONCURRENCY = 16;

@@ -3,6 +3,7 @@
  * and what the program's rule table pays or charges for it. Pure: readings in, figures out. Every
  * figure can be recomputed by hand from the per-interval rows and the rules the result carries.
  */
+import { responseKw } from './delivery.ts';
 import { ValidationError } from './errors.ts';
 import type { Direction } from './model/common.ts';
 import { SettlementRules } from './model/program.ts';
@@ -43,7 +44,7 @@ export interface SettlementInterval {
   baselineKw: number;
   /** `null` when the reading was missing; the interval then counts as 0 delivered. */
   actualKw: number | null;
-  /** `B − L` (peak shaving) or `L − B` (valley filling); 0 when the reading is missing. */
+  /** `B − L` (peak shaving) or `L − B` (valley filling), {@link responseKw}; 0 when the reading is missing. */
   deliveredKw: number;
   declaredKw: number;
 }
@@ -189,14 +190,13 @@ export function settleBuilding(input: SettlementInput): BuildingSettlement {
 
   const n = declaredKw.length;
   const intervalHours = intervalMinutes / 60;
-  const sign = direction === 'PEAK_SHAVING' ? 1 : -1;
   const missingIntervals: number[] = [];
   const intervals = declaredKw.map((declared, t): SettlementInterval => {
     const baseline = baselineKw[t] as number;
     const actual = actualKw[t] ?? null;
     if (actual === null) missingIntervals.push(t);
     // A missing reading cannot prove any response, so it earns nothing rather than the baseline's guess.
-    const delivered = actual === null ? 0 : sign * (baseline - actual);
+    const delivered = actual === null ? 0 : responseKw(direction, baseline, actual);
     return { baselineKw: baseline, actualKw: actual, deliveredKw: delivered, declaredKw: declared };
   });
 

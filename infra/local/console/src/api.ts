@@ -6,7 +6,7 @@
  */
 
 import type { CalendarView } from '../../../../lib/app/calendar.ts';
-import type { DeliveryView } from '../../../../lib/domain/delivery.ts';
+import type { DeliveryView, MeasuredDelivery } from '../../../../lib/domain/delivery.ts';
 import type { FlexibilityView } from '../../../../lib/domain/flexibility.ts';
 import type { AwaitingData, SettledWithoutData } from '../../../../lib/domain/lifecycle.ts';
 import type { Building, Park } from '../../../../lib/domain/model/building.ts';
@@ -82,6 +82,8 @@ export interface EventListItem {
 /** `GET /events/{eventId}/performance`. */
 export interface PerformanceView {
   status: EventStatus;
+  /** Delivery per interval over the buildings settled, by the same definition as `/delivery`. */
+  delivery: MeasuredDelivery;
   buildings: BuildingSettlement[];
   parks: ParkSettlementView[];
   unsettled: { buildingId: string; reason: string }[];

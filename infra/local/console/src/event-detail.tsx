@@ -14,6 +14,7 @@ import {
 } from './api.ts';
 import { Chart } from './chart.tsx';
 import { useApp } from './context.ts';
+import { type DeliveryRow, deliveryRows, settledDeliveryLine } from './delivery-figures.ts';
 import { describeScope, StatusBadge } from './events.tsx';
 import {
   DIRECTION_HANZI,
@@ -22,7 +23,6 @@ import {
   formatKw,
   formatNumber,
   formatPercent,
-  formatTime,
   formatWindow,
   formatYuan,
 } from './format.ts';
@@ -316,10 +316,11 @@ function PostButton(props: {
 }
 
 function Delivery({ view }: { view: DeliveryView }) {
-  const rows = view.intervals;
+  const rows = deliveryRows(view);
   const starts = rows.map((r) => Date.parse(r.start));
-  const delivered = rows.filter((r) => r.deliveredKw !== null).length;
-  const hasTarget = rows.some((r) => r.targetKw !== null);
+  const delivered = rows.filter((r) => r.values.deliveredKw !== null).length;
+  const hasTarget = rows.some((r) => r.values.targetKw !== null);
+  const values = (pick: (v: DeliveryRow['values']) => number | null) => rows.map((r) => pick(r.values));
   return (
     <div
       class="card"
@@ -329,25 +330,40 @@ function Delivery({ view }: { view: DeliveryView }) {
       data-buildings={view.buildings}
     >
       <h2>Delivery</h2>
-      <p class="muted">
-        Measured over the {view.buildings} buildings whose commands stand (acknowledged or awaiting an answer)
-        · {delivered} of {rows.length} intervals metered
+      <p class="muted" data-testid="delivery-definition">
+        Delivered is the response against the program's contractual baseline ({view.measuredAgainst.baseline}{' '}
+        of {view.measuredAgainst.programId}), the one settlement pays on, over the {view.buildings} buildings
+        that acknowledged their command · {delivered} of {rows.length} intervals metered
+        {view.awaitingAnswer > 0 && ` · ${view.awaitingAnswer} buildings not measured until they answer`}
+        {view.meanDeliveredKw !== null && ` · ${formatKw(view.meanDeliveredKw, 1)} on average over the event`}
       </p>
+      {view.unmeasured.length > 0 && (
+        <div class="warning" data-testid="delivery-unmeasured">
+          Not measured yet ({view.unmeasured.length}):
+          <ul>
+            {view.unmeasured.map((u) => (
+              <li key={u.buildingId}>
+                {u.buildingId}: {u.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <h3>Response (kW {view.type === 'PEAK_SHAVING' ? 'less' : 'more'} import, axis from 0)</h3>
       <Chart
         starts={starts}
         intervalMinutes={view.intervalMinutes}
         testId="delivery-chart"
         series={[
-          { label: 'Planned', color: '#1d4ed8', values: rows.map((r) => r.plannedKw) },
-          { label: 'Delivered', color: '#15803d', values: rows.map((r) => r.deliveredKw), fill: true },
+          { label: 'Planned', color: '#1d4ed8', values: values((v) => v.plannedKw) },
+          { label: 'Delivered', color: '#15803d', values: values((v) => v.deliveredKw), fill: true },
           // Last, so that it is drawn above an equal planned line.
           ...(hasTarget
-            ? [{ label: 'Target', color: '#111827', dash: [6, 4], values: rows.map((r) => r.targetKw) }]
+            ? [{ label: 'Target', color: '#111827', dash: [6, 4], values: values((v) => v.targetKw) }]
             : []),
         ]}
       />
-      <h3>Load at the meters: baseline against metered (kW, axis not from 0)</h3>
+      <h3>Load at the meters: contractual baseline against metered (kW, axis not from 0)</h3>
       <Chart
         starts={starts}
         intervalMinutes={view.intervalMinutes}
@@ -355,10 +371,20 @@ function Delivery({ view }: { view: DeliveryView }) {
         fromZero={false}
         testId="load-chart"
         series={[
-          { label: 'Baseline', color: '#6b7280', dash: [6, 4], values: rows.map((r) => r.baselineKw) },
-          { label: 'Metered', color: '#c2410c', values: rows.map((r) => r.meteredKw) },
+          { label: 'Baseline', color: '#6b7280', dash: [6, 4], values: values((v) => v.baselineKw) },
+          { label: 'Metered', color: '#c2410c', values: values((v) => v.meteredKw) },
+          {
+            label: 'Planning baseline',
+            color: '#a1a1aa',
+            dash: [2, 3],
+            values: values((v) => v.planningBaselineKw),
+          },
         ]}
       />
+      <p class="muted">
+        The planning baseline is what the plan assumed the load would be when it sized the commands; delivery
+        is not measured against it.
+      </p>
       <table class="data" data-testid="delivery-table">
         <thead>
           <tr>
@@ -368,17 +394,19 @@ function Delivery({ view }: { view: DeliveryView }) {
             <th class="num">Baseline</th>
             <th class="num">Metered</th>
             <th class="num">Delivered</th>
+            <th class="num">Planning baseline</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.start} data-testid="delivery-row" data-delivered={r.deliveredKw ?? ''}>
-              <td>{formatTime(r.start)}</td>
-              {hasTarget && <td class="num">{formatKw(r.targetKw, 1)}</td>}
-              <td class="num">{formatKw(r.plannedKw, 1)}</td>
-              <td class="num">{formatKw(r.baselineKw, 1)}</td>
-              <td class="num">{formatKw(r.meteredKw, 1)}</td>
-              <td class="num">{formatKw(r.deliveredKw, 1)}</td>
+            <tr key={r.start} data-testid="delivery-row" data-delivered={r.values.deliveredKw ?? ''}>
+              <td>{r.time}</td>
+              {hasTarget && <td class="num">{r.shown.target}</td>}
+              <td class="num">{r.shown.planned}</td>
+              <td class="num">{r.shown.baseline}</td>
+              <td class="num">{r.shown.metered}</td>
+              <td class="num">{r.shown.delivered}</td>
+              <td class="num muted">{r.shown.planningBaseline}</td>
             </tr>
           ))}
         </tbody>
@@ -429,6 +457,11 @@ function Performance(props: { path: string; latest: number; onReevaluated: () =>
       {isOperator && <ReevaluateButton path={path} onDone={props.onReevaluated} />}
       {p.awaitingData.length > 0 && <AwaitingData view={p} />}
       {p.parks.length === 0 && <p class="muted">No building of this event is settled yet.</p>}
+      {p.parks.length > 0 && (
+        <p data-testid="settled-delivery" data-mean-delivered={p.delivery.meanDeliveredKw ?? ''}>
+          {settledDeliveryLine(p.delivery)}
+        </p>
+      )}
       {total && (
         <p data-testid="event-impact" data-saved-yuan={total.energyCostSavedYuan}>
           Energy cost {formatEnergyCost(total)} · valley energy absorbed{' '}

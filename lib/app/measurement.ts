@@ -1,0 +1,118 @@
+/**
+ * Reading what measures an event's delivery: the program's contractual baseline of each building
+ * (over the working calendar, past event days excluded) and its metered load in the window. The
+ * settlement (evaluation.ts) and the live delivery view (queries.ts) both read through here, so they
+ * measure against the same baseline from the same readings.
+ */
+import { type Baseline, computeBaseline } from '../domain/baseline.ts';
+import { CalendarMissingError, type WorkCalendar } from '../domain/calendar.ts';
+import { meteredPerInterval, type UnmeasuredBuilding } from '../domain/delivery.ts';
+import { InsufficientDataError } from '../domain/errors.ts';
+import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
+import type { BaselineMethod, Program } from '../domain/model/program.ts';
+import { readingKw } from '../domain/model/telemetry.ts';
+import { chinaDate, DAY_MS, MINUTE_MS, toMs } from '../domain/time.ts';
+import type { Deps } from './config.ts';
+
+/**
+ * How far back readings are read for each baseline method: its lookback, plus the days between the
+ * notice and the event when it counts back from the notice day.
+ */
+function lookbackDays(method: BaselineMethod, noticeAtMs: number, startMs: number): number {
+  if (method.method === 'PRE_EVENT') return 1;
+  const anchored = method.anchor === 'NOTICE_DAY' ? Math.ceil((startMs - noticeAtMs) / DAY_MS) + 1 : 0;
+  return method.lookbackDays + 1 + anchored;
+}
+
+/** Local dates of every event that was not cancelled: never baseline days. */
+async function eventDays(deps: Pick<Deps, 'events'>): Promise<Set<string>> {
+  const days = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await deps.events.list({ limit: 200, cursor });
+    cursor = page.cursor;
+    for (const r of page.items) {
+      if (r.status === 'cancelled') continue;
+      for (let ms = toMs(r.event.start); ms < toMs(r.event.end); ms += DAY_MS / 2) days.add(chinaDate(ms));
+      days.add(chinaDate(toMs(r.event.end) - 1));
+    }
+  } while (cursor);
+  return days;
+}
+
+/** What every building of one event is measured with: its program, the days excluded, the calendar. */
+export interface MeasurementContext {
+  event: GridEvent;
+  program: Program;
+  excludedDays: ReadonlySet<string>;
+  calendar: WorkCalendar;
+}
+
+export async function measurementContext(
+  deps: Pick<Deps, 'events' | 'calendars'>,
+  event: GridEvent,
+  program: Program,
+): Promise<MeasurementContext> {
+  const [excludedDays, calendar] = await Promise.all([eventDays(deps), deps.calendars.load()]);
+  return { event, program, excludedDays, calendar };
+}
+
+/** One building's metered load in the window, with its contractual baseline or why there is none yet. */
+export type BuildingMeasurement = { meteredKw: (number | null)[] } & (
+  | { baseline: Baseline }
+  | { unavailable: InsufficientDataError }
+);
+
+/**
+ * Reads a building's readings over the baseline's lookback and the window, and computes its metered
+ * load per interval and the program's baseline. Missing history or calendar is an answer, not an error.
+ */
+export async function measureBuilding(
+  deps: Pick<Deps, 'telemetry'>,
+  ctx: MeasurementContext,
+  buildingId: string,
+): Promise<BuildingMeasurement> {
+  const { event, program } = ctx;
+  const startMs = toMs(event.start);
+  const endMs = toMs(event.end);
+  const noticeAtMs = toMs(event.noticeAt);
+  const from = startMs - lookbackDays(program.baseline, noticeAtMs, startMs) * DAY_MS;
+  const readings = await deps.telemetry.readings(buildingId, from, endMs);
+  const intervals = intervalCount(event);
+  const meteredKw = meteredPerInterval(
+    { start: event.start, intervalMinutes: event.intervalMinutes, intervals },
+    readings.filter((r) => toMs(r.intervalStart) + r.intervalMinutes * MINUTE_MS > startMs),
+  );
+  try {
+    const baseline = computeBaseline({
+      method: program.baseline,
+      eventStartMs: startMs,
+      intervalMinutes: event.intervalMinutes,
+      intervals,
+      readings: readings
+        .map((r) => ({ startMs: toMs(r.intervalStart), kw: readingKw(r) }))
+        .filter((r) => r.startMs < startMs),
+      eventDays: ctx.excludedDays,
+      calendar: ctx.calendar,
+      noticeAtMs,
+    });
+    return { meteredKw, baseline };
+  } catch (e) {
+    if (!(e instanceof InsufficientDataError)) throw e;
+    return { meteredKw, unavailable: e };
+  }
+}
+
+/** A building without a contractual baseline yet, as the views list it. */
+export function unmeasured(
+  buildingId: string,
+  parkId: string,
+  error: InsufficientDataError,
+): UnmeasuredBuilding {
+  return {
+    buildingId,
+    parkId,
+    needs: error instanceof CalendarMissingError ? 'calendar' : 'readings',
+    reason: `no contractual baseline yet: ${error.message}`,
+  };
+}
