@@ -3,6 +3,7 @@
  * checked once with zod so a typo fails the synth with the field's name.
  */
 import { z } from 'zod';
+import { BINDING_CLAIMS, GROUPS } from '../../functions/commons/claims.ts';
 import { Id } from '../../lib/domain/model/common.ts';
 
 export const BmsIntegration = z.discriminatedUnion('mode', [
@@ -29,6 +30,64 @@ export const BmsIntegration = z.discriminatedUnion('mode', [
 ]);
 export type BmsIntegration = z.infer<typeof BmsIntegration>;
 
+/**
+ * Cognito user pool: MFA for every user of the pool (Cognito cannot require it per group, so
+ * `required` holds for operators and park managers by holding for all), the hosted UI's
+ * authorization-code redirects (none: no OAuth flow for users, SRP sign-in only), and one app client
+ * per machine (BMS) with the client-credentials grant and the `flexdr/bms` scope. Redirects or
+ * machines need the pool's domain, `domainPrefix` (unique in the region), `flexdr-<stage>` by default.
+ */
+export const CognitoIdentity = z.strictObject({
+  provider: z.literal('cognito'),
+  mfa: z.enum(['required', 'optional']).default('required'),
+  callbackUrls: z
+    .array(z.url({ protocol: /^https$/ }))
+    .max(20)
+    .default([]),
+  logoutUrls: z
+    .array(z.url({ protocol: /^https$/ }))
+    .max(20)
+    .default([]),
+  machineClients: z.array(Id).max(25).default([]),
+  domainPrefix: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/)
+    .optional(),
+});
+
+/**
+ * Any OIDC issuer (the grid company's own identity provider), for regions without Cognito user
+ * pools: API Gateway's JWT authorizer checks its tokens (signature from the issuer's JWKS,
+ * `iss`, `aud` or `client_id` among `audience`, expiry). `claims` says where the role is (a list
+ * claim whose values map to roles, and scopes for machines) and where bindings come from: the
+ * coordinator's store (default: bindings are set through the API, as with Cognito) or claims the
+ * issuer writes itself.
+ */
+export const OidcIdentity = z.strictObject({
+  provider: z.literal('oidc'),
+  issuer: z.url({ protocol: /^https$/ }),
+  audience: z.array(z.string().min(1).max(256)).min(1).max(20),
+  claims: z
+    .strictObject({
+      roles: z.string().min(1).max(128).default('groups'),
+      roleValues: z
+        .record(z.string().min(1).max(128), z.enum(['operator', 'parkManager', 'bms']))
+        .default(GROUPS),
+      scopes: z.record(z.string().min(1).max(256), z.enum(['operator', 'parkManager', 'bms'])).default({}),
+      bindings: z.enum(['store', 'claims']).default('store'),
+      parkIds: z.string().min(1).max(128).default(BINDING_CLAIMS.parkIds),
+      buildingIds: z.string().min(1).max(128).default(BINDING_CLAIMS.buildingIds),
+    })
+    .default({
+      roles: 'groups',
+      roleValues: GROUPS,
+      scopes: {},
+      bindings: 'store',
+      parkIds: BINDING_CLAIMS.parkIds,
+      buildingIds: BINDING_CLAIMS.buildingIds,
+    }),
+});
+
 export const DeployConfig = z.strictObject({
   stage: z
     .string()
@@ -41,28 +100,20 @@ export const DeployConfig = z.strictObject({
   /** Keep data when the stack is deleted (production) or remove it (a throwaway stage). */
   retainData: z.boolean().default(true),
   bmsIntegrations: z.array(BmsIntegration).max(50).default([]),
-  /**
-   * Sign-in: MFA for every user of the pool (Cognito cannot require it per group, so `required`
-   * holds for operators and park managers by holding for all), and the hosted UI's
-   * authorization-code redirects. No callback URL: no OAuth flows at all (SRP sign-in only).
-   */
+  /** Who signs tokens: Cognito (global regions), or any OIDC issuer (AWS China). See {@link Identity}. */
   identity: z
-    .strictObject({
-      mfa: z.enum(['required', 'optional']).default('required'),
-      callbackUrls: z
-        .array(z.url({ protocol: /^https$/ }))
-        .max(20)
-        .default([]),
-      logoutUrls: z
-        .array(z.url({ protocol: /^https$/ }))
-        .max(20)
-        .default([]),
-    })
-    .default({ mfa: 'required', callbackUrls: [], logoutUrls: [] }),
+    .preprocess(
+      // Written before there was a choice, an identity without a provider is Cognito's.
+      (v) => (v && typeof v === 'object' && !('provider' in v) ? { ...v, provider: 'cognito' } : v),
+      z.discriminatedUnion('provider', [CognitoIdentity, OidcIdentity]),
+    )
+    .default({ provider: 'cognito', mfa: 'required', callbackUrls: [], logoutUrls: [], machineClients: [] }),
   ackTimeoutMinutes: z.number().int().min(1).max(240).default(10),
   settleDelayMinutes: z.number().int().min(0).max(1440).default(30),
 });
 export type DeployConfig = z.infer<typeof DeployConfig>;
+export type CognitoIdentity = z.infer<typeof CognitoIdentity>;
+export type OidcIdentity = z.infer<typeof OidcIdentity>;
 
 export function readConfig(raw: unknown): DeployConfig {
   const parsed = DeployConfig.safeParse(raw ?? {});

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { busFunctions, outboxRelayFunction } from '../../functions/definitions.ts';
+import { busFunctions, outboxRelayFunction, preTokenFunction } from '../../functions/definitions.ts';
+import type { PreTokenEvent } from '../../functions/identity/pre-token.ts';
 import { busSubscriptions, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import type { Deps } from '../../lib/app/config.ts';
@@ -18,7 +19,7 @@ import { errorMessage } from '../../lib/caught-errors.ts';
 import { type BusEvent, LocalBus } from './bus.ts';
 import { SimulationClock } from './clock.ts';
 import { controlRoutes } from './control-routes.ts';
-import { DevTokens } from './dev-tokens.ts';
+import { DEV_AUDIENCE, DevTokens } from './dev-tokens.ts';
 import { LOCAL_AWS, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.ts';
 import {
   buildLocalFunctions,
@@ -274,7 +275,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     if (!existsSync(file)) writeFileSync(file, DevTokens.newSecret(), { mode: 0o600 });
     secret = readFileSync(file, 'utf8').trim();
   }
-  const tokens = new DevTokens(secret);
+  // Bindings enter tokens as on AWS: through the pre-token function, reading the store.
+  const preToken = functions.byId.get(preTokenFunction.id) as LocalFunction;
+  const tokens = new DevTokens(secret, async (subject) => {
+    const event = {
+      triggerSource: 'TokenGeneration_Authentication',
+      callerContext: { clientId: DEV_AUDIENCE },
+      request: { userAttributes: { sub: subject } },
+      response: {},
+    };
+    const answer = (await preToken.handler(event, preToken.context())) as PreTokenEvent;
+    return answer.response.claimsAndScopeOverrideDetails?.accessTokenGeneration?.claimsToAddOrOverride ?? {};
+  });
   const token = async (request: TokenRequest) => (await tokens.issue(request)).token;
   const time = new TimeDriver({ clock, schedules, bus, log });
 

@@ -90,9 +90,10 @@ describe('functions', () => {
   it('all run Node.js 22 on ARM64 with tracing', () => {
     const functions = service.findResources('AWS::Lambda::Function');
     const ours = Object.values(functions).filter((f) => f.Properties?.Handler === 'index.handler');
-    // One per route, bus subscription and OpenADR family, the outbox's relay and the reconciler.
+    // One per route, bus subscription and OpenADR family, the outbox's relay, the reconciler and
+    // Cognito's pre-token trigger.
     expect(ours.length).toBe(
-      Object.keys(httpRoutes).length + busSubscriptions.length + OPENADR_FAMILIES.length + 2,
+      Object.keys(httpRoutes).length + busSubscriptions.length + OPENADR_FAMILIES.length + 3,
     );
     for (const f of ours) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
@@ -484,11 +485,15 @@ describe('the app with the default config (cdk.json)', () => {
 
 describe('the app at the largest configuration the schema allows', () => {
   const MAX_INTEGRATIONS = 50;
+  const MAX_MACHINE_CLIENTS = 25;
   const largest = (mode: 'webhook' | 'sqs') =>
     readConfig({
       stage: 'largest-config',
       alarmEmail: 'ops@example.com',
-      identity: { callbackUrls: ['https://console.example.org/callback'] },
+      identity: {
+        callbackUrls: ['https://console.example.org/callback'],
+        machineClients: Array.from({ length: MAX_MACHINE_CLIENTS }, (_, i) => `machine-${i}`),
+      },
       bmsIntegrations: Array.from({ length: MAX_INTEGRATIONS }, (_, i) =>
         mode === 'webhook'
           ? {
@@ -507,6 +512,10 @@ describe('the app at the largest configuration the schema allows', () => {
     expect(() =>
       readConfig({ bmsIntegrations: [...config.bmsIntegrations, { id: 'one-more', mode: 'sqs' }] }),
     ).toThrow(/bmsIntegrations/);
+    const { identity } = config;
+    if (identity.provider !== 'cognito') throw new Error('the largest identity is Cognito');
+    const machineClients = [...identity.machineClients, 'one-more'];
+    expect(() => readConfig({ identity: { machineClients } })).toThrow(/identity.machineClients/);
   });
 
   it.each(['webhook', 'sqs'] as const)(

@@ -26,6 +26,10 @@ export interface CoordinatorFunctionsProps {
   logRetention: RetentionDays;
   /** Settings every function reads (minutes, factors): the same for all. */
   environment: Record<string, string>;
+  /** Whether Lambda's X-Ray tracing is on (not where the region lacks it). */
+  tracing: boolean;
+  /** Ids of definitions not deployed in this configuration (the Cognito trigger with another issuer). */
+  omit?: readonly string[];
 }
 
 export class CoordinatorFunctions extends Construct {
@@ -53,12 +57,13 @@ export class CoordinatorFunctions extends Construct {
         timeout: Duration.seconds(definition.timeoutSeconds),
         memorySize: definition.memoryMb,
         environment: props.environment,
+        tracing: props.tracing,
       });
       for (const g of definition.grants) grant[g](fn);
       this.byId.set(definition.id, fn);
       return fn;
     };
-    for (const definition of functionDefinitions) make(definition);
+    for (const definition of functionDefinitions) if (!props.omit?.includes(definition.id)) make(definition);
     const get = (definition: FunctionDefinition) => this.byId.get(definition.id) as FlexdrFunction;
     for (const [name, d] of Object.entries(httpFunctions)) this.http.set(name as RouteName, get(d));
     for (const [family, d] of Object.entries(openadrFunctions))

@@ -23,6 +23,8 @@ export interface FlexdrFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
+  /** X-Ray tracing, on unless the region has no Lambda integration for it (AWS China). */
+  tracing?: boolean;
 }
 
 export class FlexdrFunction extends NodejsFunction {
@@ -38,7 +40,7 @@ export class FlexdrFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(29),
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing === false ? Tracing.DISABLED : Tracing.ACTIVE,
       logGroup,
       projectRoot: ROOT,
       depsLockFilePath: `${ROOT}package-lock.json`,
@@ -47,6 +49,8 @@ export class FlexdrFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: 'flexdr',
         POWERTOOLS_METRICS_NAMESPACE: 'FlexDR',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Without Lambda's X-Ray integration, Powertools' tracer records nothing (and says nothing).
+        ...(props.tracing === false ? { POWERTOOLS_TRACE_ENABLED: 'false' } : {}),
         ...props.environment,
       },
       bundling: {

@@ -1,26 +1,14 @@
 /**
- * The HTTP API: API Gateway v2 with a JWT authorizer backed by a Cognito user pool whose groups are
- * the three roles, and park / building bindings as custom attributes. Every route but the public
- * ones needs a token; throttling limits per stage and per route.
+ * The HTTP API: API Gateway v2 with a JWT authorizer (Cognito's user pool, or an OIDC issuer: see
+ * `identity.ts`). Every route but the public ones needs a token; throttling limits per stage and
+ * per route.
  */
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi, HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import {
-  AccountRecovery,
-  CfnUserPoolGroup,
-  ClientAttributes,
-  FeaturePlan,
-  Mfa,
-  OAuthScope,
-  StringAttribute,
-  UserPool,
-  type UserPoolClient,
-} from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { GROUPS } from '../../../functions/commons/claims.ts';
+import { preTokenFunction } from '../../../functions/definitions.ts';
 import {
   OPENADR_PREFIX,
   type OpenadrOperation,
@@ -29,12 +17,14 @@ import {
 import { httpRoutes, type RouteName } from '../../../functions/routes.ts';
 import type { DeployConfig } from '../config.ts';
 import type { CoordinatorFunctions } from './coordinator-functions.ts';
+import { FlexdrIdentity } from './identity.ts';
 
 export interface HttpApiProps {
   functions: CoordinatorFunctions;
   logRetention: RetentionDays;
   retain: boolean;
   identity: DeployConfig['identity'];
+  stage: string;
 }
 
 /** Requests per second per route, and the burst above it. */
@@ -43,73 +33,17 @@ const TELEMETRY_THROTTLE = { rate: 2000, burst: 4000 };
 
 export class FlexdrHttpApi extends Construct {
   readonly api: HttpApi;
-  readonly userPool: UserPool;
-  readonly client: UserPoolClient;
+  readonly identity: FlexdrIdentity;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
-    this.userPool = new UserPool(this, 'Users', {
-      selfSignUpEnabled: false,
-      signInAliases: { username: true, email: true },
-      passwordPolicy: {
-        minLength: 12,
-        requireDigits: true,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireSymbols: true,
-      },
-      mfa: props.identity.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
-      mfaSecondFactor: { otp: true, sms: false },
-      accountRecovery: AccountRecovery.EMAIL_ONLY,
-      featurePlan: FeaturePlan.PLUS,
-      // Bindings: mutable so that an administrator (AdminUpdateUserAttributes) can change them, never
-      // writable by the user: the app client's writeAttributes below leave every custom attribute out.
-      customAttributes: {
-        parkIds: new StringAttribute({ mutable: true, maxLen: 2048 }),
-        buildingIds: new StringAttribute({ mutable: true, maxLen: 2048 }),
-      },
-      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    this.identity = new FlexdrIdentity(this, 'Identity', {
+      identity: props.identity,
+      stage: props.stage,
+      retain: props.retain,
+      preToken: props.functions.byId.get(preTokenFunction.id),
     });
-    if (props.identity.mfa === 'optional')
-      Validations.of(this.userPool).acknowledge({
-        id: 'AwsSolutions-COG2',
-        reason:
-          "MFA set optional in this stage's config (identity.mfa) so that BMS service users can sign in unattended.",
-      });
-    for (const group of Object.keys(GROUPS))
-      new CfnUserPoolGroup(this, `Group-${group}`, {
-        userPoolId: this.userPool.userPoolId,
-        groupName: group,
-      });
-    const { callbackUrls, logoutUrls } = props.identity;
-    this.client = this.userPool.addClient('ApiClient', {
-      authFlows: { userSrp: true, userPassword: false },
-      // Users may change their own name, email and phone, never a custom attribute (their bindings):
-      // with `aws.cognito.signin.user.admin` in a token, UpdateUserAttributes honours this list.
-      writeAttributes: new ClientAttributes().withStandardAttributes({
-        fullname: true,
-        email: true,
-        phoneNumber: true,
-      }),
-      // Authorization code with PKCE only, to the configured redirects; none configured, no OAuth.
-      ...(callbackUrls.length > 0
-        ? {
-            oAuth: {
-              flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
-              scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
-              callbackUrls,
-              logoutUrls,
-            },
-          }
-        : { disableOAuth: true }),
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
-      preventUserExistenceErrors: true,
-    });
-
-    const authorizer = new HttpJwtAuthorizer('Jwt', this.userPool.userPoolProviderUrl, {
-      jwtAudience: [this.client.userPoolClientId],
-    });
+    const { authorizer } = this.identity;
     this.api = new HttpApi(this, 'Api', { apiName: 'flexdr', createDefaultStage: true });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
@@ -188,7 +122,5 @@ export class FlexdrHttpApi extends Construct {
     };
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId });
   }
 }

@@ -62,7 +62,7 @@ const raw = configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : cdkJson.
 const config = readConfig(raw);
 const context = configFile ? ['-c', `flexdrConfigFile=${configFile}`] : [];
 console.log(
-  `FlexDR stage '${config.stage}': ${config.bmsIntegrations.length} BMS integration(s), MFA ${config.identity.mfa}, ` +
+  `FlexDR stage '${config.stage}': ${config.bmsIntegrations.length} BMS integration(s), ${config.identity.provider === 'cognito' ? `Cognito (MFA ${config.identity.mfa})` : `OIDC issuer ${config.identity.issuer}`}, ` +
     `data ${config.retainData ? 'retained' : 'destroyed'} with the stacks${configFile ? ` (from ${configFile})` : ''}`,
 );
 const cdk = (args: string[], options?: { allowFailure?: boolean }) =>

@@ -3,11 +3,12 @@
  * composed of one construct per concern and joined to the stateful stack by typed props. Alarms on
  * them live in the observability stack.
  */
-import { CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { outboxRelayFunction, reconcileFunction } from '../../../functions/definitions.ts';
+import { ClaimMapping } from '../../../functions/commons/claims.ts';
+import { outboxRelayFunction, preTokenFunction, reconcileFunction } from '../../../functions/definitions.ts';
 import type { DeployConfig } from '../config.ts';
 import { BusConsumers } from '../constructs/bus-consumers.ts';
 import { CoordinatorFunctions } from '../constructs/coordinator-functions.ts';
@@ -33,10 +34,23 @@ const RETENTION: Record<DeployConfig['logRetentionDays'], RetentionDays> = {
 
 /** The settings every function reads, from the deployment's configuration. */
 export function functionSettings(config: DeployConfig): Record<string, string> {
+  const { identity } = config;
   return {
     ACK_TIMEOUT_MINUTES: String(config.ackTimeoutMinutes),
     SETTLE_DELAY_MINUTES: String(config.settleDelayMinutes),
+    // Cognito's claims are the functions' default; another issuer's are named.
+    ...(identity.provider === 'oidc'
+      ? { IDENTITY_CLAIMS: JSON.stringify(ClaimMapping.parse(identity.claims)) }
+      : {}),
   };
+}
+
+/**
+ * Whether Lambda's X-Ray integration exists in `region`: not in the AWS China partition. An
+ * unresolved region (an environment-agnostic synth) is taken as a global one.
+ */
+export function regionHasTracing(region: string | undefined): boolean {
+  return region === undefined || Token.isUnresolved(region) || !region.startsWith('cn-');
 }
 
 export class StatelessStack extends Stack {
@@ -60,6 +74,9 @@ export class StatelessStack extends Stack {
       schedules: this.schedules,
       logRetention,
       environment: functionSettings(config),
+      tracing: regionHasTracing(this.region),
+      // The token hook exists only where Cognito issues the tokens.
+      omit: config.identity.provider === 'cognito' ? [] : [preTokenFunction.id],
     });
 
     this.httpApi = new FlexdrHttpApi(this, 'Http', {
@@ -67,6 +84,7 @@ export class StatelessStack extends Stack {
       logRetention,
       retain: config.retainData,
       identity: config.identity,
+      stage: config.stage,
     });
     const consumers = new BusConsumers(this, 'Consumers', { bus: data.bus, functions: this.functions });
     const outbox = new OutboxRelay(this, 'Outbox', {
