@@ -85,7 +85,7 @@ export function buildOpenApi(): JsonSchema {
       title: 'FlexDR',
       version: '1',
       description:
-        'Grid demand-response coordinator for flexible buildings. Roles come from the JWT (Cognito groups grid-operator, park-manager, bms); bindings from custom:parkIds and custom:buildingIds.',
+        'Grid demand-response coordinator for flexible buildings. Roles come from the JWT (Cognito groups grid-operator, park-manager, bms; the flexdr/bms scope of machine client-credentials tokens); bindings are set through /users/{userId}/bindings and enter tokens as custom:parkIds and custom:buildingIds.',
     },
     components: { securitySchemes: { jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
