@@ -452,7 +452,7 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('the app with the default config (cdk.json)', () => {
-  it('keeps every stack at most 450 resources and prints nothing', () => {
+  it("keeps every stack at most 450 resources and prints nothing but CDK's 80 % notice", () => {
     // Prepare: the context `npm run synth` uses, bundling skipped.
     const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
     const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
@@ -465,14 +465,20 @@ describe('the app with the default config (cdk.json)', () => {
       buildFlexdr(app, config, { account: '123456789012', region: 'ap-southeast-1' });
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       const assembly = app.synth();
-      // Assess: CDK notes a stack at 80% of CloudFormation's 500 resources, so silence also means below 400.
+      // Assess: CDK notes a stack above 80% of CloudFormation's 500 resources (400). The service stack
+      // is there since the binding routes and Cognito's trigger (about 416): that notice is allowed,
+      // nothing else; the limit this test holds is 450.
       expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
         ['Data', 'Integrations', 'Observability', 'Service'].map((name) => `FlexDR-${config.stage}-${name}`),
       );
       for (const stack of assembly.stacks) {
         expect(Object.keys(stack.template.Resources ?? {}).length, stack.stackName).toBeLessThanOrEqual(450);
         expect(
-          stack.messages.map((m) => `${m.level} ${m.id}: ${String(m.entry.data)}`),
+          stack.messages
+            .map((m) => `${m.level} ${m.id}: ${String(m.entry.data)}`)
+            .filter(
+              (m) => !/^info .*: Number of resources: \d+ is approaching allowed maximum of 500$/.test(m),
+            ),
           stack.stackName,
         ).toEqual([]);
       }

@@ -219,6 +219,25 @@ const recipes: Record<string, Recipe> = {
       put(`/openadr-clients/authz-del-${t.buildingId}`, { role: 'VEN', buildingIds: [t.buildingId] }),
     request: (t) => ({ params: { clientId: `authz-del-${t.buildingId}` } }),
   },
+  // A binding over the target's park (or a new one naming its park and building): a park manager
+  // outside that park may neither read, set nor remove it.
+  'get-user-bindings': {
+    bound: true,
+    prepare: (t) => put(`/users/authz-user-${t.parkId}/bindings`, { parkIds: [t.parkId] }),
+    request: (t) => ({ params: { userId: `authz-user-${t.parkId}` } }),
+  },
+  'put-user-bindings': {
+    bound: true,
+    request: (t, n) => ({
+      params: { userId: `authz-new-user-${n}` },
+      body: { parkIds: [t.parkId], buildingIds: [t.buildingId] },
+    }),
+  },
+  'delete-user-bindings': {
+    bound: true,
+    prepare: (t) => put(`/users/authz-del-user-${t.parkId}/bindings`, { parkIds: [t.parkId] }),
+    request: (t) => ({ params: { userId: `authz-del-user-${t.parkId}` } }),
+  },
 };
 
 interface Caller {
