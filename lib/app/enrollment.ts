@@ -69,7 +69,7 @@ export async function putBuilding(
 
 export async function getBuilding(deps: Buildings, who: Principal, buildingId: string): Promise<Building> {
   const building = await deps.buildings.get(buildingId);
-  // Missing is 404; present but outside the caller's parks or buildings is 403 (README, Roles and tokens).
+  // Missing is 404; present but outside the caller's parks or buildings is 403 (docs/api.md, roles and tokens).
   if (!building) throw new NotFoundError(`building '${buildingId}' not found`);
   requireBuilding(who, building);
   return building;

@@ -152,7 +152,7 @@ const recipes: Record<string, Recipe> = {
   'building-commands': { bound: true, request: (t) => ({ params: { buildingId: t.buildingId } }) },
   'acknowledge-command': {
     bound: true,
-    // README, "Roles and tokens": others' commands answer 404 to a BMS, so ids cannot be probed.
+    // docs/api.md, roles and tokens: others' commands answer 404 to a BMS, so ids cannot be probed.
     hiddenFrom: ['bms'],
     request: (t) => ({ params: { commandId: t.commandId }, body: { status: 'ACCEPTED' } }),
   },

@@ -3,7 +3,7 @@
  * kind of caller, over HTTP on the local runtime. Callers are a BL, two VENs bound to one building
  * each, a VEN bound to a park, tokens narrowed by scope, and tokens that are missing, unknown or of
  * a deleted client; each acts on objects of VEN A, of VEN B, or made by the BL. The expectation
- * comes from the rules (README, "OpenADR 3"; `lib/openadr/access.ts`; `lib/app/openadr/*.ts`):
+ * comes from the rules (docs/openadr.md; `lib/openadr/access.ts`; `lib/app/openadr/*.ts`):
  * - a token is required (401), then the operation's scope (403; `read_all` covers the read scopes);
  * - a BL reads everything, writes programs and events, never reports (403), and changes only its
  *   own subscriptions (a VEN's: 403);
