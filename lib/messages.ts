@@ -49,7 +49,12 @@ export const messages = {
   },
   DispatchPlanned: {
     source: SOURCE.coordinator,
-    schema: EventRef,
+    /**
+     * `at`: when this announcement stands for, set on every one but the planner's: the notice time
+     * when dispatch was scheduled for it, the time of a re-announcement otherwise. It makes each a
+     * distinct message to the idempotent consumer, which would otherwise take it for the first.
+     */
+    schema: EventRef.extend({ at: Instant.optional() }),
     example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
   },
   DispatchCommand: { source: SOURCE.coordinator, schema: CommandMessage, example: undefined },

@@ -8,7 +8,7 @@ import { message } from '../messages.ts';
 import type { CommandCounts, CommandRecord, EventRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
-import { ackScheduleName, evaluationScheduleName } from './lifecycle.ts';
+import { ackScheduleName, dispatchScheduleName, evaluationScheduleName } from './lifecycle.ts';
 import { ACTIVE } from './planning.ts';
 
 const sameEvent = (a: GridEvent, b: GridEvent) => JSON.stringify(a) === JSON.stringify(b);
@@ -148,7 +148,10 @@ export async function finishCancellation(deps: Deps, record: EventRecord): Promi
     'event cancelled',
   );
   const names = [
-    ...Array.from({ length: record.revision - 1 }, (_, i) => ackScheduleName(eventId, i + 1)),
+    ...Array.from({ length: record.revision - 1 }, (_, i) => [
+      ackScheduleName(eventId, i + 1),
+      dispatchScheduleName(eventId, i + 1),
+    ]).flat(),
     evaluationScheduleName(record.event),
   ];
   await Promise.all(names.map((n) => deps.scheduler.cancel(n)));

@@ -34,7 +34,12 @@ export async function planAccepted(deps: Deps, ref: { eventId: string; revision:
     // Planned already; dispatching is idempotent, so a second announcement costs nothing.
     if (record.status === 'planned')
       await deps.outbox.put([
-        message('DispatchPlanned', { version: 1, eventId: ref.eventId, revision: ref.revision }),
+        message('DispatchPlanned', {
+          version: 1,
+          eventId: ref.eventId,
+          revision: ref.revision,
+          at: toIso(deps.clock.now()),
+        }),
       ]);
     return;
   }
@@ -53,7 +58,8 @@ export async function planAccepted(deps: Deps, ref: { eventId: string; revision:
 
 /**
  * Dispatches a planned revision's commands (`DispatchPlanned`).
- * 1. Skip if the revision is stale or the event is over.
+ * 1. Skip if the revision is stale or the event is over. Before the event's notice time, schedule
+ *    this step for then instead: commands go out at `noticeAt`, or at once if it has passed.
  * 2. Mark every PENDING command of the event PUBLISHED with its message in the outbox, each write
  *    conditional on the event still being this planned revision: a cancellation or a newer
  *    revision that commits first stops the rest, and nothing contradicting it is announced.
@@ -63,10 +69,24 @@ export async function planAccepted(deps: Deps, ref: { eventId: string; revision:
 export async function dispatchPlanned(
   deps: Deps,
   ref: { eventId: string; revision: number },
-): Promise<{ published: number; failed: number }> {
+): Promise<{ published: number; failed: number; waitsUntil?: string }> {
   const record = await deps.events.get(ref.eventId);
   if (!record || record.revision !== ref.revision || record.status !== 'planned')
     return { published: 0, failed: 0 };
+  const { noticeAt } = record.event;
+  if (toMs(noticeAt) > deps.clock.now()) {
+    await deps.scheduler.scheduleOnce(
+      dispatchScheduleName(ref.eventId, record.revision),
+      toMs(noticeAt),
+      message('DispatchPlanned', {
+        version: 1,
+        eventId: ref.eventId,
+        revision: record.revision,
+        at: noticeAt,
+      }),
+    );
+    return { published: 0, failed: 0, waitsUntil: noticeAt };
+  }
   const pending = (await deps.commands.ofEvent(ref.eventId)).filter((c) => c.status === 'PENDING');
   const now = toIso(deps.clock.now());
   let published: string[];
@@ -103,6 +123,11 @@ export async function dispatchPlanned(
     if (!(e instanceof ConflictError)) throw e;
   }
   return { published: published.length, failed: 0 };
+}
+
+/** The schedule that dispatches one revision at the event's notice time. */
+export function dispatchScheduleName(eventId: string, revision: number): string {
+  return `dispatch-${eventId}-r${revision}`;
 }
 
 /** The acknowledgement deadline's schedule of one revision. */

@@ -61,7 +61,7 @@ export interface Reconciliation {
  * Finds what did not move and moves it (run every few minutes by a schedule):
  * 1. Relays outbox entries older than `outboxAfterMinutes` (the stream's relay failed or lagged).
  * 2. Re-announces events stuck past their expected time: `received` → `GridEventAccepted`,
- *    `planned` → `DispatchPlanned`, `dispatched` or `completed` after the window and the
+ *    `planned` → `DispatchPlanned` (counted from its notice time when that is later), `dispatched` or `completed` after the window and the
  *    settlement delay → `EvaluationDue`. Through the outbox, so they reach the bus like any other.
  * 3. Finishes cancellations that still leave a building a standing DISPATCH.
  */
@@ -97,8 +97,12 @@ export async function reconcile(deps: Deps, options: ReconcileOptions = {}): Pro
       const settleAt = toMs(record.event.end) + deps.config.settleDelayMinutes * 60_000;
       if (record.status === 'received' && stuck)
         again(message('GridEventAccepted', { version: 1, eventId, revision: record.revision }));
-      else if (record.status === 'planned' && stuck)
-        again(message('DispatchPlanned', { version: 1, eventId, revision: record.revision }));
+      else if (
+        record.status === 'planned' &&
+        Math.max(toMs(record.updatedAt), toMs(record.event.noticeAt)) + stuckAfter <= now
+      )
+        // Planned waits for its notice time; stuck only once that has passed too.
+        again(message('DispatchPlanned', { version: 1, eventId, revision: record.revision, at: toIso(now) }));
       else if (
         (record.status === 'dispatched' || record.status === 'completed') &&
         settleAt + stuckAfter <= now

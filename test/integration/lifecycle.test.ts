@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Principal } from '../../lib/app/auth.ts';
-import { acknowledgeCommand, evaluationScheduleName } from '../../lib/app/lifecycle.ts';
+import { acknowledgeCommand, dispatchScheduleName, evaluationScheduleName } from '../../lib/app/lifecycle.ts';
 import { ConflictError } from '../../lib/domain/errors.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
@@ -514,5 +514,46 @@ describe('event lifecycle', () => {
     expect(
       (await h.http('park-settlements', parkManager(OTHER_PARK), { params: { parkId: PARK } })).status,
     ).toBe(403);
+  });
+  it("holds the commands until the event's notice time, then dispatches them", async () => {
+    const now = Date.now();
+    const start = Math.ceil((now + 6 * H) / STEP) * STEP;
+    const noticeAt = new Date(now + 2 * H).toISOString();
+    const eventId = 'imp-notice-later';
+    const event = {
+      eventId,
+      programId: 'mengxi-peak',
+      type: 'PEAK_SHAVING',
+      start: new Date(start).toISOString(),
+      end: new Date(start + H).toISOString(),
+      intervalMinutes: 15,
+      targetsKw: [60, 60, 60, 60],
+      scope: { parkIds: [PARK] },
+      noticeAt,
+    };
+    expect((await h.http('create-event', operator, { body: event })).status).toBe(201);
+    await h.pump();
+    const ours = () =>
+      h.published.filter(
+        (p) =>
+          p.detailType === 'DispatchCommand' &&
+          (p.detail.command as { eventId?: string }).eventId === eventId,
+      );
+    // Planned, nothing sent: the dispatch waits on a schedule at the notice time.
+    const waiting = await h.http('get-event', operator, { params: { eventId } });
+    expect(waiting.body.status).toBe('planned');
+    expect(waiting.body.commands.published).toBe(0);
+    expect(ours()).toEqual([]);
+    const schedule = h.schedules.get(dispatchScheduleName(eventId, 1));
+    expect(JSON.parse(schedule?.Target?.Input ?? '{}')).toMatchObject({ eventId, revision: 1, at: noticeAt });
+
+    // At the notice time the schedule fires and every command goes out.
+    vi.setSystemTime(Date.parse(noticeAt));
+    await h.fire(dispatchScheduleName(eventId, 1));
+    const sent = await h.http('get-event', operator, { params: { eventId } });
+    expect(sent.body.status).toBe('dispatched');
+    expect(ours().length).toBeGreaterThan(0);
+    expect(sent.body.commands.published).toBe(ours().length);
+    expect((await h.http('cancel-event', operator, { params: { eventId } })).status).toBe(200);
   });
 });

@@ -4,16 +4,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import { AwaitingData, EventStatus, SettledWithoutData } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
 import type { BusMessage, EventRecord, EventRepository, Page, PageRequest } from '../../ports.ts';
-import {
-  backoff,
-  cancellationCodes,
-  decodeCursor,
-  encodeCursor,
-  isConditionFailure,
-  pageLimit,
-  sleep,
-  stripKeys,
-} from './batch.ts';
+import { decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
 import { putAnnounced } from './outbox.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
 
