@@ -23,8 +23,8 @@ beforeAll(async () => {
     'bms-c',
   );
 });
-afterAll(() => {
-  h?.restore();
+afterAll(async () => {
+  await h?.stop();
   vi.useRealTimers();
 });
 

@@ -71,7 +71,7 @@ async function call(...args: Parameters<Harness['http']>): ReturnType<Harness['h
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(DAY0);
-  h = await Harness.start();
+  h = await Harness.start({ ownDynamoDb: true });
   clean = h.deps;
   const program = {
     programId: 'fault-program',
@@ -112,9 +112,9 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => {
+afterAll(async () => {
   h?.useDeps(undefined);
-  h?.restore();
+  await h?.stop();
   vi.useRealTimers();
 });
 

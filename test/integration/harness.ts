@@ -5,7 +5,7 @@
  * its definition grants, read from the environment a deployed function would have.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
   CreateScheduleCommand,
@@ -31,12 +31,13 @@ import {
   type RouteName,
   subscriptionPattern,
 } from '../../functions/routes.ts';
-import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';
+import { LOCAL_AWS, type RunningDynamoDb } from '../../infra/local/dynamodb-local.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import { matchesPattern } from '../../lib/adapters/local/event-pattern.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { relayOutbox } from '../../lib/app/outbox.ts';
+import { startTestDynamoDb } from '../support/dynamodb-local.ts';
 
 export interface Caller {
   sub: string;
@@ -75,10 +76,20 @@ export class Harness {
   /** Every port with every grant, as the handlers' own are built (for calling use-cases directly). */
   deps!: Deps;
 
-  static async start(): Promise<Harness> {
+  /** A DynamoDB Local of this harness's own, stopped by {@link stop}. */
+  private ownDb: RunningDynamoDb | undefined;
+
+  /**
+   * Creates the file's tables and mocks EventBridge and the Scheduler. `ownDynamoDb` starts a
+   * DynamoDB Local for this file alone (about 2 s) instead of using the run's shared one: for the
+   * files that write tens of thousands of items (races, faults), whose data would slow every file
+   * after them, and which later files' data would slow.
+   */
+  static async start(options: { ownDynamoDb?: boolean } = {}): Promise<Harness> {
     const h = new Harness();
     const suffix = randomUUID().slice(0, 8);
-    const endpoint = inject('dynamodbEndpoint');
+    if (options.ownDynamoDb) h.ownDb = await startTestDynamoDb();
+    const endpoint = h.ownDb?.endpoint ?? inject('dynamodbEndpoint');
     h.env = {
       TABLE_NAME: `flexdr-${suffix}`,
       IDEMPOTENCY_TABLE_NAME: `flexdr-idem-${suffix}`,
@@ -123,10 +134,22 @@ export class Harness {
     return Harness.start();
   }
 
-  /** Restores the AWS clients and the real clock. */
-  stop(): void {
+  /**
+   * Restores the AWS clients and the real clock, deletes the file's tables (the shared DynamoDB
+   * Local keeps every file's items otherwise) and stops the harness's own DynamoDB Local if it has one.
+   */
+  async stop(): Promise<void> {
     this.restore();
     vi.useRealTimers();
+    const client = new DynamoDBClient({ endpoint: this.env.DYNAMODB_ENDPOINT, ...LOCAL_AWS });
+    try {
+      for (const TableName of [this.env.TABLE_NAME, this.env.IDEMPOTENCY_TABLE_NAME])
+        if (TableName) await client.send(new DeleteTableCommand({ TableName }));
+    } finally {
+      client.destroy();
+      this.dynamo?.destroy();
+      await this.ownDb?.stop();
+    }
   }
 
   private mockAws(): void {

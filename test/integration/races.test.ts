@@ -83,7 +83,7 @@ let h: Harness;
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-12-14T09:00:00+08:00'));
-  h = await Harness.start();
+  h = await Harness.start({ ownDynamoDb: true });
   await enrollBatteryFleet(
     h,
     'rp',
@@ -93,8 +93,8 @@ beforeAll(async () => {
     'bms-r',
   );
 }, 120_000);
-afterAll(() => {
-  h?.restore();
+afterAll(async () => {
+  await h?.stop();
   vi.useRealTimers();
 });
 
