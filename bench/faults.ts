@@ -12,7 +12,7 @@
  * (the evaluation's schedule fires).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -117,6 +117,31 @@ async function call<T>(
   return { status: res.status, body: (await res.json().catch(() => undefined)) as T };
 }
 
+/**
+ * The ids of processes running DynamoDB Local on a store under `dir`, waiting up to `graceMs` for
+ * them to end (Linux: read from /proc; elsewhere none are seen).
+ */
+export async function javaOn(dir: string, graceMs = 5_000): Promise<number[]> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const pids = existsSync('/proc')
+      ? readdirSync('/proc')
+          .filter((d) => /^\d+$/.test(d))
+          .filter((d) => {
+            try {
+              const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+              return cmd.includes('DynamoDBLocal.jar') && cmd.includes(dir);
+            } catch {
+              return false;
+            }
+          })
+          .map(Number)
+      : [];
+    if (pids.length === 0 || Date.now() > deadline) return pids;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** A seeded store to copy for each crash, so each starts in seconds instead of seeding again. */
 export async function seededStore(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'flexdr-crash-seed-'));
@@ -134,6 +159,8 @@ export interface CrashOutcome {
   violations: string[];
   /** Whether the kill came at the step (false: the run was past it when killed). */
   killedAt: string;
+  /** DynamoDB Local processes still running on the store 5 s after the runtime was killed. */
+  orphans: number[];
   seconds: number;
 }
 
@@ -178,6 +205,7 @@ export async function crashAt(step: CrashStep, seeded: string): Promise<CrashOut
       throw new Error(`POST /events answered ${posted.status}: ${JSON.stringify(posted.body)}`);
     const killedAt = await waits[step]();
     await kill(child);
+    const orphans = await javaOn(dataDir);
 
     child = await startChild(dataDir);
     // Past the window and the settlement delay, step by step, until the event settles.
@@ -211,6 +239,7 @@ export async function crashAt(step: CrashStep, seeded: string): Promise<CrashOut
       settlementRevision: view.settlement?.revision,
       violations,
       killedAt,
+      orphans,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
@@ -227,10 +256,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     for (const step of steps) {
       const o = await crashAt(step, seeded);
-      const ok = o.status === 'settled' && o.settlementRevision === 1 && o.violations.length === 0;
+      const ok =
+        o.status === 'settled' &&
+        o.settlementRevision === 1 &&
+        o.violations.length === 0 &&
+        o.orphans.length === 0;
       if (!ok) failed++;
       console.log(
-        `${ok ? 'ok  ' : 'FAIL'} ${step.padEnd(16)} killed at: ${o.killedAt.slice(0, 90)} → ${o.status}, settlement revision ${o.settlementRevision ?? '-'}, ${o.violations.length} violations, ${o.seconds.toFixed(1)} s${o.violations.length ? `: ${o.violations.join('; ')}` : ''}`,
+        `${ok ? 'ok  ' : 'FAIL'} ${step.padEnd(16)} killed at: ${o.killedAt.slice(0, 90)} → ${o.status}, settlement revision ${o.settlementRevision ?? '-'}, ${o.violations.length} violations, ${o.orphans.length} DynamoDB Local left running, ${o.seconds.toFixed(1)} s${o.violations.length ? `: ${o.violations.join('; ')}` : ''}`,
       );
     }
   } finally {

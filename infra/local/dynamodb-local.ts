@@ -3,7 +3,7 @@
  * package that bundles its jar, on a free port, run by the installed Java. Used by the integration
  * tests and by `npm start`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -58,6 +58,25 @@ function bundledJar(): { jar: string; libraries: string } {
   return { jar: join(lib, release, 'DynamoDBLocal.jar'), libraries: join(lib, release, 'DynamoDBLocal_lib') };
 }
 
+/**
+ * A shell that waits for end-of-file on its stdin (a pipe only this process writes to, never
+ * written) and then SIGKILLs `pid`. Unreferenced: it keeps nothing alive here.
+ */
+function watchOver(pid: number | undefined): ChildProcess | undefined {
+  if (pid === undefined || process.platform === 'win32') return undefined;
+  const watchdog = spawn(
+    'sh',
+    ['-c', 'read -r _; kill -KILL "$1" 2>/dev/null', 'flexdr-watchdog', String(pid)],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  );
+  watchdog.on('error', () => {});
+  watchdog.unref();
+  (watchdog.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
+  return watchdog;
+}
+
 export async function startDynamoDbLocal(options: StartOptions = {}): Promise<RunningDynamoDb> {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error || java.status !== 0)
@@ -97,9 +116,14 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Ru
       resolve();
     }),
   );
-  // Never outlive this process (a crash or process.exit would otherwise leave Java running).
+  // Never outlive this process. process.exit and a thrown error run the 'exit' listener; a SIGKILL
+  // or an out-of-memory kill run nothing, so a watchdog shell holds a pipe from this process and
+  // kills Java when the pipe closes, which the kernel does whenever this process ends. Without it
+  // a killed `npm start` left Java holding the store, and the next start opened a second one on it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  const watchdog = watchOver(child.pid);
+  child.once('exit', () => watchdog?.kill('SIGKILL'));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS, maxAttempts: 1 });
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
