@@ -304,8 +304,11 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
         .status,
     ).toBe(201);
     await rt.idle();
-    // Its own subscription, then the VEN's.
-    const told = received('/bl-subscriptions').map((r) => JSON.parse(r.body));
+    // Its own subscription and the VEN's, in either order: each notification is delivered on its
+    // own, and webhooks promise no order.
+    const told = received('/bl-subscriptions')
+      .map((r) => JSON.parse(r.body))
+      .sort((a, b) => String(a.object.clientID).localeCompare(String(b.object.clientID)));
     expect(told.map((n) => [n.objectType, n.operation, n.object.clientID])).toEqual([
       ['SUBSCRIPTION', 'CREATE', 'wh-bl'],
       ['SUBSCRIPTION', 'CREATE', 'wh-ven'],
