@@ -6,6 +6,8 @@
  * store) and clock. A function is given only what its definition grants, and nothing is shared
  * with another runtime in the same process.
  */
+
+import { getHeapStatistics } from 'node:v8';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { clientsFrom } from '../../functions/commons/clients.ts';
@@ -38,6 +40,91 @@ export interface LocalFunction {
   handler: LambdaHandler;
   /** A Lambda context for one invocation, counting down from the definition's timeout. */
   context(requestId?: string): Context;
+  /**
+   * Runs the handler as Lambda would within the definition's limits: past its timeout the
+   * invocation fails with {@link InvocationTimedOut} (the work it started runs on here, as it
+   * cannot be stopped in-process, but its answer is lost as on AWS).
+   */
+  invoke(event: unknown, requestId?: string): Promise<unknown>;
+}
+
+/** Lambda's own words when it ends an invocation at the function's timeout. */
+export class InvocationTimedOut extends Error {
+  override readonly name = 'InvocationTimedOut';
+  constructor(
+    readonly functionId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (flexdr-${functionId})`);
+  }
+}
+
+/** What one invocation used, against its function's limits. */
+export interface InvocationReport {
+  functionId: string;
+  durationMs: number;
+  timeoutMs: number;
+  /** The process's peak heap during the invocation (other invocations running here count too). */
+  peakHeapMb: number;
+  memoryMb: number;
+  timedOut: boolean;
+}
+
+/** The invocations running now, each with the peak heap seen since it began. */
+const running = new Set<{ peak: number }>();
+let sampler: NodeJS.Timeout | undefined;
+
+/** One sampler for the whole process, every 50 ms while any invocation runs. */
+function sampleHeap(): void {
+  const used = getHeapStatistics().used_heap_size;
+  for (const r of running) r.peak = Math.max(r.peak, used);
+}
+
+/**
+ * Runs `run` under `timeoutMs` of wall-clock time, with the heap sampled (one sampler for every
+ * invocation, every 50 ms), and reports what it used. Rejects with {@link InvocationTimedOut} at
+ * the timeout, or with the handler's own error.
+ */
+export async function invokeWithinLimits(
+  limits: { functionId: string; timeoutMs: number; memoryMb: number },
+  run: () => Promise<unknown>,
+  report?: (r: InvocationReport) => void,
+): Promise<unknown> {
+  const started = performance.now();
+  const heap = { peak: getHeapStatistics().used_heap_size };
+  running.add(heap);
+  if (!sampler) {
+    sampler = setInterval(sampleHeap, 50);
+    sampler.unref();
+  }
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  try {
+    return await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new InvocationTimedOut(limits.functionId, limits.timeoutMs));
+        }, limits.timeoutMs);
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    heap.peak = Math.max(heap.peak, getHeapStatistics().used_heap_size);
+    running.delete(heap);
+    if (running.size === 0) {
+      clearInterval(sampler);
+      sampler = undefined;
+    }
+    report?.({
+      ...limits,
+      durationMs: performance.now() - started,
+      peakHeapMb: heap.peak / 2 ** 20,
+      timedOut,
+    });
+  }
 }
 
 export const LOCAL_TABLE = 'flexdr';
@@ -72,6 +159,8 @@ export interface LocalFunctionsOptions {
   clock: Clock;
   /** Settings every function reads, as variables (`ACK_TIMEOUT_MINUTES`, `OPENADR_WEBHOOK_CA`, ...). */
   settings: Readonly<Record<string, string>>;
+  /** Told of every invocation through `invoke`: its duration and peak heap against the limits. */
+  onInvocation?: (report: InvocationReport) => void;
 }
 
 export interface LocalFunctions {
@@ -114,16 +203,25 @@ export async function buildLocalFunctions(options: LocalFunctionsOptions): Promi
     const module = modules[i] as FunctionModule;
     if (typeof module.makeHandler !== 'function')
       throw new Error(`${definition.entry} exports no makeHandler (functions/definitions.ts names it)`);
+    const handler = module.makeHandler(wiringOf(definition));
+    const context = (requestId?: string) =>
+      lambdaContext(definition.id, {
+        timeoutMs: definition.timeoutSeconds * 1000,
+        memoryMb: definition.memoryMb,
+        region: REGION,
+        ...(requestId ? { requestId } : {}),
+      });
+    const limits = {
+      functionId: definition.id,
+      timeoutMs: definition.timeoutSeconds * 1000,
+      memoryMb: definition.memoryMb,
+    };
     byId.set(definition.id, {
       definition,
-      handler: module.makeHandler(wiringOf(definition)),
-      context: (requestId) =>
-        lambdaContext(definition.id, {
-          timeoutMs: definition.timeoutSeconds * 1000,
-          memoryMb: definition.memoryMb,
-          region: REGION,
-          ...(requestId ? { requestId } : {}),
-        }),
+      handler,
+      context,
+      invoke: (event, requestId) =>
+        invokeWithinLimits(limits, () => handler(event, context(requestId)), options.onInvocation),
     });
   });
   return { byId, deps: wiringOf({ id: 'local-runtime', grants: ALL_GRANTS }).deps };

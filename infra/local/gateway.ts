@@ -241,7 +241,7 @@ export function gateway(options: GatewayOptions) {
       } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
       const fn = options.functions.get(c.functionId);
       if (!fn) throw new Error(`no function ${c.functionId}`);
-      const result = (await fn.handler(event, fn.context(requestId))) as APIGatewayProxyStructuredResultV2;
+      const result = (await fn.invoke(event, requestId)) as APIGatewayProxyStructuredResultV2;
       status = result.statusCode ?? 200;
       const out = result.body ?? '';
       res.writeHead(status, { ...(result.headers as Record<string, string>) });

@@ -189,7 +189,7 @@ export class OutboxStream {
     let batch = records;
     for (let attempt = 1; batch.length > 0; attempt++) {
       const event: DynamoDBStreamEvent = { Records: batch };
-      const res = (await this.o.relay.handler(event, this.o.relay.context())) as DynamoDBBatchResponse;
+      const res = (await this.o.relay.invoke(event)) as DynamoDBBatchResponse;
       const first = res.batchItemFailures[0]?.itemIdentifier;
       if (first === undefined) return;
       if (attempt >= 8) {

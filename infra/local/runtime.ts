@@ -249,6 +249,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         ...(options.openadrWebhookCa ? { OPENADR_WEBHOOK_CA: options.openadrWebhookCa } : {}),
         ...options.settings,
       },
+      // Lambda's limits, said out loud where a function comes near them (or past: a timeout fails
+      // the invocation as on AWS; memory is only reported, as this process is shared).
+      onInvocation: (r) => {
+        if (r.timedOut || r.durationMs > 0.8 * r.timeoutMs || r.peakHeapMb > r.memoryMb)
+          logError(
+            `limits  ${r.functionId}: ${r.timedOut ? 'TIMED OUT' : 'near its timeout'}, ${(r.durationMs / 1000).toFixed(1)} s of ${r.timeoutMs / 1000} s, peak heap ${r.peakHeapMb.toFixed(0)} MB of ${r.memoryMb} MB`,
+          );
+      },
     });
   } catch (e) {
     return fail(e);
@@ -262,7 +270,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       name: sub.name,
       pattern: subscriptionPattern(sub),
       deliver: async (event) => {
-        await fn.handler(event, fn.context());
+        await fn.invoke(event);
       },
     });
   }
@@ -284,7 +292,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       request: { userAttributes: { sub: subject } },
       response: {},
     };
-    const answer = (await preToken.handler(event, preToken.context())) as PreTokenEvent;
+    const answer = (await preToken.invoke(event)) as PreTokenEvent;
     return answer.response.claimsAndScopeOverrideDetails?.accessTokenGeneration?.claimsToAddOrOverride ?? {};
   });
   const token = async (request: TokenRequest) => (await tokens.issue(request)).token;
