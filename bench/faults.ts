@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { allPages, pageQuery } from '../infra/local/api-client.ts';
 
 export const CRASH_STEPS = [
   'after-accept',
@@ -215,11 +216,15 @@ export async function crashAt(step: CrashStep, seeded: string): Promise<CrashOut
       if (view.status === 'settled' || view.status === 'failed' || view.status === 'cancelled') break;
       await call(child, 'POST', '/local/clock', { advanceMinutes: 30 });
     }
-    const plan = await call<{
-      commands?: { command: { buildingId: string; kind: string; revision: number }; status: string }[];
-    }>(child, 'GET', `/events/${eventId}/plan`);
+    type Stored = { command: { buildingId: string; kind: string; revision: number }; status: string };
+    const records = await allPages((cursor) =>
+      call<{ commands?: Stored[]; cursor?: string }>(
+        child,
+        'GET',
+        `/events/${eventId}/plan${pageQuery(cursor)}`,
+      ).then((p) => ({ items: p.body.commands ?? [], cursor: p.body.cursor })),
+    );
     const full = await call<{ revision: number; status: string }>(child, 'GET', `/events/${eventId}`);
-    const records = plan.body.commands ?? [];
     if (records.length === 0) throw new Error(`${eventId} has no commands to check`);
     const standing = records
       .filter((c) => ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'].includes(c.status))

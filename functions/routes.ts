@@ -251,9 +251,10 @@ export const httpRoutes = {
   'event-plan': {
     method: 'GET',
     path: '/events/{eventId}/plan',
-    summary: 'The plan per interval and every command with its status',
+    summary: 'The plan per interval and a page of commands with their status (follow cursor for more)',
     roles: MANAGERS,
     params: EventPath,
+    query: PageQuery,
     success: 200,
   },
   'event-performance': {
@@ -268,7 +269,8 @@ export const httpRoutes = {
   'event-delivery': {
     method: 'GET',
     path: '/events/{eventId}/delivery',
-    summary: 'Live delivery per interval: target, planned, planning baseline and metered load so far',
+    summary:
+      'Live delivery per interval: target, planned, delivered against the contractual baseline, metered load so far, and the planning baseline as such',
     roles: MANAGERS,
     params: EventPath,
     success: 200,

@@ -229,6 +229,8 @@ export interface CommandRepository {
   publish(commands: readonly Command[], at: string, guard: EventGuard): Promise<string[]>;
   get(commandId: string): Promise<CommandRecord | undefined>;
   ofEvent(eventId: string): Promise<CommandRecord[]>;
+  /** A page of an event's commands in id order (at most 500, under 1 MB), for views; `cursor` continues. */
+  pageOfEvent(eventId: string, page?: PageRequest): Promise<Page<CommandRecord>>;
   ofBuilding(buildingId: string, page?: PageRequest): Promise<Page<CommandRecord>>;
   /**
    * Moves a command to `to` if its status is one of `from`; returns false (and changes nothing) if

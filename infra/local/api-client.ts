@@ -17,3 +17,24 @@ export async function apiCall<T>(
   if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
+
+/**
+ * Every item of a paged answer: asks for each page with the cursor the last one gave, until none.
+ * `page` returns the items of one page and its cursor.
+ */
+export async function allPages<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string | undefined }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const next = await page(cursor);
+    all.push(...next.items);
+    cursor = next.cursor;
+  } while (cursor);
+  return all;
+}
+
+/** The query string that asks for the page after `cursor` (500 items, the most a page holds). */
+export const pageQuery = (cursor: string | undefined): string =>
+  `?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;

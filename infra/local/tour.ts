@@ -19,6 +19,7 @@
  * `--in-memory`, a runtime it starts for itself.
  */
 import { parseArgs } from 'node:util';
+import { allPages, pageQuery } from './api-client.ts';
 import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM, JINQIAO } from './sim/fleet.ts';
 
 const MINUTE = 60_000;
@@ -269,13 +270,15 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   log(
     `   status ${planned.status}, revision ${planned.revision}; planned ${planned.plan?.expectedKw.map(r1).join(' / ')} kW; ${planned.commands.sent} commands sent`,
   );
-  const plan = await call<{ commands: CommandRecord[] }>(
-    'operator',
-    operator,
-    'GET',
-    `/events/${eventId}/plan`,
+  const commands = await allPages((cursor) =>
+    call<{ commands: CommandRecord[]; cursor?: string }>(
+      'operator',
+      operator,
+      'GET',
+      `/events/${eventId}/plan${pageQuery(cursor)}`,
+    ).then((p) => ({ items: p.commands, cursor: p.cursor })),
   );
-  const dispatches = plan.commands.filter((c) => c.command.kind === 'DISPATCH');
+  const dispatches = commands.filter((c) => c.command.kind === 'DISPATCH');
   for (const c of dispatches)
     log(
       `   ${c.command.buildingId.padEnd(16)} ${[...new Set(c.command.assets.map((a) => a.action))].join('+').padEnd(22)} ${c.command.responseKw.map(r1).join(' / ')} kW`,

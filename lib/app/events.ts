@@ -269,16 +269,24 @@ export async function getEventStatus(deps: Deps, who: Principal, eventId: string
   };
 }
 
-/** An event's commands, filtered to the caller's parks for a park manager. */
+/**
+ * A page of an event's commands (100 by default, at most 500: well under Lambda's 6 MB answer at any
+ * scope), filtered to the caller's parks for a park manager, so a page may hold fewer than asked
+ * while `cursor` says there are more.
+ */
 export async function getEventCommands(
   deps: Deps,
   who: Principal,
   eventId: string,
-): Promise<CommandRecord[]> {
+  page: PageRequest = {},
+): Promise<Page<CommandRecord>> {
   requireRole(who, 'operator', 'parkManager');
   await load(deps, eventId);
-  const commands = await deps.commands.ofEvent(eventId);
-  return who.role === 'operator' ? commands : commands.filter((c) => canSeePark(who, c.command.parkId));
+  const { items, cursor } = await deps.commands.pageOfEvent(eventId, page);
+  return {
+    items: who.role === 'operator' ? items : items.filter((c) => canSeePark(who, c.command.parkId)),
+    cursor,
+  };
 }
 
 export async function listEvents(deps: Deps, who: Principal, page: PageRequest): Promise<Page<EventRecord>> {

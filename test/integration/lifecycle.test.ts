@@ -556,4 +556,38 @@ describe('event lifecycle', () => {
     expect(sent.body.commands.published).toBe(ours().length);
     expect((await h.http('cancel-event', operator, { params: { eventId } })).status).toBe(200);
   });
+
+  it("pages an event's commands with a cursor, each command once, to its park's manager too", async () => {
+    const eventId = 'imp-notice-later';
+    const whole = await h.http('event-plan', operator, { params: { eventId } });
+    const all = (whole.body.commands as { command: { commandId: string } }[]).map((c) => c.command.commandId);
+    expect(whole.body.cursor).toBeUndefined();
+    expect(all.length).toBeGreaterThan(2);
+    const pagesOf = async (who: typeof operator) => {
+      const seen: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.http('event-plan', who, {
+          params: { eventId },
+          query: { limit: '1', ...(cursor ? { cursor } : {}) },
+        });
+        expect(page.status).toBe(200);
+        expect(page.body.plan).toBeDefined();
+        seen.push(
+          (page.body.commands as { command: { commandId: string } }[]).map((c) => c.command.commandId),
+        );
+        cursor = page.body.cursor;
+      } while (cursor && seen.length <= all.length + 1);
+      return seen;
+    };
+    const pages = await pagesOf(operator);
+    expect(pages.every((p) => p.length <= 1)).toBe(true);
+    expect(pages.flat().sort()).toEqual([...all].sort());
+    expect((await pagesOf(parkManager(PARK))).flat().sort()).toEqual([...all].sort());
+    expect((await h.http('event-plan', parkManager(OTHER_PARK), { params: { eventId } })).status).toBe(404);
+    // A page larger than the store's is refused, not served.
+    expect(
+      (await h.http('event-plan', operator, { params: { eventId }, query: { limit: '501' } })).status,
+    ).toBe(400);
+  });
 });

@@ -251,6 +251,19 @@ export class DynamoCommandRepository implements CommandRepository {
     return items.map(parse);
   }
 
+  async pageOfEvent(eventId: string, page: PageRequest = {}): Promise<Page<CommandRecord>> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :cmd)',
+        ExpressionAttributeValues: { ':pk': `EVENT#${eventId}`, ':cmd': 'CMD#' },
+        Limit: pageLimit(page.limit),
+        ExclusiveStartKey: decodeCursor(page.cursor),
+      }),
+    );
+    return { items: (res.Items ?? []).map(parse), cursor: encodeCursor(res.LastEvaluatedKey) };
+  }
+
   async ofBuilding(buildingId: string, page: PageRequest = {}): Promise<Page<CommandRecord>> {
     const res = await this.doc.send(
       new QueryCommand({

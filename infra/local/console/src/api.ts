@@ -157,15 +157,15 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return body as T;
 }
 
-/** Every item of a paged list, following cursors. */
-export async function all<T>(path: string, limit = 500): Promise<T[]> {
+/** Every item of a paged list (its items under `key`: `items`, or `commands` for a plan), following cursors. */
+export async function all<T>(path: string, limit = 500, key = 'items'): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   do {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set('cursor', cursor);
-    const page = await api<Page<T>>(`${path}?${query}`);
-    items.push(...page.items);
+    const page = await api<Record<string, unknown> & { cursor?: string }>(`${path}?${query}`);
+    items.push(...((page[key] as T[] | undefined) ?? []));
     cursor = page.cursor;
   } while (cursor);
   return items;

@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import {
+  all,
   api,
   type CommandRecord,
   type DeliveryView,
@@ -160,9 +161,9 @@ const ANSWER_LABEL: Record<CommandRecord['status'], string> = {
  * BMS gave and the reason (`GET /events/{id}/plan`).
  */
 function Commands({ path, poll }: { path: string; poll: number | undefined }) {
-  const plan = useLoad(() => api<{ commands: CommandRecord[] }>(`${path}/plan`), path, poll);
+  const plan = useLoad(() => all<CommandRecord>(`${path}/plan`, 500, 'commands'), path, poll);
   if (plan.error && !plan.data) return <p class="error">{plan.error}</p>;
-  const commands = [...(plan.data?.commands ?? [])].sort(
+  const commands = [...(plan.data ?? [])].sort(
     (a, b) =>
       a.command.buildingId.localeCompare(b.command.buildingId) ||
       a.command.revision - b.command.revision ||
