@@ -1,8 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-/** One project per kind of test, so each can be run alone (`vitest run --project unit`). */
+/**
+ * One project per kind of test, so each can be run alone (`vitest run --project unit`). Two files
+ * at a time: the files that wait on DynamoDB Local, a runtime or a browser leave a core idle, and
+ * none shares a port, a folder or a table with another (free ports, temporary folders, tables
+ * named per file; races and faults bring their own DynamoDB Local).
+ */
 export default defineConfig({
   test: {
+    maxWorkers: 2,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {
@@ -41,6 +47,20 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      // Long runs kept out of `npm test` (its budget is 12 minutes on 2 cores): `npm run check:long`.
+      ...(process.env.FLEXDR_LONG
+        ? [
+            {
+              test: {
+                name: 'long',
+                include: ['test/long/**/*.test.ts'],
+                environment: 'node',
+                testTimeout: 600_000,
+                hookTimeout: 180_000,
+              },
+            },
+          ]
+        : []),
       {
         test: {
           name: 'e2e',

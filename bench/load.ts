@@ -14,7 +14,7 @@
  * Prints a table per kind of request (count, errors by status, p50/p95/p99/max latency, requests
  * per second while that kind was in flight) and one summary line; writes the report as JSON to
  * `bench/results/` (git-ignored). Options: `--buildings 10000 --quarters 96 --concurrency 32
- * --parks 8 --json path`. `runLoad` is the same run as a function (`test/local/load.test.ts`).
+ * --parks 8 --json path`. `runLoad` is the same run as a function (`test/long/load.test.ts`, `npm run check:long`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

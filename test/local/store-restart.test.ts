@@ -49,10 +49,23 @@ it('plans and dispatches an event across a DynamoDB Local restart, losing nothin
       scope: { parkIds: [PARK] },
       noticeAt: new Date(NOW).toISOString(),
     };
+    // The store goes away the moment the event's acceptance reaches the bus, while the planning
+    // consumer, delivered the same message at the same time, is reading the scope: not after a
+    // guessed delay, which a loaded machine may miss.
+    let restarted = false;
+    rt.bus.addTarget({
+      name: 'store-outage',
+      pattern: { 'detail-type': ['GridEventAccepted'] },
+      deliver: async () => {
+        if (restarted) return;
+        restarted = true;
+        await rt.restartStore();
+      },
+    });
     expect((await call('POST', '/events', operator, event)).status).toBe(201);
-    // Planning has just started on the bus: take the store away under it.
-    await rt.restartStore();
     await rt.idle();
+    rt.bus.removeTarget('store-outage');
+    expect(restarted).toBe(true);
     // Deliveries did fail while the store was away, and were retried.
     expect(rt.bus.failedAttempts).toBeGreaterThan(0);
     const status = (await call('GET', '/events/restart-1', operator)) as {
