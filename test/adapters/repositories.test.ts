@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoCommandRepository } from '../../lib/adapters/dynamodb/command-repository.ts';
@@ -71,5 +77,24 @@ describe('DynamoCommandRepository', () => {
       Key: { pk: 'EVENT#ev', sk: 'CMD#c1' },
       ConditionExpression: 'attribute_exists(pk) AND #s IN (:from0)',
     });
+  });
+
+  it("pages an event's commands: at most 500 a page, from the cursor of the last, and refuses a forged cursor", async () => {
+    const last = { pk: 'EVENT#ev', sk: 'CMD#c9' };
+    dynamo.on(QueryCommand).resolves({ Items: [], LastEvaluatedKey: last });
+    const repo = new DynamoCommandRepository(doc, 't');
+    const first = await repo.pageOfEvent('ev', { limit: 10_000 });
+    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :cmd)',
+      ExpressionAttributeValues: { ':pk': 'EVENT#ev', ':cmd': 'CMD#' },
+      Limit: 500,
+    });
+    expect(first.cursor).toBeDefined();
+    dynamo.reset();
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    const second = await repo.pageOfEvent('ev', { cursor: first.cursor });
+    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, { ExclusiveStartKey: last, Limit: 100 });
+    expect(second.cursor).toBeUndefined();
+    await expect(repo.pageOfEvent('ev', { cursor: 'not-a-cursor' })).rejects.toThrow('invalid cursor');
   });
 });
