@@ -10,12 +10,14 @@ export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      // Pure and mock-only files share one module graph per worker (isolate: false): 28 s → 12 s here.
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', isolate: false } },
       {
         test: {
           name: 'adapters',
           include: ['test/adapters/**/*.test.ts'],
           environment: 'node',
+          isolate: false,
           setupFiles: ['test/adapters/setup.ts'],
         },
       },
