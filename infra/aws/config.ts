@@ -16,6 +16,11 @@ export const BmsIntegration = z.discriminatedUnion('mode', [
     apiKeyHeader: z.string().default('x-api-key'),
     apiKeySecretName: z.string().min(1),
     invocationsPerSecond: z.number().int().min(1).max(300).default(10),
+    /**
+     * The most buildings this integration serves. The destination's rate is raised, if need be, so
+     * one command for each goes out within half the acknowledgement deadline.
+     */
+    buildings: z.number().int().min(1).max(1_000_000).optional(),
   }),
   /** Commands delivered to an SQS queue the integrator polls. */
   z.strictObject({

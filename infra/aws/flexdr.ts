@@ -21,6 +21,7 @@ export function buildFlexdr(app: App, config: DeployConfig, env: Partial<Environ
     stage: config.stage,
     busName: busNameOf(config.stage),
     integrations: config.bmsIntegrations,
+    ackTimeoutMinutes: config.ackTimeoutMinutes,
   });
   // Found by name, not by reference: say the order out loud.
   integrations.addStackDependency(data, 'rules go on the bus the data stack creates');

@@ -11,7 +11,8 @@ import {
   integrationPattern,
   subscriptionPattern,
 } from '../../functions/routes.ts';
-import { readConfig } from '../../infra/aws/config.ts';
+import { type BmsIntegration, readConfig } from '../../infra/aws/config.ts';
+import { deliveryLimits } from '../../infra/aws/constructs/bms-integrations.ts';
 import { buildFlexdr } from '../../infra/aws/flexdr.ts';
 import { functionSettings } from '../../infra/aws/stacks/stateless-stack.ts';
 import {
@@ -391,7 +392,48 @@ describe('bus rules', () => {
     integrations.hasResourceProperties('AWS::Events::ApiDestination', {
       InvocationEndpoint: 'https://bms.example.com/flexdr',
       HttpMethod: 'POST',
+      InvocationRateLimitPerSecond: 10,
     });
+  });
+
+  it('deliver a command to its BMS within the acknowledgement deadline or dead-letter it', () => {
+    const targets = Object.values(integrations.findResources('AWS::Events::Rule')).flatMap(
+      (r) => r.Properties.Targets as { RetryPolicy: { MaximumEventAgeInSeconds: number } }[],
+    );
+    expect(targets).toHaveLength(2);
+    for (const t of targets)
+      expect(t.RetryPolicy.MaximumEventAgeInSeconds).toBe(readConfig({}).ackTimeoutMinutes * 60);
+  });
+});
+
+describe('delivery sized from the acknowledgement deadline', () => {
+  const webhook = (buildings?: number) =>
+    readConfig({
+      bmsIntegrations: [
+        {
+          id: 'big-bms',
+          mode: 'webhook',
+          url: 'https://bms.example.com/flexdr',
+          apiKeySecretName: 'flexdr/big',
+          ...(buildings ? { buildings } : {}),
+        },
+      ],
+    }).bmsIntegrations[0] as BmsIntegration;
+
+  it('raises the rate so one command per building goes out within half the deadline', () => {
+    // 50,000 buildings in 5 of 10 minutes: 50,000 / 300 s = 166.7, so 167 a second.
+    expect(deliveryLimits(webhook(50_000), 10)).toEqual({ maxEventAgeSeconds: 600, rateLimitPerSecond: 167 });
+    // A small integration keeps the configured rate.
+    expect(deliveryLimits(webhook(100), 10).rateLimitPerSecond).toBe(10);
+    expect(deliveryLimits(webhook(), 10).rateLimitPerSecond).toBe(10);
+    expect(deliveryLimits({ id: 'q', mode: 'sqs' }, 30)).toEqual({ maxEventAgeSeconds: 1800 });
+  });
+
+  it('refuses, naming the figures, an integration an API destination cannot serve in time', () => {
+    expect(() => deliveryLimits(webhook(100_000), 10)).toThrow(
+      'BMS integration big-bms: 100000 buildings need 334 commands a second to go out within half of the 10-minute acknowledgement deadline; an API destination sends at most 300.',
+    );
+    expect(deliveryLimits(webhook(100_000), 20).rateLimitPerSecond).toBe(167);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * One rule per BMS integration, matching its buildings' commands: to an HTTPS webhook through an
- * API destination (API-key connection), or to an SQS queue the integrator polls. DLQs on both.
+ * API destination (API-key connection), or to an SQS queue the integrator polls. DLQs on both;
+ * delivery bounded by the acknowledgement deadline (`deliveryLimits`).
  */
 import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
 import {
@@ -22,6 +23,39 @@ import { toEventPattern } from './event-pattern.ts';
 export interface BmsIntegrationsProps {
   bus: IEventBus;
   integrations: readonly BmsIntegration[];
+  /** The acknowledgement deadline (`ackTimeoutMinutes`): commands are delivered within it or not at all. */
+  ackTimeoutMinutes: number;
+}
+
+/** The most an EventBridge API destination sends a second. */
+export const API_DESTINATION_MAX_RATE = 300;
+
+/**
+ * How an integration's commands are delivered against the acknowledgement deadline:
+ * - no later than the deadline (`maxEventAgeSeconds`): a command delivered after it is counted
+ *   declined already and its share redispatched, so a late delivery would only contradict the plan;
+ *   what could not be delivered in time goes to the dead-letter queue;
+ * - for a webhook, at a rate (the configured one, raised if need be) that sends one command per
+ *   building of `buildings` within half the deadline, leaving the other half to the BMS to answer.
+ *
+ * @throws Error naming the integration and the figures when that rate is above what an API
+ * destination allows (300 a second): split the integration or use SQS.
+ */
+export function deliveryLimits(
+  integration: BmsIntegration,
+  ackTimeoutMinutes: number,
+): { maxEventAgeSeconds: number; rateLimitPerSecond?: number } {
+  const maxEventAgeSeconds = Math.max(60, ackTimeoutMinutes * 60);
+  if (integration.mode !== 'webhook') return { maxEventAgeSeconds };
+  const needed = integration.buildings
+    ? Math.ceil(integration.buildings / ((ackTimeoutMinutes * 60) / 2))
+    : 0;
+  const rateLimitPerSecond = Math.max(integration.invocationsPerSecond, needed);
+  if (rateLimitPerSecond > API_DESTINATION_MAX_RATE)
+    throw new Error(
+      `BMS integration ${integration.id}: ${integration.buildings} buildings need ${rateLimitPerSecond} commands a second to go out within half of the ${ackTimeoutMinutes}-minute acknowledgement deadline; an API destination sends at most ${API_DESTINATION_MAX_RATE}. Split the integration, lengthen ackTimeoutMinutes, or use mode "sqs".`,
+    );
+  return { maxEventAgeSeconds, rateLimitPerSecond };
 }
 
 export class BmsIntegrations extends Construct {
@@ -38,6 +72,8 @@ export class BmsIntegrations extends Construct {
         ...(deadLetterQueue ? { deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 } } : {}),
       });
     for (const integration of props.integrations) {
+      const limits = deliveryLimits(integration, props.ackTimeoutMinutes);
+      const maxEventAge = Duration.seconds(limits.maxEventAgeSeconds);
       const dlq = queue(`Dlq-${integration.id}`);
       Validations.of(dlq).acknowledge({
         id: 'AwsSolutions-SQS3',
@@ -60,23 +96,17 @@ export class BmsIntegrations extends Construct {
           connection,
           endpoint: integration.url,
           httpMethod: HttpMethod.POST,
-          rateLimitPerSecond: integration.invocationsPerSecond,
+          ...(limits.rateLimitPerSecond ? { rateLimitPerSecond: limits.rateLimitPerSecond } : {}),
         });
         rule.addTarget(
-          new ApiDestinationTarget(destination, {
-            deadLetterQueue: dlq,
-            retryAttempts: 24,
-            maxEventAge: Duration.hours(6),
-          }),
+          new ApiDestinationTarget(destination, { deadLetterQueue: dlq, retryAttempts: 24, maxEventAge }),
         );
       } else {
         const commands = queue(`Commands-${integration.id}`, dlq);
         this.queues.set(integration.id, commands);
         if (integration.consumerAccountId)
           commands.grantConsumeMessages(new AccountPrincipal(integration.consumerAccountId));
-        rule.addTarget(
-          new SqsQueue(commands, { deadLetterQueue: dlq, retryAttempts: 24, maxEventAge: Duration.hours(6) }),
-        );
+        rule.addTarget(new SqsQueue(commands, { deadLetterQueue: dlq, retryAttempts: 24, maxEventAge }));
       }
     }
   }

@@ -16,6 +16,8 @@ export interface IntegrationsStackProps extends StackProps {
   /** The `flexdr` bus's name (`busNameOf(stage)`). */
   busName: string;
   integrations: readonly BmsIntegration[];
+  /** `ackTimeoutMinutes`: how long a command may take to reach its BMS. */
+  ackTimeoutMinutes: number;
 }
 
 export class IntegrationsStack extends Stack {
@@ -26,6 +28,7 @@ export class IntegrationsStack extends Stack {
     this.integrations = new BmsIntegrations(this, 'BmsIntegrations', {
       bus: EventBus.fromEventBusName(this, 'Bus', props.busName),
       integrations: props.integrations,
+      ackTimeoutMinutes: props.ackTimeoutMinutes,
     });
     // What is deployed, by a stable name; it also keeps the stack non-empty at zero integrations, so
     // removing the last one removes its rule rather than leaving a stack no deploy touches.
