@@ -19,7 +19,7 @@ import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts
 import { type EventImpact, sumImpacts } from '../../lib/domain/tariff.ts';
 import { allPages, apiCall, pageQuery } from './api-client.ts';
 import { DEFAULT_PORT, type LocalRuntime, startLocal } from './runtime.ts';
-import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM } from './sim/fleet.ts';
+import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM, demoEventRequest } from './sim/fleet.ts';
 
 const HOUR = 3_600_000;
 const BEIJING = 8 * HOUR;
@@ -206,17 +206,7 @@ async function issue(
       `the park ${PARK} offers no ${type} flexibility for ${beijing(window.start)}; is it seeded?`,
     );
   const eventId = `demo-${type === 'PEAK_SHAVING' ? 'peak' : 'valley'}-${beijing(window.start).slice(0, 10).replaceAll('-', '')}-${Math.random().toString(36).slice(2, 6)}`;
-  await call.post('/events', {
-    eventId,
-    programId: PROGRAMS[type],
-    type,
-    start: iso(window.start),
-    end: iso(window.end),
-    intervalMinutes: 15,
-    targetsKw,
-    scope: { parkIds: [PARK] },
-    noticeAt: iso(now),
-  });
+  await call.post('/events', demoEventRequest(eventId, type, window, targetsKw, now));
   log(
     `issued ${eventId}: ${type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'} ${hhmm(window.start)}–${hhmm(window.end)} Beijing time, target up to ${Math.max(...targetsKw)} kW (${Math.round(share * 100)} % of the park's flexibility)`,
   );

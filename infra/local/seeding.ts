@@ -6,7 +6,7 @@
 import type { Deps } from '../../lib/app/config.ts';
 import type { Building, Park } from '../../lib/domain/model/building.ts';
 import { Program } from '../../lib/domain/model/program.ts';
-import { apiCall } from './api-client.ts';
+import { allPages, apiCall } from './api-client.ts';
 import type { TokenRequest } from './local-api.ts';
 import { seedWindow } from './seed-history.ts';
 import { isWorkday } from './sim/loads.ts';
@@ -15,22 +15,8 @@ import type { SimulatorHandle } from './sim-driver.ts';
 export const SIM_INTEGRATION = 'sim';
 const QUARTER_MS = 15 * 60_000;
 
-/** Every item of a paged listing. */
-export async function listAll<T>(
-  page: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string | undefined }>,
-): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const p = await page(cursor);
-    out.push(...p.items);
-    cursor = p.cursor;
-  } while (cursor);
-  return out;
-}
-
 export function allParks(deps: Pick<Deps, 'parks'>): Promise<Park[]> {
-  return listAll<Park>((cursor) => deps.parks.list({ cursor, limit: 100 }));
+  return allPages<Park>((cursor) => deps.parks.list({ cursor, limit: 100 }));
 }
 
 /** The buildings of integration `sim` (the simulator's), in the given parks or all of them. */
@@ -41,7 +27,7 @@ export async function simBuildings(
   const out: Building[] = [];
   for (const p of parks ?? (await allParks(deps)))
     out.push(
-      ...(await listAll<Building>((cursor) => deps.buildings.listByPark(p.parkId, { cursor, limit: 100 }))),
+      ...(await allPages<Building>((cursor) => deps.buildings.listByPark(p.parkId, { cursor, limit: 100 }))),
     );
   return out.filter((b) => b.bmsIntegrationId === SIM_INTEGRATION);
 }

@@ -20,7 +20,7 @@
  */
 import { parseArgs } from 'node:util';
 import { allPages, pageQuery } from './api-client.ts';
-import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM, JINQIAO } from './sim/fleet.ts';
+import { DEMO_PROGRAM, demoEventRequest, JINQIAO } from './sim/fleet.ts';
 
 const MINUTE = 60_000;
 const QUARTER = 15 * MINUTE;
@@ -217,17 +217,13 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   if (targetsKw.every((t) => t === 0))
     throw new Error(`${PARK} offers no flexibility at ${beijing(window.start)}`);
   const eventId = `tour-${type === 'PEAK_SHAVING' ? 'peak' : 'valley'}-${beijing(window.start).replace(/\D/g, '').slice(0, 12)}`;
-  await call('operator', operator, 'POST', '/events', {
-    eventId,
-    programId: type === 'PEAK_SHAVING' ? DEMO_PROGRAM.programId : DEMO_VALLEY_PROGRAM.programId,
-    type,
-    start: iso(window.start),
-    end: iso(window.end),
-    intervalMinutes: 15,
-    targetsKw,
-    scope: { parkIds: [PARK] },
-    noticeAt: iso(now),
-  });
+  await call(
+    'operator',
+    operator,
+    'POST',
+    '/events',
+    demoEventRequest(eventId, type, window, targetsKw, now),
+  );
   log(
     `   issued ${eventId}: ${type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'}, ${targetsKw.join(' / ')} kW (${Math.round(share * 100)} % of the flexibility)`,
   );

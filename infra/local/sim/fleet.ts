@@ -213,3 +213,28 @@ export function demoFleet(): { parks: Park[]; buildings: BuildingInput[] } {
 export function demoBuildings(): Building[] {
   return demoFleet().buildings.map((b) => Building.parse(b));
 }
+
+/**
+ * The request that issues an event over the demo park (Jinqiao) under the demo program of its type,
+ * in 15-minute intervals, noticed at `nowMs`: what the demo and the tour send.
+ */
+export function demoEventRequest(
+  eventId: string,
+  type: 'PEAK_SHAVING' | 'VALLEY_FILLING',
+  window: { start: number; end: number },
+  targetsKw: number[],
+  nowMs: number,
+) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    eventId,
+    programId: type === 'PEAK_SHAVING' ? DEMO_PROGRAM.programId : DEMO_VALLEY_PROGRAM.programId,
+    type,
+    start: iso(window.start),
+    end: iso(window.end),
+    intervalMinutes: 15,
+    targetsKw,
+    scope: { parkIds: [JINQIAO.parkId] },
+    noticeAt: iso(nowMs),
+  };
+}
