@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { allPages, pageQuery } from '../infra/local/api-client.ts';
+import { allPlanCommands } from '../infra/local/api-client.ts';
 
 export const CRASH_STEPS = [
   'after-accept',
@@ -217,12 +217,8 @@ export async function crashAt(step: CrashStep, seeded: string): Promise<CrashOut
       await call(child, 'POST', '/local/clock', { advanceMinutes: 30 });
     }
     type Stored = { command: { buildingId: string; kind: string; revision: number }; status: string };
-    const records = await allPages((cursor) =>
-      call<{ commands?: Stored[]; cursor?: string }>(
-        child,
-        'GET',
-        `/events/${eventId}/plan${pageQuery(cursor)}`,
-      ).then((p) => ({ items: p.body.commands ?? [], cursor: p.body.cursor })),
+    const records = await allPlanCommands(eventId, (path) =>
+      call<{ commands?: Stored[]; cursor?: string }>(child, 'GET', path).then((r) => r.body),
     );
     const full = await call<{ revision: number; status: string }>(child, 'GET', `/events/${eventId}`);
     if (records.length === 0) throw new Error(`${eventId} has no commands to check`);

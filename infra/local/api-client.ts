@@ -36,5 +36,21 @@ export async function allPages<T>(
 }
 
 /** The query string that asks for the page after `cursor` (500 items, the most a page holds). */
-export const pageQuery = (cursor: string | undefined): string =>
+const pageQuery = (cursor: string | undefined): string =>
   `?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+
+/**
+ * Every command of an event, page after page of `GET /events/{eventId}/plan`; `get` makes the GET
+ * of a path and answers the route's body.
+ */
+export function allPlanCommands<T>(
+  eventId: string,
+  get: (path: string) => Promise<{ commands?: T[]; cursor?: string | undefined }>,
+): Promise<T[]> {
+  return allPages((cursor) =>
+    get(`/events/${eventId}/plan${pageQuery(cursor)}`).then((p) => ({
+      items: p.commands ?? [],
+      cursor: p.cursor,
+    })),
+  );
+}

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import type { DeliveryView } from '../../lib/domain/delivery.ts';
 import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts';
 import { type EventImpact, sumImpacts } from '../../lib/domain/tariff.ts';
-import { allPages, apiCall, pageQuery } from './api-client.ts';
+import { allPlanCommands, apiCall } from './api-client.ts';
 import { DEFAULT_PORT, type LocalRuntime, startLocal } from './runtime.ts';
 import { DEMO_PROGRAM, DEMO_VALLEY_PROGRAM, demoEventRequest } from './sim/fleet.ts';
 
@@ -241,10 +241,8 @@ async function eventReport(call: Api, eventId: string): Promise<EventReport> {
       };
     }
   >(`/events/${eventId}`);
-  const commands = await allPages((cursor) =>
-    call
-      .get<{ commands: CommandRecord[]; cursor?: string }>(`/events/${eventId}/plan${pageQuery(cursor)}`)
-      .then((p) => ({ items: p.commands, cursor: p.cursor })),
+  const commands = await allPlanCommands(eventId, (path) =>
+    call.get<{ commands: CommandRecord[]; cursor?: string }>(path),
   );
   const delivery = await call.get<DeliveryView>(`/events/${eventId}/delivery`);
   const perf = await call.get<Performance>(`/events/${eventId}/performance`);

@@ -6,7 +6,6 @@
  * store) and clock. A function is given only what its definition grants, and nothing is shared
  * with another runtime in the same process.
  */
-
 import { getHeapStatistics } from 'node:v8';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -204,18 +203,18 @@ export async function buildLocalFunctions(options: LocalFunctionsOptions): Promi
     if (typeof module.makeHandler !== 'function')
       throw new Error(`${definition.entry} exports no makeHandler (functions/definitions.ts names it)`);
     const handler = module.makeHandler(wiringOf(definition));
-    const context = (requestId?: string) =>
-      lambdaContext(definition.id, {
-        timeoutMs: definition.timeoutSeconds * 1000,
-        memoryMb: definition.memoryMb,
-        region: REGION,
-        ...(requestId ? { requestId } : {}),
-      });
     const limits = {
       functionId: definition.id,
       timeoutMs: definition.timeoutSeconds * 1000,
       memoryMb: definition.memoryMb,
     };
+    const context = (requestId?: string) =>
+      lambdaContext(definition.id, {
+        timeoutMs: limits.timeoutMs,
+        memoryMb: limits.memoryMb,
+        region: REGION,
+        ...(requestId ? { requestId } : {}),
+      });
     byId.set(definition.id, {
       definition,
       handler,

@@ -252,9 +252,16 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       // Lambda's limits, said out loud where a function comes near them (or past: a timeout fails
       // the invocation as on AWS; memory is only reported, as this process is shared).
       onInvocation: (r) => {
-        if (r.timedOut || r.durationMs > 0.8 * r.timeoutMs || r.peakHeapMb > r.memoryMb)
+        const what = r.timedOut
+          ? 'TIMED OUT'
+          : r.durationMs > 0.8 * r.timeoutMs
+            ? 'near its timeout'
+            : r.peakHeapMb > r.memoryMb
+              ? 'heap above its memory'
+              : undefined;
+        if (what)
           logError(
-            `limits  ${r.functionId}: ${r.timedOut ? 'TIMED OUT' : 'near its timeout'}, ${(r.durationMs / 1000).toFixed(1)} s of ${r.timeoutMs / 1000} s, peak heap ${r.peakHeapMb.toFixed(0)} MB of ${r.memoryMb} MB`,
+            `limits  ${r.functionId}: ${what}, ${(r.durationMs / 1000).toFixed(1)} s of ${r.timeoutMs / 1000} s, peak heap ${r.peakHeapMb.toFixed(0)} MB of ${r.memoryMb} MB`,
           );
       },
     });

@@ -19,7 +19,7 @@
  * `--in-memory`, a runtime it starts for itself.
  */
 import { parseArgs } from 'node:util';
-import { allPages, pageQuery } from './api-client.ts';
+import { allPlanCommands } from './api-client.ts';
 import { DEMO_PROGRAM, demoEventRequest, JINQIAO } from './sim/fleet.ts';
 
 const MINUTE = 60_000;
@@ -266,13 +266,8 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   log(
     `   status ${planned.status}, revision ${planned.revision}; planned ${planned.plan?.expectedKw.map(r1).join(' / ')} kW; ${planned.commands.sent} commands sent`,
   );
-  const commands = await allPages((cursor) =>
-    call<{ commands: CommandRecord[]; cursor?: string }>(
-      'operator',
-      operator,
-      'GET',
-      `/events/${eventId}/plan${pageQuery(cursor)}`,
-    ).then((p) => ({ items: p.commands, cursor: p.cursor })),
+  const commands = await allPlanCommands(eventId, (path) =>
+    call<{ commands: CommandRecord[]; cursor?: string }>('operator', operator, 'GET', path),
   );
   const dispatches = commands.filter((c) => c.command.kind === 'DISPATCH');
   for (const c of dispatches)

@@ -74,10 +74,11 @@ export async function dispatchPlanned(
   if (!record || record.revision !== ref.revision || record.status !== 'planned')
     return { published: 0, failed: 0 };
   const { noticeAt } = record.event;
-  if (toMs(noticeAt) > deps.clock.now()) {
+  const noticeMs = toMs(noticeAt);
+  if (noticeMs > deps.clock.now()) {
     await deps.scheduler.scheduleOnce(
       dispatchScheduleName(ref.eventId, record.revision),
-      toMs(noticeAt),
+      noticeMs,
       message('DispatchPlanned', {
         version: 1,
         eventId: ref.eventId,

@@ -61,8 +61,9 @@ export interface Reconciliation {
  * Finds what did not move and moves it (run every few minutes by a schedule):
  * 1. Relays outbox entries older than `outboxAfterMinutes` (the stream's relay failed or lagged).
  * 2. Re-announces events stuck past their expected time: `received` → `GridEventAccepted`,
- *    `planned` → `DispatchPlanned` (counted from its notice time when that is later), `dispatched` or `completed` after the window and the
- *    settlement delay → `EvaluationDue`. Through the outbox, so they reach the bus like any other.
+ *    `planned` → `DispatchPlanned` (counted from its notice time when that is later),
+ *    `dispatched` or `completed` after the window and the settlement delay → `EvaluationDue`.
+ *    Through the outbox, so they reach the bus like any other.
  * 3. Finishes cancellations that still leave a building a standing DISPATCH.
  */
 export async function reconcile(deps: Deps, options: ReconcileOptions = {}): Promise<Reconciliation> {

@@ -141,12 +141,10 @@ export class Harness {
   async stop(): Promise<void> {
     this.restore();
     vi.useRealTimers();
-    const client = new DynamoDBClient({ endpoint: this.env.DYNAMODB_ENDPOINT, ...LOCAL_AWS });
     try {
       for (const TableName of [this.env.TABLE_NAME, this.env.IDEMPOTENCY_TABLE_NAME])
-        if (TableName) await client.send(new DeleteTableCommand({ TableName }));
+        if (TableName) await this.dynamo?.send(new DeleteTableCommand({ TableName }));
     } finally {
-      client.destroy();
       this.dynamo?.destroy();
       await this.ownDb?.stop();
     }
