@@ -48,6 +48,28 @@ export const TABLE_ACTIONS = {
   write: ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
 } as const;
 
+/**
+ * Build-time constants of a function's bundle (esbuild's `define`): `process.env.FLEXDR_BUNDLE_<G>`
+ * is `"omitted"` for each grant `G` the definition lacks. `buildWiring` and `awsClients` test them,
+ * so an adapter a function may not use is never constructed and esbuild drops it and its SDK
+ * client from that bundle. Unbundled (the local runtime, tests) the variables are unset and which
+ * adapters are built follows the grants alone.
+ */
+export function bundleDefines(definition: Pick<FunctionDefinition, 'grants'>): Record<string, string> {
+  const has = (g: Grant) => definition.grants.includes(g);
+  const present: Record<string, boolean> = {
+    TABLE: has('table:read') || has('table:write'),
+    IDEMPOTENCY: has('idempotency'),
+    PUBLISH: has('publish'),
+    SCHEDULER: has('scheduler'),
+  };
+  return Object.fromEntries(
+    Object.entries(present)
+      .filter(([, here]) => !here)
+      .map(([g]) => [`process.env.FLEXDR_BUNDLE_${g}`, JSON.stringify('omitted')]),
+  );
+}
+
 /** The variables a definition's grants set, sorted, each once. */
 export function grantVariables(definition: Pick<FunctionDefinition, 'grants'>): string[] {
   return [...new Set(definition.grants.flatMap((g) => GRANT_VARIABLES[g]))].sort();

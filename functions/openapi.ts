@@ -3,7 +3,7 @@
  * (zod's own JSON Schema output). `npm run openapi` writes `docs/openapi.json`; a test fails when the
  * checked-in file is stale.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpRoutes } from './routes.ts';
 
 type JsonSchema = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Every entry point, defined once: the HTTP routes and the bus subscriptions. The CDK app makes a
  * function, a route or a rule of each; the local runtime serves and routes them the same way.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ClientProvisioning } from '../lib/app/openadr/credentials.ts';
 import { BindingInput } from '../lib/domain/model/binding.ts';
 import { Building, Park } from '../lib/domain/model/building.ts';

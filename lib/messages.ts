@@ -2,7 +2,7 @@
  * Messages on the `flexdr` bus (DESIGN §4): a stable detail type, a source, a version inside the
  * detail, a zod schema and an example each. Rule patterns in `infra/` match on these names.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Command } from './domain/model/command.ts';
 import { Id, Instant } from './domain/model/common.ts';
 

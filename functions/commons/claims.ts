@@ -4,7 +4,7 @@
  * locally. Which claim holds what is a {@link ClaimMapping}; Cognito's is the default.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Principal, Role } from '../../lib/app/auth.ts';
 import { ForbiddenError, UnauthorizedError } from '../../lib/domain/errors.ts';
 import type { UserBinding } from '../../lib/domain/model/binding.ts';

@@ -79,12 +79,23 @@ export function clientsFrom(make: {
   };
 }
 
+function notBundled(grant: string): never {
+  throw new Error(`this bundle was built without the '${grant}' grant's client (functions/definitions.ts)`);
+}
+
 /** The AWS SDK clients of a Lambda function, traced; `endpoint` points DynamoDB elsewhere. */
 export function awsClients(endpoint?: string): Clients {
   const dynamo: DynamoDBClientConfig = endpoint ? { endpoint } : {};
   return clientsFrom({
     dynamo: () => tracer.captureAWSv3Client(new DynamoDBClient(dynamo)),
-    eventBridge: () => tracer.captureAWSv3Client(new EventBridgeClient({})),
-    scheduler: () => tracer.captureAWSv3Client(new SchedulerClient({})),
+    // Folded at bundling (bundleDefines, definitions.ts): a function without the grant never asks.
+    eventBridge: () =>
+      process.env.FLEXDR_BUNDLE_PUBLISH !== 'omitted'
+        ? tracer.captureAWSv3Client(new EventBridgeClient({}))
+        : notBundled('publish'),
+    scheduler: () =>
+      process.env.FLEXDR_BUNDLE_SCHEDULER !== 'omitted'
+        ? tracer.captureAWSv3Client(new SchedulerClient({}))
+        : notBundled('scheduler'),
   });
 }

@@ -82,8 +82,9 @@ export function buildWiring(
 ): Wiring {
   const has = (g: Grant) => definition.grants.includes(g);
   const access = has('table:write') ? 'write' : has('table:read') ? 'read' : undefined;
+  // Each `process.env.FLEXDR_BUNDLE_*` test is folded at bundling (bundleDefines, definitions.ts).
   const repositories: Repositories =
-    access && config.tableName
+    process.env.FLEXDR_BUNDLE_TABLE !== 'omitted' && access && config.tableName
       ? dynamoRepositories(clients.table(access), config.tableName, {
           readingRetentionDays: config.settings.readingRetentionDays,
           now: () => clock.now(),
@@ -100,14 +101,16 @@ export function buildWiring(
       backoffMs: config.webhooks.backoffMs,
       ...(config.webhooks.ca ? { ca: config.webhooks.ca } : {}),
     }),
-    commandPublisher: busName
-      ? new EventBridgeCommandPublisher(clients.eventBridge(), busName)
-      : withheld(definition.id, 'publish', 'commandPublisher'),
-    eventPublisher: busName
-      ? new EventBridgeEventPublisher(clients.eventBridge(), busName)
-      : withheld(definition.id, 'publish', 'eventPublisher'),
+    commandPublisher:
+      process.env.FLEXDR_BUNDLE_PUBLISH !== 'omitted' && busName
+        ? new EventBridgeCommandPublisher(clients.eventBridge(), busName)
+        : withheld(definition.id, 'publish', 'commandPublisher'),
+    eventPublisher:
+      process.env.FLEXDR_BUNDLE_PUBLISH !== 'omitted' && busName
+        ? new EventBridgeEventPublisher(clients.eventBridge(), busName)
+        : withheld(definition.id, 'publish', 'eventPublisher'),
     scheduler:
-      has('scheduler') && config.scheduler
+      process.env.FLEXDR_BUNDLE_SCHEDULER !== 'omitted' && has('scheduler') && config.scheduler
         ? new EventBridgeScheduler(clients.scheduler(), {
             group: config.scheduler.group,
             busArn: config.scheduler.busArn,
@@ -118,7 +121,7 @@ export function buildWiring(
     config: config.settings,
   };
   const idempotency =
-    has('idempotency') && config.idempotencyTableName
+    process.env.FLEXDR_BUNDLE_IDEMPOTENCY !== 'omitted' && has('idempotency') && config.idempotencyTableName
       ? new DynamoDBPersistenceLayer({
           tableName: config.idempotencyTableName,
           awsSdkV3Client: clients.idempotency(),

@@ -3,7 +3,7 @@
  * (STYLE 4): the settings every function reads, with defaults, and the variables its grants set
  * (`functions/definitions.ts`), which must be there. Fails naming every missing or malformed one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AppConfig, DEFAULT_CONFIG } from '../../lib/app/config.ts';
 import { type FunctionDefinition, grantVariables } from '../definitions.ts';
 import { ClaimMapping, COGNITO_CLAIMS } from './claims.ts';

@@ -1,5 +1,5 @@
 /** zod schemas of paths, queries and bodies that are the API's own (the domain's are reused as they are). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Acknowledgement } from '../../lib/domain/model/command.ts';
 import { Id, Instant, IntervalMinutes } from '../../lib/domain/model/common.ts';
 import { Scope } from '../../lib/domain/model/grid-event.ts';

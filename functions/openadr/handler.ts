@@ -10,7 +10,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Deps } from '../../lib/app/config.ts';
 import { callerOf, OAuthError } from '../../lib/app/openadr/credentials.ts';
 import { NotFoundError } from '../../lib/domain/errors.ts';

@@ -5,7 +5,7 @@
  * adds one API route per operation to it, and the local gateway matches them the same way.
  * MQTT topic operations are not served: FlexDR notifies by webhook only (`GET /notifiers` says so).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Scope } from '../../lib/openadr/access.ts';
 import {
   EventRequest,

@@ -2,7 +2,7 @@
  * Deployment configuration: from `cdk.json` context key `flexdr` (or `-c flexdr='{"stage":...}'`),
  * checked once with zod so a typo fails the synth with the field's name.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BINDING_CLAIMS, GROUPS } from '../../functions/commons/claims.ts';
 import { Id } from '../../lib/domain/model/common.ts';
 

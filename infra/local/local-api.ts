@@ -3,7 +3,7 @@
  * simulation clock and the identities the console offers. Shared by the gateway, the console, the
  * BMS simulator and the demo.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id } from '../../lib/domain/model/common.ts';
 
 /** `POST /local/tokens`: a signed development token for a role and its bindings. */

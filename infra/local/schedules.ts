@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const StoredSchedule = z.strictObject({
   name: z.string().min(1),

@@ -10,7 +10,7 @@
  * only needs a good estimate, asks {@link WorkCalendar.covers} first and falls back to the
  * building's same-weekday profile.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InsufficientDataError, ValidationError } from './errors.ts';
 import {
   type CalendarVersionUsed,

@@ -9,7 +9,7 @@
  * once the data arrives or the program's deadline passes. A settled event may be evaluated again
  * by an operator (a new settlement revision).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const EventStatus = z.enum([
   'received',

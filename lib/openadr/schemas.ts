@@ -5,7 +5,7 @@
  * Objects are not strict: the YAML allows unknown properties, which parsing drops.
  * The unit tests check what the mapping emits against the YAML itself with Ajv.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `objectID`: URL-safe, VTN-assigned. */
 export const ObjectId = z

@@ -3,7 +3,7 @@
  * included, with the schema of its `objectType`), its clients and its access tokens. The store
  * parses each item with these on read, so the use-cases work on typed objects, never on casts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCOPES } from './access.ts';
 import { Event, type ObjectType, Program, Report, Resource, Subscription, Ven } from './schemas.ts';
 

@@ -16,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { busFunctions } from '../../functions/definitions.ts';
 import { busSubscriptions, type HttpRoute, httpRoutes, type RouteName } from '../../functions/routes.ts';
 import { LOCAL_AWS } from '../../infra/local/dynamodb-local.ts';

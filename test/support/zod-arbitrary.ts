@@ -10,7 +10,7 @@
  * formats, booleans, enums, literals, unions, discriminated unions, optional, default, nullable, pipe.
  */
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Read-only view of the zod 4 internals this walker needs (`schema._zod.def`). */
 interface Def {

@@ -7,6 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
+  bundleDefines,
   busFunctions,
   type FunctionDefinition,
   functionDefinitions,
@@ -58,6 +59,7 @@ export class CoordinatorFunctions extends Construct {
         memorySize: definition.memoryMb,
         environment: props.environment,
         tracing: props.tracing,
+        define: bundleDefines(definition),
       });
       for (const g of definition.grants) grant[g](fn);
       this.byId.set(definition.id, fn);

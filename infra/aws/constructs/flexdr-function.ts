@@ -25,6 +25,8 @@ export interface FlexdrFunctionProps {
   environment?: Record<string, string>;
   /** X-Ray tracing, on unless the region has no Lambda integration for it (AWS China). */
   tracing?: boolean;
+  /** esbuild's build-time constants (`bundleDefines`: the adapters this function's grants leave out). */
+  define?: Record<string, string>;
 }
 
 export class FlexdrFunction extends NodejsFunction {
@@ -61,6 +63,7 @@ export class FlexdrFunction extends NodejsFunction {
         sourceMap: true,
         // Maps to file and line for stack traces, without a copy of every source (4.6 MB a function).
         sourcesContent: false,
+        ...(props.define ? { define: props.define } : {}),
         mainFields: ['module', 'main'],
         // Some dependencies still `require()` Node built-ins; give the ESM bundle a require.
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

@@ -9,7 +9,7 @@
  * execution error. Everything is deterministic for a seed: noise depends on the instant, not on how
  * the clock got there, so history and a live run of the same period agree.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type {
   ApplianceAsset,
   Asset,

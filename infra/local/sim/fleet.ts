@@ -3,7 +3,7 @@
  * park a park manager's view leaves out, with the 光储直柔 assets and heat storage of DESIGN §3 at
  * plausible sizes, plus the demo's demand-response program. Pure data.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Asset } from '../../../lib/domain/model/asset.ts';
 import { Building, type BuildingInput, type Park } from '../../../lib/domain/model/building.ts';
 import type { Program } from '../../../lib/domain/model/program.ts';

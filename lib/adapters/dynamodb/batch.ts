@@ -10,7 +10,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorName } from '../../caught-errors.ts';
 import { mapLimit } from '../../concurrency.ts';
 import { ValidationError } from '../../domain/errors.ts';

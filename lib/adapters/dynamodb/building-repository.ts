@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Building } from '../../domain/model/building.ts';
 import type { Scope } from '../../domain/model/grid-event.ts';
 import type { BuildingRepository, Page, PageRequest } from '../../ports.ts';

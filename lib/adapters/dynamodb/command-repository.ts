@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { Command } from '../../domain/model/command.ts';
 import { commandMessage } from '../../messages.ts';

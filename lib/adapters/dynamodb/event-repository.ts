@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { AwaitingData, EventStatus, SettledWithoutData } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';

@@ -11,7 +11,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BusMessage, Outbox, OutboxEntry } from '../../ports.ts';
 import {
   backoff,

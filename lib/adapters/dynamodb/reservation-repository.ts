@@ -4,7 +4,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import type { Reservation } from '../../domain/flexibility.ts';
 import { Direction } from '../../domain/model/common.ts';

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Direction } from '../../domain/model/common.ts';
 import { SettlementRules } from '../../domain/model/program.ts';
 import type { BuildingSettlement, ParkSettlement } from '../../domain/settlement.ts';

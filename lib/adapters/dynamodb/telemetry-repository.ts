@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkCalendar } from '../../domain/calendar.ts';
 import { weekdayOf } from '../../domain/model/calendar.ts';
 import { BuildingState, MeterReading, readingKw } from '../../domain/model/telemetry.ts';

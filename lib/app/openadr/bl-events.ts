@@ -5,7 +5,7 @@
  * stay on the native API (listing them would promise a PUT and DELETE that have no object behind
  * them).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { type EventStatus, isClosed } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';

@@ -7,7 +7,7 @@
  * revoked by deleting the client, and leaks nothing usable from a copy of the table.
  */
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ForbiddenError,
   NotFoundError,

@@ -9,7 +9,7 @@
  * Delivery never throws for a webhook that fails (one bad receiver must not make the bus retry
  * everybody's notifications); store errors do throw, so the bus retries.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eachLimited } from '../../concurrency.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import type { Command } from '../../domain/model/command.ts';

@@ -5,7 +5,7 @@
  * A BL reads every report; a VEN reads and writes only its own (others are 404 to it, so report
  * ids cannot be probed). Only VENs write reports: a BL lacks `write_reports`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { BuildingState, MeterReading } from '../../domain/model/telemetry.ts';
 import { toIso, toMs } from '../../domain/time.ts';

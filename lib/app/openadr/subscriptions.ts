@@ -10,7 +10,7 @@
  * notifications are signed with it, never with the bearer token they carry.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { OpenadrCaller } from '../../openadr/access.ts';
 import { servedSubscription, withoutSecrets } from '../../openadr/notifications.ts';

@@ -6,7 +6,7 @@
  * to it); a BL sees all. Names are unique: `venName` among vens, `resourceName` within a ven.
  * The stored objects carry the metadata's `objectType` (`VEN`, `RESOURCE`), not the request's.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { matchesTargets, type OpenadrCaller, targetsOf } from '../../openadr/access.ts';
 import type { ResourceRequest, VenRequest } from '../../openadr/schemas.ts';

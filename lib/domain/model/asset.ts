@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Efficiency, Id, Kw, Kwh, Share, YuanPerKwh } from './common.ts';
 import { ClockTime, clockMinutes } from './tariff.ts';
 

@@ -4,7 +4,7 @@
  * their parks), and reach tokens through the identity provider's token hook (Cognito's
  * pre-token-generation trigger; the local token issuer), never through anything a user can write.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, Instant } from './common.ts';
 
 /** What an operator or park manager sends: the whole set, replacing what was there. */

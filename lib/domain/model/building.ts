@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Asset } from './asset.ts';
 import { Id, Kw } from './common.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Direction, Id, Instant, IntervalMinutes, MAX_INTERVALS } from './common.ts';
 
 const KwSeries = z.array(z.number().min(-1_000_000).max(1_000_000)).max(MAX_INTERVALS);

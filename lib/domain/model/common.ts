@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Identifiers chosen by users or operators: short, printable, safe in keys and URLs. */
 export const Id = z

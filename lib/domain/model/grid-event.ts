@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MINUTE_MS, toMs } from '../time.ts';
 import { Direction, Id, Instant, IntervalMinutes, MAX_INTERVALS } from './common.ts';
 import { SettlementRules } from './program.ts';

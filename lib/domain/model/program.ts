@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, YuanPerKwh } from './common.ts';
 import { ClockTime, Tariffs } from './tariff.ts';
 

@@ -5,7 +5,7 @@
  * Validation makes a zone's seasons cover every day of the year exactly once and a season's periods
  * cover the 24 hours exactly once, so a price lookup can never fall in a gap or between two prices.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, YuanPerKwh } from './common.ts';
 
 /**

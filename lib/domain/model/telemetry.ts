@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, Instant, IntervalMinutes, Kw, Kwh, Share } from './common.ts';
 
 const SignedKw = z.number().min(-1_000_000).max(1_000_000);

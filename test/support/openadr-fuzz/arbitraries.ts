@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   EventsQuery,
   type OperationId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DateTime, Duration, Event, Problem, ProgramRequest, Ven } from '../../../lib/openadr/schemas.ts';
 import { officialErrors, openapiVersion } from './official-schema.ts';
 import { blEvent, metadata } from './support.ts';
