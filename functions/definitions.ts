@@ -144,13 +144,15 @@ export const openadrFunctions = Object.fromEntries(
 const HEAVY_CONSUMERS: readonly BusSubscriptionName[] = [
   'plan-event',
   'evaluate-event',
-  'redispatch-declined',
+  'replan-event',
 ];
 const CONSUMER_GRANTS: Record<BusSubscriptionName, readonly Grant[]> = {
   'plan-event': ['table:write'],
   'dispatch-event': ['table:write', 'scheduler', 'idempotency'],
-  'redispatch-declined': ['table:write'],
-  'ack-deadline': ['table:write'],
+  // Both only ask for a re-plan (a schedule, or the outbox when re-plans are not debounced).
+  'redispatch-declined': ['table:write', 'scheduler'],
+  'ack-deadline': ['table:write', 'scheduler'],
+  'replan-event': ['table:write'],
   'evaluate-event': ['table:write', 'scheduler'],
   'openadr-notify-change': ['table:write'],
   'openadr-notify-command': ['table:write'],

@@ -332,6 +332,7 @@ export const busSubscriptions = [
   { name: 'dispatch-event', message: 'DispatchPlanned' },
   { name: 'redispatch-declined', message: 'CommandDeclined' },
   { name: 'ack-deadline', message: 'AckDeadlineReached' },
+  { name: 'replan-event', message: 'ReplanDue' },
   { name: 'evaluate-event', message: 'EvaluationDue' },
   // OpenADR webhooks: client changes, and each building's commands as its VEN's events.
   { name: 'openadr-notify-change', message: 'OpenadrObjectChanged' },

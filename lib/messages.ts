@@ -75,6 +75,15 @@ export const messages = {
     schema: EventRef,
     example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
   },
+  /**
+   * Buildings declined (or stayed silent past the deadline) and the event is to be re-planned
+   * around them; `at` is the end of the debounce period it answers for.
+   */
+  ReplanDue: {
+    source: SOURCE.scheduler,
+    schema: z.strictObject({ ...v1, eventId: Id, at: Instant }),
+    example: { version: 1, eventId: 'imp-2026-001', at: '2026-01-15T09:01:30Z' },
+  },
   EvaluationDue: {
     source: SOURCE.scheduler,
     schema: z.strictObject({ ...v1, eventId: Id }),

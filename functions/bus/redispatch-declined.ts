@@ -1,7 +1,7 @@
-import { redispatch } from '../../lib/app/lifecycle.ts';
+import { replanAfterDecline } from '../../lib/app/lifecycle.ts';
 import { busConsumer } from '../commons/bus.ts';
 
-/** `CommandDeclined` → re-allocate the building's share to buildings with flexibility left. */
+/** `CommandDeclined` → ask for a re-plan of the event (debounced: one for all its declines in a period). */
 export const { handler, makeHandler } = busConsumer('redispatch-declined', (deps, detail) =>
-  redispatch(deps, detail.eventId, [detail.buildingId]),
+  replanAfterDecline(deps, detail.eventId, detail.buildingId),
 );

@@ -24,6 +24,12 @@ const Settings = z.object({
     .min(5)
     .max(24 * 60)
     .default(DEFAULT_CONFIG.awaitingRetryMinutes),
+  REPLAN_DEBOUNCE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(15 * 60)
+    .default(DEFAULT_CONFIG.replanDebounceSeconds),
   /** tCO₂ per MWh of grid electricity, for what events avoided (a newer or a provincial factor). */
   EMISSION_FACTOR_TCO2_PER_MWH: z.coerce
     .number()
@@ -131,6 +137,7 @@ export function readConfig(
       openadrTokenThrottleWindowSeconds: s.OPENADR_TOKEN_THROTTLE_WINDOW_SECONDS,
       telemetryFutureToleranceMinutes: s.TELEMETRY_FUTURE_TOLERANCE_MINUTES,
       awaitingRetryMinutes: s.AWAITING_RETRY_MINUTES,
+      replanDebounceSeconds: s.REPLAN_DEBOUNCE_SECONDS,
       emissionFactorTco2PerMwh: s.EMISSION_FACTOR_TCO2_PER_MWH,
     },
     claims: s.IDENTITY_CLAIMS,

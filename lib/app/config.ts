@@ -27,6 +27,12 @@ export interface AppConfig {
    * interval, may lie (a BMS clock running a little fast); anything later is refused.
    */
   telemetryFutureToleranceMinutes: number;
+  /**
+   * Declines and acknowledgement deadlines ask for a re-plan; the requests of one event within this
+   * many seconds are answered by one re-plan at the end of the period (0: a re-plan at once for each).
+   * A minute by default: EventBridge Scheduler fires a one-time schedule a minute ahead at the soonest.
+   */
+  replanDebounceSeconds: number;
   /** While an event awaits readings, its evaluation runs again this often (until the program's deadline). */
   awaitingRetryMinutes: number;
   /**
@@ -51,6 +57,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   openadrTokenThrottleWindowSeconds: 300,
   telemetryFutureToleranceMinutes: 5,
   awaitingRetryMinutes: 60,
+  replanDebounceSeconds: 60,
   emissionFactorTco2PerMwh: 0.5703,
 };
 

@@ -195,7 +195,7 @@ export async function acknowledgeCommand(
 export async function redispatch(deps: Deps, eventId: string, buildingIds: readonly string[]): Promise<void> {
   const record = await deps.events.get(eventId);
   if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
-  const fresh = buildingIds.filter((b) => !record.excludedBuildingIds.includes(b));
+  const fresh = [...new Set(buildingIds)].filter((b) => !record.excludedBuildingIds.includes(b));
   if (fresh.length === 0) return;
   await deps.reservations.release(eventId, fresh);
   const next: EventRecord = {
@@ -210,9 +210,59 @@ export async function redispatch(deps: Deps, eventId: string, buildingIds: reado
   await planRevision(deps, next, 'shortfall');
 }
 
+/** The schedule of the re-plan that answers an event's requests up to `dueMs`. */
+export function replanScheduleName(eventId: string, dueMs: number): string {
+  return `replan-${eventId}-${Math.floor(dueMs / 1000)}`;
+}
+
+/**
+ * Asks for a re-plan of the event. Requests are debounced (`replanDebounceSeconds`): each names the
+ * end of its period, so every request of one period lands on the same one-time schedule (a second
+ * `scheduleOnce` of a name changes nothing) and one re-plan answers them all. With no debounce,
+ * `ReplanDue` goes out at once through the outbox.
+ */
+export async function requestReplan(deps: Deps, eventId: string): Promise<void> {
+  const now = deps.clock.now();
+  const period = deps.config.replanDebounceSeconds * 1000;
+  if (period <= 0) {
+    await deps.outbox.put([message('ReplanDue', { version: 1, eventId, at: toIso(now) })]);
+    return;
+  }
+  const dueMs = (Math.floor(now / period) + 1) * period;
+  await deps.scheduler.scheduleOnce(
+    replanScheduleName(eventId, dueMs),
+    dueMs,
+    message('ReplanDue', { version: 1, eventId, at: toIso(dueMs) }),
+  );
+}
+
+/**
+ * A building declined (`CommandDeclined`): ask for a re-plan, unless the event is over or the
+ * building is already planned around. The decline itself is stored with the command.
+ */
+export async function replanAfterDecline(deps: Deps, eventId: string, buildingId: string): Promise<void> {
+  const record = await deps.events.get(eventId);
+  if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
+  if (record.excludedBuildingIds.includes(buildingId)) return;
+  await requestReplan(deps, eventId);
+}
+
+/**
+ * A re-plan is due (`ReplanDue`): one revision around every building whose command was declined
+ * and that is not yet planned around, however many declines asked for it. What the stored commands
+ * say decides, so a late, repeated or coalesced request finds the same answer.
+ */
+export async function replanDeclined(deps: Deps, eventId: string): Promise<void> {
+  const declinedBuildings = (await deps.commands.ofEvent(eventId))
+    .filter((c) => c.command.kind === 'DISPATCH' && c.status === 'DECLINED')
+    .map((c) => c.command.buildingId);
+  if (declinedBuildings.length > 0) await redispatch(deps, eventId, declinedBuildings);
+}
+
 /**
  * The acknowledgement deadline of a revision passed: commands still unanswered count as declined,
- * and their share is redispatched.
+ * and a re-plan around them is requested (never planned here: the deadline's work stays small).
+ * A deadline whose revision was answered in full asks too; the re-plan then finds nobody new.
  */
 export async function ackDeadlineReached(
   deps: Deps,
@@ -222,18 +272,19 @@ export async function ackDeadlineReached(
   const silent = (await deps.commands.ofEvent(ref.eventId)).filter(
     (c) => c.command.kind === 'DISPATCH' && c.command.revision === ref.revision && c.status === 'PUBLISHED',
   );
-  const moved = new Set(
-    await deps.commands.transitionMany(
-      ref.eventId,
-      silent.map((c) => c.command.commandId),
-      ['PUBLISHED'],
-      'DECLINED',
-      now,
-      'no answer by the deadline',
-    ),
+  await deps.commands.transitionMany(
+    ref.eventId,
+    silent.map((c) => c.command.commandId),
+    ['PUBLISHED'],
+    'DECLINED',
+    now,
+    'no answer by the deadline',
   );
-  const timedOut = silent.filter((c) => moved.has(c.command.commandId)).map((c) => c.command.buildingId);
-  if (timedOut.length > 0) await redispatch(deps, ref.eventId, timedOut);
+  // Asked even when nothing moved now: a retry after a crash between the two steps still asks,
+  // and a re-plan with nobody new to plan around changes nothing.
+  const record = await deps.events.get(ref.eventId);
+  if (record && !isClosed(record.status) && toMs(record.event.end) > deps.clock.now())
+    await requestReplan(deps, ref.eventId);
 }
 
 export { ACTIVE };

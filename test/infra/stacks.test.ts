@@ -580,6 +580,7 @@ describe('the app at the largest configuration the schema allows', () => {
         assembly.stacks.map((s) => [s.stackName, Object.keys(s.template.Resources ?? {}).length]),
       );
       expect(counts['FlexDR-largest-config-Integrations']).toBeGreaterThan(MAX_INTEGRATIONS * 3);
+      console.log(`resources with ${mode} integrations: ${JSON.stringify(counts)}`);
       for (const [name, count] of Object.entries(counts)) expect(count, name).toBeLessThanOrEqual(450);
     },
   );

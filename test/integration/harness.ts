@@ -374,6 +374,16 @@ export class Harness {
     return injected;
   }
 
+  /** Fires every captured schedule whose name starts with `prefix` (say `replan-<event>`), in name order. */
+  async fireAll(prefix: string): Promise<string[]> {
+    const names = [...this.schedules.keys()].filter((n) => n.startsWith(prefix)).sort();
+    for (const name of names) {
+      await this.fire(name);
+      this.schedules.delete(name); // fired one-time schedules delete themselves
+    }
+    return names;
+  }
+
   /** Fires a captured one-time schedule, as EventBridge Scheduler would at its time. */
   async fire(scheduleName: string): Promise<void> {
     const s = this.schedules.get(scheduleName);

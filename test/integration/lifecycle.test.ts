@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Principal } from '../../lib/app/auth.ts';
-import { acknowledgeCommand, dispatchScheduleName, evaluationScheduleName } from '../../lib/app/lifecycle.ts';
+import {
+  acknowledgeCommand,
+  ackScheduleName,
+  dispatchScheduleName,
+  evaluationScheduleName,
+  replanDeclined,
+  requestReplan,
+} from '../../lib/app/lifecycle.ts';
 import { ConflictError } from '../../lib/domain/errors.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
@@ -265,6 +272,10 @@ describe('event lifecycle', () => {
 
     const before = h.published.length;
     await h.pump();
+    // The decline asks for a re-plan at the end of its debounce period; nothing is planned before.
+    expect(h.published.length).toBe(before);
+    const replans = await h.fireAll('replan-imp-2026-1214-peak-');
+    expect(replans).toHaveLength(1);
     const redispatched = h.published.slice(before).map((p) => p.detail.command as Record<string, unknown>);
     expect(redispatched.length).toBeGreaterThan(0);
     expect(redispatched.every((c) => c.revision === 2 && c.buildingId !== declined?.buildingId)).toBe(true);
@@ -318,6 +329,9 @@ describe('event lifecycle', () => {
     const before = h.published.length;
     // Nobody answered the valley commands: the deadline fires.
     await h.fire(`ack-${eventId}-r1`);
+    // The deadline only marks the silent as declined and asks for one re-plan.
+    expect(h.published.slice(before).some((p) => p.detailType === 'DispatchCommand')).toBe(false);
+    expect(await h.fireAll(`replan-${eventId}-`)).toHaveLength(1);
     const afterDeadline = await h.http('get-event', operator, { params: { eventId } });
     expect(afterDeadline.body.commands.declined).toBeGreaterThan(0);
     expect(afterDeadline.body.revision).toBe(2);
@@ -403,6 +417,7 @@ describe('event lifecycle', () => {
     await h.relay();
     expect(h.entries.filter((e) => e.DetailType === 'CommandDeclined').at(-1)?.Detail).toContain(commandId);
     await h.pump();
+    expect(await h.fireAll(`replan-${event.eventId}-`)).toHaveLength(1);
     const after = await h.http('get-event', operator, { params: { eventId: event.eventId } });
     expect(after.body.revision).toBe(3);
   });
@@ -589,5 +604,79 @@ describe('event lifecycle', () => {
     expect(
       (await h.http('event-plan', operator, { params: { eventId }, query: { limit: '501' } })).status,
     ).toBe(400);
+  });
+
+  it('answers the declines of one debounce period with one re-plan, and the deadline never plans', async () => {
+    const eventId = 'imp-2026-1228-peak';
+    const event = {
+      eventId,
+      programId: 'mengxi-peak',
+      type: 'PEAK_SHAVING',
+      start: '2026-12-28T17:00:00+08:00',
+      end: '2026-12-28T18:00:00+08:00',
+      intervalMinutes: 15,
+      targetsKw: [120, 120, 120, 120],
+      scope: { parkIds: [PARK] },
+      noticeAt: '2026-12-01T09:00:00+08:00',
+    };
+    expect((await h.http('create-event', operator, { body: event })).status).toBe(201);
+    await h.pump();
+    const plan = await h.http('event-plan', operator, { params: { eventId } });
+    const sent = (
+      plan.body.commands as { status: string; command: { commandId: string; buildingId: string } }[]
+    )
+      .filter((c) => c.status === 'PUBLISHED')
+      .map((c) => c.command);
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    const [first, second] = sent;
+    const before = h.published.length;
+    for (const c of [first, second])
+      expect(
+        (
+          await h.http('acknowledge-command', BMS, {
+            params: { commandId: c?.commandId as string },
+            body: { status: 'DECLINED', reason: 'maintenance' },
+          })
+        ).status,
+      ).toBe(200);
+    await h.pump();
+    // Two declines, one schedule: the period's end answers both.
+    const names = [...h.schedules.keys()].filter((n) => n.startsWith(`replan-${eventId}-`));
+    expect(names).toHaveLength(1);
+    const due = JSON.parse(h.schedules.get(names[0] as string)?.Target?.Input ?? '{}');
+    expect(Date.parse(due.at) % (h.deps.config.replanDebounceSeconds * 1000)).toBe(0);
+    expect(h.published.length).toBe(before);
+    await h.fireAll(`replan-${eventId}-`);
+    const record = await h.deps.events.get(eventId);
+    expect(record?.revision).toBe(2);
+    expect([...(record?.excludedBuildingIds ?? [])].sort()).toEqual(
+      [first?.buildingId, second?.buildingId].sort(),
+    );
+    // A late or repeated ReplanDue finds nobody new: no third revision.
+    await replanDeclined(h.deps, eventId);
+    expect((await h.deps.events.get(eventId))?.revision).toBe(2);
+    // The deadline of a revision answered in full asks too, and that re-plan changes nothing.
+    const standing = (await h.deps.commands.ofEvent(eventId)).filter((c) => c.status === 'PUBLISHED');
+    for (const c of standing)
+      expect(
+        (
+          await h.http('acknowledge-command', BMS, {
+            params: { commandId: c.command.commandId },
+            body: { status: 'ACCEPTED' },
+          })
+        ).status,
+      ).toBe(200);
+    await h.pump();
+    await h.fire(ackScheduleName(eventId, 1));
+    expect(await h.fireAll(`replan-${eventId}-`)).toHaveLength(1);
+    expect((await h.deps.events.get(eventId))?.revision).toBe(2);
+    // With no debounce the request goes out at once, through the outbox.
+    const entries = h.entries.length;
+    await requestReplan({ ...h.deps, config: { ...h.deps.config, replanDebounceSeconds: 0 } }, eventId);
+    await h.relay();
+    expect(h.entries.slice(entries).map((e) => e.DetailType)).toEqual(['ReplanDue']);
+    await h.pump();
+    expect((await h.deps.events.get(eventId))?.revision).toBe(2);
+    expect((await h.http('cancel-event', operator, { params: { eventId } })).status).toBe(200);
   });
 });

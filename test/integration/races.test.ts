@@ -20,7 +20,7 @@ import {
   acknowledgeCommand,
   dispatchPlanned,
   planAccepted,
-  redispatch,
+  replanDeclined,
 } from '../../lib/app/lifecycle.ts';
 import { isClosed } from '../../lib/domain/lifecycle.ts';
 import type { GridEvent } from '../../lib/domain/model/grid-event.ts';
@@ -107,12 +107,9 @@ async function settle(deps: Deps, eventId: string): Promise<void> {
     else if (r.status === 'planned') await dispatchPlanned(deps, { eventId, revision: r.revision });
     else {
       if (isClosed(r.status)) return;
-      const declined = (await deps.commands.ofEvent(eventId))
-        .filter((c) => c.status === 'DECLINED' && c.command.kind === 'DISPATCH')
-        .map((c) => c.command.buildingId)
-        .filter((b) => !r.excludedBuildingIds.includes(b));
-      if (declined.length === 0) return;
-      await redispatch(deps, eventId, declined);
+      // The re-plan a decline or a deadline asked for (ReplanDue); nothing new to plan around ends it.
+      await replanDeclined(deps, eventId);
+      if ((await deps.events.get(eventId))?.revision === r.revision) return;
     }
   }
 }

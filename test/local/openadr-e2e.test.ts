@@ -386,6 +386,8 @@ describe('OpenADR 3.1 VTN end to end, validated against openadr3.yaml', () => {
     });
     expect(optOut.status).toBe(201);
     await rt.idle();
+    // The re-plan it asked for runs at the end of its debounce period (REPLAN_DEBOUNCE_SECONDS).
+    await rt.advance(1);
     const { body: commandsB } = await native('GET', `/buildings/${buildingB}/commands`);
     const declined = (
       commandsB.items as { status: string; command: { eventId: string; revision: number } }[]

@@ -254,6 +254,8 @@ describe('OpenADR 3.1, the VEN side', () => {
     expect(declined?.status).toBe('DECLINED');
     expect(declined?.reason).toContain('opted out');
     await rt.idle();
+    // The re-plan it asked for runs at the end of its debounce period (REPLAN_DEBOUNCE_SECONDS).
+    await rt.advance(1);
     const event = await must('GET', `/events/${EVENT}`, undefined, 200);
     expect(event.revision).toBeGreaterThan(1);
     // The spare building takes the share; VEN A still sees the event it opted out of.

@@ -1,7 +1,7 @@
 /**
  * Rules on the bus for the coordinator's own consumers (STYLE 13): the shared patterns, Lambda
- * targets with retries, and an encrypted SQS dead-letter queue per consumer that also receives the
- * invocations the function itself failed (its on-failure destination).
+ * targets with retries, and one encrypted SQS dead-letter queue for them all that also receives the
+ * invocations a function itself failed (their on-failure destination).
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
@@ -19,23 +19,28 @@ export interface BusConsumersProps {
 }
 
 export class BusConsumers extends Construct {
-  readonly deadLetterQueues: Queue[] = [];
+  /**
+   * One queue for every consumer: what a rule could not deliver (its message attributes name the
+   * rule and target) and what a function kept failing on (Lambda's record names the function). One
+   * alarm watches it; a queue per consumer cost two resources each in a stack near its limit.
+   */
+  readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: BusConsumersProps) {
     super(scope, id);
+    const dlq = new Queue(this, 'Dlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(dlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the rule targets; an alarm watches its depth.',
+    });
+    this.deadLetterQueue = dlq;
     for (const sub of busSubscriptions) {
       const fn = props.functions.consumers.get(sub.name);
       if (!fn) throw new Error(`no function for subscription ${sub.name}`);
-      const dlq = new Queue(this, `Dlq-${sub.name}`, {
-        retentionPeriod: Duration.days(14),
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-      });
-      Validations.of(dlq).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself the dead-letter queue of a rule target; an alarm watches its depth.',
-      });
-      this.deadLetterQueues.push(dlq);
       // A message the function keeps failing on (after Lambda's own retries of the asynchronous
       // invocation) lands in the same queue as one EventBridge could not deliver: nothing is dropped.
       fn.configureAsyncInvoke({ onFailure: new SqsDestination(dlq), retryAttempts: 2 });

@@ -92,6 +92,6 @@ export class StatelessStack extends Stack {
       relay: this.functions.byId.get(outboxRelayFunction.id) as FlexdrFunction,
       reconciler: this.functions.byId.get(reconcileFunction.id) as FlexdrFunction,
     });
-    this.deadLetterQueues = [...consumers.deadLetterQueues, outbox.deadLetterQueue];
+    this.deadLetterQueues = [consumers.deadLetterQueue, outbox.deadLetterQueue];
   }
 }
