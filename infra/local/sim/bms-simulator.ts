@@ -305,14 +305,26 @@ export class BmsSimulator {
   }
 
   private async api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.options.apiUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.options.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const send = () =>
+      fetch(`${this.options.apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (e) {
+      // A kept-alive connection the gateway closed as it was reused (a busy machine widens that
+      // race): sent again once, as a BMS would. Every call here is safe to repeat (answers and
+      // readings change nothing the second time).
+      const code = (e as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'ECONNRESET' && code !== 'EPIPE') throw e;
+      res = await send();
+    }
     const text = await res.text();
     if (!res.ok) {
       let message = text;
