@@ -80,7 +80,7 @@ const STATELESS_ROUTES: readonly RouteName[] = ['health', 'openapi-document'];
 /** Routes that only read, whatever their method. */
 const READ_ONLY_ROUTES: readonly RouteName[] = ['query-flexibility'];
 /** Routes whose use-cases create or cancel one-time schedules (checked the same way). */
-const SCHEDULING_ROUTES: readonly RouteName[] = ['cancel-event', 'reevaluate-event'];
+const SCHEDULING_ROUTES: readonly RouteName[] = ['reevaluate-event'];
 /** Routes that answer lists (pages of parks, buildings, events, commands, settlements, intervals). */
 const LIST_ROUTES: readonly RouteName[] = [
   'list-parks',
@@ -123,8 +123,8 @@ const SMALL_ANSWER_FAMILIES: readonly OpenadrFamily[] = ['auth', 'notifiers'];
 
 /**
  * One function per family of OpenADR operations: each reads tokens and writes (token issue,
- * objects, acknowledgements); changes for subscriptions go to the outbox; `events` cancels
- * a grid event's schedules when a BL deletes it.
+ * objects, acknowledgements); changes for subscriptions go to the outbox, and so does the
+ * cancellation of a grid event a BL deletes (`EventCancelled`).
  */
 export const openadrFunctions = Object.fromEntries(
   OPENADR_FAMILIES.map((family) => [
@@ -134,7 +134,7 @@ export const openadrFunctions = Object.fromEntries(
       entry: `functions/openadr/${family}.ts`,
       timeoutSeconds: 29,
       memoryMb: 512,
-      grants: ['table:write', ...(family === 'events' ? (['scheduler'] as const) : [])],
+      grants: ['table:write'],
       captureResponse: SMALL_ANSWER_FAMILIES.includes(family),
     },
   ]),
@@ -145,6 +145,7 @@ const HEAVY_CONSUMERS: readonly BusSubscriptionName[] = [
   'plan-event',
   'evaluate-event',
   'replan-event',
+  'finish-cancellation',
 ];
 const CONSUMER_GRANTS: Record<BusSubscriptionName, readonly Grant[]> = {
   'plan-event': ['table:write'],
@@ -153,6 +154,7 @@ const CONSUMER_GRANTS: Record<BusSubscriptionName, readonly Grant[]> = {
   'redispatch-declined': ['table:write', 'scheduler'],
   'ack-deadline': ['table:write', 'scheduler'],
   'replan-event': ['table:write'],
+  'finish-cancellation': ['table:write', 'scheduler'],
   'evaluate-event': ['table:write', 'scheduler'],
   'openadr-notify-change': ['table:write'],
   'openadr-notify-command': ['table:write'],

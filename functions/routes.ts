@@ -235,10 +235,10 @@ export const httpRoutes = {
   'cancel-event': {
     method: 'POST',
     path: '/events/{eventId}/cancel',
-    summary: 'Cancel: cancellation commands, reservations released',
+    summary: 'Cancel (202): the event is cancelled at once; cancellation commands follow on the bus',
     roles: ['operator'],
     params: EventPath,
-    success: 200,
+    success: 202,
   },
   'reevaluate-event': {
     method: 'POST',
@@ -333,6 +333,7 @@ export const busSubscriptions = [
   { name: 'redispatch-declined', message: 'CommandDeclined' },
   { name: 'ack-deadline', message: 'AckDeadlineReached' },
   { name: 'replan-event', message: 'ReplanDue' },
+  { name: 'finish-cancellation', message: 'EventCancelled' },
   { name: 'evaluate-event', message: 'EvaluationDue' },
   // OpenADR webhooks: client changes, and each building's commands as its VEN's events.
   { name: 'openadr-notify-change', message: 'OpenadrObjectChanged' },

@@ -70,6 +70,12 @@ export const messages = {
     schema: z.strictObject({ ...v1, buildingId: Id, readings: z.number().int().min(0), state: z.boolean() }),
     example: { version: 1, buildingId: 'b1', readings: 4, state: true },
   },
+  /** An operator (or a BL) cancelled the event: its commands are to be cancelled (`finishCancellation`). */
+  EventCancelled: {
+    source: SOURCE.coordinator,
+    schema: EventRef,
+    example: { version: 1, eventId: 'imp-2026-001', revision: 2 },
+  },
   AckDeadlineReached: {
     source: SOURCE.scheduler,
     schema: EventRef,

@@ -92,29 +92,45 @@ export async function reviseEvent(
 }
 
 /**
- * Cancels an event before it completes.
- * 1. Only operators; a cancelled event stays cancelled (a repeat finishes what a crash left).
- * 2. Mark it cancelled as a new revision. From that moment no command of an earlier revision can
- *    be stored or announced (every command write is conditional on the event's revision).
- * 3. {@link finishCancellation}: cancel exactly the commands standing then.
+ * Cancels an event before it completes; the commands follow on the bus (the answer is `202`).
+ * 1. Only operators; a cancelled event stays cancelled (a repeat announces it again, which
+ *    finishes whatever is left and changes nothing else).
+ * 2. Mark it cancelled as a new revision, with `EventCancelled` in the same write (the outbox).
+ *    From that moment no command of an earlier revision can be stored or announced (every command
+ *    write is conditional on the event's revision).
+ * 3. `finish-cancellation` runs {@link finishCancellation}: it cancels exactly the commands standing
+ *    then, however many there are, outside the HTTP request's 29 seconds.
  */
 export async function cancelEvent(deps: Deps, who: Principal, eventId: string): Promise<EventRecord> {
   requireRole(who, 'operator');
-  let record = await load(deps, eventId);
-  if (record.status !== 'cancelled') {
-    if (isClosed(record.status))
-      throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be cancelled`);
-    record = {
-      ...record,
-      status: 'cancelled',
-      revision: record.revision + 1,
-      version: record.version + 1,
-      updatedAt: toIso(deps.clock.now()),
-    };
-    await deps.events.update(record);
+  const record = await load(deps, eventId);
+  const announcement = (r: EventRecord) =>
+    message('EventCancelled', { version: 1, eventId, revision: r.revision });
+  if (record.status === 'cancelled') {
+    await deps.outbox.put([announcement(record)]);
+    return record;
   }
+  if (isClosed(record.status))
+    throw new ConflictError(`event '${eventId}' is ${record.status} and can no longer be cancelled`);
+  const cancelled: EventRecord = {
+    ...record,
+    status: 'cancelled',
+    revision: record.revision + 1,
+    version: record.version + 1,
+    updatedAt: toIso(deps.clock.now()),
+  };
+  await deps.events.update(cancelled, [announcement(cancelled)]);
+  return cancelled;
+}
+
+/** `EventCancelled`: finish the cancellation of that revision, if it is still the event's. */
+export async function cancellationAnnounced(
+  deps: Deps,
+  ref: { eventId: string; revision: number },
+): Promise<void> {
+  const record = await deps.events.get(ref.eventId);
+  if (record?.status !== 'cancelled' || record.revision !== ref.revision) return;
   await finishCancellation(deps, record);
-  return record;
 }
 
 /**

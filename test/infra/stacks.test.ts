@@ -215,7 +215,11 @@ describe('scheduler access', () => {
       'functions/stream',
       'functions/scheduled',
     ]);
-    expect(reaching).toContain('functions/openadr/events.ts');
+    // Handlers that reach it only through the outbox do not: a BL's delete cancels the grid event
+    // with EventCancelled, and finish-cancellation deletes the schedules.
+    expect(reaching).toContain('functions/bus/finish-cancellation.ts');
+    expect(reaching).not.toContain('functions/openadr/events.ts');
+    expect(reaching).not.toContain('functions/http/cancel-event.ts');
     const functions = service.findResources('AWS::Lambda::Function');
     const policies = Object.values(service.findResources('AWS::IAM::Policy'));
     for (const fn of stacks.service.functions.all()) {

@@ -351,8 +351,12 @@ describe('event lifecycle', () => {
     expect(redispatched.every((p) => !silent.has(p.detail.buildingId as string))).toBe(true);
 
     const cancelled = await h.http('cancel-event', operator, { params: { eventId } });
-    expect(cancelled.status).toBe(200);
+    expect(cancelled.status).toBe(202);
     expect(cancelled.body.status).toBe('cancelled');
+    // Accepted, not done: the cancellation's work waits on the bus (EventCancelled).
+    const accepted = await h.http('get-event', operator, { params: { eventId } });
+    expect(accepted.body.status).toBe('cancelled');
+    expect(accepted.body.revision).toBe(cancelled.body.revision);
     await h.pump();
     // Cancelling twice changes nothing.
     expect((await h.http('cancel-event', operator, { params: { eventId } })).body.status).toBe('cancelled');
@@ -569,7 +573,8 @@ describe('event lifecycle', () => {
     expect(sent.body.status).toBe('dispatched');
     expect(ours().length).toBeGreaterThan(0);
     expect(sent.body.commands.published).toBe(ours().length);
-    expect((await h.http('cancel-event', operator, { params: { eventId } })).status).toBe(200);
+    expect((await h.http('cancel-event', operator, { params: { eventId } })).status).toBe(202);
+    await h.pump();
   });
 
   it("pages an event's commands with a cursor, each command once, to its park's manager too", async () => {
@@ -677,6 +682,6 @@ describe('event lifecycle', () => {
     expect(h.entries.slice(entries).map((e) => e.DetailType)).toEqual(['ReplanDue']);
     await h.pump();
     expect((await h.deps.events.get(eventId))?.revision).toBe(2);
-    expect((await h.http('cancel-event', operator, { params: { eventId } })).status).toBe(200);
+    expect((await h.http('cancel-event', operator, { params: { eventId } })).status).toBe(202);
   });
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mulberry32 } from '../../infra/local/sim/random.ts';
 import type { Principal } from '../../lib/app/auth.ts';
 import type { Deps } from '../../lib/app/config.ts';
-import { acceptEvent, cancelEvent, reviseEvent } from '../../lib/app/events.ts';
+import { acceptEvent, cancelEvent, cancellationAnnounced, reviseEvent } from '../../lib/app/events.ts';
 import {
   ACTIVE,
   ackDeadlineReached,
@@ -166,7 +166,9 @@ async function interleave(pair: Pair, g: number, i: number, rnd: () => number) {
   const cancel = async () => {
     for (let attempt = 0; attempt < 10; attempt++)
       try {
-        await cancelEvent(deps, OPERATOR, eventId);
+        const cancelled = await cancelEvent(deps, OPERATOR, eventId);
+        // What finish-cancellation does on EventCancelled.
+        await cancellationAnnounced(deps, { eventId, revision: cancelled.revision });
         return;
       } catch (e) {
         if (!(e instanceof Error) || e.name !== 'ConflictError') throw e;
@@ -194,7 +196,10 @@ async function interleave(pair: Pair, g: number, i: number, rnd: () => number) {
   const found = await violations(eventId);
   // Leave the buildings free for the next interleaving: cancel what still stands, and check again.
   const r = await h.deps.events.get(eventId);
-  if (r && !isClosed(r.status)) await cancelEvent(h.deps, OPERATOR, eventId);
+  if (r && !isClosed(r.status)) {
+    const cancelled = await cancelEvent(h.deps, OPERATOR, eventId);
+    await cancellationAnnounced(h.deps, { eventId, revision: cancelled.revision });
+  }
   found.push(...(await violations(eventId)));
   return { found, dispatched: commands.length > 0 };
 }

@@ -279,7 +279,7 @@ describe('OpenADR 3.1 subscriptions and webhooks', () => {
       (c) => c.command.kind === 'DISPATCH' && c.command.supersedes === first.command.commandId,
     );
     expect(revised?.status).toBe('ACKNOWLEDGED');
-    await must('POST', `/events/${first.eventId}/cancel`, operator, undefined, 200);
+    await must('POST', `/events/${first.eventId}/cancel`, operator, undefined, 202);
     await rt.idle();
     const told = received('/ven-changes').map((r) => JSON.parse(r.body));
     expect(told.map((n) => [n.objectType, n.operation, n.object.eventName])).toEqual([
