@@ -160,8 +160,12 @@ export interface EventRecord {
   plan?: PlanSummary | undefined;
   /** Why the event failed, when it did. */
   failure?: string | undefined;
-  /** Buildings that declined or did not answer: never asked again in this event. */
-  excludedBuildingIds: string[];
+  /**
+   * How many buildings had declined (or stayed silent) when the latest revision was planned: that
+   * plan excludes them and covers their share. The buildings themselves are those holding a
+   * DECLINED command, never asked again in this event; a count, so the item stays small at any scale.
+   */
+  declinesPlannedAround: number;
   /** Buildings whose settlement waits for data (a calendar year, readings), and why. */
   awaitingData?: AwaitingData[] | undefined;
   /** Buildings settled at the program's deadline without their data, and how. */

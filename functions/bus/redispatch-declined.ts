@@ -3,5 +3,5 @@ import { busConsumer } from '../commons/bus.ts';
 
 /** `CommandDeclined` → ask for a re-plan of the event (debounced: one for all its declines in a period). */
 export const { handler, makeHandler } = busConsumer('redispatch-declined', (deps, detail) =>
-  replanAfterDecline(deps, detail.eventId, detail.buildingId),
+  replanAfterDecline(deps, detail.eventId),
 );

@@ -42,7 +42,7 @@ export async function acceptEvent(
       version: 1,
       createdAt: at,
       updatedAt: at,
-      excludedBuildingIds: [],
+      declinesPlannedAround: 0,
     },
     [message('GridEventAccepted', { version: 1, eventId: event.eventId, revision: 1 })],
   );

@@ -11,7 +11,7 @@ import { message } from '../messages.ts';
 import type { CommandRecord, EventRecord } from '../ports.ts';
 import { type Principal, requireBmsOf } from './auth.ts';
 import type { Deps } from './config.ts';
-import { ACTIVE, planRevision } from './planning.ts';
+import { ACTIVE, declinedBuildings, planRevision } from './planning.ts';
 
 /**
  * The evaluation's schedule is named after the window's end, so a revision that moves the end
@@ -186,30 +186,6 @@ export async function acknowledgeCommand(
   return { ...record, status: to, updatedAt: now, reason: ack.reason };
 }
 
-/**
- * Re-allocates what some buildings will not deliver to buildings with flexibility left.
- * 1. Skip when the event is over, its window has ended, or these buildings were already excluded.
- * 2. Exclude them for the rest of the event and release their reservations.
- * 3. Store a new revision and plan only the shortfall on top of the active commands.
- */
-export async function redispatch(deps: Deps, eventId: string, buildingIds: readonly string[]): Promise<void> {
-  const record = await deps.events.get(eventId);
-  if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
-  const fresh = [...new Set(buildingIds)].filter((b) => !record.excludedBuildingIds.includes(b));
-  if (fresh.length === 0) return;
-  await deps.reservations.release(eventId, fresh);
-  const next: EventRecord = {
-    ...record,
-    revision: record.revision + 1,
-    status: 'received',
-    excludedBuildingIds: [...record.excludedBuildingIds, ...fresh],
-    version: record.version + 1,
-    updatedAt: toIso(deps.clock.now()),
-  };
-  await deps.events.update(next);
-  await planRevision(deps, next, 'shortfall');
-}
-
 /** The schedule of the re-plan that answers an event's requests up to `dueMs`. */
 export function replanScheduleName(eventId: string, dueMs: number): string {
   return `replan-${eventId}-${Math.floor(dueMs / 1000)}`;
@@ -237,26 +213,39 @@ export async function requestReplan(deps: Deps, eventId: string): Promise<void> 
 }
 
 /**
- * A building declined (`CommandDeclined`): ask for a re-plan, unless the event is over or the
- * building is already planned around. The decline itself is stored with the command.
+ * A building declined (`CommandDeclined`): ask for a re-plan, unless the event is over. The
+ * decline itself is stored with the command, which is what the re-plan reads.
  */
-export async function replanAfterDecline(deps: Deps, eventId: string, buildingId: string): Promise<void> {
+export async function replanAfterDecline(deps: Deps, eventId: string): Promise<void> {
   const record = await deps.events.get(eventId);
   if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
-  if (record.excludedBuildingIds.includes(buildingId)) return;
   await requestReplan(deps, eventId);
 }
 
 /**
- * A re-plan is due (`ReplanDue`): one revision around every building whose command was declined
- * and that is not yet planned around, however many declines asked for it. What the stored commands
- * say decides, so a late, repeated or coalesced request finds the same answer.
+ * A re-plan is due (`ReplanDue`): one revision around every building that declined since the last
+ * plan, however many declines asked for it.
+ * 1. Skip when the event is over or its window has ended, or when no building declined since the
+ *    latest revision was planned (a late, repeated or coalesced request finds the same answer).
+ * 2. Release the declined buildings' reservations; store a new revision that counts them.
+ * 3. Plan only the shortfall on top of the active commands; planning excludes every declined building.
  */
 export async function replanDeclined(deps: Deps, eventId: string): Promise<void> {
-  const declinedBuildings = (await deps.commands.ofEvent(eventId))
-    .filter((c) => c.command.kind === 'DISPATCH' && c.status === 'DECLINED')
-    .map((c) => c.command.buildingId);
-  if (declinedBuildings.length > 0) await redispatch(deps, eventId, declinedBuildings);
+  const record = await deps.events.get(eventId);
+  if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
+  const declined = declinedBuildings(await deps.commands.ofEvent(eventId));
+  if (declined.size <= record.declinesPlannedAround) return;
+  await deps.reservations.release(eventId, [...declined]);
+  const next: EventRecord = {
+    ...record,
+    revision: record.revision + 1,
+    status: 'received',
+    declinesPlannedAround: declined.size,
+    version: record.version + 1,
+    updatedAt: toIso(deps.clock.now()),
+  };
+  await deps.events.update(next);
+  await planRevision(deps, next, 'shortfall');
 }
 
 /**

@@ -276,18 +276,27 @@ export async function planRevision(
   }
 }
 
+/** The buildings of an event that declined a command or let its deadline pass. */
+export function declinedBuildings(commands: readonly CommandRecord[]): Set<string> {
+  return new Set(
+    commands
+      .filter((c) => c.command.kind === 'DISPATCH' && c.status === 'DECLINED')
+      .map((c) => c.command.buildingId),
+  );
+}
+
 async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfall'): Promise<EventRecord> {
   const event = record.event;
   const startMs = toMs(event.start);
   const endMs = toMs(event.end);
   const n = intervalCount(event);
   const dt = event.intervalMinutes / 60;
-  const excluded = new Set(record.excludedBuildingIds);
-
   const [existing, calendar] = await Promise.all([
     deps.commands.ofEvent(event.eventId),
     deps.calendars.load(),
   ]);
+  // A building that declined (or stayed silent) is never asked again in this event.
+  const excluded = declinedBuildings(existing);
   // Every earlier command still standing; a building can hold more than one when plans raced, and
   // all of them are superseded when the building is asked again. Commands of this very revision
   // come from an attempt that stopped half-way: they are rebuilt with the same ids, not treated as
@@ -501,6 +510,9 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
     ...record,
     status: 'planned',
     plan,
+    // A full plan (first, or an operator's revision) already excludes every building declined so far.
+    declinesPlannedAround:
+      mode === 'full' ? Math.max(record.declinesPlannedAround, excluded.size) : record.declinesPlannedAround,
     version: record.version + 1,
     updatedAt: now,
   };

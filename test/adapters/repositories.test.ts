@@ -39,7 +39,7 @@ const record = {
   version: 2,
   createdAt: '2026-12-14T01:00:00.000Z',
   updatedAt: '2026-12-14T01:00:00.000Z',
-  excludedBuildingIds: [],
+  declinesPlannedAround: 0,
 } as EventRecord;
 
 describe('DynamoEventRepository', () => {

@@ -654,9 +654,11 @@ describe('event lifecycle', () => {
     await h.fireAll(`replan-${eventId}-`);
     const record = await h.deps.events.get(eventId);
     expect(record?.revision).toBe(2);
-    expect([...(record?.excludedBuildingIds ?? [])].sort()).toEqual(
-      [first?.buildingId, second?.buildingId].sort(),
-    );
+    expect(record?.declinesPlannedAround).toBe(2);
+    const revision2 = (await h.deps.commands.ofEvent(eventId)).filter((c) => c.command.revision === 2);
+    expect(
+      revision2.some((c) => [first?.buildingId, second?.buildingId].includes(c.command.buildingId)),
+    ).toBe(false);
     // A late or repeated ReplanDue finds nobody new: no third revision.
     await replanDeclined(h.deps, eventId);
     expect((await h.deps.events.get(eventId))?.revision).toBe(2);

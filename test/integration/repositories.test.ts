@@ -195,7 +195,7 @@ const eventRecord = (eventId: string, createdAt: string): EventRecord => ({
   version: 1,
   createdAt,
   updatedAt: createdAt,
-  excludedBuildingIds: [],
+  declinesPlannedAround: 0,
 });
 
 describe('DynamoEventRepository', () => {

@@ -24,7 +24,7 @@ const record: EventRecord = {
   version: 3,
   createdAt: '2026-01-15T01:00:00.000Z',
   updatedAt: '2026-01-15T01:05:00.000Z',
-  excludedBuildingIds: [],
+  declinesPlannedAround: 0,
 };
 const dispatched = (buildingId: string, parkId: string): CommandRecord => ({
   command: peakCommand({ commandId: `${event.eventId}.${buildingId}.r1`, buildingId, parkId }),

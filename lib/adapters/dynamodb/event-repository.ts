@@ -33,7 +33,7 @@ const StoredEvent = z.object({
     })
     .optional(),
   failure: z.string().optional(),
-  excludedBuildingIds: z.array(z.string()),
+  declinesPlannedAround: z.number().int().min(0).default(0),
   awaitingData: z.array(AwaitingData).optional(),
   settledWithoutData: z.array(SettledWithoutData).optional(),
   settlementRevision: z.number().int().min(1).optional(),
