@@ -26,12 +26,26 @@ export interface ConsumerOptions {
 }
 
 /**
- * The EventBridge envelope, reduced to the `detail` it carries. Powertools' `EventBridgeEnvelope`
- * does the same but imports its schemas with `import { z } from 'zod'`, which keeps all of zod's
- * locales (some 370 KB minified) in every consumer's bundle.
+ * The EventBridge envelope, checked field by field as Powertools' `EventBridgeSchema` does, and
+ * reduced to the `detail` it carries. Powertools' `EventBridgeEnvelope` does the same, but imports
+ * its schemas with `import { z } from 'zod'`, which keeps all of zod's locales (some 370 KB
+ * minified) in every consumer's bundle.
  */
 function detailOf<T extends z.ZodType>(schema: T) {
-  return z.object({ detail: schema as z.ZodType }).transform((event) => event.detail as z.output<T>);
+  return z
+    .object({
+      version: z.string(),
+      id: z.string(),
+      source: z.string(),
+      account: z.string(),
+      time: z.iso.datetime(),
+      region: z.string(),
+      resources: z.array(z.string()),
+      'detail-type': z.string(),
+      detail: schema as z.ZodType,
+      'replay-name': z.string().optional(),
+    })
+    .transform((event) => event.detail as z.output<T>);
 }
 
 /**
