@@ -23,6 +23,7 @@ import { logger, metrics, tracer } from '../commons/powertools.ts';
 import { openadrFunctions } from '../definitions.ts';
 import {
   documentedStatus,
+  methodsAt,
   type OpenadrFamily,
   type OpenadrOperation,
   type OperationId,
@@ -45,6 +46,8 @@ export interface OperationContext<I extends OperationId> {
   baseUrl: string;
   /** The address the request came from, as API Gateway saw it (throttling of the token endpoint). */
   sourceIp: string;
+  /** The `Authorization` header as sent (the token endpoint's HTTP Basic client authentication). */
+  authorization: string | undefined;
 }
 
 export type OperationImpl<I extends OperationId> = (ctx: OperationContext<I>) => Promise<unknown>;
@@ -53,7 +56,7 @@ type FamilyOf<F extends OpenadrFamily> = {
   [I in OperationId]: Op<I>['family'] extends F ? I : never;
 }[OperationId];
 
-/** RFC 7807 body, as the document's `problem` schema gives it. */
+/** RFC 7807 body, as the document's `problem` schema gives it, typed `application/problem+json`. */
 export function problem(
   status: number,
   title: string,
@@ -61,7 +64,11 @@ export function problem(
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ) {
-  return json(status, { type: 'about:blank', title, status, detail, ...extra }, headers);
+  return json(
+    status,
+    { type: 'about:blank', title, status, detail, ...extra },
+    { 'content-type': 'application/problem+json; charset=utf-8', ...headers },
+  );
 }
 
 const TITLES: Record<number, string> = {
@@ -70,6 +77,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  405: 'Method Not Allowed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
@@ -87,18 +95,23 @@ function bearerOf(event: APIGatewayProxyEventV2): string | undefined {
 }
 
 /**
- * JSON; `application/x-www-form-urlencoded` only where the document declares it (the token
- * endpoint, RFC 6749 §4.4.2). A GET's body has no meaning and is ignored.
+ * JSON (`application/json` or a `+json` type; a body without a content type is read as JSON);
+ * `application/x-www-form-urlencoded` only where the document declares it (the token endpoint,
+ * RFC 6749 §4.4.2). Any other declared type is a 415. A GET's body has no meaning and is ignored.
  */
 function readBody(event: APIGatewayProxyEventV2, op: OpenadrOperation): unknown {
   if (op.method === 'GET') return undefined;
   const text = bodyText(event);
   if (text === undefined) return undefined;
-  if (/application\/x-www-form-urlencoded/i.test(header(event, 'content-type') ?? '')) {
+  const type = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const takes = op.path === '/auth/token' ? 'application/json or a form' : 'application/json';
+  if (type === 'application/x-www-form-urlencoded') {
     if (op.path !== '/auth/token')
       throw new RequestError(`${op.method} ${op.path} takes application/json, not a form`, 415);
     return Object.fromEntries(new URLSearchParams(text));
   }
+  if (type !== '' && type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type))
+    throw new RequestError(`${op.method} ${op.path} takes ${takes}, not ${type}`, 415);
   return parseJsonBody(text);
 }
 
@@ -123,7 +136,21 @@ export function openadrHandler<F extends OpenadrFamily>(
       const found = byRouteKey.get(event.routeKey);
       const status = (s: number) => (found ? documentedStatus(found.id, s) : s);
       try {
-        if (!found) throw new NotFoundError(`no OpenADR operation ${event.routeKey} here`);
+        if (!found) {
+          // The fallback route (or a route of another family): a path the document serves with
+          // other methods is a 405 naming them; any other path a 404. Both as problem bodies.
+          const allowed = methodsAt(event.rawPath);
+          const method = event.requestContext.http.method;
+          if (allowed.length > 0)
+            return problem(
+              405,
+              'Method Not Allowed',
+              `${method} is not served at ${event.rawPath}; it takes ${allowed.join(', ')}`,
+              {},
+              { allow: allowed.join(', ') },
+            );
+          throw new NotFoundError(`no OpenADR operation ${method} ${event.rawPath} here`);
+        }
         const { id, op } = found;
         const caller = op.scope ? await callerOf(deps, bearerOf(event)) : undefined;
         if (op.scope && caller) requireScope(caller, op.scope);
@@ -146,14 +173,19 @@ export function openadrHandler<F extends OpenadrFamily>(
           body,
           baseUrl: `${proto}://${host}/openadr3`,
           sourceIp: event.requestContext.http.sourceIp,
+          authorization: header(event, 'authorization'),
         } as never);
         return json(op.success, result);
       } catch (e) {
         if (e instanceof OAuthError)
-          return problem(status(e.statusCode), TITLES[e.statusCode] as string, e.message, {
-            error: e.error,
-            error_description: e.message,
-          });
+          return problem(
+            status(e.statusCode),
+            TITLES[e.statusCode] as string,
+            e.message,
+            { error: e.error, error_description: e.message },
+            // RFC 6749 §5.2: a failed client authentication answers 401 with the scheme to use.
+            e.statusCode === 401 ? { 'www-authenticate': 'Basic realm="openadr3"' } : {},
+          );
         const mapped = toHttpError(e);
         if (mapped) {
           logger.info('OpenADR request refused', {

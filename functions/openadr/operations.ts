@@ -428,11 +428,30 @@ export const documentedErrors: Record<OperationId, readonly number[]> = {
  */
 export function documentedStatus(id: OperationId, status: number): number {
   const listed = documentedErrors[id];
-  // 429 (RFC 6585) is listed nowhere, but a throttled client must see it and its Retry-After.
-  if (listed.length === 0 || listed.includes(status) || status === 429) return status;
+  // 429 (RFC 6585) and 415 (RFC 9110: a content type the operation does not take) are listed
+  // nowhere, but a client must see them as they are, and a throttled one its Retry-After.
+  if (listed.length === 0 || listed.includes(status) || status === 429 || status === 415) return status;
   if (status === 401 && listed.includes(403)) return 403;
   if (status >= 400 && status < 500 && listed.includes(400)) return 400;
   return status;
+}
+
+/**
+ * The route that catches every other request under the prefix (API Gateway prefers any other
+ * match to a greedy one): unknown paths, MQTT topic paths FlexDR does not serve, methods a path
+ * does not take. Its function answers them with problem bodies, 404 or 405.
+ */
+export const OPENADR_FALLBACK_ROUTE = { method: 'ANY', path: `${OPENADR_PREFIX}/{proxy+}` } as const;
+export const OPENADR_FALLBACK_FAMILY: OpenadrFamily = 'notifiers';
+
+/** The methods the document serves at `path` (under the prefix), for a 405's `Allow`; none for an unknown path. */
+export function methodsAt(path: string): string[] {
+  if (!path.startsWith(`${OPENADR_PREFIX}/`)) return [];
+  const rest = path.slice(OPENADR_PREFIX.length);
+  const methods = (Object.values(openadrOperations) as OpenadrOperation[])
+    .filter((op) => new RegExp(`^${op.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(rest))
+    .map((op) => op.method);
+  return [...new Set(methods)].sort();
 }
 
 /** The API route key of an operation (`GET /openadr3/programs/{programID}`), as API Gateway names it. */

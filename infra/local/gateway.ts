@@ -10,6 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { httpFunctions, openadrFunctions } from '../../functions/definitions.ts';
 import {
+  OPENADR_FALLBACK_FAMILY,
+  OPENADR_FALLBACK_ROUTE,
   OPENADR_PREFIX,
   type OpenadrOperation,
   openadrOperations,
@@ -75,6 +77,19 @@ const compiled: CompiledRoute[] = [
     compile(openadrFunctions[op.family].id, op.method, `${OPENADR_PREFIX}${op.path}`, false),
   ),
 ];
+
+/**
+ * API Gateway's greedy `ANY /openadr3/{proxy+}`: matched only when no other route is, by any
+ * method, and answered by the same function as on AWS (404 or 405 problem bodies).
+ */
+const openadrFallback: CompiledRoute = {
+  functionId: openadrFunctions[OPENADR_FALLBACK_FAMILY].id,
+  method: OPENADR_FALLBACK_ROUTE.method,
+  path: OPENADR_FALLBACK_ROUTE.path,
+  protected: false,
+  regex: new RegExp(`^${OPENADR_PREFIX}/(.+)$`),
+  params: ['proxy'],
+};
 
 async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -158,10 +173,12 @@ export function gateway(options: GatewayOptions) {
         send(res, status, reply ? reply.body : { message: 'Not Found' });
         return;
       }
-      const match = compiled
-        .filter((c) => c.method === method)
-        .map((c) => ({ c, m: c.regex.exec(url.pathname) }))
-        .find((x) => x.m);
+      const match =
+        compiled
+          .filter((c) => c.method === method)
+          .map((c) => ({ c, m: c.regex.exec(url.pathname) }))
+          .find((x) => x.m) ??
+        [openadrFallback].map((c) => ({ c, m: c.regex.exec(url.pathname) })).find((x) => x.m);
       if (!match?.m) {
         status = 404;
         send(res, 404, { message: 'Not Found' });

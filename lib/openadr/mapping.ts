@@ -14,10 +14,12 @@ export {
 export { addMinutesInOffset, durationMinutes, minutesToDuration } from './intervals.ts';
 export {
   DEFAULT_BASELINE,
+  DEFAULT_SETTLEMENT,
   FLEXDR_BASELINE,
   FLEXDR_SETTLEMENT,
   programFromFlexdr,
   programToFlexdr,
+  withStatedRules,
 } from './programs.ts';
 export { reportToAcknowledgement, reportToTelemetry, type Telemetry } from './reports.ts';
 export { commandToVenEvent } from './ven-events.ts';

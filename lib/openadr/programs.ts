@@ -24,6 +24,35 @@ export const DEFAULT_BASELINE: BaselineMethod = {
   lookbackDays: 45,
 };
 
+/**
+ * Settlement when a program carries no `FLEXDR_SETTLEMENT` attribute: delivery is measured against
+ * the baseline and reported, and paid at 0 元/kWh until the BL states a price. Inner Mongolia
+ * publishes no demand-response price (DESIGN §6), so FlexDR guesses none; the program's answer
+ * carries these rules in its attributes, so the BL sees what applies and can replace them.
+ */
+export const DEFAULT_SETTLEMENT: SettlementRules = {
+  unit: 'YUAN_PER_KWH',
+  price: 0,
+  minRatio: 0.8,
+  maxRatio: 1.2,
+};
+
+/**
+ * The program's attributes with FlexDR's rules stated: the baseline and settlement attributes
+ * the request left out are added with their defaults, so a minimal program answers what it runs on.
+ */
+export function withStatedRules(attributes: readonly ValuesMap[] | null | undefined): ValuesMap[] {
+  const given = attributes ?? [];
+  const has = (type: string) => given.some((a) => a.type === type);
+  return [
+    ...given,
+    ...(has(FLEXDR_BASELINE) ? [] : [{ type: FLEXDR_BASELINE, values: [JSON.stringify(DEFAULT_BASELINE)] }]),
+    ...(has(FLEXDR_SETTLEMENT)
+      ? []
+      : [{ type: FLEXDR_SETTLEMENT, values: [JSON.stringify(DEFAULT_SETTLEMENT)] }]),
+  ];
+}
+
 function attributeJson(attributes: readonly ValuesMap[] | null | undefined, type: string): unknown {
   const found = attributes?.filter((a) => a.type === type) ?? [];
   if (found.length === 0) return undefined;
@@ -41,17 +70,15 @@ function attributeJson(attributes: readonly ValuesMap[] | null | undefined, type
 /**
  * An OpenADR program as a FlexDR program. `programName` is the name; the baseline and settlement
  * rules travel as JSON in the private attributes `FLEXDR_BASELINE` and `FLEXDR_SETTLEMENT`.
- * The baseline defaults to {@link DEFAULT_BASELINE}; settlement has no honest default (a price),
- * so a program without it is refused.
+ * They default to {@link DEFAULT_BASELINE} and {@link DEFAULT_SETTLEMENT}: `programName` alone
+ * makes a program, as the specification's `programRequest` allows.
  */
 export function programToFlexdr(
   program: ProgramRequest & { id?: string },
   programId = program.id,
 ): FlexdrProgram {
   if (programId === undefined) refuse('id', 'a program id is required');
-  const settlement = attributeJson(program.attributes, FLEXDR_SETTLEMENT);
-  if (settlement === undefined)
-    refuse(`attributes.${FLEXDR_SETTLEMENT}`, 'FlexDR needs the settlement rules (unit, price) of a program');
+  const settlement = attributeJson(program.attributes, FLEXDR_SETTLEMENT) ?? DEFAULT_SETTLEMENT;
   return parseOrThrow(
     FlexdrProgramSchema,
     {

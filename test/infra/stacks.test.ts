@@ -4,7 +4,11 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FunctionDefinition, functionDefinitions, grantVariables } from '../../functions/definitions.ts';
-import { OPENADR_FAMILIES, openadrOperations } from '../../functions/openadr/operations.ts';
+import {
+  OPENADR_FALLBACK_ROUTE,
+  OPENADR_FAMILIES,
+  openadrOperations,
+} from '../../functions/openadr/operations.ts';
 import {
   busSubscriptions,
   httpRoutes,
@@ -127,7 +131,10 @@ describe('functions', () => {
 describe('HTTP API', () => {
   it('puts the JWT authorizer on every route but the public ones', () => {
     const routes = Object.values(service.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes.length).toBe(Object.keys(httpRoutes).length + Object.keys(openadrOperations).length);
+    // One route per operation, and the OpenADR fallback (404 and 405 problem bodies).
+    expect(routes.length).toBe(Object.keys(httpRoutes).length + Object.keys(openadrOperations).length + 1);
+    const fallbackKey = `${OPENADR_FALLBACK_ROUTE.method} ${OPENADR_FALLBACK_ROUTE.path}`;
+    expect(routes.map((r) => r.Properties.RouteKey)).toContain(fallbackKey);
     for (const r of routes) {
       const key = r.Properties.RouteKey as string;
       // The OpenADR surface checks its own OAuth2 tokens in the handlers.

@@ -132,9 +132,13 @@ describe('OpenADR 3.1, the BL side', () => {
 
     expectProblem(await oadr('POST', '/programs', bl, program('Mengxi peak')), 409);
     expectProblem(await oadr('POST', '/programs', bl, { attributes: [] }), 400);
-    const noPrice = await oadr('POST', '/programs', bl, { programName: 'no price' });
-    expectProblem(noPrice, 400);
-    expect(noPrice.body.detail).toContain('FLEXDR_SETTLEMENT');
+    // A settlement that is not JSON is refused; none at all takes FlexDR's default (openadr-conformance).
+    const badPrice = await oadr('POST', '/programs', bl, {
+      programName: 'bad price',
+      attributes: [{ type: 'FLEXDR_SETTLEMENT', values: ['price=3'] }],
+    });
+    expectProblem(badPrice, 400);
+    expect(badPrice.body.detail).toContain('FLEXDR_SETTLEMENT');
     // Nothing of the refused ones was kept.
     const all = (await oadr('GET', '/programs', bl)).body as { programName: string }[];
     expect(all.map((x) => x.programName)).toEqual(['Mengxi peak']);

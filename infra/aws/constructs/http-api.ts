@@ -10,6 +10,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { preTokenFunction } from '../../../functions/definitions.ts';
 import {
+  OPENADR_FALLBACK_FAMILY,
+  OPENADR_FALLBACK_ROUTE,
   OPENADR_PREFIX,
   type OpenadrOperation,
   openadrOperations,
@@ -102,6 +104,27 @@ export class FlexdrHttpApi extends Construct {
         ThrottlingBurstLimit: THROTTLE.burst,
       };
     }
+
+    // Every other request under the prefix reaches one OpenADR function, which answers a problem
+    // body: 405 with `Allow` for a path the document serves with other methods, else 404.
+    const fallback = openadrIntegrations.get(OPENADR_FALLBACK_FAMILY);
+    if (!fallback) throw new Error(`no integration for OpenADR family ${OPENADR_FALLBACK_FAMILY}`);
+    const [caught] = this.api.addRoutes({
+      path: OPENADR_FALLBACK_ROUTE.path,
+      methods: [HttpMethod.ANY],
+      integration: fallback,
+    });
+    if (caught) {
+      routes.push(caught);
+      Validations.of(caught).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'OpenADR fallback: answers 404 or 405 problem bodies, and reads no data.',
+      });
+    }
+    routeSettings[`${OPENADR_FALLBACK_ROUTE.method} ${OPENADR_FALLBACK_ROUTE.path}`] = {
+      ThrottlingRateLimit: THROTTLE.rate,
+      ThrottlingBurstLimit: THROTTLE.burst,
+    };
 
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
     stage.defaultRouteSettings = { throttlingRateLimit: THROTTLE.rate, throttlingBurstLimit: THROTTLE.burst };

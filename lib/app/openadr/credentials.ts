@@ -19,7 +19,7 @@ import { Id } from '../../domain/model/common.ts';
 import { toIso } from '../../domain/time.ts';
 import { parseOrThrow } from '../../domain/validate.ts';
 import { type ClientRole, grantedScopes, type OpenadrCaller } from '../../openadr/access.ts';
-import type { ClientCredentialRequest } from '../../openadr/schemas.ts';
+import { ClientCredentialRequest } from '../../openadr/schemas.ts';
 import type { OpenadrClient } from '../../ports.ts';
 import { type Principal, requireRole } from '../auth.ts';
 import type { Deps } from '../config.ts';
@@ -51,6 +51,57 @@ export class OAuthError extends Error {
   get statusCode(): 400 | 401 {
     return this.error === 'invalid_client' ? 401 : 400;
   }
+}
+
+/** A form-encoded value (RFC 6749 §2.3.1 encodes Basic credentials so before base64). */
+function formDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    throw new OAuthError('invalid_request', 'the Basic credentials are not form-encoded');
+  }
+}
+
+/**
+ * The token request from the body's fields and the `Authorization` header: the client
+ * authenticates with HTTP Basic (RFC 6749 §2.3.1, which a server MUST support) or with
+ * `client_id` and `client_secret` in the body, never both (§2.3). Every refusal is an RFC 6749
+ * error: a missing `grant_type` or a malformed field is `invalid_request`, missing credentials
+ * `invalid_client`.
+ */
+export function tokenRequest(
+  body: Readonly<Record<string, unknown>>,
+  authorization: string | undefined,
+): ClientCredentialRequest {
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(authorization ?? '');
+  const fields: Record<string, unknown> = { ...body };
+  if (basic) {
+    if (body.client_id !== undefined || body.client_secret !== undefined)
+      throw new OAuthError(
+        'invalid_request',
+        'the client authenticated twice (HTTP Basic and the body); use one (RFC 6749 §2.3)',
+      );
+    const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0)
+      throw new OAuthError('invalid_client', 'the Basic credentials are not client_id:client_secret');
+    fields.client_id = formDecoded(decoded.slice(0, colon));
+    fields.client_secret = formDecoded(decoded.slice(colon + 1));
+  }
+  if (fields.grant_type === undefined)
+    throw new OAuthError('invalid_request', 'grant_type is required (client_credentials)');
+  if (fields.client_id === undefined || fields.client_secret === undefined)
+    throw new OAuthError(
+      'invalid_client',
+      'no client authentication: send client_id and client_secret, in the body or with HTTP Basic',
+    );
+  const parsed = ClientCredentialRequest.safeParse(fields);
+  if (!parsed.success)
+    throw new OAuthError(
+      'invalid_request',
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '),
+    );
+  return parsed.data;
 }
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;

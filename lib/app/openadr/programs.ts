@@ -4,7 +4,7 @@
  */
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import { matchesTargets, type OpenadrCaller, targetsOf } from '../../openadr/access.ts';
-import { programToFlexdr } from '../../openadr/programs.ts';
+import { programToFlexdr, withStatedRules } from '../../openadr/mapping.ts';
 import type { ProgramRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject } from '../../openadr/store.ts';
 import type { Deps } from '../config.ts';
@@ -74,7 +74,8 @@ export async function getProgram(deps: ProgramDeps, caller: OpenadrCaller, progr
 
 /**
  * Creates a program.
- * 1. Map it to a FlexDR program (400 before anything is stored).
+ * 1. Map it to a FlexDR program (400 before anything is stored); rules it does not state are
+ *    FlexDR's defaults, added to its attributes so the answer says what applies.
  * 2. Store the OpenADR object first, under its unique `programName` (409 leaves nothing behind).
  * 3. Store the FlexDR program under the same id; if that fails, take the object back.
  * 4. Announce CREATE to subscriptions.
@@ -83,7 +84,11 @@ export async function createProgram(deps: ProgramDeps, caller: OpenadrCaller, re
   requireBl(caller);
   const id = newObjectId();
   const flexdr = programToFlexdr(request, id);
-  const body = { ...newMetadata(deps, 'PROGRAM', id), ...definedFields(request) };
+  const body = {
+    ...newMetadata(deps, 'PROGRAM', id),
+    ...definedFields(request),
+    attributes: withStatedRules(request.attributes),
+  };
   const object: OpenadrObject<'PROGRAM'> = {
     objectType: 'PROGRAM',
     ...ownedBy(body, caller.clientId, request.programName),
@@ -108,7 +113,11 @@ export async function updateProgram(
   requireBl(caller);
   const flexdr = programToFlexdr(request, programId);
   const previous = await mustGet(deps, 'PROGRAM', programId);
-  const body = { ...changedMetadata(deps, previous), ...definedFields(request) };
+  const body = {
+    ...changedMetadata(deps, previous),
+    ...definedFields(request),
+    attributes: withStatedRules(request.attributes),
+  };
   await deps.openadr.replace({ ...previous, body, uniqueName: request.programName }, previous);
   await deps.programs.put(flexdr);
   await announce(deps, 'PROGRAM', 'UPDATE', body);

@@ -619,7 +619,8 @@ const jsonTypes = fc.constantFrom(
   'application/json',
   'application/json',
   'application/json; charset=utf-8',
-  'text/plain',
+  // No content type is read as JSON; a declared non-JSON one (text/plain) is a 415
+  // (test/local/openadr-conformance.test.ts).
   '',
 );
 const anyType = fc.constantFrom(...CONTENT_TYPES, 'application/merge-patch+json');

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Program } from '../../../lib/domain/model/program.ts';
 import {
   DEFAULT_BASELINE,
+  DEFAULT_SETTLEMENT,
   FLEXDR_BASELINE,
   FLEXDR_SETTLEMENT,
   programFromFlexdr,
   programToFlexdr,
+  withStatedRules,
 } from '../../../lib/openadr/mapping.ts';
 import { Program as OadrProgram, ProgramRequest } from '../../../lib/openadr/schemas.ts';
 import { officialErrors } from './official-schema.ts';
@@ -67,13 +69,25 @@ describe('programs', () => {
     });
   });
 
+  it('makes a program of programName alone, on FlexDR rules it states in the attributes', () => {
+    expect(programToFlexdr({ programName: 'minimal' }, 'p1')).toEqual({
+      programId: 'p1',
+      name: 'minimal',
+      baseline: DEFAULT_BASELINE,
+      settlement: DEFAULT_SETTLEMENT,
+    });
+    expect(DEFAULT_SETTLEMENT.price).toBe(0);
+    const stated = withStatedRules(undefined);
+    expect(stated.map((a) => a.type)).toEqual([FLEXDR_BASELINE, FLEXDR_SETTLEMENT]);
+    expect(JSON.parse(stated[1]?.values[0] as string)).toEqual(DEFAULT_SETTLEMENT);
+    // Rules a BL gave stay as given; only the missing one is stated.
+    const given = { type: FLEXDR_SETTLEMENT, values: ['{"unit":"YUAN_PER_KWH","price":1.5}'] };
+    expect(withStatedRules([given]).map((a) => a.type)).toEqual([FLEXDR_SETTLEMENT, FLEXDR_BASELINE]);
+    expect(withStatedRules([given])[0]).toBe(given);
+  });
+
   it.each<[string, Parameters<typeof programToFlexdr>, string]>([
     ['no id', [{ programName: 'x' }], 'id: a program id is required'],
-    [
-      'no settlement',
-      [{ programName: 'x' }, 'p1'],
-      'attributes.FLEXDR_SETTLEMENT: FlexDR needs the settlement rules (unit, price) of a program',
-    ],
     [
       'settlement that is not JSON',
       [{ programName: 'x', attributes: [{ type: FLEXDR_SETTLEMENT, values: ['price=3'] }] }, 'p1'],
