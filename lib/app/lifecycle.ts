@@ -26,10 +26,14 @@ export function evaluationScheduleName(event: { eventId: string; end: string }):
  * 1. Skip if the revision is stale or the event is over; if it is planned but not dispatched, announce
  *    `DispatchPlanned` again through the outbox (a reconciler's re-announcement).
  * 2. Plan the whole target. A scope where no building can respond fails the event, visibly.
+ * Answers the event as it stands after this step.
  */
-export async function planAccepted(deps: Deps, ref: { eventId: string; revision: number }): Promise<void> {
+export async function planAccepted(
+  deps: Deps,
+  ref: { eventId: string; revision: number },
+): Promise<EventRecord | undefined> {
   const record = await deps.events.get(ref.eventId);
-  if (!record || record.revision !== ref.revision) return;
+  if (!record || record.revision !== ref.revision) return record;
   if (record.plan?.revision === ref.revision) {
     // Planned already; dispatching is idempotent, so a second announcement costs nothing.
     if (record.status === 'planned')
@@ -41,19 +45,22 @@ export async function planAccepted(deps: Deps, ref: { eventId: string; revision:
           at: toIso(deps.clock.now()),
         }),
       ]);
-    return;
+    return record;
   }
-  if (isClosed(record.status)) return;
+  if (isClosed(record.status)) return record;
   const planned = await planRevision(deps, record, 'full');
   if (planned.plan && planned.plan.buildingsCommanded === 0 && planned.status === 'planned') {
-    await deps.events.update({
+    const failed: EventRecord = {
       ...planned,
       status: 'failed',
       failure: `no building in the scope could respond (${planned.plan.buildingsInScope} in scope)`,
       version: planned.version + 1,
       updatedAt: toIso(deps.clock.now()),
-    });
+    };
+    await deps.events.update(failed);
+    return failed;
   }
+  return planned;
 }
 
 /**

@@ -273,6 +273,33 @@ describe('OpenADR 3.1, the BL side', () => {
     expectProblem(await oadr('DELETE', `/events/${e.id}`, bl), 404);
   });
 
+  it('tells the BL when its event failed: no building in the scope could respond', async () => {
+    const programs = (await oadr('GET', '/programs?targets=building:oadr-b1', bl)).body as { id: string }[];
+    const created = await oadr(
+      'POST',
+      '/events',
+      bl,
+      event(programs[0]?.id as string, [100, 100], '2026-12-14T19:00:00+08:00', ['park:oadr-no-buildings']),
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await rt.idle();
+    expect((await must('GET', `/events/${created.body.id}`, undefined)).status).toBe('failed');
+    const read = await oadr('GET', `/events/${created.body.id}`, bl);
+    expect(read.status).toBe(200);
+    const payloads = read.body.intervals[0].payloads as { type: string; values: string[] }[];
+    expect(payloads.find((p) => p.type === 'FLEXDR_STATUS')?.values).toEqual([
+      'FAILED',
+      expect.stringContaining('no building in the scope could respond'),
+    ]);
+    // The other intervals and the BL's own payloads are as sent.
+    expect(payloads[0]).toEqual({ type: 'DISPATCH_SETPOINT_RELATIVE', values: [100] });
+    expect(read.body.intervals[1]).toEqual(created.body.intervals[1]);
+    expect(read.body.modificationDateTime > created.body.modificationDateTime).toBe(true);
+    // Deleting it takes the object away; the failed grid event stays as it was.
+    expect((await oadr('DELETE', `/events/${created.body.id}`, bl)).status).toBe(200);
+    expect((await must('GET', `/events/${created.body.id}`, undefined)).status).toBe('failed');
+  });
+
   it('lists events by programID, targets and active, with skip and limit', async () => {
     const programs = (await oadr('GET', '/programs', bl)).body as { id: string }[];
     const [p1, p2] = programs.map((p) => p.id) as [string, string];

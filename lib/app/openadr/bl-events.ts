@@ -16,6 +16,7 @@ import { eventToGridEvent } from '../../openadr/events.ts';
 import { eventWindow } from '../../openadr/intervals.ts';
 import type { Event, EventRequest } from '../../openadr/schemas.ts';
 import type { OpenadrObject } from '../../openadr/store.ts';
+import type { EventRecord } from '../../ports.ts';
 import type { Deps } from '../config.ts';
 import { acceptEvent, cancelEvent, reviseEvent } from '../events.ts';
 import {
@@ -210,4 +211,38 @@ export async function listBlEvents(
 export async function getBlEvent(deps: BlEventReadDeps, caller: OpenadrCaller, eventId: string) {
   requireBl(caller);
   return (await mustGet(deps, 'EVENT', eventId)).body;
+}
+
+/**
+ * The private payload type that tells a BL what became of its event when FlexDR could not run it.
+ * A 3.1 `event` has no `attributes`; payload types may be privately defined, and VENs ignore
+ * types they do not know (no VEN receives a failed event anyway: no building was asked).
+ */
+export const FLEXDR_STATUS = 'FLEXDR_STATUS';
+
+/**
+ * A grid event failed (no building in its scope could respond): if a BL created it, its event
+ * object says so (a `FLEXDR_STATUS` payload, `FAILED` and the reason, in its first interval), and
+ * its subscriptions hear an `UPDATE`. Natively created events have no object: nothing to do. A
+ * repeat finds the payload there and changes nothing.
+ */
+export async function announceEventFailure(
+  deps: Pick<Deps, 'openadr' | 'outbox' | 'clock'>,
+  record: Pick<EventRecord, 'event' | 'status' | 'failure'>,
+): Promise<void> {
+  if (record.status !== 'failed') return;
+  const current = await deps.openadr.get('EVENT', record.event.eventId);
+  if (!current) return;
+  const stated = { type: FLEXDR_STATUS, values: ['FAILED', record.failure ?? 'failed'] };
+  const [first, ...rest] = current.body.intervals ?? [];
+  if (!first) return;
+  const others = first.payloads.filter((p) => p.type !== FLEXDR_STATUS);
+  if (JSON.stringify(first.payloads) === JSON.stringify([...others, stated])) return;
+  const body = {
+    ...current.body,
+    ...changedMetadata(deps, current),
+    intervals: [{ ...first, payloads: [...others, stated] }, ...rest],
+  };
+  await deps.openadr.replace({ ...current, body }, current);
+  await announce(deps, 'EVENT', 'UPDATE', body);
 }
