@@ -12,6 +12,7 @@ import {
   OAuthError,
   provisionClient,
   removeClient,
+  tokenRequest,
 } from '../../../lib/app/openadr/credentials.ts';
 import { TooManyRequestsError, UnauthorizedError } from '../../../lib/domain/errors.ts';
 import type { OpenadrClient, OpenadrToken } from '../../../lib/ports.ts';
@@ -194,5 +195,66 @@ describe('throttling of the token endpoint', () => {
     // Assess: within a factor of two (the gap was 55 ms against 12 ms without the dummy scrypt).
     expect(median(unknown)).toBeGreaterThan(median(known) / 2);
     expect(median(known)).toBeGreaterThan(median(unknown) / 2);
+  });
+});
+
+describe('the token request: HTTP Basic or the body, RFC 6749 errors', () => {
+  const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof OAuthError ? e.error : `not an OAuthError: ${String(e)}`;
+    }
+    return 'accepted';
+  };
+
+  it('takes form-encoded Basic credentials, a colon in the secret included', () => {
+    const secret = 'a:b+c d%';
+    const header = basic('bl-1', encodeURIComponent(secret).replace(/%20/g, '+'));
+    expect(tokenRequest({ grant_type: 'client_credentials' }, header)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'bl-1',
+      client_secret: secret,
+    });
+    expect(
+      tokenRequest({ grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' }, undefined),
+    ).toEqual({ grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' });
+    // A bearer header at the token URL is no client authentication: the body's fields decide.
+    expect(refusal(() => tokenRequest({ grant_type: 'client_credentials' }, 'Bearer abc'))).toBe(
+      'invalid_client',
+    );
+  });
+
+  it.each([
+    ['no grant_type', { client_id: 'x', client_secret: 'y' }, undefined, 'invalid_request'],
+    ['no client_secret', { grant_type: 'client_credentials', client_id: 'x' }, undefined, 'invalid_client'],
+    ['no credentials at all', { grant_type: 'client_credentials' }, undefined, 'invalid_client'],
+    [
+      'Basic and the body both',
+      { grant_type: 'client_credentials', client_id: 'x' },
+      basic('x', 'y'),
+      'invalid_request',
+    ],
+    [
+      'Basic without a colon',
+      { grant_type: 'client_credentials' },
+      `Basic ${Buffer.from('xy').toString('base64')}`,
+      'invalid_client',
+    ],
+    [
+      'Basic not form-encoded',
+      { grant_type: 'client_credentials' },
+      basic('x', '%E0%A4%A'),
+      'invalid_request',
+    ],
+    [
+      'a client id longer than any',
+      { grant_type: 'client_credentials', client_id: 'x'.repeat(200), client_secret: 'y' },
+      undefined,
+      'invalid_request',
+    ],
+  ])('%s', (_, body, header, error) => {
+    expect(refusal(() => tokenRequest(body, header))).toBe(error);
   });
 });
