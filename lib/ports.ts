@@ -5,6 +5,7 @@
  */
 import type { WorkCalendar } from './domain/calendar.ts';
 import type { Reservation } from './domain/flexibility.ts';
+import type { ForecastError } from './domain/forecast.ts';
 import type { AwaitingData, EventStatus, SettledWithoutData } from './domain/lifecycle.ts';
 import type { UserBinding } from './domain/model/binding.ts';
 import type { Building, Park } from './domain/model/building.ts';
@@ -138,6 +139,11 @@ export interface PlanSummary {
    * summed over the buildings commanded, kW; and what does not fit the recovery window, kWh.
    */
   after?: { recoveryKw: number[]; reboundKw: number[]; unrecoveredKwh: number } | undefined;
+  /**
+   * Set by the evaluation: how far planning's forecast of the natural load was from the program's
+   * contractual baseline, over the buildings settled against one (`lib/domain/forecast.ts`).
+   */
+  forecastError?: ForecastError | undefined;
 }
 
 export interface CommandCounts {

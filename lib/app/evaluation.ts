@@ -5,6 +5,7 @@ import type { Baseline } from '../domain/baseline.ts';
 import { CalendarMissingError } from '../domain/calendar.ts';
 import { measuredCommands } from '../domain/delivery.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { forecastError } from '../domain/forecast.ts';
 import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
 import type { CalendarVersionUsed } from '../domain/model/calendar.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
@@ -145,8 +146,23 @@ export async function evaluateEvent(
   );
   const revision = (record.settlementRevision ?? 0) + 1;
   await deps.settlements.put(eventId, revision, settled, parks);
+  // Planning's forecast against the contractual baseline, over the buildings settled against one.
+  const planned = new Map(commands.map((c) => [c.command.buildingId, c.command.baselineKw]));
+  const forecast = forecastError(
+    settled.flatMap((s) =>
+      s.baseline && planned.has(s.buildingId)
+        ? [
+            {
+              planningKw: planned.get(s.buildingId) ?? [],
+              contractualKw: s.intervals.map((i) => i.baselineKw),
+            },
+          ]
+        : [],
+    ),
+  );
   const done: EventRecord = {
     ...record,
+    ...(record.plan ? { plan: { ...record.plan, forecastError: forecast } } : {}),
     status,
     awaitingData: awaiting,
     settledWithoutData: withoutData,

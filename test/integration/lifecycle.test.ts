@@ -525,6 +525,28 @@ describe('event lifecycle', () => {
       expect(s.deliveredKw).toBeCloseTo(e?.delivered ?? Number.NaN, 6);
       expect(s.paymentYuan).toBeCloseTo(e?.payment ?? Number.NaN, 2);
     }
+    // The plan records its forecast's error against the contractual baseline, computed here apart.
+    const planned = (
+      plan.body.commands as { status: string; command: { buildingId: string; baselineKw: number[] } }[]
+    ).filter((c) => c.status === 'ACKNOWLEDGED');
+    let abs = 0;
+    let signed = 0;
+    let contractual = 0;
+    for (const c of planned)
+      for (const [t, p] of c.command.baselineKw.entries()) {
+        const b = baseline(IDS.indexOf(c.command.buildingId), t);
+        abs += Math.abs(p - b);
+        signed += p - b;
+        contractual += b;
+      }
+    const status = await h.http('get-event', operator, { params: { eventId } });
+    expect(status.body.plan.forecastError).toEqual({
+      buildings: final.length,
+      intervals: final.length * 4,
+      meanAbsKw: expect.closeTo(abs / (final.length * 4), 3),
+      absPct: expect.closeTo((abs / contractual) * 100, 2),
+      biasPct: expect.closeTo((signed / contractual) * 100, 2),
+    });
     const total = [...expected.values()].reduce((s, e) => s + e.payment, 0);
     const parks = await h.http('park-settlements', MANAGER, { params: { parkId: PARK } });
     expect(parks.body.items[0].eventId).toBe(eventId);

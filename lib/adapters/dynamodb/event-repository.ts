@@ -30,6 +30,15 @@ const StoredEvent = z.object({
       plannedAt: z.string(),
       notes: z.array(z.string()).optional(),
       after: z.object({ recoveryKw: Kw, reboundKw: Kw, unrecoveredKwh: z.number() }).optional(),
+      forecastError: z
+        .object({
+          buildings: z.number(),
+          intervals: z.number(),
+          meanAbsKw: z.number(),
+          absPct: z.number().nullable(),
+          biasPct: z.number().nullable(),
+        })
+        .optional(),
     })
     .optional(),
   failure: z.string().optional(),
