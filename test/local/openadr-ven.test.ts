@@ -212,6 +212,11 @@ describe('OpenADR 3.1, the VEN side', () => {
     expect((await oadr('GET', `/reports/${reportId}`, 'bl')).body).toEqual(created.body);
     expect((await oadr('GET', '/reports', 'venB')).body).toEqual([]);
     expect((await oadr('GET', `/reports?eventID=${venEventA.id}`, 'bl')).body).toHaveLength(1);
+    // The event the VEN's was made from finds its reports too; VEN B sees none of them.
+    expect(
+      (await oadr('GET', `/reports?eventID=${EVENT}`, 'bl')).body.map((r: { id: string }) => r.id),
+    ).toEqual([reportId]);
+    expect((await oadr('GET', `/reports?eventID=${EVENT}`, 'venB')).body).toEqual([]);
     expect(
       (await oadr('GET', `/reports?programID=${PROGRAM}&clientName=ven-a-bms`, 'venA')).body,
     ).toHaveLength(1);

@@ -26,8 +26,16 @@ type ReportDeps = Parameters<typeof acknowledgeCommand>[0] & Parameters<typeof r
 /** Reading reports needs the store only. */
 type ReportReadDeps = Pick<Deps, 'openadr'>;
 
-/** What a stored report remembers of the command it answers (never served). */
-const ReportLink = z.object({ programID: z.string(), buildingId: z.string(), commandId: z.string() });
+/**
+ * What a stored report remembers of the command it answers (never served): with `eventId`, the
+ * grid event, which is the BL's event when a BL created it (absent from reports stored before).
+ */
+const ReportLink = z.object({
+  programID: z.string(),
+  buildingId: z.string(),
+  commandId: z.string(),
+  eventId: z.string().optional(),
+});
 type ReportLink = z.infer<typeof ReportLink>;
 
 export interface ReportFilter {
@@ -55,6 +63,7 @@ async function linkTo(deps: ReportDeps, caller: OpenadrCaller, eventID: string):
       programID: command.programId,
       buildingId: command.command.buildingId,
       commandId: command.command.commandId,
+      eventId: command.command.eventId,
     };
   } catch (e) {
     if (!(e instanceof NotFoundError)) throw e;
@@ -146,7 +155,10 @@ async function visibleReport(
   return found;
 }
 
-/** Lists reports, oldest first, before pagination, with the spec's filters. */
+/**
+ * Lists reports, oldest first, before pagination, with the spec's filters. `eventID` finds the
+ * reports on a VEN's event and, given a BL's event, every report on the VEN events made from it.
+ */
 export async function listReports(
   deps: ReportReadDeps,
   caller: OpenadrCaller,
@@ -157,7 +169,10 @@ export async function listReports(
       (r) =>
         (filter.programID === undefined ||
           ReportLink.safeParse(r.internal).data?.programID === filter.programID) &&
-        (filter.eventID === undefined || r.body.eventID === filter.eventID) &&
+        // The event a report answers, or the BL's event that VEN event was made from.
+        (filter.eventID === undefined ||
+          r.body.eventID === filter.eventID ||
+          ReportLink.safeParse(r.internal).data?.eventId === filter.eventID) &&
         (filter.clientName === undefined || r.body.clientName === filter.clientName),
     )
     .map((r) => r.body);
