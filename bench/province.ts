@@ -103,7 +103,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       results.push(r);
       console.log(`${provinceTable(r)}\n`);
     } catch (e) {
-      console.log(`${fmt(n)} buildings: failed: ${errorMessage(e).split('\n')[0]}\n`);
+      // The child's last words: where it stopped, and why.
+      const stderr = String((e as { stderr?: unknown }).stderr ?? '')
+        .trim()
+        .split('\n')
+        .slice(-15)
+        .join('\n');
+      console.log(`${fmt(n)} buildings: failed: ${errorMessage(e).split('\n')[0]}\n${stderr}\n`);
     }
   }
   mkdirSync(dirname(values.json), { recursive: true });
