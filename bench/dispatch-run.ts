@@ -4,11 +4,10 @@
  * stubs the PutEvents endpoint on loopback (answers after 30 ms), then times an event from
  * acceptance to the last command published. Prints one JSON line.
  */
-import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { freePort, LOCAL_AWS, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
+import { LOCAL_AWS, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { batchWrite } from '../lib/adapters/dynamodb/batch.ts';
 import { buildingItem } from '../lib/adapters/dynamodb/building-repository.ts';
 import { createTables } from '../lib/adapters/dynamodb/create-tables.ts';
@@ -23,36 +22,13 @@ import { dispatchPlanned, planAccepted } from '../lib/app/lifecycle.ts';
 import { relayOutbox } from '../lib/app/outbox.ts';
 import { GridEvent } from '../lib/domain/model/grid-event.ts';
 import { makeFleet } from './fleet.ts';
+import { startPutEventsStub } from './put-events-stub.ts';
 
 const n = Number(process.argv[2] ?? 1000);
 const STUB_DELAY_MS = 30;
 const NOW = Date.parse('2026-12-14T09:00:00+08:00');
 
-// A PutEvents stub on loopback: answers every entry as put, after 30 ms.
-let calls = 0;
-let entries = 0;
-const stubPort = await freePort();
-const stub = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => {
-    body += c.toString();
-  });
-  req.on('end', () => {
-    const count = (JSON.parse(body) as { Entries: unknown[] }).Entries.length;
-    calls++;
-    entries += count;
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(
-        JSON.stringify({
-          FailedEntryCount: 0,
-          Entries: Array.from({ length: count }, (_, i) => ({ EventId: `e${calls}-${i}` })),
-        }),
-      );
-    }, STUB_DELAY_MS);
-  });
-});
-await new Promise<void>((r) => stub.listen(stubPort, '127.0.0.1', r));
+const stub = await startPutEventsStub(STUB_DELAY_MS);
 
 const db = await startDynamoDbLocal();
 try {
@@ -99,7 +75,7 @@ try {
       },
     });
   const eventBridge = new EventBridgeClient({
-    endpoint: `http://127.0.0.1:${stubPort}`,
+    endpoint: stub.url,
     ...LOCAL_AWS,
     maxAttempts: 1,
   });
@@ -167,10 +143,10 @@ try {
       totalMs: t3 - t0,
       commands: published,
       failed,
-      putEventsCalls: calls,
+      putEventsCalls: stub.calls,
       // Every entry the outbox held: the commands, and the accept and plan announcements before them.
-      lowerBound: Math.ceil(entries / 10),
-      entries,
+      lowerBound: Math.ceil(stub.entries / 10),
+      entries: stub.entries,
       peakMb: process.resourceUsage().maxRSS / 1024,
     }),
   );

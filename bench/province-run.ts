@@ -11,7 +11,6 @@
  * the DynamoDB client), PutEvents calls against ceil(entries / 10) (a loopback stub that answers
  * after 30 ms), and the process's peak RSS. Prints one JSON line.
  */
-import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,7 +20,7 @@ import {
   httpFunctions,
   outboxRelayFunction,
 } from '../functions/definitions.ts';
-import { freePort, LOCAL_AWS, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
+import { LOCAL_AWS, startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 import { mulberry32 } from '../infra/local/sim/random.ts';
 import { batchWrite } from '../lib/adapters/dynamodb/batch.ts';
 import { buildingItem } from '../lib/adapters/dynamodb/building-repository.ts';
@@ -46,6 +45,8 @@ import { GridEvent } from '../lib/domain/model/grid-event.ts';
 import { toIso } from '../lib/domain/time.ts';
 import type { CommandRecord } from '../lib/ports.ts';
 import { makeFleet } from './fleet.ts';
+import type { ProvinceStage } from './province.ts';
+import { startPutEventsStub } from './put-events-stub.ts';
 
 const n = Number(process.argv[2] ?? 2000);
 const declineShare = Number(process.argv[3] ?? 0.1);
@@ -57,31 +58,7 @@ const END = START + INTERVALS * 15 * 60_000;
 /** Answers in flight at once, as many BMS answering together. */
 const ANSWERS_IN_FLIGHT = 32;
 
-// PutEvents on loopback: every entry put, after 30 ms.
-let putEventsCalls = 0;
-let putEventsEntries = 0;
-const stubPort = await freePort();
-const stub = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => {
-    body += c.toString();
-  });
-  req.on('end', () => {
-    const count = (JSON.parse(body) as { Entries: unknown[] }).Entries.length;
-    putEventsCalls++;
-    putEventsEntries += count;
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(
-        JSON.stringify({
-          FailedEntryCount: 0,
-          Entries: Array.from({ length: count }, (_, i) => ({ EventId: `e${putEventsCalls}-${i}` })),
-        }),
-      );
-    }, STUB_DELAY_MS);
-  });
-});
-await new Promise<void>((r) => stub.listen(stubPort, '127.0.0.1', r));
+const stub = await startPutEventsStub(STUB_DELAY_MS);
 
 /** Item writes per partition key per second of the current stage. */
 let writes = new Map<string, number>();
@@ -110,21 +87,7 @@ function countWrites(command: string, input: Record<string, unknown>): void {
   }
 }
 
-interface Stage {
-  stage: string;
-  wallMs: number;
-  invocations: number;
-  /** The function whose configured timeout the longest invocation is held against. */
-  fn: string;
-  longestMs: number;
-  timeoutS: number;
-  maxWritesPerKeySecond: number;
-  hottestKey: string;
-  putEventsCalls: number;
-  putEventsLowerBound: number;
-  peakRssMb: number;
-}
-const stages: Stage[] = [];
+const stages: ProvinceStage[] = [];
 
 type Invoke = <R>(call: () => Promise<R>) => Promise<R>;
 
@@ -135,8 +98,8 @@ async function measure(
   body: (invoke: Invoke) => Promise<unknown>,
 ) {
   writes = new Map();
-  const calls0 = putEventsCalls;
-  const entries0 = putEventsEntries;
+  const calls0 = stub.calls;
+  const entries0 = stub.entries;
   let longest = 0;
   let invocations = 0;
   const invoke: Invoke = async (call) => {
@@ -162,8 +125,8 @@ async function measure(
     timeoutS: definition.timeoutSeconds,
     maxWritesPerKeySecond: hottest[1],
     hottestKey: hottest[0].replace(/#.*/, '#…'),
-    putEventsCalls: putEventsCalls - calls0,
-    putEventsLowerBound: Math.ceil((putEventsEntries - entries0) / 10),
+    putEventsCalls: stub.calls - calls0,
+    putEventsLowerBound: Math.ceil((stub.entries - entries0) / 10),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   });
 }
@@ -196,7 +159,7 @@ try {
   let now = NOTICE;
   const repos = dynamoRepositories(doc, 'flexdr', { readingRetentionDays: 120, now: () => now });
   const eventBridge = new EventBridgeClient({
-    endpoint: `http://127.0.0.1:${stubPort}`,
+    endpoint: stub.url,
     ...LOCAL_AWS,
     maxAttempts: 1,
   });
