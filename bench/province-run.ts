@@ -36,8 +36,8 @@ import {
   acknowledgeCommand,
   dispatchPlanned,
   planAccepted,
-  replanAfterDecline,
   replanDeclined,
+  requestReplan,
 } from '../lib/app/lifecycle.ts';
 import { relayOutbox } from '../lib/app/outbox.ts';
 import { mapLimit } from '../lib/concurrency.ts';
@@ -245,7 +245,7 @@ try {
     busFunctions['redispatch-declined'],
     declines,
     ANSWERS_IN_FLIGHT,
-    () => replanAfterDecline(deps, eventId),
+    () => requestReplan(deps, eventId),
   );
   now = NOTICE + 2 * 60_000;
   await stage('re-plan (one, debounced)', busFunctions['replan-event'], [eventId], 1, (id) =>

@@ -193,18 +193,26 @@ export async function acknowledgeCommand(
   return { ...record, status: to, updatedAt: now, reason: ack.reason };
 }
 
+/** Whether the event can still change: it exists, is not over, and its window has not ended. */
+function running(deps: Deps, record: EventRecord | undefined): record is EventRecord {
+  return record !== undefined && !isClosed(record.status) && toMs(record.event.end) > deps.clock.now();
+}
+
 /** The schedule of the re-plan that answers an event's requests up to `dueMs`. */
 export function replanScheduleName(eventId: string, dueMs: number): string {
   return `replan-${eventId}-${Math.floor(dueMs / 1000)}`;
 }
 
 /**
- * Asks for a re-plan of the event. Requests are debounced (`replanDebounceSeconds`): each names the
- * end of its period, so every request of one period lands on the same one-time schedule (a second
- * `scheduleOnce` of a name changes nothing) and one re-plan answers them all. With no debounce,
- * `ReplanDue` goes out at once through the outbox.
+ * Asks for a re-plan of the event, unless it is over (a decline, `CommandDeclined`, or a
+ * deadline). Requests are debounced (`replanDebounceSeconds`): each names the end of its period, so
+ * every request of one period lands on the same one-time schedule (a second `scheduleOnce` of a
+ * name changes nothing) and one re-plan answers them all. With no debounce, `ReplanDue` goes out at
+ * once through the outbox. The declines themselves are stored with the commands, which is what the
+ * re-plan reads.
  */
 export async function requestReplan(deps: Deps, eventId: string): Promise<void> {
+  if (!running(deps, await deps.events.get(eventId))) return;
   const now = deps.clock.now();
   const period = deps.config.replanDebounceSeconds * 1000;
   if (period <= 0) {
@@ -220,16 +228,6 @@ export async function requestReplan(deps: Deps, eventId: string): Promise<void> 
 }
 
 /**
- * A building declined (`CommandDeclined`): ask for a re-plan, unless the event is over. The
- * decline itself is stored with the command, which is what the re-plan reads.
- */
-export async function replanAfterDecline(deps: Deps, eventId: string): Promise<void> {
-  const record = await deps.events.get(eventId);
-  if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
-  await requestReplan(deps, eventId);
-}
-
-/**
  * A re-plan is due (`ReplanDue`): one revision around every building that declined since the last
  * plan, however many declines asked for it.
  * 1. Skip when the event is over or its window has ended, or when no building declined since the
@@ -239,7 +237,7 @@ export async function replanAfterDecline(deps: Deps, eventId: string): Promise<v
  */
 export async function replanDeclined(deps: Deps, eventId: string): Promise<void> {
   const record = await deps.events.get(eventId);
-  if (!record || isClosed(record.status) || toMs(record.event.end) <= deps.clock.now()) return;
+  if (!running(deps, record)) return;
   const declined = declinedBuildings(await deps.commands.ofEvent(eventId));
   if (declined.size <= record.declinesPlannedAround) return;
   await deps.reservations.release(eventId, [...declined]);
@@ -278,9 +276,7 @@ export async function ackDeadlineReached(
   );
   // Asked even when nothing moved now: a retry after a crash between the two steps still asks,
   // and a re-plan with nobody new to plan around changes nothing.
-  const record = await deps.events.get(ref.eventId);
-  if (record && !isClosed(record.status) && toMs(record.event.end) > deps.clock.now())
-    await requestReplan(deps, ref.eventId);
+  await requestReplan(deps, ref.eventId);
 }
 
 export { ACTIVE };
