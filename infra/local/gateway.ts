@@ -173,12 +173,12 @@ export function gateway(options: GatewayOptions) {
         send(res, status, reply ? reply.body : { message: 'Not Found' });
         return;
       }
+      const caught = openadrFallback.regex.exec(url.pathname);
       const match =
         compiled
           .filter((c) => c.method === method)
           .map((c) => ({ c, m: c.regex.exec(url.pathname) }))
-          .find((x) => x.m) ??
-        [openadrFallback].map((c) => ({ c, m: c.regex.exec(url.pathname) })).find((x) => x.m);
+          .find((x) => x.m) ?? (caught ? { c: openadrFallback, m: caught } : undefined);
       if (!match?.m) {
         status = 404;
         send(res, 404, { message: 'Not Found' });
