@@ -82,12 +82,19 @@ export const messages = {
     example: { version: 1, eventId: 'imp-2026-001', revision: 1 },
   },
   /**
-   * Buildings declined (or stayed silent past the deadline) and the event is to be re-planned
-   * around them; `at` is the end of the debounce period it answers for.
+   * The event is to be re-planned. `DECLINES` (the default): buildings declined (or stayed silent
+   * past the deadline) and the re-plan goes around them; `at` is the end of the debounce period it
+   * answers for. `TRACKING`: the closed loop's turn in the interval under way at `at` (metered
+   * response against plan, the rest of the window corrected; `lib/app/tracking.ts`).
    */
   ReplanDue: {
     source: SOURCE.scheduler,
-    schema: z.strictObject({ ...v1, eventId: Id, at: Instant }),
+    schema: z.strictObject({
+      ...v1,
+      eventId: Id,
+      at: Instant,
+      reason: z.enum(['DECLINES', 'TRACKING']).optional(),
+    }),
     example: { version: 1, eventId: 'imp-2026-001', at: '2026-01-15T09:01:30Z' },
   },
   EvaluationDue: {

@@ -155,6 +155,19 @@ export interface CommandCounts {
   cancelled: number;
 }
 
+/** A correction of the closed loop: which interval's turn made it, and what it asked per interval. */
+export interface TrackingRecord {
+  /** The interval under way (0-based) when it ran; the loop corrects at most once per interval. */
+  interval: number;
+  /** The revision the correction was planned as. */
+  revision: number;
+  at: string;
+  /** kW asked on top (> 0) or given back (< 0) per interval of the window. */
+  correctionKw: number[];
+  /** Corrections made in this event so far. */
+  corrections: number;
+}
+
 export interface EventRecord {
   event: GridEvent;
   revision: number;
@@ -172,6 +185,8 @@ export interface EventRecord {
    * DECLINED command, never asked again in this event; a count, so the item stays small at any scale.
    */
   declinesPlannedAround: number;
+  /** The closed loop's latest correction, when it made one (`lib/app/tracking.ts`). */
+  tracking?: TrackingRecord | undefined;
   /** Buildings whose settlement waits for data (a calendar year, readings), and why. */
   awaitingData?: AwaitingData[] | undefined;
   /** Buildings settled at the program's deadline without their data, and how. */

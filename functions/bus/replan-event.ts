@@ -1,7 +1,15 @@
 import { replanDeclined } from '../../lib/app/lifecycle.ts';
+import { trackDelivery } from '../../lib/app/tracking.ts';
 import { busConsumer } from '../commons/bus.ts';
+import { logger } from '../commons/powertools.ts';
 
-/** `ReplanDue` (the end of a debounce period) → one re-plan around every building declined so far. */
-export const { handler, makeHandler } = busConsumer('replan-event', (deps, detail) =>
-  replanDeclined(deps, detail.eventId),
-);
+/**
+ * `ReplanDue`: at the end of a debounce period, one re-plan around every building declined so far;
+ * at a turn of the closed loop (reason `TRACKING`), the rest of the window corrected from metered
+ * response.
+ */
+export const { handler, makeHandler } = busConsumer('replan-event', async (deps, detail) => {
+  if (detail.reason !== 'TRACKING') return replanDeclined(deps, detail.eventId);
+  const turn = await trackDelivery(deps, detail.eventId, detail.at);
+  logger.info('closed loop', { eventId: detail.eventId, ...turn });
+});

@@ -30,6 +30,12 @@ const Settings = z.object({
     .min(0)
     .max(15 * 60)
     .default(DEFAULT_CONFIG.replanDebounceSeconds),
+  CLOSED_LOOP: z
+    .enum(['true', 'false'])
+    .default(DEFAULT_CONFIG.closedLoop ? 'true' : 'false')
+    .transform((s) => s === 'true'),
+  TRACKING_GRACE_MINUTES: z.coerce.number().int().min(0).max(60).default(DEFAULT_CONFIG.trackingGraceMinutes),
+  TRACKING_HYSTERESIS_PCT: z.coerce.number().min(0).max(100).default(DEFAULT_CONFIG.trackingHysteresisPct),
   /** tCO₂ per MWh of grid electricity, for what events avoided (a newer or a provincial factor). */
   EMISSION_FACTOR_TCO2_PER_MWH: z.coerce
     .number()
@@ -138,6 +144,9 @@ export function readConfig(
       telemetryFutureToleranceMinutes: s.TELEMETRY_FUTURE_TOLERANCE_MINUTES,
       awaitingRetryMinutes: s.AWAITING_RETRY_MINUTES,
       replanDebounceSeconds: s.REPLAN_DEBOUNCE_SECONDS,
+      closedLoop: s.CLOSED_LOOP,
+      trackingGraceMinutes: s.TRACKING_GRACE_MINUTES,
+      trackingHysteresisPct: s.TRACKING_HYSTERESIS_PCT,
       emissionFactorTco2PerMwh: s.EMISSION_FACTOR_TCO2_PER_MWH,
     },
     claims: s.IDENTITY_CLAIMS,

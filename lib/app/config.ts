@@ -33,6 +33,15 @@ export interface AppConfig {
    * A minute by default: EventBridge Scheduler fires a one-time schedule a minute ahead at the soonest.
    */
   replanDebounceSeconds: number;
+  /**
+   * The closed loop (`lib/app/tracking.ts`): once per interval of a dispatched event, `trackingGraceMinutes`
+   * after the interval before it ended (so its readings are in), metered response is compared with
+   * plan and the rest of the window is re-allocated where the expected delivery misses the target by
+   * more than `trackingHysteresisPct` of it. `closedLoop: false` dispatches open loop.
+   */
+  closedLoop: boolean;
+  trackingGraceMinutes: number;
+  trackingHysteresisPct: number;
   /** While an event awaits readings, its evaluation runs again this often (until the program's deadline). */
   awaitingRetryMinutes: number;
   /**
@@ -58,6 +67,9 @@ export const DEFAULT_CONFIG: AppConfig = {
   telemetryFutureToleranceMinutes: 5,
   awaitingRetryMinutes: 60,
   replanDebounceSeconds: 60,
+  closedLoop: true,
+  trackingGraceMinutes: 2,
+  trackingHysteresisPct: 5,
   emissionFactorTco2PerMwh: 0.5703,
 };
 

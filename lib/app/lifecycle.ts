@@ -12,6 +12,7 @@ import type { CommandRecord, EventRecord } from '../ports.ts';
 import { type Principal, requireBmsOf } from './auth.ts';
 import type { Deps } from './config.ts';
 import { ACTIVE, declinedBuildings, planRevision } from './planning.ts';
+import { scheduleTracking } from './tracking.ts';
 
 /**
  * The evaluation's schedule is named after the window's end, so a revision that moves the end
@@ -70,7 +71,8 @@ export async function planAccepted(
  * 2. Mark every PENDING command of the event PUBLISHED with its message in the outbox, each write
  *    conditional on the event still being this planned revision: a cancellation or a newer
  *    revision that commits first stops the rest, and nothing contradicting it is announced.
- * 3. Schedule the acknowledgement deadline and the evaluation after the window.
+ * 3. Schedule the acknowledgement deadline (the event's start, or the timeout for a revision made
+ *    during the event), the evaluation after the window and the closed loop's turns (`tracking.ts`).
  * 4. Mark the event dispatched.
  */
 export async function dispatchPlanned(
@@ -109,10 +111,13 @@ export async function dispatchPlanned(
     throw e;
   }
   const event = record.event;
-  const deadline = Math.min(deps.clock.now() + deps.config.ackTimeoutMinutes * 60_000, toMs(event.start));
+  // Answers are due by the event's start, or within the timeout of a revision made once it began.
+  const nowMs = deps.clock.now();
+  const timeout = nowMs + deps.config.ackTimeoutMinutes * 60_000;
+  const startMs = toMs(event.start);
   await deps.scheduler.scheduleOnce(
     ackScheduleName(event.eventId, record.revision),
-    Math.max(deadline, deps.clock.now()),
+    startMs > nowMs ? Math.min(timeout, startMs) : timeout,
     message('AckDeadlineReached', { version: 1, eventId: event.eventId, revision: record.revision }),
   );
   await deps.scheduler.scheduleOnce(
@@ -120,6 +125,7 @@ export async function dispatchPlanned(
     toMs(event.end) + deps.config.settleDelayMinutes * 60_000,
     message('EvaluationDue', { version: 1, eventId: event.eventId }),
   );
+  await scheduleTracking(deps, record);
   try {
     await deps.events.update({
       ...record,

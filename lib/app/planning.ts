@@ -4,7 +4,13 @@
  */
 import { allocate } from '../domain/allocation.ts';
 import type { WorkCalendar } from '../domain/calendar.ts';
-import { buildCommands, cancellationCommand, latestByBuilding } from '../domain/commands.ts';
+import {
+  buildCommands,
+  cancellationCommand,
+  commandId,
+  latestByBuilding,
+  loweredCommand,
+} from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
   type BuildingFlexibility,
@@ -120,6 +126,40 @@ export function reservationsOf(command: Command): Reservation[] {
     ...(recovery?.assets.map((a) => ({ ...held(a, 'VALLEY_FILLING', recovery.start), recovery: true })) ??
       []),
   ];
+}
+
+/**
+ * The asks a correction lowers: each building named gets its command of this revision (its merged
+ * one when it is also asked for more elsewhere in the window, else its standing one under this
+ * revision's id) lowered by the kW given, interval by interval (`loweredCommand`).
+ */
+function lowered(
+  commands: readonly Command[],
+  correction: Correction,
+  active: ReadonlyMap<string, CommandRecord>,
+  revision: number,
+  candidates: readonly Candidate[],
+  eventStartMs: number,
+): Command[] {
+  const out = new Map(commands.map((c) => [c.buildingId, c]));
+  const buildingOf = new Map(candidates.map((c) => [c.building.buildingId, c.building]));
+  for (const [buildingId, cutKw] of correction.releasesKw) {
+    const standing = active.get(buildingId)?.command;
+    const base =
+      out.get(buildingId) ??
+      (standing && {
+        ...standing,
+        commandId: commandId(standing.eventId, buildingId, revision),
+        revision,
+        supersedes: standing.commandId,
+      });
+    if (!base) continue;
+    // the cut is over the event's window; a command starting later is offset into it
+    const offset = Math.round((toMs(base.start) - eventStartMs) / (base.intervalMinutes * MINUTE_MS));
+    const own = base.responseKw.map((_, i) => cutKw[i + offset] ?? 0);
+    out.set(buildingId, loweredCommand(base, own, buildingOf.get(buildingId)));
+  }
+  return [...out.values()];
 }
 
 /** Adds two commands' asset breakdowns (a redispatch asking more of a building already asked). */
@@ -260,11 +300,12 @@ export async function planRevision(
   deps: Deps,
   stored: EventRecord,
   mode: 'full' | 'shortfall',
+  correction?: Correction,
 ): Promise<EventRecord> {
   let record = stored;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await planOnce(deps, record, mode);
+      return await planOnce(deps, record, mode, correction);
     } catch (e) {
       if (!(e instanceof ConflictError) || attempt >= deps.config.maxPlanAttempts) throw e;
       // Someone else moved first: plan again from what is stored now, if it still needs this plan.
@@ -276,6 +317,18 @@ export async function planRevision(
   }
 }
 
+/**
+ * The closed loop's correction of a shortfall plan (`lib/app/tracking.ts`): instead of what the
+ * active commands no longer cover, the allocator is asked for the positive part of `correctionKw`,
+ * and `releasesKw` lowers the asks of the buildings named (kW off each interval of the window).
+ * Buildings in `lagging` deliver less than asked already: they are not asked for more.
+ */
+export interface Correction {
+  correctionKw: readonly number[];
+  releasesKw: ReadonlyMap<string, readonly number[]>;
+  lagging: ReadonlySet<string>;
+}
+
 /** The buildings of an event that declined a command or let its deadline pass. */
 export function declinedBuildings(commands: readonly CommandRecord[]): Set<string> {
   return new Set(
@@ -285,7 +338,12 @@ export function declinedBuildings(commands: readonly CommandRecord[]): Set<strin
   );
 }
 
-async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfall'): Promise<EventRecord> {
+async function planOnce(
+  deps: Deps,
+  record: EventRecord,
+  mode: 'full' | 'shortfall',
+  correction: Correction | undefined,
+): Promise<EventRecord> {
   const event = record.event;
   const startMs = toMs(event.start);
   const endMs = toMs(event.end);
@@ -386,24 +444,36 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
       });
     }
   }
-  const targetsKw = procuredKw.map((kw, t) => Math.max(0, kw - (covered[t] as number)));
+  // A correction asks for its shortfall only, and what it releases is no longer covered.
+  if (correction)
+    for (const cut of correction.releasesKw.values())
+      cut.forEach((kw, t) => {
+        covered[t] = (covered[t] as number) - kw;
+      });
+  const targetsKw = correction
+    ? Array.from({ length: n }, (_, t) => Math.max(0, correction.correctionKw[t] ?? 0))
+    : procuredKw.map((kw, t) => Math.max(0, kw - (covered[t] as number)));
+  // A correction asks nothing more of the buildings already delivering less than asked.
+  const askable = correction
+    ? candidates.filter((c) => !correction.lagging.has(c.building.buildingId))
+    : candidates;
   const allocation = allocate({
     intervalHours: dt,
     targetsKw,
     shortfallPenaltyYuanPerKwh: event.shortfallPenaltyYuanPerKwh,
-    buildings: candidates.map((c) => toAllocationBuilding(c.flex, reliability(c.building))),
+    buildings: askable.map((c) => toAllocationBuilding(c.flex, reliability(c.building))),
   });
   const fresh = buildCommands(allocation, {
     event,
     revision: record.revision,
-    buildings: candidates.map((c) => c.building),
-    flexibilities: candidates.map((c) => c.flex),
-    baselinesKw: candidates.map((c) => c.baselineKw),
+    buildings: askable.map((c) => c.building),
+    flexibilities: askable.map((c) => c.flex),
+    baselinesKw: askable.map((c) => c.baselineKw),
     previous: new Map([...active].map(([b, c]) => [b, c.command.commandId])),
   });
 
   // In a shortfall plan a building asked again gets the sum of both asks.
-  const commands: Command[] = fresh.map((cmd) => {
+  const merged: Command[] = fresh.map((cmd) => {
     const prev = mode === 'shortfall' ? active.get(cmd.buildingId)?.command : undefined;
     if (!prev) return cmd;
     const responseKw = cmd.responseKw.map(
@@ -419,6 +489,9 @@ async function planOnce(deps: Deps, record: EventRecord, mode: 'full' | 'shortfa
       assets: mergeAssets(prev.assets, cmd.assets),
     };
   });
+  const commands = correction
+    ? lowered(merged, correction, active, record.revision, candidates, startMs)
+    : merged;
   const candidateOf = new Map(candidates.map((c) => [c.building.buildingId, c]));
   const after = afterWindow(event.type === 'PEAK_SHAVING', (zone) =>
     recoveryWindow(program?.recovery, zoneTariff(program?.tariffs, zone), endMs, event.intervalMinutes),

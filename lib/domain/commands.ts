@@ -92,6 +92,33 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
   return commands;
 }
 
+/**
+ * The same ask lowered by `cutKw` per interval of the command (never below 0): every asset gives
+ * back in proportion to what it was asked in that interval, and the import limit and DC-bus voltage
+ * follow. Lowering an ask is always feasible: a battery discharging or charging less, a tank heated
+ * closer to its baseline, a shorter curtailment all stay within the limits the larger ask respected.
+ * Identity (id, revision, supersedes) is the caller's to set.
+ */
+export function loweredCommand(command: Command, cutKw: readonly number[], building?: Building): Command {
+  const up = command.direction === 'PEAK_SHAVING';
+  const factor = command.responseKw.map((r, t) => {
+    const cut = Math.max(0, cutKw[t] ?? 0);
+    return r > 0 && cut > 0 ? Math.max(0, r - cut) / r : 1;
+  });
+  const assets = command.assets.map((a): AssetInstruction => {
+    const kw = a.kw.map((v, t) => round(v * (factor[t] ?? 1)));
+    const bus = building?.assets.find((x): x is DcBusAsset => x.kind === 'dcBus' && x.id === a.assetId);
+    return { ...a, kw, ...(a.voltage && bus ? { voltage: kw.map((v) => busVoltage(bus, v, up)) } : {}) };
+  });
+  const responseKw = command.responseKw.map((r, t) => round(r * (factor[t] ?? 1)));
+  return {
+    ...command,
+    responseKw,
+    gridLimitKw: responseKw.map((r, t) => round((command.baselineKw[t] ?? 0) + (up ? -r : r))),
+    assets,
+  };
+}
+
 /** Voltage that makes the bus's voltage-following loads give `kw`: lower for less load, higher for more. */
 function busVoltage(bus: DcBusAsset, kw: number, up: boolean): number {
   const pct = bus.flexKwPerPct > 0 ? Math.min(bus.bandPct, kw / bus.flexKwPerPct) : 0;

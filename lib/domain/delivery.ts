@@ -34,6 +34,15 @@ export function responseKw(direction: Direction, baselineKw: number, meteredKw: 
   return direction === 'PEAK_SHAVING' ? baselineKw - meteredKw : meteredKw - baselineKw;
 }
 
+/** A building's response per interval against its contractual baseline; `null` where not metered. */
+export function measuredResponseKw(
+  direction: Direction,
+  baselineKw: readonly number[],
+  meteredKw: readonly (number | null)[],
+): (number | null)[] {
+  return meteredKw.map((m, t) => (m === null ? null : responseKw(direction, baselineKw[t] as number, m)));
+}
+
 /** A window of intervals: the event's. */
 export interface IntervalWindow {
   start: string;

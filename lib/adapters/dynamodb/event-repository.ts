@@ -43,6 +43,15 @@ const StoredEvent = z.object({
     .optional(),
   failure: z.string().optional(),
   declinesPlannedAround: z.number().int().min(0).default(0),
+  tracking: z
+    .object({
+      interval: z.number().int().min(0),
+      revision: z.number().int().min(1),
+      at: z.string(),
+      correctionKw: Kw,
+      corrections: z.number().int().min(1),
+    })
+    .optional(),
   awaitingData: z.array(AwaitingData).optional(),
   settledWithoutData: z.array(SettledWithoutData).optional(),
   settlementRevision: z.number().int().min(1).optional(),

@@ -1,0 +1,152 @@
+/**
+ * The closed loop (DESIGN §3, "Commands a building can execute"; issue 18): during a dispatched
+ * event, once per interval, each standing command's metered response (against the program's
+ * contractual baseline, the one settlement pays on) is compared with its plan, and the rest of the
+ * window is corrected as one revision that touches only the buildings it changes
+ * (`lib/domain/tracking.ts` decides; planning's shortfall mode asks buildings with headroom for more,
+ * and lowers the asks it releases).
+ *
+ * Its turns are one-time schedules (`ReplanDue` with reason `TRACKING`), one per interval boundary
+ * after the first, `trackingGraceMinutes` late so that the interval just ended has its readings.
+ * They are named after their instant, so a revision that schedules them again changes nothing and
+ * one that moves the window finds its turns by time.
+ */
+
+import { mapLimit } from '../concurrency.ts';
+import { latestByBuilding } from '../domain/commands.ts';
+import { measuredResponseKw, overWindow } from '../domain/delivery.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
+import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
+import { releaseExcess, type TrackedBuilding, trackingDecision } from '../domain/tracking.ts';
+import { message } from '../messages.ts';
+import type { EventRecord } from '../ports.ts';
+import type { Deps } from './config.ts';
+import { measureBuilding, measurementContext } from './measurement.ts';
+import { ACTIVE, planRevision } from './planning.ts';
+
+/** Buildings are measured this many at once. */
+const READ_CONCURRENCY = 16;
+
+/** The schedule of the closed loop's turn at `dueMs`. */
+export function trackingScheduleName(eventId: string, dueMs: number): string {
+  return `track-${eventId}-${Math.floor(dueMs / MINUTE_MS)}`;
+}
+
+/** When the loop's turns of a window run: each interval boundary after the first, plus the grace. */
+export function trackingTurns(
+  event: Pick<GridEvent, 'start' | 'end' | 'intervalMinutes'>,
+  graceMinutes: number,
+): number[] {
+  const step = event.intervalMinutes * MINUTE_MS;
+  const grace = Math.min(graceMinutes * MINUTE_MS, step / 2);
+  const n = intervalCount(event);
+  return Array.from({ length: Math.max(0, n - 1) }, (_, i) => toMs(event.start) + (i + 1) * step + grace);
+}
+
+/** Schedules the loop's turns still ahead for a dispatched revision (nothing when the loop is off). */
+export async function scheduleTracking(deps: Deps, record: EventRecord): Promise<void> {
+  if (!deps.config.closedLoop) return;
+  const now = deps.clock.now();
+  const { eventId } = record.event;
+  for (const dueMs of trackingTurns(record.event, deps.config.trackingGraceMinutes)) {
+    if (dueMs <= now) continue;
+    await deps.scheduler.scheduleOnce(
+      trackingScheduleName(eventId, dueMs),
+      dueMs,
+      message('ReplanDue', { version: 1, eventId, at: toIso(dueMs), reason: 'TRACKING' }),
+    );
+  }
+}
+
+/** What a turn of the loop found, for logs and tests. */
+export interface TrackingTurn {
+  /** The interval under way; `undefined` when the turn did nothing (stale, over, not dispatched). */
+  interval?: number;
+  /** The revision the correction was planned as, when one was due. */
+  revision?: number;
+  expectedKw?: number[];
+  correctionKw?: number[];
+}
+
+/**
+ * The loop's turn at `at` (`ReplanDue`, reason `TRACKING`).
+ * 1. Skip unless the event is dispatched and running, the turn falls inside the window after its
+ *    first interval, and no correction was made in this interval yet (at most one per interval).
+ * 2. Measure every building with a standing command: its response against the contractual baseline
+ *    in each interval that ended.
+ * 3. Decide (`trackingDecision`); within the hysteresis band, stop.
+ * 4. Store a new revision that records the correction, and plan it: the shortfall asked of buildings
+ *    with headroom, the excess given back by the buildings asked the most (`releaseExcess`).
+ */
+export async function trackDelivery(deps: Deps, eventId: string, at: string): Promise<TrackingTurn> {
+  const record = await deps.events.get(eventId);
+  // dispatched: not over, and no other revision under way (its own dispatch schedules the turns again)
+  if (!deps.config.closedLoop || record?.status !== 'dispatched') return {};
+  const { event } = record;
+  if (toMs(event.end) <= deps.clock.now()) return {};
+  const n = intervalCount(event);
+  const step = event.intervalMinutes * MINUTE_MS;
+  const k = Math.floor((toMs(at) - toMs(event.start)) / step);
+  if (k < 1 || k >= n || (record.tracking?.interval ?? -1) >= k) return {};
+  const program = await deps.programs.get(event.programId);
+  if (!program) throw new NotFoundError(`program '${event.programId}' not found`);
+  const standing = latestByBuilding(
+    (await deps.commands.ofEvent(eventId)).filter(
+      (c) => c.command.kind === 'DISPATCH' && ACTIVE.includes(c.status),
+    ),
+  );
+  const ctx = await measurementContext(deps, event, program);
+  const window = { ...event, intervals: n };
+  const buildings: TrackedBuilding[] = await mapLimit(
+    [...standing.values()].sort((a, b) => (a.command.buildingId < b.command.buildingId ? -1 : 1)),
+    READ_CONCURRENCY,
+    async ({ command }) => {
+      const m = await measureBuilding(deps, ctx, command.buildingId);
+      return {
+        buildingId: command.buildingId,
+        plannedKw: overWindow(window, command, command.responseKw),
+        deliveredKw:
+          'unavailable' in m
+            ? new Array<null>(n).fill(null)
+            : measuredResponseKw(event.type, m.baseline.kw, m.meteredKw),
+      };
+    },
+  );
+  const decision = trackingDecision({
+    targetsKw: event.targetsKw,
+    fromInterval: k,
+    buildings,
+    hysteresis: deps.config.trackingHysteresisPct / 100,
+    unmeteredRatio: event.procurement.expectedDeliveryRatio,
+  });
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  const turn = {
+    interval: k,
+    expectedKw: decision.expectedKw.map(r3),
+    correctionKw: decision.correctionKw.map(r3),
+  };
+  if (!decision.act) return turn;
+  const releasesKw = releaseExcess(buildings, decision.correctionKw, decision.deviationKw);
+  const next: EventRecord = {
+    ...record,
+    revision: record.revision + 1,
+    status: 'received',
+    tracking: {
+      interval: k,
+      revision: record.revision + 1,
+      at,
+      correctionKw: turn.correctionKw,
+      corrections: (record.tracking?.corrections ?? 0) + 1,
+    },
+    version: record.version + 1,
+    updatedAt: toIso(deps.clock.now()),
+  };
+  await deps.events.update(next);
+  await planRevision(deps, next, 'shortfall', {
+    correctionKw: decision.correctionKw,
+    releasesKw,
+    lagging: decision.lagging,
+  });
+  return { ...turn, revision: next.revision };
+}
