@@ -69,7 +69,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   replanDebounceSeconds: 60,
   closedLoop: true,
   trackingGraceMinutes: 2,
-  trackingHysteresisPct: 5,
+  trackingHysteresisPct: 3,
   emissionFactorTco2PerMwh: 0.5703,
 };
 

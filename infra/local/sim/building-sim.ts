@@ -46,6 +46,10 @@ const VALLEY_RECHARGE = { from: 0, to: 6 * 60, shareOfMaxKw: 0.3 };
 /** Execution error: delivered = instructed × a factor in [0.96, 1.01], drawn per asset and interval. */
 const EXECUTION = { low: 0.96, span: 0.05 };
 
+/** Following limits: the controller's integral gain per minute, and how far beyond its instruction it drives an asset. */
+const LIMIT_GAIN = 0.5;
+const MAX_DRIVE = 4;
+
 const STREAM_BASE = 1;
 const STREAM_JITTER = 2;
 const STREAM_EV_DAY = 3;
@@ -66,6 +70,14 @@ export interface SimulatorOptions {
   initial?: { soc?: Record<string, number>; storedKwhTh?: Record<string, number> };
   /** Peak of the loads other than the assets, kW (default: from the grid connection, see {@link basePeakKw}). */
   basePeakKw?: number;
+  /**
+   * How the BMS executes a command. `assets` (default): each asset moves by its instructed kW from
+   * what it would have done. `limit`: a 光储直柔 controller holds the grid import at the command's
+   * limit, driving the instructed assets harder or softer in proportion (an integral loop, minute by
+   * minute) as far as their physics allows; it then delivers against the baseline the limit was
+   * built from, whatever the natural load does.
+   */
+  follow?: 'assets' | 'limit';
 }
 
 interface BatteryUnit {
@@ -169,8 +181,15 @@ export class BuildingSimulator {
   private readonly appliances: ApplianceUnit[] = [];
   private readonly buses: BusUnit[] = [];
   private readonly pvs: PvUnit[] = [];
-  /** Latest known revision per event, with its command unless cancelled or declined. */
-  private readonly events = new Map<string, { revision: number; command?: Command; startMs: number }>();
+  /**
+   * Latest known revision per event, with its command unless cancelled or declined, and (following
+   * limits) how hard the controller drives the command's assets relative to the instructed kW.
+   */
+  private readonly events = new Map<
+    string,
+    { revision: number; command?: Command; startMs: number; scale: number }
+  >();
+  private readonly follow: 'assets' | 'limit';
   private quarter = { startMs: 0, sumKw: 0, minutes: 0 };
   private readonly dayContext: DayContext = {
     day: Number.NaN,
@@ -186,6 +205,7 @@ export class BuildingSimulator {
     this.weatherSeed = options.seed;
     this.seed = hashString(building.buildingId, options.seed);
     this.basePeak = options.basePeakKw ?? basePeakKw(building);
+    this.follow = options.follow ?? 'assets';
     building.assets.forEach((a, index) => {
       switch (a.kind) {
         case 'battery': {
@@ -263,6 +283,7 @@ export class BuildingSimulator {
     this.events.set(command.eventId, {
       revision: command.revision,
       startMs: toMs(command.start),
+      scale: known?.scale ?? 1,
       ...(command.kind === 'DISPATCH' ? { command } : {}),
     });
   }
@@ -270,7 +291,7 @@ export class BuildingSimulator {
   /** Forgets an event's command (a declined command, or one the BMS decides not to execute). */
   drop(eventId: string, revision: number): void {
     const known = this.events.get(eventId);
-    if (!known || known.revision <= revision) this.events.set(eventId, { revision, startMs: 0 });
+    if (!known || known.revision <= revision) this.events.set(eventId, { revision, startMs: 0, scale: 1 });
   }
 
   /**
@@ -385,10 +406,11 @@ export class BuildingSimulator {
   /** What the active commands ask of each asset in the minute starting at `t`. */
   private requests(t: number): Map<string, Request> {
     const out = new Map<string, Request>();
-    for (const { command, startMs } of this.events.values()) {
+    for (const { command, startMs, scale } of this.events.values()) {
       if (!command) continue;
       const index = Math.floor((t - startMs) / (command.intervalMinutes * MINUTE_MS));
       if (index < 0) continue;
+      const drive = this.follow === 'limit' ? scale : 1;
       for (const instruction of command.assets) {
         const kw = instruction.kw[index];
         if (kw === undefined || !(kw > 0)) continue;
@@ -400,13 +422,14 @@ export class BuildingSimulator {
               ? -1
               : 1;
         const factor =
-          EXECUTION.low +
+          drive *
+          (EXECUTION.low +
           EXECUTION.span *
             hash01(
               this.seed,
               STREAM_EXECUTION ^ hashString(`${command.commandId}/${instruction.assetId}`),
               index,
-            );
+            ));
         const r = out.get(instruction.assetId) ?? { deltaKw: 0, busPct: 0, eventIds: [] };
         r.deltaKw += sign * kw * factor;
         const bus = this.buses.find((b) => b.asset.id === instruction.assetId);
@@ -496,6 +519,25 @@ export class BuildingSimulator {
     // Beyond the import limit the breaker would trip; the fleet is sized so that it never does.
     this.netKw = clamp(net, -exportKw, importKw);
     this.nowMs = t + MINUTE_MS;
+    if (this.follow === 'limit') this.chaseLimits(t);
+  }
+
+  /**
+   * Following limits: after each minute, each command's drive moves by the share of its instructed kW
+   * the import missed the limit by (integral action), between 0 and {@link MAX_DRIVE}.
+   */
+  private chaseLimits(t: number): void {
+    for (const e of this.events.values()) {
+      const command = e.command;
+      if (!command) continue;
+      const index = Math.floor((t - e.startMs) / (command.intervalMinutes * MINUTE_MS));
+      const limit = command.gridLimitKw[index];
+      if (index < 0 || limit === undefined) continue;
+      const asked = command.assets.reduce((s, a) => s + Math.max(0, a.kw[index] ?? 0), 0);
+      if (asked <= 0) continue;
+      const missedKw = command.limitType === 'MAX_IMPORT' ? this.netKw - limit : limit - this.netKw;
+      e.scale = clamp(e.scale + (LIMIT_GAIN * missedKw) / asked, 0, MAX_DRIVE);
+    }
   }
 
   /**

@@ -1,0 +1,402 @@
+/**
+ * `npm run bench:tracking`: how closely delivered follows target, open loop against closed loop, on
+ * the building simulator (infra/local/sim), with the coordinator's own domain code deciding:
+ * flexibility, the allocator, commands, the closed loop's decision and releases, settlement.
+ *
+ * Each case: the demo fleet copied `--copies` times (23 buildings each) under a peak-shaving event
+ * 17:00–19:00 on a winter working day, planned at 16:30. Its target is `--share` of what the fleet
+ * could deliver in its tightest interval. Every building's natural load (the loads other than its
+ * assets) differs from the forecast by a factor: `1 ± e/2` shared by the fleet (the sign alternates
+ * with the seed: odd seeds a colder evening than forecast) and `±e/2` drawn per building; the forecast is also the
+ * contractual baseline (what commands state, issue 18 item 1), so what settlement measures is
+ * `forecast − metered`. A share of buildings declines (`answer`, as the BMS simulator does); the
+ * coordinator re-plans around declines before the start in both loops. The closed loop then runs at
+ * every interval boundary (`trackingDecision`, `releaseExcess`, a shortfall allocation on top).
+ *
+ * BMS execute commands in one of two ways (`--follow`): `limit`, a 光储直柔 controller that holds
+ * the import at the command's limit, or `assets`, each asset moved by its instructed kW.
+ *
+ * Delivered in interval t sums `forecast − metered` over the buildings taking part in t: those whose
+ * command was received by the start of t (a building the closed loop asks from the third interval
+ * on counts from there). The live delivery view (`lib/domain/delivery.ts`) counts a building over
+ * the whole window instead, so a late joiner's natural-load error shows in the intervals before it
+ * joined; the settlement of a building is the same either way.
+ *
+ * Prints per case: mean absolute tracking error |delivered − target| / target over the intervals,
+ * the worst interval, the share of executing buildings paid (ratio ≥ the program's minimum), the
+ * payments, and the closed loop's corrections. A JSON copy goes to bench/results/tracking.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { answer, BuildingSimulator, basePeakKw } from '../infra/local/sim/building-sim.ts';
+import { DEMO_PROFILES, DEMO_PROGRAM, demoBuildings } from '../infra/local/sim/fleet.ts';
+import { mulberry32 } from '../infra/local/sim/random.ts';
+import { DEFAULT_CONFIG } from '../lib/app/config.ts';
+import { mergeAssets, reservationsOf } from '../lib/app/planning.ts';
+import { allocate } from '../lib/domain/allocation.ts';
+import { buildCommands, commandId, loweredCommand } from '../lib/domain/commands.ts';
+import {
+  type BuildingFlexibility,
+  computeFlexibility,
+  toAllocationBuilding,
+} from '../lib/domain/flexibility.ts';
+import type { Building } from '../lib/domain/model/building.ts';
+import type { Command } from '../lib/domain/model/command.ts';
+import { Program } from '../lib/domain/model/program.ts';
+import { settleBuilding } from '../lib/domain/settlement.ts';
+import { MINUTE_MS, toMs } from '../lib/domain/time.ts';
+import { releaseExcess, trackingDecision } from '../lib/domain/tracking.ts';
+
+const STEP = 15 * MINUTE_MS;
+const START = toMs('2026-12-15T17:00:00+08:00');
+const N = 8;
+const PLAN_AT = START - 30 * MINUTE_MS;
+const EVENT = {
+  eventId: 'bench-track',
+  type: 'PEAK_SHAVING' as const,
+  start: new Date(START).toISOString(),
+  intervalMinutes: 15 as const,
+};
+const RULES = Program.parse(DEMO_PROGRAM).settlement;
+const HYSTERESIS = DEFAULT_CONFIG.trackingHysteresisPct / 100;
+
+export interface TrackingCase {
+  seed: number;
+  declineRate: number;
+  loadError: number;
+  loop: 'open' | 'closed';
+  follow: 'limit' | 'assets';
+}
+
+export interface TrackingResult extends TrackingCase {
+  buildings: number;
+  executing: number;
+  targetKw: number;
+  meanAbsErrorPct: number;
+  worstErrorPct: number;
+  paidShare: number;
+  paymentYuan: number;
+  corrections: number;
+  /** Delivered per interval, kW. */
+  deliveredKw: number[];
+}
+
+interface Member {
+  building: Building;
+  kind: (typeof DEMO_PROFILES)[string];
+  /** Forecast (= contractual baseline) per interval, kW. */
+  baselineKw: number[];
+}
+
+const COST_FIELDS = ['cycleCostYuanPerKwh', 'comfortCostYuanPerKwh', 'costYuanPerKwh'] as const;
+
+/**
+ * The demo fleet `copies` times over, each copy its own buildings with each asset's cost scaled by a
+ * seeded factor in [0.6, 1.6] (so that the merit order spreads over the copies), and each building's
+ * forecast.
+ */
+export function fleet(seed: number, copies: number): Member[] {
+  const rand = mulberry32(seed);
+  const members: Member[] = [];
+  for (let c = 0; c < copies; c++)
+    for (const b of demoBuildings()) {
+      const assets = b.assets.map((a) => {
+        const scaled: Record<string, unknown> = { ...a };
+        const factor = 0.6 + rand();
+        for (const f of COST_FIELDS)
+          if (typeof scaled[f] === 'number') scaled[f] = Math.round((scaled[f] as number) * factor * 1000) / 1000;
+        return scaled as typeof a;
+      });
+      const building = { ...b, buildingId: `${b.buildingId}-${c}`, assets };
+      const kind = DEMO_PROFILES[b.buildingId] ?? 'office';
+      const twin = new BuildingSimulator(building, kind, { seed, startMs: PLAN_AT });
+      const readings = twin.stepTo(START + N * STEP);
+      const byStart = new Map(readings.map((r) => [toMs(r.intervalStart), r.kw]));
+      members.push({
+        building,
+        kind,
+        baselineKw: Array.from({ length: N }, (_, t) => byStart.get(START + t * STEP) ?? 0),
+      });
+    }
+  return members;
+}
+
+function flexOf(m: Member, sim: BuildingSimulator, held: Command | undefined): BuildingFlexibility {
+  return computeFlexibility({
+    building: m.building,
+    state: sim.state(),
+    direction: 'PEAK_SHAVING',
+    startMs: START,
+    intervalMinutes: 15,
+    intervals: N,
+    baselineKw: m.baselineKw,
+    reservations: held ? reservationsOf(held) : [],
+  });
+}
+
+/** The target: `share` of what the whole fleet could deliver in its tightest interval. */
+export function targetOf(members: readonly Member[], seed: number, share: number): number {
+  const flex = members.map((m) => {
+    const sim = new BuildingSimulator(m.building, m.kind, { seed, startMs: PLAN_AT });
+    return flexOf(m, sim, undefined);
+  });
+  const most = allocate({
+    intervalHours: 0.25,
+    targetsKw: new Array<number>(N).fill(1e6),
+    shortfallPenaltyYuanPerKwh: 1e4,
+    buildings: flex.map((f) => toAllocationBuilding(f)),
+  });
+  return Math.round(share * Math.min(...Array.from(most.expectedKw)));
+}
+
+/** Allocates `targetsKw` over `members` (their flexibility now, on top of what they hold) as commands of `revision`. */
+function plan(
+  members: readonly Member[],
+  sims: ReadonlyMap<string, BuildingSimulator>,
+  held: ReadonlyMap<string, Command>,
+  targetsKw: readonly number[],
+  revision: number,
+): Command[] {
+  const flex = members.map((m) =>
+    flexOf(m, sims.get(m.building.buildingId) as BuildingSimulator, held.get(m.building.buildingId)),
+  );
+  const allocation = allocate({
+    intervalHours: 0.25,
+    targetsKw: [...targetsKw],
+    shortfallPenaltyYuanPerKwh: 50,
+    buildings: flex.map((f) => toAllocationBuilding(f)),
+  });
+  return buildCommands(allocation, {
+    event: EVENT,
+    revision,
+    buildings: members.map((m) => m.building),
+    flexibilities: flex,
+    baselinesKw: members.map((m) => m.baselineKw),
+  });
+}
+
+/** A building asked again: both asks added, under the new revision's id. */
+function merged(prev: Command, more: Command): Command {
+  const responseKw = prev.responseKw.map((v, t) => Math.round((v + (more.responseKw[t] ?? 0)) * 1000) / 1000);
+  return {
+    ...more,
+    supersedes: prev.commandId,
+    responseKw,
+    gridLimitKw: responseKw.map((r, t) => Math.round(((prev.baselineKw[t] ?? 0) - r) * 1000) / 1000),
+    assets: mergeAssets(prev.assets, more.assets),
+  };
+}
+
+export function runCase(c: TrackingCase, members: readonly Member[], targetKw: number): TrackingResult {
+  const rand = mulberry32(c.seed * 7919 + Math.round(c.loadError * 1000));
+  const sims = new Map<string, BuildingSimulator>();
+  // half the error is shared by the fleet (a colder evening than forecast, or a warmer one: the sign
+  // alternates with the seed), half is each building's own
+  const shared = (c.seed % 2 === 1 ? 1 : -1) * (c.loadError / 2);
+  for (const m of members) {
+    const factor = 1 + shared + (c.loadError / 2) * (2 * rand() - 1);
+    sims.set(
+      m.building.buildingId,
+      new BuildingSimulator(m.building, m.kind, {
+        seed: c.seed,
+        startMs: PLAN_AT,
+        basePeakKw: basePeakKw(m.building) * factor,
+        follow: c.follow,
+      }),
+    );
+  }
+  const targets = new Array<number>(N).fill(targetKw);
+  const declined = new Set<string>();
+  const accepted = new Map<string, Command>();
+  const everAsked = new Set<string>();
+  let revision = 0;
+  // Before the start: plan, collect answers, re-plan around the declines until nobody new declines.
+  for (let round = 0; round < 6; round++) {
+    revision++;
+    const open = members.filter((m) => !declined.has(m.building.buildingId));
+    const asked = plan(open, sims, new Map(), targets, revision);
+    let fresh = 0;
+    accepted.clear();
+    for (const cmd of asked) {
+      // a building answers once; one that accepted takes the re-plans that follow
+      const first = !everAsked.has(cmd.buildingId);
+      everAsked.add(cmd.buildingId);
+      if (first && answer(cmd.commandId, c.seed, c.declineRate).status === 'DECLINED') {
+        declined.add(cmd.buildingId);
+        fresh++;
+      } else accepted.set(cmd.buildingId, cmd);
+    }
+    if (fresh === 0) break;
+  }
+  for (const cmd of accepted.values()) sims.get(cmd.buildingId)?.receive(cmd);
+  // the interval from which each building takes part
+  const joined = new Map([...accepted.keys()].map((id) => [id, 0]));
+
+  const readings = new Map<string, (number | null)[]>();
+  for (const id of sims.keys()) readings.set(id, new Array<number | null>(N).fill(null));
+  const memberOf = new Map(members.map((m) => [m.building.buildingId, m]));
+  let corrections = 0;
+  for (let k = 0; k < N; k++) {
+    // the closed loop's turn at the boundary before interval k
+    if (c.loop === 'closed' && k > 0) {
+      const tracked = [...accepted.values()].map((cmd) => {
+        const base = memberOf.get(cmd.buildingId)?.baselineKw ?? [];
+        const metered = readings.get(cmd.buildingId) ?? [];
+        return {
+          buildingId: cmd.buildingId,
+          plannedKw: cmd.responseKw,
+          deliveredKw: metered.map((kw, t) => (kw === null ? null : (base[t] ?? 0) - kw)),
+        };
+      });
+      const decision = trackingDecision({
+        targetsKw: targets,
+        fromInterval: k,
+        buildings: tracked,
+        hysteresis: HYSTERESIS,
+      });
+      if (decision.act) {
+        corrections++;
+        revision++;
+        const changed = new Map<string, Command>();
+        for (const [id, cut] of releaseExcess(tracked, decision.correctionKw, decision.deviationKw)) {
+          const prev = accepted.get(id) as Command;
+          changed.set(id, {
+            ...loweredCommand(prev, cut, memberOf.get(id)?.building),
+            commandId: commandId(EVENT.eventId, id, revision),
+            revision,
+            supersedes: prev.commandId,
+          });
+        }
+        const more = decision.correctionKw.map((kw) => Math.max(0, kw));
+        if (more.some((kw) => kw > 0)) {
+          const askable = members.filter(
+            (m) => !declined.has(m.building.buildingId) && !decision.lagging.has(m.building.buildingId),
+          );
+          const held = new Map([...accepted, ...changed]);
+          for (const cmd of plan(askable, sims, held, more, revision)) {
+            const prev = held.get(cmd.buildingId);
+            if (prev) changed.set(cmd.buildingId, merged(prev, cmd));
+            else if (answer(cmd.commandId, c.seed, c.declineRate).status === 'DECLINED')
+              declined.add(cmd.buildingId);
+            else changed.set(cmd.buildingId, cmd);
+          }
+        }
+        for (const cmd of changed.values()) {
+          if (!joined.has(cmd.buildingId)) joined.set(cmd.buildingId, k);
+          accepted.set(cmd.buildingId, cmd);
+          sims.get(cmd.buildingId)?.receive(cmd);
+        }
+      }
+    }
+    for (const [id, sim] of sims)
+      for (const r of sim.stepTo(START + (k + 1) * STEP)) {
+        const t = Math.round((toMs(r.intervalStart) - START) / STEP);
+        if (t >= 0 && t < N) (readings.get(id) as (number | null)[])[t] = r.kw;
+      }
+  }
+
+  const deliveredKw = new Array<number>(N).fill(0);
+  let paid = 0;
+  let paymentYuan = 0;
+  for (const cmd of accepted.values()) {
+    const base = memberOf.get(cmd.buildingId)?.baselineKw ?? [];
+    const metered = readings.get(cmd.buildingId) ?? [];
+    const from = joined.get(cmd.buildingId) ?? 0;
+    metered.forEach((kw, t) => {
+      if (t >= from) deliveredKw[t] = (deliveredKw[t] as number) + (base[t] ?? 0) - (kw ?? 0);
+    });
+    const s = settleBuilding({
+      buildingId: cmd.buildingId,
+      parkId: cmd.parkId,
+      direction: 'PEAK_SHAVING',
+      rules: RULES,
+      intervalMinutes: 15,
+      declaredKw: cmd.responseKw,
+      baselineKw: base,
+      actualKw: metered,
+      startMs: START,
+    });
+    if (s.paymentYuan > 0) paid++;
+    paymentYuan += s.paymentYuan;
+  }
+  const errors = deliveredKw.map((d) => Math.abs(d - targetKw) / targetKw);
+  return {
+    ...c,
+    buildings: members.length,
+    executing: accepted.size,
+    targetKw,
+    meanAbsErrorPct: round1((100 * errors.reduce((s, e) => s + e, 0)) / N),
+    worstErrorPct: round1(100 * Math.max(...errors)),
+    paidShare: accepted.size > 0 ? paid / accepted.size : 0,
+    paymentYuan: Math.round(paymentYuan),
+    corrections,
+    deliveredKw: deliveredKw.map(round1),
+  };
+}
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '1,2,3' },
+      declines: { type: 'string', default: '0,0.1,0.3' },
+      errors: { type: 'string', default: '0,0.2,0.4' },
+      follow: { type: 'string', default: 'limit,assets' },
+      copies: { type: 'string', default: '8' },
+      share: { type: 'string', default: '0.5' },
+      out: { type: 'string', default: 'bench/results/tracking.json' },
+    },
+  });
+  const list = (s: string) => s.split(',').map(Number);
+  const seeds = list(values.seeds);
+  const results: TrackingResult[] = [];
+  const began = performance.now();
+  for (const seed of seeds) {
+    const members = fleet(seed, Number(values.copies));
+    const targetKw = targetOf(members, seed, Number(values.share));
+    for (const follow of values.follow.split(',') as TrackingCase['follow'][])
+      for (const declineRate of list(values.declines))
+        for (const loadError of list(values.errors))
+          for (const loop of ['open', 'closed'] as const) {
+            results.push(runCase({ seed, declineRate, loadError, loop, follow }, members, targetKw));
+          }
+  }
+  const elapsed = (performance.now() - began) / 1000;
+  console.log(
+    `bench:tracking — ${seeds.length} seed(s) × ${results.length / seeds.length} cases, ` +
+      `${results[0]?.buildings ?? 0} buildings, peak 17:00–19:00 in 15-min intervals, ${elapsed.toFixed(1)} s`,
+  );
+  console.log(
+    'follow  declines  load err | open: mean   worst  paid    ¥      | closed: mean  worst  paid    ¥      corr.',
+  );
+  const key = (r: TrackingResult) => `${r.follow}|${r.declineRate}|${r.loadError}`;
+  const groups = new Map<string, TrackingResult[]>();
+  for (const r of results) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  for (const rows of groups.values()) {
+    const side = (loop: 'open' | 'closed') => {
+      const rs = rows.filter((r) => r.loop === loop);
+      const mean = (f: (r: TrackingResult) => number) => rs.reduce((s, r) => s + f(r), 0) / rs.length;
+      return {
+        mean: mean((r) => r.meanAbsErrorPct),
+        worst: Math.max(...rs.map((r) => r.worstErrorPct)),
+        paid: Math.min(...rs.map((r) => r.paidShare)),
+        yuan: mean((r) => r.paymentYuan),
+        corrections: mean((r) => r.corrections),
+      };
+    };
+    const o = side('open');
+    const cl = side('closed');
+    const r0 = rows[0] as TrackingResult;
+    const pct = (v: number) => `${v.toFixed(1).padStart(5)} %`;
+    console.log(
+      `${r0.follow.padEnd(7)} ${`${r0.declineRate * 100} %`.padStart(8)}  ${`±${r0.loadError * 100} %`.padStart(8)} | ` +
+        `${pct(o.mean)} ${pct(o.worst)} ${pct(100 * o.paid)} ${o.yuan.toFixed(0).padStart(6)} | ` +
+        `${pct(cl.mean)} ${pct(cl.worst)} ${pct(100 * cl.paid)} ${cl.yuan.toFixed(0).padStart(6)} ${cl.corrections.toFixed(1).padStart(5)}`,
+    );
+  }
+  console.log('mean: over seeds; worst: the worst interval of any seed; paid: the lowest share of any seed');
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
