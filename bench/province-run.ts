@@ -40,6 +40,7 @@ import {
   requestReplan,
 } from '../lib/app/lifecycle.ts';
 import { relayOutbox } from '../lib/app/outbox.ts';
+import { trackDelivery } from '../lib/app/tracking.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import { GridEvent } from '../lib/domain/model/grid-event.ts';
 import { toIso } from '../lib/domain/time.ts';
@@ -296,6 +297,13 @@ try {
         calendar,
       );
     },
+  );
+  // A turn of the closed loop in the second interval: every building measured; all delivered as
+  // asked, so it finds nothing to correct (its cost is the reading, which a correction adds a re-plan to).
+  const turnAt = START + 15 * 60_000 + DEFAULT_CONFIG.trackingGraceMinutes * 60_000;
+  now = turnAt;
+  await stage('closed-loop turn (interval 1)', busFunctions['replan-event'], [turnAt], 1, (at) =>
+    trackDelivery(deps, eventId, toIso(at)),
   );
   now = END + DEFAULT_CONFIG.settleDelayMinutes * 60_000;
   await stage('evaluate and settle', busFunctions['evaluate-event'], [eventId], 1, (id) =>

@@ -43,9 +43,10 @@ import {
 import type { Building } from '../lib/domain/model/building.ts';
 import type { Command } from '../lib/domain/model/command.ts';
 import { Program } from '../lib/domain/model/program.ts';
+import { readingKw } from '../lib/domain/model/telemetry.ts';
 import { settleBuilding } from '../lib/domain/settlement.ts';
 import { MINUTE_MS, toMs } from '../lib/domain/time.ts';
-import { releaseExcess, trackingDecision } from '../lib/domain/tracking.ts';
+import { releaseExcess, trackingDecision, trackingError } from '../lib/domain/tracking.ts';
 
 const STEP = 15 * MINUTE_MS;
 const START = toMs('2026-12-15T17:00:00+08:00');
@@ -104,7 +105,8 @@ export function fleet(seed: number, copies: number): Member[] {
         const scaled: Record<string, unknown> = { ...a };
         const factor = 0.6 + rand();
         for (const f of COST_FIELDS)
-          if (typeof scaled[f] === 'number') scaled[f] = Math.round((scaled[f] as number) * factor * 1000) / 1000;
+          if (typeof scaled[f] === 'number')
+            scaled[f] = Math.round((scaled[f] as number) * factor * 1000) / 1000;
         return scaled as typeof a;
       });
       const building = { ...b, buildingId: `${b.buildingId}-${c}`, assets };
@@ -156,7 +158,7 @@ function plan(
   held: ReadonlyMap<string, Command>,
   targetsKw: readonly number[],
   revision: number,
-): Command[] {
+): { commands: Command[]; shortfallKw: number[] } {
   const flex = members.map((m) =>
     flexOf(m, sims.get(m.building.buildingId) as BuildingSimulator, held.get(m.building.buildingId)),
   );
@@ -166,13 +168,14 @@ function plan(
     shortfallPenaltyYuanPerKwh: 50,
     buildings: flex.map((f) => toAllocationBuilding(f)),
   });
-  return buildCommands(allocation, {
+  const commands = buildCommands(allocation, {
     event: EVENT,
     revision,
     buildings: members.map((m) => m.building),
     flexibilities: flex,
     baselinesKw: members.map((m) => m.baselineKw),
   });
+  return { commands, shortfallKw: Array.from(allocation.shortfallKw) };
 }
 
 /** A building asked again: both asks added, under the new revision's id. */
@@ -210,11 +213,13 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
   const accepted = new Map<string, Command>();
   const everAsked = new Set<string>();
   let revision = 0;
+  let planShortfallKw: number[] = [];
   // Before the start: plan, collect answers, re-plan around the declines until nobody new declines.
   for (let round = 0; round < 6; round++) {
     revision++;
     const open = members.filter((m) => !declined.has(m.building.buildingId));
-    const asked = plan(open, sims, new Map(), targets, revision);
+    const { commands: asked, shortfallKw } = plan(open, sims, new Map(), targets, revision);
+    planShortfallKw = shortfallKw;
     let fresh = 0;
     accepted.clear();
     for (const cmd of asked) {
@@ -253,9 +258,11 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
         fromInterval: k,
         buildings: tracked,
         hysteresis: HYSTERESIS,
+        planShortfallKw,
       });
       if (decision.act) {
         corrections++;
+        planShortfallKw = [];
         revision++;
         const changed = new Map<string, Command>();
         for (const [id, cut] of releaseExcess(tracked, decision.correctionKw, decision.deviationKw)) {
@@ -273,7 +280,9 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
             (m) => !declined.has(m.building.buildingId) && !decision.lagging.has(m.building.buildingId),
           );
           const held = new Map([...accepted, ...changed]);
-          for (const cmd of plan(askable, sims, held, more, revision)) {
+          const replanned = plan(askable, sims, held, more, revision);
+          planShortfallKw = replanned.shortfallKw;
+          for (const cmd of replanned.commands) {
             const prev = held.get(cmd.buildingId);
             if (prev) changed.set(cmd.buildingId, merged(prev, cmd));
             else if (answer(cmd.commandId, c.seed, c.declineRate).status === 'DECLINED')
@@ -291,7 +300,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
     for (const [id, sim] of sims)
       for (const r of sim.stepTo(START + (k + 1) * STEP)) {
         const t = Math.round((toMs(r.intervalStart) - START) / STEP);
-        if (t >= 0 && t < N) (readings.get(id) as (number | null)[])[t] = r.kw;
+        if (t >= 0 && t < N) (readings.get(id) as (number | null)[])[t] = readingKw(r);
       }
   }
 
@@ -319,14 +328,14 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
     if (s.paymentYuan > 0) paid++;
     paymentYuan += s.paymentYuan;
   }
-  const errors = deliveredKw.map((d) => Math.abs(d - targetKw) / targetKw);
+  const error = trackingError(deliveredKw.map((d) => ({ targetKw, deliveredKw: d })));
   return {
     ...c,
     buildings: members.length,
     executing: accepted.size,
     targetKw,
-    meanAbsErrorPct: round1((100 * errors.reduce((s, e) => s + e, 0)) / N),
-    worstErrorPct: round1(100 * Math.max(...errors)),
+    meanAbsErrorPct: error?.meanAbsPct ?? Number.NaN,
+    worstErrorPct: error?.worstPct ?? Number.NaN,
     paidShare: accepted.size > 0 ? paid / accepted.size : 0,
     paymentYuan: Math.round(paymentYuan),
     corrections,

@@ -229,6 +229,8 @@ export interface EventStatusView {
   status: EventRecord['status'];
   failure?: string | undefined;
   plan?: EventRecord['plan'];
+  /** The closed loop's latest correction (operators only), when it made one. */
+  tracking?: EventRecord['tracking'];
   commands: CommandCounts;
   updatedAt: string;
   /** After the window: the latest settlement revision and what it still waits for (the caller's parks). */
@@ -272,6 +274,7 @@ export async function getEventStatus(deps: Deps, who: Principal, eventId: string
     status: record.status,
     failure: record.failure,
     plan: who.role === 'operator' ? record.plan : undefined,
+    tracking: who.role === 'operator' ? record.tracking : undefined,
     commands: countCommands(commands),
     updatedAt: record.updatedAt,
     settlement:

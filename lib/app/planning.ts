@@ -163,7 +163,10 @@ function lowered(
 }
 
 /** Adds two commands' asset breakdowns (a redispatch asking more of a building already asked). */
-export function mergeAssets(a: readonly AssetInstruction[], b: readonly AssetInstruction[]): AssetInstruction[] {
+export function mergeAssets(
+  a: readonly AssetInstruction[],
+  b: readonly AssetInstruction[],
+): AssetInstruction[] {
   const out = new Map<string, AssetInstruction>(a.map((x) => [x.assetId, { ...x, kw: [...x.kw] }]));
   for (const x of b) {
     const prev = out.get(x.assetId);

@@ -119,6 +119,7 @@ export async function trackDelivery(deps: Deps, eventId: string, at: string): Pr
     buildings,
     hysteresis: deps.config.trackingHysteresisPct / 100,
     unmeteredRatio: event.procurement.expectedDeliveryRatio,
+    ...(record.plan ? { planShortfallKw: record.plan.shortfallKw } : {}),
   });
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
   const turn = {
@@ -128,6 +129,8 @@ export async function trackDelivery(deps: Deps, eventId: string, at: string): Pr
   };
   if (!decision.act) return turn;
   const releasesKw = releaseExcess(buildings, decision.correctionKw, decision.deviationKw);
+  // An excess nobody's ask can give back (delivery above plan with nothing asked) is no revision.
+  if (releasesKw.size === 0 && !decision.correctionKw.some((kw) => kw > 0)) return turn;
   const next: EventRecord = {
     ...record,
     revision: record.revision + 1,

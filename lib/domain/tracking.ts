@@ -42,6 +42,11 @@ export interface TrackingInput {
    * replace it. Default 1.
    */
   unmeteredRatio?: number;
+  /**
+   * What the latest plan could not cover per interval (its allocator's shortfall): where it is above
+   * 0, the buildings had no headroom left when asked, and asking again is no correction.
+   */
+  planShortfallKw?: readonly number[];
 }
 
 export interface TrackingDecision {
@@ -116,6 +121,7 @@ export function trackingDecision(input: TrackingInput): TrackingDecision {
     const target = Math.max(0, input.targetsKw[t] ?? 0);
     const gap = target - (expectedKw[t] as number);
     if (Math.abs(gap) <= Math.max(MIN_CORRECTION_KW, Math.max(0, input.hysteresis) * target)) continue;
+    if (gap > 0 && (input.planShortfallKw?.[t] ?? 0) > MIN_CORRECTION_KW) continue;
     correctionKw[t] = gap;
     act = true;
   }
@@ -186,4 +192,38 @@ export function releaseExcess(
     if (any) out.set(b.buildingId, cut);
   }
   return out;
+}
+
+/** How closely an event's delivery followed its target, over the intervals with both figures. */
+export interface TrackingError {
+  /** Mean over those intervals of |delivered − target| / target, percent (0.1). */
+  meanAbsPct: number;
+  /** The worst of them, percent (0.1), and its interval's index. */
+  worstPct: number;
+  worstInterval: number;
+  /** How many intervals were counted (a target above 0 and a delivered figure). */
+  intervals: number;
+}
+
+/** Tracking error of delivered against target per interval; `undefined` when no interval has both. */
+export function trackingError(
+  intervals: readonly { targetKw: number | null; deliveredKw: number | null }[],
+): TrackingError | undefined {
+  let sum = 0;
+  let count = 0;
+  let worst = -1;
+  let worstInterval = -1;
+  intervals.forEach(({ targetKw, deliveredKw }, t) => {
+    if (targetKw === null || deliveredKw === null || !(targetKw > 0)) return;
+    const e = Math.abs(deliveredKw - targetKw) / targetKw;
+    sum += e;
+    count++;
+    if (e > worst) {
+      worst = e;
+      worstInterval = t;
+    }
+  });
+  if (count === 0) return undefined;
+  const pct = (v: number) => Math.round(v * 1000) / 10;
+  return { meanAbsPct: pct(sum / count), worstPct: pct(worst), worstInterval, intervals: count };
 }

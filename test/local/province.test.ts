@@ -28,6 +28,9 @@ describe('a province event, measured per stage', () => {
     expect(stage('declines ask for a re-plan').invocations).toBe(result.declined);
     expect(stage('declines ask for a re-plan').maxWritesPerKeySecond).toBe(0);
     expect(stage('re-plan (one, debounced)').invocations).toBe(1);
+    // Everyone delivered as asked: the closed loop's turn measured them all and changed nothing.
+    expect(stage('closed-loop turn (interval 1)').invocations).toBe(1);
+    expect(stage('closed-loop turn (interval 1)').maxWritesPerKeySecond).toBe(0);
   }, 900_000);
 
   it('puts commands on the bus in the fewest calls, and no invocation comes near its timeout', () => {

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loweredCommand } from '../../lib/domain/commands.ts';
 import type { Command } from '../../lib/domain/model/command.ts';
-import { expectedDeviationKw, releaseExcess, trackingDecision } from '../../lib/domain/tracking.ts';
+import {
+  expectedDeviationKw,
+  releaseExcess,
+  trackingDecision,
+  trackingError,
+} from '../../lib/domain/tracking.ts';
 
 const flat = (n: number, kw: number) => new Array<number>(n).fill(kw);
 
@@ -199,5 +204,32 @@ describe('trackingDecision without evidence', () => {
     });
     expect(d.act).toBe(false);
     expect(d.expectedKw.slice(1)).toEqual([90, 90]);
+  });
+});
+
+describe('trackingError', () => {
+  it('averages |delivered − target| / target over the intervals with both, and names the worst', () => {
+    expect(
+      trackingError([
+        { targetKw: 100, deliveredKw: 90 },
+        { targetKw: 200, deliveredKw: 230 },
+        { targetKw: 100, deliveredKw: null },
+        { targetKw: 0, deliveredKw: 5 },
+      ]),
+    ).toEqual({ meanAbsPct: 12.5, worstPct: 15, worstInterval: 1, intervals: 2 });
+    expect(trackingError([{ targetKw: null, deliveredKw: 3 }])).toBeUndefined();
+  });
+});
+
+describe('trackingDecision when the fleet is out of headroom', () => {
+  it('asks nothing more in an interval the latest plan could not fill, and still gives back elsewhere', () => {
+    const d = trackingDecision({
+      targetsKw: [100, 100, 100],
+      fromInterval: 1,
+      hysteresis: 0.05,
+      planShortfallKw: [0, 30, 0],
+      buildings: [{ buildingId: 'a', plannedKw: [70, 70, 130], deliveredKw: [70, null, null] }],
+    });
+    expect(d.correctionKw).toEqual([0, 0, -30]);
   });
 });

@@ -68,6 +68,8 @@ export class BmsSimulator {
   readonly webhookUrl: string;
   private readonly sims = new Map<string, BuildingSimulator>();
   private readonly seen = new Set<string>();
+  /** Building and event pairs whose command was accepted: later revisions of that event are accepted too. */
+  private readonly takingPart = new Set<string>();
   /** Deliveries taken, so that a replayed or re-sent copy is not acted on twice. */
   private readonly deliveries = new DeliveryIds();
   private readonly lastPostMs = new Map<string, number>();
@@ -265,7 +267,12 @@ export class BmsSimulator {
       this.log(`${head}: cancelled`);
       return 'cancelled';
     }
-    const decision = answer(command.commandId, this.seed, this.declineProbability);
+    // A facility that took part in an event takes its revisions: it answers once per event.
+    const joined = `${command.buildingId}\u0000${command.eventId}`;
+    const decision: Answer = this.takingPart.has(joined)
+      ? { status: 'ACCEPTED' }
+      : answer(command.commandId, this.seed, this.declineProbability);
+    if (decision.status === 'ACCEPTED') this.takingPart.add(joined);
     if (decision.status === 'ACCEPTED') sim.receive(command);
     else sim.drop(command.eventId, command.revision);
     try {

@@ -424,12 +424,12 @@ export class BuildingSimulator {
         const factor =
           drive *
           (EXECUTION.low +
-          EXECUTION.span *
-            hash01(
-              this.seed,
-              STREAM_EXECUTION ^ hashString(`${command.commandId}/${instruction.assetId}`),
-              index,
-            ));
+            EXECUTION.span *
+              hash01(
+                this.seed,
+                STREAM_EXECUTION ^ hashString(`${command.commandId}/${instruction.assetId}`),
+                index,
+              ));
         const r = out.get(instruction.assetId) ?? { deltaKw: 0, busPct: 0, eventIds: [] };
         r.deltaKw += sign * kw * factor;
         const bus = this.buses.find((b) => b.asset.id === instruction.assetId);

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench:tracking` on a small fleet: the command the README shows runs and writes its
+ * results, and the closed loop it measures does what it is for against the open loop on the same
+ * buildings, declines and load error.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { fleet, runCase, type TrackingResult, targetOf } from '../../../bench/tracking.ts';
+
+const run = promisify(execFile);
+
+describe('bench:tracking', () => {
+  const members = fleet(1, 2);
+  const target = targetOf(members, 1, 0.5);
+
+  it('closes most of the gap a natural load above forecast opens, with either kind of BMS', () => {
+    for (const follow of ['assets', 'limit'] as const) {
+      const open = runCase(
+        { seed: 1, declineRate: 0.1, loadError: 0.4, loop: 'open', follow },
+        members,
+        target,
+      );
+      const closed = runCase(
+        { seed: 1, declineRate: 0.1, loadError: 0.4, loop: 'closed', follow },
+        members,
+        target,
+      );
+      expect(closed.corrections).toBeGreaterThan(0);
+      expect(closed.meanAbsErrorPct).toBeLessThan(open.meanAbsErrorPct / 2);
+      // the first interval is over before any meter reading can say anything: the same in both
+      expect(closed.deliveredKw[0]).toBe(open.deliveredKw[0]);
+    }
+  });
+
+  it('leaves a plan alone that delivers on target', () => {
+    const closed = runCase(
+      { seed: 1, declineRate: 0, loadError: 0, loop: 'closed', follow: 'limit' },
+      members,
+      target,
+    );
+    expect(closed.corrections).toBe(0);
+    expect(closed.worstErrorPct).toBeLessThan(3);
+  });
+
+  it('runs as the README shows it and writes every case', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'flexdr-tracking-')), 'tracking.json');
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/tracking.ts',
+        '--seeds',
+        '2',
+        '--copies',
+        '1',
+        '--declines',
+        '0.1',
+        '--errors',
+        '0.2',
+        '--follow',
+        'limit',
+        '--out',
+        out,
+      ],
+      { cwd: join(import.meta.dirname, '../../..') },
+    );
+    expect(stdout).toMatch(/^limit\s+10 %\s+±20 % \|/m);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as TrackingResult[];
+    expect(results.map((r) => r.loop)).toEqual(['open', 'closed']);
+    for (const r of results) expect(r.deliveredKw).toHaveLength(8);
+  }, 60_000);
+});
