@@ -10,6 +10,7 @@ import {
   commandId,
   latestByBuilding,
   loweredCommand,
+  raises,
 } from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
@@ -172,6 +173,12 @@ export function mergeAssets(
     const prev = out.get(x.assetId);
     if (!prev) out.set(x.assetId, { ...x, kw: [...x.kw] });
     else {
+      // the set point moves from the earlier one by the added ask (both from the same baseline)
+      const before = prev.setpointKw;
+      if (before)
+        prev.setpointKw = before.map(
+          (p, i) => Math.round((p + raises(x.action) * (x.kw[i] ?? 0)) * 1000) / 1000,
+        );
       prev.kw = prev.kw.map((v, i) => Math.round((v + (x.kw[i] ?? 0)) * 1000) / 1000);
       if (x.voltage) prev.voltage = x.voltage;
     }

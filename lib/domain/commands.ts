@@ -60,6 +60,8 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
         response[t] = (response[t] as number) + v;
       });
       const instruction: AssetInstruction = { assetId: res.assetId, action: res.action, kw };
+      const base = res.baselineKw;
+      if (base) instruction.setpointKw = kw.map((v, t) => round((base[t] ?? 0) + raises(res.action) * v));
       if (res.kind === 'dcBus') {
         const bus = building.assets.find((a): a is DcBusAsset => a.kind === 'dcBus' && a.id === res.assetId);
         if (bus) instruction.voltage = kw.map((v) => busVoltage(bus, v, up));
@@ -108,7 +110,18 @@ export function loweredCommand(command: Command, cutKw: readonly number[], build
   const assets = command.assets.map((a): AssetInstruction => {
     const kw = a.kw.map((v, t) => round(v * (factor[t] ?? 1)));
     const bus = building?.assets.find((x): x is DcBusAsset => x.kind === 'dcBus' && x.id === a.assetId);
-    return { ...a, kw, ...(a.voltage && bus ? { voltage: kw.map((v) => busVoltage(bus, v, up)) } : {}) };
+    const setpoint = a.setpointKw;
+    return {
+      ...a,
+      kw,
+      ...(a.voltage && bus ? { voltage: kw.map((v) => busVoltage(bus, v, up)) } : {}),
+      // the baseline stays; only the move from it shrinks
+      ...(setpoint
+        ? {
+            setpointKw: setpoint.map((p, t) => round(p - raises(a.action) * ((a.kw[t] ?? 0) - (kw[t] ?? 0)))),
+          }
+        : {}),
+    };
   });
   const responseKw = command.responseKw.map((r, t) => round(r * (factor[t] ?? 1)));
   return {
@@ -117,6 +130,11 @@ export function loweredCommand(command: Command, cutKw: readonly number[], build
     gridLimitKw: responseKw.map((r, t) => round((command.baselineKw[t] ?? 0) + (up ? -r : r))),
     assets,
   };
+}
+
+/** +1 for an action that raises the asset's import (charging, heating), −1 for one that lowers it. */
+export function raises(action: AssetInstruction['action']): 1 | -1 {
+  return action === 'charge' || action === 'chargeEarly' || action === 'heatCharge' ? 1 : -1;
 }
 
 /** Voltage that makes the bus's voltage-following loads give `kw`: lower for less load, higher for more. */

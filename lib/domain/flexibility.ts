@@ -72,6 +72,12 @@ export interface ResourceFlexibility {
    * ends with the window (`curtailmentSlot`), so the rebound falls after it; nothing plans it there yet.
    */
   reboundShare: number;
+  /**
+   * The asset's own power in each interval without this event, kW: a battery's signed power
+   * (charging > 0), a heater's or an appliance's draw. Commands state absolute set points from it.
+   * Absent where the model has no single figure (an EV charger's pool, a DC bus's loads).
+   */
+  baselineKw?: number[];
 }
 
 export interface BuildingFlexibility {
@@ -231,7 +237,10 @@ function batteryFlexibility(
   });
   const gain = p0 < 0 ? 1 / a.dischargeEfficiency : a.chargeEfficiency;
   return {
-    resource: storedResource(a.id, 'battery', up ? 'discharge' : 'charge', a.cycleCostYuanPerKwh),
+    resource: {
+      ...storedResource(a.id, 'battery', up ? 'discharge' : 'charge', a.cycleCostYuanPerKwh),
+      baselineKw: Array.from({ length: input.intervals }, (_, t) => power(energy(t), dt)),
+    },
     headroom: up ? (j) => a.dischargeEfficiency * (energy(j) - eMin) : (j) => (eMax - energy(j)) / gain,
     bound: up
       ? (t, shift) =>
@@ -278,7 +287,10 @@ function heatStorageFlexibility(
     Math.max(0, (1 - loss * h) * l + a.cop * draw(l, h) * h - demand * h),
   );
   return {
-    resource: storedResource(a.id, 'heatStorage', up ? 'heaterOff' : 'heatCharge', a.costYuanPerKwh),
+    resource: {
+      ...storedResource(a.id, 'heatStorage', up ? 'heaterOff' : 'heatCharge', a.costYuanPerKwh),
+      baselineKw: Array.from({ length: input.intervals }, (_, t) => draw(level(t), dt)),
+    },
     headroom: up ? (j) => (level(j) - a.minKwhTh) / a.cop : (j) => (a.capacityKwhTh - level(j)) / a.cop,
     bound: up
       ? (t, shift) => draw(level(t) + shift, dt)
@@ -415,6 +427,7 @@ function applianceFlexibility(
     action: 'curtail',
     upperKw: curtailmentSlot(constant(input.intervals, draw * a.curtailableShare), a, input.intervalMinutes),
     budgetKwh: Number.POSITIVE_INFINITY,
+    baselineKw: constant(input.intervals, draw),
   };
 }
 

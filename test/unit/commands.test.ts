@@ -123,3 +123,52 @@ describe('the latest revision of each', () => {
     ]);
   });
 });
+
+describe('absolute set points', () => {
+  const battery = Building.parse(buildingInput({ name: 'Charging office', assets: [batteryInput] }));
+  const start = Date.parse(event.start);
+  const flexOf = (powerKw: number, direction: 'PEAK_SHAVING' | 'VALLEY_FILLING') =>
+    computeFlexibility({
+      building: battery,
+      state: {
+        buildingId: battery.buildingId,
+        at: event.start,
+        netLoadKw: 300,
+        assets: [{ kind: 'battery', assetId: batteryInput.id, soc: 0.5, powerKw }],
+      },
+      direction,
+      startMs: start,
+      intervalMinutes: 15,
+      intervals: 2,
+      baselineKw: [300, 300],
+    });
+  const commandFor = (powerKw: number, direction: 'PEAK_SHAVING' | 'VALLEY_FILLING', targetKw: number) => {
+    const flex = flexOf(powerKw, direction);
+    const allocation = allocate({
+      intervalHours: 0.25,
+      targetsKw: [targetKw, targetKw],
+      shortfallPenaltyYuanPerKwh: 100,
+      buildings: [toAllocationBuilding(flex)],
+    });
+    const [command] = buildCommands(allocation, {
+      event: { ...event, type: direction },
+      revision: 1,
+      buildings: [battery],
+      flexibilities: [flex],
+      baselinesKw: [[300, 300]],
+    });
+    return command?.assets[0];
+  };
+
+  it("state the battery's signed power to hold: discharge 90 from a 50 kW charge is −40", () => {
+    const asset = commandFor(50, 'PEAK_SHAVING', 90);
+    expect(asset?.kw).toEqual([90, 90]);
+    expect(asset?.setpointKw).toEqual([-40, -40]);
+  });
+
+  it('add a charge to what the battery already draws in valley filling', () => {
+    const asset = commandFor(10, 'VALLEY_FILLING', 30);
+    expect(asset?.kw).toEqual([30, 30]);
+    expect(asset?.setpointKw).toEqual([40, 40]);
+  });
+});

@@ -170,7 +170,8 @@ describe('loweredCommand', () => {
     baselineKw: [300, 300],
     responseKw: [100, 100],
     assets: [
-      { assetId: 'bat', action: 'discharge', kw: [60, 60] },
+      // charging 50 kW without the event: discharging 10 holds −10
+      { assetId: 'bat', action: 'discharge', kw: [60, 60], setpointKw: [-10, -10] },
       { assetId: 'hvac', action: 'curtail', kw: [40, 40] },
     ],
   };
@@ -183,6 +184,8 @@ describe('loweredCommand', () => {
       [60, 45],
       [40, 30],
     ]);
+    // the set point moves back towards the baseline by what was given back
+    expect(lowered.assets[0]?.setpointKw).toEqual([-10, 5]);
   });
 
   it('never asks less than nothing', () => {

@@ -29,6 +29,12 @@ export const AssetInstruction = z.strictObject({
   kw: KwSeries,
   /** DC bus only: voltage set point per interval. */
   voltage: z.array(z.number().positive().max(1_500)).max(MAX_INTERVALS).optional(),
+  /**
+   * Absolute set point per interval, kW: the power the asset is to hold, its baseline moved by `kw`
+   * (a battery's signed power, charging > 0, so "discharge 90" from a 50 kW charge reads −40; a
+   * heater's or an appliance's draw). Absent where the plan has no baseline of the asset's own.
+   */
+  setpointKw: z.array(z.number().finite().min(-1e6).max(1e6)).max(MAX_INTERVALS).optional(),
 });
 export type AssetInstruction = z.infer<typeof AssetInstruction>;
 
