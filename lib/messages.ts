@@ -93,7 +93,7 @@ export const messages = {
       ...v1,
       eventId: Id,
       at: Instant,
-      reason: z.enum(['DECLINES', 'TRACKING']).optional(),
+      reason: z.enum(['DECLINES', 'TRACKING', 'BASELINE']).optional(),
     }),
     example: { version: 1, eventId: 'imp-2026-001', at: '2026-01-15T09:01:30Z' },
   },

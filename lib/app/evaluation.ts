@@ -147,7 +147,9 @@ export async function evaluateEvent(
   const revision = (record.settlementRevision ?? 0) + 1;
   await deps.settlements.put(eventId, revision, settled, parks);
   // Planning's forecast against the contractual baseline, over the buildings settled against one.
-  const planned = new Map(commands.map((c) => [c.command.buildingId, c.command.baselineKw]));
+  const planned = new Map(
+    commands.map((c) => [c.command.buildingId, c.command.planningBaselineKw ?? c.command.baselineKw]),
+  );
   const forecast = forecastError(
     settled.flatMap((s) =>
       s.baseline && planned.has(s.buildingId)

@@ -10,6 +10,7 @@ import { toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
 import type { CommandRecord, EventRecord } from '../ports.ts';
 import { type Principal, requireBmsOf } from './auth.ts';
+import { scheduleBaselineUpdate } from './baseline-update.ts';
 import type { Deps } from './config.ts';
 import { ACTIVE, declinedBuildings, planRevision } from './planning.ts';
 import { scheduleTracking } from './tracking.ts';
@@ -126,6 +127,11 @@ export async function dispatchPlanned(
     message('EvaluationDue', { version: 1, eventId: event.eventId }),
   );
   await scheduleTracking(deps, record);
+  await scheduleBaselineUpdate(
+    deps,
+    record,
+    pending.map((c) => c.command),
+  );
   try {
     await deps.events.update({
       ...record,

@@ -4,6 +4,7 @@
  * settlement (evaluation.ts) and the live delivery view (queries.ts) both read through here, so they
  * measure against the same baseline from the same readings.
  */
+import { mapLimit } from '../concurrency.ts';
 import { type Baseline, computeBaseline } from '../domain/baseline.ts';
 import { CalendarMissingError, type WorkCalendar } from '../domain/calendar.ts';
 import { meteredPerInterval, type UnmeasuredBuilding } from '../domain/delivery.ts';
@@ -101,6 +102,45 @@ export async function measureBuilding(
     if (!(e instanceof InsufficientDataError)) throw e;
     return { meteredKw, unavailable: e };
   }
+}
+
+/**
+ * Each building's contractual baseline as far as it can be known now, for commands sent ahead of the
+ * event: the program's method over the readings in so far, its day-of adjustment estimated from the
+ * latest ones while its window is open (`Baseline.estimate`). Buildings without enough history are
+ * left out (their commands keep the planning forecast). Reads `concurrency` buildings at a time.
+ */
+export async function contractualForecasts(
+  deps: Pick<Deps, 'telemetry'>,
+  ctx: MeasurementContext,
+  buildingIds: readonly string[],
+  concurrency = 16,
+): Promise<Map<string, Baseline>> {
+  const { event, program } = ctx;
+  const startMs = toMs(event.start);
+  const noticeAtMs = toMs(event.noticeAt);
+  const from = startMs - lookbackDays(program.baseline, noticeAtMs, startMs) * DAY_MS;
+  const found = await mapLimit(buildingIds, concurrency, async (buildingId) => {
+    const readings = await deps.telemetry.readings(buildingId, from, startMs);
+    try {
+      const baseline = computeBaseline({
+        method: program.baseline,
+        eventStartMs: startMs,
+        intervalMinutes: event.intervalMinutes,
+        intervals: intervalCount(event),
+        readings: readings.map((r) => ({ startMs: toMs(r.intervalStart), kw: readingKw(r) })),
+        eventDays: ctx.excludedDays,
+        calendar: ctx.calendar,
+        noticeAtMs,
+        estimate: true,
+      });
+      return [buildingId, baseline] as const;
+    } catch (e) {
+      if (!(e instanceof InsufficientDataError)) throw e;
+      return undefined;
+    }
+  });
+  return new Map(found.filter((x) => x !== undefined));
 }
 
 /** A building without a contractual baseline yet, as the views list it. */

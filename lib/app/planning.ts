@@ -10,6 +10,7 @@ import {
   commandId,
   latestByBuilding,
   loweredCommand,
+  onBaseline,
   raises,
 } from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -39,6 +40,7 @@ import { chinaDate, chinaMinuteOfDay, MINUTE_MS, toIso, toMs } from '../domain/t
 import { message } from '../messages.ts';
 import type { BuildingTelemetry, CommandRecord, EventRecord, PlanSummary } from '../ports.ts';
 import type { Deps } from './config.ts';
+import { contractualForecasts, measurementContext } from './measurement.ts';
 
 /** Commands that still count: answered yes, or sent and not (yet) refused. */
 export const ACTIVE: readonly CommandRecord['status'][] = ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'];
@@ -144,23 +146,36 @@ function lowered(
 ): Command[] {
   const out = new Map(commands.map((c) => [c.buildingId, c]));
   const buildingOf = new Map(candidates.map((c) => [c.building.buildingId, c.building]));
-  for (const [buildingId, cutKw] of correction.releasesKw) {
+  const again = (buildingId: string): Command | undefined => {
     const standing = active.get(buildingId)?.command;
-    const base =
+    return (
       out.get(buildingId) ??
       (standing && {
         ...standing,
         commandId: commandId(standing.eventId, buildingId, revision),
         revision,
         supersedes: standing.commandId,
-      });
+      })
+    );
+  };
+  for (const buildingId of correction.reissue ?? []) {
+    const cmd = again(buildingId);
+    if (cmd) out.set(buildingId, cmd);
+  }
+  for (const [buildingId, cutKw] of correction.releasesKw) {
+    const base = again(buildingId);
     if (!base) continue;
     // the cut is over the event's window; a command starting later is offset into it
-    const offset = Math.round((toMs(base.start) - eventStartMs) / (base.intervalMinutes * MINUTE_MS));
+    const offset = intervalOffset(base, eventStartMs);
     const own = base.responseKw.map((_, i) => cutKw[i + offset] ?? 0);
     out.set(buildingId, loweredCommand(base, own, buildingOf.get(buildingId)));
   }
   return [...out.values()];
+}
+
+/** How many intervals after the event's start a command starts. */
+function intervalOffset(cmd: Pick<Command, 'start' | 'intervalMinutes'>, eventStartMs: number): number {
+  return Math.round((toMs(cmd.start) - eventStartMs) / (cmd.intervalMinutes * MINUTE_MS));
 }
 
 /** Adds two commands' asset breakdowns (a redispatch asking more of a building already asked). */
@@ -215,7 +230,8 @@ function afterWindow(peak: boolean, windowOf: (zone: string) => RecoveryWindow) 
       const window = zoneWindow(c.building.zone);
       const length = window.offset + window.intervals;
       const endMs = toMs(cmd.start) + cmd.responseKw.length * cmd.intervalMinutes * MINUTE_MS;
-      const last = cmd.baselineKw.at(-1) ?? 0;
+      const forecast = cmd.planningBaselineKw ?? cmd.baselineKw;
+      const last = forecast.at(-1) ?? 0;
       const plan = planRecovery({
         building: c.building,
         state: c.telemetry?.state,
@@ -225,7 +241,7 @@ function afterWindow(peak: boolean, windowOf: (zone: string) => RecoveryWindow) 
         baselineAfterKw:
           planningBaseline(c.telemetry, endMs, cmd.intervalMinutes, length, calendar) ??
           new Array<number>(length).fill(last),
-        preEventKw: cmd.baselineKw[0] ?? last,
+        preEventKw: forecast[0] ?? last,
         marginPct,
       });
       recoveryOut.set(cmd.buildingId, plan);
@@ -337,6 +353,8 @@ export interface Correction {
   correctionKw: readonly number[];
   releasesKw: ReadonlyMap<string, readonly number[]>;
   lagging: ReadonlySet<string>;
+  /** Buildings whose standing commands are sent again as they are, on their final contractual baseline. */
+  reissue?: ReadonlySet<string>;
 }
 
 /** The buildings of an event that declined a command or let its deadline pass. */
@@ -511,6 +529,28 @@ async function planOnce(
     const c = candidateOf.get(cmd.buildingId);
     if (c) commands[i] = after.recover(cmd, c, calendar, program?.recovery?.marginPct);
   }
+  // Every command states the program's contractual baseline where it can be computed, and its limit from it.
+  if (program) {
+    const ctx = await measurementContext(deps, event, program);
+    const contractual = await contractualForecasts(
+      deps,
+      ctx,
+      commands.map((c) => c.buildingId),
+    );
+    for (let i = 0; i < commands.length; i++) {
+      const cmd = commands[i] as Command;
+      const baseline = contractual.get(cmd.buildingId);
+      commands[i] = baseline
+        ? onBaseline(cmd, {
+            kw: baseline.kw.slice(intervalOffset(cmd, startMs)),
+            kind: baseline.estimate ? 'CONTRACTUAL_ESTIMATE' : 'CONTRACTUAL',
+            ...(baseline.estimate ? { finalAt: toIso(baseline.estimate.finalAtMs) } : {}),
+          })
+        : (cmd.baselineKind ?? 'FORECAST') === 'FORECAST'
+          ? { ...cmd, baselineKind: 'FORECAST' }
+          : cmd;
+    }
+  }
   const commandedIds = new Set(commands.map((c) => c.buildingId));
   const cancellations =
     mode === 'full'
@@ -574,7 +614,12 @@ async function planOnce(
     targetsKw: event.targetsKw,
     procuredKw,
     expectedKw: expectedKw.map((v) => Math.round(v * 1000) / 1000),
-    shortfallKw: Array.from(allocation.shortfallKw, (v) => Math.round(v * 1000) / 1000),
+    // A revision that asks nothing new (commands sent again on their final baseline) keeps the
+    // shortfall its predecessor could not fill.
+    shortfallKw:
+      correction && !correction.correctionKw.some((kw) => kw > 0) && record.plan
+        ? record.plan.shortfallKw
+        : Array.from(allocation.shortfallKw, (v) => Math.round(v * 1000) / 1000),
     costYuan: Math.round(allocation.costYuan * 100) / 100,
     buildingsInScope: inScope,
     buildingsCommanded:

@@ -301,7 +301,7 @@ export async function eventDelivery(
         buildings.push({
           buildingId: command.buildingId,
           plannedKw: overWindow(window, command, command.responseKw),
-          planningBaselineKw: overWindow(window, command, command.baselineKw),
+          planningBaselineKw: overWindow(window, command, command.planningBaselineKw ?? command.baselineKw),
           baselineKw: m.baseline.kw,
           meteredKw: m.meteredKw,
         });

@@ -46,6 +46,22 @@ export interface BaselineInput {
    * 'NOTICE_DAY'`) count eligible days back from the day before it; required by them.
    */
   noticeAtMs?: number;
+  /**
+   * Forecasting before the event-day readings a method needs are in (planning, a command sent
+   * ahead): instead of refusing, the day-of adjustment is estimated over the latest complete window
+   * of W's length (`PRE_EVENT`: the latest reading), at most a day back, and the result says so
+   * (`Baseline.estimate`). Settlement never sets this.
+   */
+  estimate?: boolean;
+}
+
+/** A baseline computed before the readings it needs were in, and when they will be. */
+export interface BaselineEstimate {
+  /** When the event-day readings that make the baseline final end (W's end, or the pre-event interval's). */
+  finalAtMs: number;
+  /** The readings used instead: their window on the event day, epoch ms, end exclusive. */
+  fromMs: number;
+  toMs: number;
 }
 
 type Adjustment = NonNullable<Extract<BaselineMethod, { method: 'N_DAY_AVERAGE' }>['adjustment']>;
@@ -80,6 +96,8 @@ export interface Baseline {
   calendar: CalendarVersionUsed[];
   /** The day eligible days were counted back from (the event day, or the notice day when anchored so). */
   anchorDate?: string;
+  /** Set when `BaselineInput.estimate` stood in for event-day readings not in yet. */
+  estimate?: BaselineEstimate;
 }
 
 type PastDaysMethod = Extract<BaselineMethod, { method: 'N_DAY_AVERAGE' | 'HIGH_K_OF_M' }>;
@@ -170,9 +188,27 @@ function preEventBaseline(input: BaselineInput, minutesBefore: number): Baseline
   // multiple of the interval length, the one that starts exactly then.
   const stepsBack = Math.ceil(minutesBefore / input.intervalMinutes);
   const startMs = input.eventStartMs - stepsBack * input.intervalMinutes * MINUTE_MS;
+  const stepMs = input.intervalMinutes * MINUTE_MS;
   let kw: number | undefined;
   for (const reading of input.readings) {
     if (reading.startMs === startMs) kw = Number.isFinite(reading.kw) ? reading.kw : undefined;
+  }
+  let estimate: BaselineEstimate | undefined;
+  if (kw === undefined && input.estimate) {
+    // the latest reading on the grid in the day before, standing in for the one not in yet
+    const latest = input.readings
+      .filter(
+        (r) =>
+          Number.isFinite(r.kw) &&
+          r.startMs < startMs &&
+          r.startMs >= startMs - DAY_MS &&
+          (startMs - r.startMs) % stepMs === 0,
+      )
+      .reduce<LoadReading | undefined>((a, r) => (a && a.startMs >= r.startMs ? a : r), undefined);
+    if (latest) {
+      kw = latest.kw;
+      estimate = { finalAtMs: startMs + stepMs, fromMs: latest.startMs, toMs: latest.startMs + stepMs };
+    }
   }
   if (kw === undefined) {
     throw new InsufficientDataError(
@@ -181,9 +217,10 @@ function preEventBaseline(input: BaselineInput, minutesBefore: number): Baseline
   }
   return {
     kw: new Array<number>(input.intervals).fill(kw),
-    days: [chinaDate(startMs)],
+    days: [chinaDate(estimate?.fromMs ?? startMs)],
     requestedDays: 1,
     calendar: [],
+    ...(estimate ? { estimate } : {}),
   };
 }
 
@@ -243,11 +280,27 @@ function pastDaysBaseline(input: BaselineInput, method: PastDaysMethod): Baselin
   };
   if (highK) result.candidateDays = eligible.map((d) => d.date);
   if (method.adjustment) {
+    const endMs = t0 - method.adjustment.toHoursBefore * HOUR_MS;
+    const missing = windowOffsets.filter((offset) => !index.has(t0 + offset));
+    const shift =
+      missing.length > 0 && input.estimate ? latestCompleteShift(windowOffsets, days, t0, stepMs, index) : 0;
+    if (shift !== undefined && shift > 0) {
+      const offsets = windowOffsets.map((offset) => offset - shift);
+      const fromMs = t0 + (offsets[0] as number);
+      result.adjustment = adjust(
+        method.adjustment,
+        kw,
+        offsets.map((offset) => index.get(t0 + offset) as number),
+        offsets.map(profile),
+        fromMs,
+        endMs - shift,
+      );
+      result.estimate = { finalAtMs: endMs, fromMs, toMs: endMs - shift };
+      return result;
+    }
     const windowBaseline = windowOffsets.map(profile);
     const windowLoad = windowOffsets.map((offset) => index.get(t0 + offset));
     const startMs = t0 + (windowOffsets[0] as number);
-    const endMs = t0 - method.adjustment.toHoursBefore * HOUR_MS;
-    const missing = windowOffsets.filter((_, j) => windowLoad[j] === undefined);
     if (missing.length > 0) {
       throw new InsufficientDataError(
         `${method.adjustment.kind} adjustment: the event day has no reading for ` +
@@ -258,6 +311,28 @@ function pastDaysBaseline(input: BaselineInput, method: PastDaysMethod): Baselin
     result.adjustment = adjust(method.adjustment, kw, windowLoad as number[], windowBaseline, startMs, endMs);
   }
   return result;
+}
+
+/**
+ * How far back (ms, a whole number of intervals, at most a day) W must move for the event day and
+ * every baseline day to have all its readings: the latest complete window of W's length. Undefined
+ * when none is within the day.
+ */
+function latestCompleteShift(
+  windowOffsets: readonly number[],
+  days: readonly PastDay[],
+  t0: number,
+  stepMs: number,
+  index: ReadingGrid,
+): number | undefined {
+  for (let shift = stepMs; shift <= DAY_MS; shift += stepMs) {
+    const complete = windowOffsets.every(
+      (offset) =>
+        index.has(t0 + offset - shift) && days.every((day) => index.has(t0 + offset - shift - day.shiftMs)),
+    );
+    if (complete) return shift;
+  }
+  return undefined;
 }
 
 /**

@@ -132,6 +132,32 @@ export function loweredCommand(command: Command, cutKw: readonly number[], build
   };
 }
 
+/** How a command's baseline was found: its kind, and when an estimate becomes final. */
+export interface CommandBaseline {
+  kw: readonly number[];
+  kind: NonNullable<Command['baselineKind']>;
+  finalAt?: string;
+}
+
+/**
+ * The same asks measured from another baseline: the import limit moves with it (the response, the
+ * set points and the recovery do not), and the planning forecast the command was built on is kept
+ * as `planningBaselineKw`. `baseline.kw` covers the command's intervals.
+ */
+export function onBaseline(command: Command, baseline: CommandBaseline): Command {
+  const up = command.direction === 'PEAK_SHAVING';
+  const kw = command.responseKw.map((_, t) => round(baseline.kw[t] ?? command.baselineKw[t] ?? 0));
+  const { baselineFinalAt: _, ...rest } = command;
+  return {
+    ...rest,
+    baselineKw: kw,
+    baselineKind: baseline.kind,
+    ...(baseline.finalAt ? { baselineFinalAt: baseline.finalAt } : {}),
+    planningBaselineKw: command.planningBaselineKw ?? command.baselineKw,
+    gridLimitKw: command.responseKw.map((r, t) => round((kw[t] as number) + (up ? -r : r))),
+  };
+}
+
 /** +1 for an action that raises the asset's import (charging, heating), −1 for one that lowers it. */
 export function raises(action: AssetInstruction['action']): 1 | -1 {
   return action === 'charge' || action === 'chargeEarly' || action === 'heatCharge' ? 1 : -1;

@@ -69,7 +69,7 @@ export interface TrackingDecision {
 }
 
 /** Below this many kW a gap is never worth a revision, whatever the band says of a tiny target. */
-const MIN_CORRECTION_KW = 0.5;
+export const MIN_CORRECTION_KW = 0.5;
 
 /** A building's expected deviation from plan: the mean over its latest `memory` metered intervals. */
 export function expectedDeviationKw(b: TrackedBuilding, fromInterval: number, memory: number): number {

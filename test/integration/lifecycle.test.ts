@@ -527,13 +527,32 @@ describe('event lifecycle', () => {
     }
     // The plan records its forecast's error against the contractual baseline, computed here apart.
     const planned = (
-      plan.body.commands as { status: string; command: { buildingId: string; baselineKw: number[] } }[]
+      plan.body.commands as {
+        status: string;
+        command: {
+          buildingId: string;
+          baselineKw: number[];
+          planningBaselineKw: number[];
+          baselineKind: string;
+          gridLimitKw: number[];
+          responseKw: number[];
+        };
+      }[]
     ).filter((c) => c.status === 'ACKNOWLEDGED');
+    // Each command stated the contractual baseline itself, and its import limit from it.
+    for (const { command } of planned) {
+      const i = IDS.indexOf(command.buildingId);
+      expect(command.baselineKind).toBe('CONTRACTUAL');
+      expect(command.baselineKw).toEqual([0, 1, 2, 3].map((t) => expect.closeTo(baseline(i, t), 2)));
+      expect(command.gridLimitKw).toEqual(
+        command.responseKw.map((r, t) => expect.closeTo((command.baselineKw[t] ?? 0) - r, 2)),
+      );
+    }
     let abs = 0;
     let signed = 0;
     let contractual = 0;
     for (const c of planned)
-      for (const [t, p] of c.command.baselineKw.entries()) {
+      for (const [t, p] of c.command.planningBaselineKw.entries()) {
         const b = baseline(IDS.indexOf(c.command.buildingId), t);
         abs += Math.abs(p - b);
         signed += p - b;

@@ -450,6 +450,60 @@ describe('day-of adjustment', () => {
     );
   });
 
+  it('estimates the adjustment over the latest complete window when W is not in yet, and says when it will be', () => {
+    // Prepare: planned at 10:xx on the event day, so only 07:00–09:00 are in and W = [10:00, 13:00)
+    // is read three hours back, over [07:00, 10:00). There the past days average 90, 100, 110
+    // (19th: 80, 90, 100; 18th: 100, 110, 120), 300 in all, and the day's own load sums to 330.
+    const readings = [
+      ...day('2025-11-19', { 7: 80, 8: 90, 9: 100, 10: 90, 11: 100, 12: 110, 14: 150 }),
+      ...day('2025-11-18', { 7: 100, 8: 110, 9: 120, 10: 110, 11: 100, 12: 90, 14: 250 }),
+      ...day('2025-11-20', { 7: 100, 8: 110, 9: 120 }),
+    ];
+    const input = { ...hourly(average('MULTIPLICATIVE'), eventStart, 1, readings), estimate: true };
+
+    // Act
+    const baseline = computeBaseline(input);
+
+    // Assess: factor 330 / 300 = 1.1 over [07:00, 10:00); 200 × 1.1 = 220; final once W ends at 13:00
+    expect(baseline.adjustment?.factor).toBeCloseTo(1.1, 9);
+    expect(baseline.adjustment?.windowStartMs).toBe(at('2025-11-20', '07:00'));
+    expect(baseline.adjustment?.windowEndMs).toBe(at('2025-11-20', '10:00'));
+    expect(baseline.kw[0]).toBeCloseTo(220, 9);
+    expect(baseline.estimate).toEqual({
+      finalAtMs: at('2025-11-20', '13:00'),
+      fromMs: at('2025-11-20', '07:00'),
+      toMs: at('2025-11-20', '10:00'),
+    });
+    // without `estimate`, the same readings are refused, as settlement must
+    expect(() => computeBaseline({ ...input, estimate: false })).toThrow(InsufficientDataError);
+  });
+
+  it('is final, with no estimate, when W is complete even though estimating was allowed', () => {
+    // Prepare
+    const input = {
+      ...hourly(average('ADDITIVE'), eventStart, 1, withDayOf([105, 115, 125])),
+      estimate: true,
+    };
+
+    // Act
+    const baseline = computeBaseline(input);
+
+    // Assess: the same as settlement's: 200 + 15
+    expect(baseline.kw[0]).toBeCloseTo(215, 9);
+    expect(baseline.estimate).toBeUndefined();
+  });
+
+  it('refuses to estimate from no event-day reading within a day', () => {
+    // Prepare: nothing on the 20th at all
+    const input = { ...hourly(average('ADDITIVE'), eventStart, 1, history), estimate: true };
+
+    // Act
+    const act = () => computeBaseline(input);
+
+    // Assess
+    expect(act).toThrow(InsufficientDataError);
+  });
+
   it('refuses a MULTIPLICATIVE ratio over a window where the baseline is net export', () => {
     // Prepare: a PV building exporting 20 kW in W on both past days
     const readings = [
@@ -522,6 +576,30 @@ describe('PRE_EVENT', () => {
     // Assess
     expect(five.kw).toEqual([321, 321, 321, 321]);
     expect(twenty.kw).toEqual([999, 999, 999, 999]);
+  });
+
+  it('estimates from the latest reading when the one before control is not in yet', () => {
+    // Prepare: planned at 13:50, before the 13:45 reading ends; the latest is 13:30's
+    const input = {
+      method: BaselineMethod.parse({ method: 'PRE_EVENT', minutesBefore: 15 }),
+      eventStartMs: at('2025-11-20', '14:00'),
+      intervalMinutes: 15,
+      intervals: 2,
+      readings: readings.slice(0, 1),
+      calendar,
+      estimate: true,
+    };
+
+    // Act
+    const baseline = computeBaseline(input);
+
+    // Assess
+    expect(baseline.kw).toEqual([999, 999]);
+    expect(baseline.estimate).toEqual({
+      finalAtMs: at('2025-11-20', '14:00'),
+      fromMs: at('2025-11-20', '13:30'),
+      toMs: at('2025-11-20', '13:45'),
+    });
   });
 
   it('dates the reading by its own day for an event at midnight', () => {

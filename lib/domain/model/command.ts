@@ -57,7 +57,21 @@ export const Command = z.strictObject({
   intervalMinutes: IntervalMinutes,
   limitType: z.enum(['MAX_IMPORT', 'MIN_IMPORT']),
   gridLimitKw: KwSeries,
+  /** What `responseKw` is measured from, and `gridLimitKw` derived from: see `baselineKind`. */
   baselineKw: KwSeries,
+  /**
+   * What `baselineKw` is. `CONTRACTUAL`: the program's contractual baseline, the one settlement
+   * measures delivery against, final. `CONTRACTUAL_ESTIMATE`: the same method with its day-of
+   * adjustment estimated from the latest readings, because its window had not closed when the
+   * command was made; an update with the final baseline follows when the window closes before the
+   * event (`baselineFinalAt`). `FORECAST`: FlexDR's planning forecast, where the contractual baseline
+   * cannot be computed yet (too little history). Absent on commands made before the field: `FORECAST`.
+   */
+  baselineKind: z.enum(['CONTRACTUAL', 'CONTRACTUAL_ESTIMATE', 'FORECAST']).optional(),
+  /** `CONTRACTUAL_ESTIMATE`: when the readings that make the baseline final are in. */
+  baselineFinalAt: Instant.optional(),
+  /** FlexDR's own forecast of the building's load, kept when `baselineKw` is the contractual one. */
+  planningBaselineKw: KwSeries.optional(),
   responseKw: KwSeries,
   assets: z.array(AssetInstruction).max(64),
   /** The command this one supersedes (the previous revision's id), if any. */
