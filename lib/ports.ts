@@ -215,6 +215,19 @@ export interface EventRepository {
    */
   update(record: EventRecord, announce?: readonly BusMessage[]): Promise<void>;
   list(page?: PageRequest): Promise<Page<EventRecord>>;
+  /**
+   * The window and status of every event starting in [`fromIso`, `toIso`) (UTC ISO instants), oldest
+   * first, all pages: the past event days a baseline leaves out, read without walking every event.
+   */
+  startingBetween(fromIso: string, toIso: string): Promise<EventWindow[]>;
+}
+
+/** When an event ran and where it stands, as the baseline's excluded days need it. */
+export interface EventWindow {
+  eventId: string;
+  start: string;
+  end: string;
+  status: EventRecord['status'];
 }
 
 export type CommandStatus = 'PENDING' | 'PUBLISHED' | 'FAILED' | 'ACKNOWLEDGED' | 'DECLINED' | 'SUPERSEDED';

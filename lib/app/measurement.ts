@@ -9,10 +9,11 @@ import { type Baseline, computeBaseline } from '../domain/baseline.ts';
 import { CalendarMissingError, type WorkCalendar } from '../domain/calendar.ts';
 import { meteredPerInterval, type UnmeasuredBuilding } from '../domain/delivery.ts';
 import { InsufficientDataError } from '../domain/errors.ts';
+import { MAX_INTERVALS } from '../domain/model/common.ts';
 import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
 import type { BaselineMethod, Program } from '../domain/model/program.ts';
 import { readingKw } from '../domain/model/telemetry.ts';
-import { chinaDate, DAY_MS, MINUTE_MS, toMs } from '../domain/time.ts';
+import { chinaDate, DAY_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import type { Deps } from './config.ts';
 
 /**
@@ -25,19 +26,29 @@ function lookbackDays(method: BaselineMethod, noticeAtMs: number, startMs: numbe
   return method.lookbackDays + 1 + anchored;
 }
 
-/** Local dates of every event that was not cancelled: never baseline days. */
-async function eventDays(deps: Pick<Deps, 'events'>): Promise<Set<string>> {
+/** The longest window an event can have: `MAX_INTERVALS` intervals of the longest length. */
+const LONGEST_EVENT_MS = MAX_INTERVALS * 60 * MINUTE_MS;
+
+/**
+ * Local dates of the events that were not cancelled and touch the baseline's lookback before `event`:
+ * never baseline days. Reads only the events starting from the lookback less the longest window.
+ */
+async function eventDays(
+  deps: Pick<Deps, 'events'>,
+  event: GridEvent,
+  program: Program,
+): Promise<Set<string>> {
+  const startMs = toMs(event.start);
+  const fromMs = startMs - lookbackDays(program.baseline, toMs(event.noticeAt), startMs) * DAY_MS;
   const days = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await deps.events.list({ limit: 200, cursor });
-    cursor = page.cursor;
-    for (const r of page.items) {
-      if (r.status === 'cancelled') continue;
-      for (let ms = toMs(r.event.start); ms < toMs(r.event.end); ms += DAY_MS / 2) days.add(chinaDate(ms));
-      days.add(chinaDate(toMs(r.event.end) - 1));
-    }
-  } while (cursor);
+  for (const w of await deps.events.startingBetween(
+    toIso(fromMs - LONGEST_EVENT_MS),
+    toIso(toMs(event.end)),
+  )) {
+    if (w.status === 'cancelled' || toMs(w.end) <= fromMs) continue;
+    for (let ms = toMs(w.start); ms < toMs(w.end); ms += DAY_MS / 2) days.add(chinaDate(ms));
+    days.add(chinaDate(toMs(w.end) - 1));
+  }
   return days;
 }
 
@@ -54,7 +65,10 @@ export async function measurementContext(
   event: GridEvent,
   program: Program,
 ): Promise<MeasurementContext> {
-  const [excludedDays, calendar] = await Promise.all([eventDays(deps), deps.calendars.load()]);
+  const [excludedDays, calendar] = await Promise.all([
+    eventDays(deps, event, program),
+    deps.calendars.load(),
+  ]);
   return { event, program, excludedDays, calendar };
 }
 

@@ -3,9 +3,11 @@
  * operator revisions and redispatches.
  */
 import { allocate } from '../domain/allocation.ts';
+import type { Baseline } from '../domain/baseline.ts';
 import type { WorkCalendar } from '../domain/calendar.ts';
 import {
   buildCommands,
+  type CommandBaseline,
   cancellationCommand,
   commandId,
   latestByBuilding,
@@ -529,26 +531,36 @@ async function planOnce(
     const c = candidateOf.get(cmd.buildingId);
     if (c) commands[i] = after.recover(cmd, c, calendar, program?.recovery?.marginPct);
   }
-  // Every command states the program's contractual baseline where it can be computed, and its limit from it.
+  // Every command states the program's contractual baseline where it can be computed, and its limit
+  // from it. A final one already sent to the building is reused; only the others read readings.
   if (program) {
-    const ctx = await measurementContext(deps, event, program);
-    const contractual = await contractualForecasts(
-      deps,
-      ctx,
-      commands.map((c) => c.buildingId),
-    );
+    const known = new Map<string, CommandBaseline>();
+    for (const cmd of commands) {
+      const prev = active.get(cmd.buildingId)?.command;
+      const shift = prev ? intervalOffset(cmd, startMs) - intervalOffset(prev, startMs) : -1;
+      if (prev?.baselineKind === 'CONTRACTUAL' && shift >= 0)
+        known.set(cmd.buildingId, { kw: prev.baselineKw.slice(shift), kind: 'CONTRACTUAL' });
+    }
+    const unknown = commands.map((c) => c.buildingId).filter((b) => !known.has(b));
+    const contractual =
+      unknown.length > 0
+        ? await contractualForecasts(deps, await measurementContext(deps, event, program), unknown)
+        : new Map<string, Baseline>();
     for (let i = 0; i < commands.length; i++) {
       const cmd = commands[i] as Command;
       const baseline = contractual.get(cmd.buildingId);
-      commands[i] = baseline
-        ? onBaseline(cmd, {
-            kw: baseline.kw.slice(intervalOffset(cmd, startMs)),
-            kind: baseline.estimate ? 'CONTRACTUAL_ESTIMATE' : 'CONTRACTUAL',
-            ...(baseline.estimate ? { finalAt: toIso(baseline.estimate.finalAtMs) } : {}),
-          })
-        : (cmd.baselineKind ?? 'FORECAST') === 'FORECAST'
-          ? { ...cmd, baselineKind: 'FORECAST' }
-          : cmd;
+      const reused = known.get(cmd.buildingId);
+      commands[i] = reused
+        ? onBaseline(cmd, reused)
+        : baseline
+          ? onBaseline(cmd, {
+              kw: baseline.kw.slice(intervalOffset(cmd, startMs)),
+              kind: baseline.estimate ? 'CONTRACTUAL_ESTIMATE' : 'CONTRACTUAL',
+              ...(baseline.estimate ? { finalAt: toIso(baseline.estimate.finalAtMs) } : {}),
+            })
+          : (cmd.baselineKind ?? 'FORECAST') === 'FORECAST'
+            ? { ...cmd, baselineKind: 'FORECAST' }
+            : cmd;
     }
   }
   const commandedIds = new Set(commands.map((c) => c.buildingId));

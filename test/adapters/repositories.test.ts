@@ -60,6 +60,32 @@ describe('DynamoEventRepository', () => {
     expect(out.created).toBe(false);
     expect(out.record.event.eventId).toBe('ev');
   });
+
+  it('keys each event by its UTC start and reads a span of starts page by page', async () => {
+    dynamo.on(PutCommand).resolves({});
+    await new DynamoEventRepository(doc, 't').create({
+      ...record,
+      event: { ...record.event, start: '2026-12-14T17:00:00+08:00', end: '2026-12-14T18:00:00+08:00' },
+    });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ gsi2pk: 'EVENTS#START', gsi2sk: '2026-12-14T09:00:00.000Z#ev' }),
+    });
+    const window = (eventId: string, start: string) => ({
+      event: { eventId, start, end: '2026-12-14T10:00:00.000Z' },
+      status: 'planned',
+    });
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [window('a', '2026-12-13T09:00:00.000Z')], LastEvaluatedKey: { pk: 'x' } })
+      .resolvesOnce({ Items: [window('b', '2026-12-14T09:00:00.000Z')] });
+    const found = await new DynamoEventRepository(doc, 't').startingBetween(
+      '2026-12-13T00:00:00.000Z',
+      '2026-12-15T00:00:00.000Z',
+    );
+    expect(found.map((w) => w.eventId)).toEqual(['a', 'b']);
+    expect(dynamo).toHaveReceivedCommandTimes(QueryCommand, 2);
+    expect(dynamo).toHaveReceivedNthCommandWith(QueryCommand, 2, { ExclusiveStartKey: { pk: 'x' } });
+  });
 });
 
 describe('DynamoCommandRepository', () => {

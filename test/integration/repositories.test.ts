@@ -256,6 +256,41 @@ describe('DynamoEventRepository', () => {
     expect(listed.slice(0, 5)).toEqual(['l5', 'l4', 'l3', 'l2', 'l1']);
     expect(new Set(listed)).toEqual(new Set([...ids, 'ev1', 'ev2']));
   });
+
+  it('reads the events starting in a span by their instant, whatever offset they were written in', async () => {
+    const at = (eventId: string, start: string, end: string): EventRecord => ({
+      ...eventRecord(eventId, '2026-12-01T00:00:00.000Z'),
+      event: { ...gridEvent(eventId), start, end },
+    });
+    await t.repos.events.create(at('s-before', '2026-12-10T23:00:00.000Z', '2026-12-11T00:00:00.000Z'));
+    // 2026-12-11T09:00Z written in Beijing time: its string sorts after the UTC instants around it.
+    await t.repos.events.create(at('s-beijing', '2026-12-11T17:00:00+08:00', '2026-12-11T18:00:00+08:00'));
+    await t.repos.events.create({
+      ...at('s-first', '2026-12-11T00:00:00.000Z', '2026-12-11T01:00:00.000Z'),
+      status: 'cancelled',
+    });
+    await t.repos.events.create(at('s-at-end', '2026-12-12T09:00:00.000Z', '2026-12-12T10:00:00.000Z'));
+
+    const found = await t.repos.events.startingBetween(
+      '2026-12-11T00:00:00.000Z',
+      '2026-12-12T09:00:00.000Z',
+    );
+
+    expect(found).toEqual([
+      {
+        eventId: 's-first',
+        start: '2026-12-11T00:00:00.000Z',
+        end: '2026-12-11T01:00:00.000Z',
+        status: 'cancelled',
+      },
+      {
+        eventId: 's-beijing',
+        start: '2026-12-11T17:00:00+08:00',
+        end: '2026-12-11T18:00:00+08:00',
+        status: 'received',
+      },
+    ]);
+  });
 });
 
 /** A command with `n` intervals of non-trivial values (so many of them make a big event). */

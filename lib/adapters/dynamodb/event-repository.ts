@@ -3,7 +3,15 @@ import * as z from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { AwaitingData, EventStatus, SettledWithoutData } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
-import type { BusMessage, EventRecord, EventRepository, Page, PageRequest } from '../../ports.ts';
+import { toIso, toMs } from '../../domain/time.ts';
+import type {
+  BusMessage,
+  EventRecord,
+  EventRepository,
+  EventWindow,
+  Page,
+  PageRequest,
+} from '../../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
 import { putAnnounced } from './outbox.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
@@ -59,6 +67,13 @@ const StoredEvent = z.object({
   dataDeadline: z.string().optional(),
 });
 
+const StoredWindow = z
+  .object({
+    event: z.object({ eventId: z.string(), start: z.string(), end: z.string() }),
+    status: EventStatus,
+  })
+  .transform(({ event, status }) => ({ ...event, status }));
+
 const parse = (item: Record<string, unknown>) =>
   StoredEvent.parse(stripKeys(item, KEY_ATTRIBUTES)) as EventRecord;
 
@@ -66,7 +81,8 @@ const parse = (item: Record<string, unknown>) =>
  * Grid events: created once per operator id, updated under an optimistic version.
  *
  * Access patterns: event by id (`EVENT#id` / `#EVENT`); events newest first, paginated (GSI1
- * `EVENTS` / `createdAt#id`).
+ * `EVENTS` / `createdAt#id`); events by start, window and status only (GSI2 `EVENTS#START` /
+ * `start#id`).
  */
 export class DynamoEventRepository implements EventRepository {
   constructor(
@@ -87,6 +103,7 @@ export class DynamoEventRepository implements EventRepository {
     return {
       ...keys.event(record.event.eventId),
       ...keys.eventsIndex(record.createdAt, record.event.eventId),
+      ...keys.eventsByStart(toIso(toMs(record.event.start)), record.event.eventId),
       type: 'event',
       ...JSON.parse(JSON.stringify(record)),
     };
@@ -143,5 +160,26 @@ export class DynamoEventRepository implements EventRepository {
       }),
     );
     return { items: (res.Items ?? []).map(parse), cursor: encodeCursor(res.LastEvaluatedKey) };
+  }
+
+  async startingBetween(from: string, to: string): Promise<EventWindow[]> {
+    const windows: EventWindow[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.gsi2,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': 'EVENTS#START', ':from': from, ':to': `${to}~` },
+          ExpressionAttributeNames: { '#e': 'event', '#s': 'start', '#end': 'end', '#st': 'status' },
+          ProjectionExpression: '#e.eventId, #e.#s, #e.#end, #st',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) windows.push(StoredWindow.parse(item));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return windows.filter((w) => toMs(w.start) < toMs(to));
   }
 }

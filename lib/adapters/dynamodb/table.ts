@@ -14,6 +14,7 @@
  * | program by id | `PROG#id` / `#PROG` |
  * | working calendar, every year; one year | `CAL#CN` / `YEAR#yyyy` |
  * | event by id; events newest first | `EVENT#id` / `#EVENT`; GSI1 `EVENTS` / `createdAt#id` |
+ * | events by start (past event days of a baseline's lookback) | GSI2 `EVENTS#START` / `<UTC ISO start>#id` |
  * | commands of an event | `EVENT#id` / `CMD#commandId` |
  * | command by id | `CMD#commandId` / `#PTR` → its event |
  * | commands of a building, newest first | GSI1 `BLDG#id#CMD` / `start#revision#commandId` |
@@ -37,7 +38,7 @@ export const TTL_ATTRIBUTE = 'ttl';
  * Global secondary indexes, each keyed `<name>pk` / `<name>sk` (strings) and projecting ALL (every
  * reader of an index needs the whole item, and the indexed items are small: JSON-string bodies).
  * GSI1 is overloaded (park's buildings, parks, events, a building's commands, a park's
- * settlements); GSI2 holds feeders and GSI3 zones, for scopes.
+ * settlements); GSI2 holds feeders (for scopes) and events by start; GSI3 zones, for scopes.
  */
 export const INDEX = { gsi1: 'gsi1', gsi2: 'gsi2', gsi3: 'gsi3' } as const;
 
@@ -95,6 +96,8 @@ export const keys = {
   calendarYear: (year: number) => ({ pk: 'CAL#CN', sk: `YEAR#${year}` }),
   event: (id: string) => ({ pk: `EVENT#${id}`, sk: '#EVENT' }),
   eventsIndex: (createdAt: string, id: string) => ({ gsi1pk: 'EVENTS', gsi1sk: `${createdAt}#${id}` }),
+  /** `startIso` is UTC (`toIso`), so keys sort by time whatever offset the operator wrote. */
+  eventsByStart: (startIso: string, id: string) => ({ gsi2pk: 'EVENTS#START', gsi2sk: `${startIso}#${id}` }),
   command: (eventId: string, commandId: string) => ({ pk: `EVENT#${eventId}`, sk: `CMD#${commandId}` }),
   commandPointer: (commandId: string) => ({ pk: `CMD#${commandId}`, sk: '#PTR' }),
   commandsOfBuilding: (c: { buildingId: string; start: string; revision: number; commandId: string }) => ({
