@@ -15,7 +15,7 @@ import { MIN_CORRECTION_KW } from '../domain/tracking.ts';
 import { message } from '../messages.ts';
 import type { EventRecord } from '../ports.ts';
 import type { Deps } from './config.ts';
-import { contractualForecasts, measurementContext } from './measurement.ts';
+import { contractualForecasts } from './measurement.ts';
 import { ACTIVE, planRevision } from './planning.ts';
 
 /** The schedule of the update at `dueMs`. */
@@ -80,10 +80,10 @@ export async function updateBaselines(deps: Deps, eventId: string): Promise<Base
     .map((c) => c.command)
     .filter((c) => c.baselineKind === 'CONTRACTUAL_ESTIMATE');
   if (standing.length === 0) return { estimated: 0, moved: [] };
-  const ctx = await measurementContext(deps, event, program);
   const finals = await contractualForecasts(
     deps,
-    ctx,
+    event,
+    program,
     standing.map((c) => c.buildingId),
   );
   const startMs = toMs(event.start);

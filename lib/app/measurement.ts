@@ -125,17 +125,22 @@ export async function measureBuilding(
  * left out (their commands keep the planning forecast). Reads `concurrency` buildings at a time.
  */
 export async function contractualForecasts(
-  deps: Pick<Deps, 'telemetry'>,
-  ctx: MeasurementContext,
+  deps: Pick<Deps, 'telemetry' | 'events' | 'calendars'>,
+  event: GridEvent,
+  program: Program,
   buildingIds: readonly string[],
   concurrency = 16,
 ): Promise<Map<string, Baseline>> {
-  const { event, program } = ctx;
   const startMs = toMs(event.start);
   const noticeAtMs = toMs(event.noticeAt);
   const from = startMs - lookbackDays(program.baseline, noticeAtMs, startMs) * DAY_MS;
+  // The excluded days and the calendar are read once, and only when some building has readings.
+  let context: Promise<MeasurementContext> | undefined;
   const found = await mapLimit(buildingIds, concurrency, async (buildingId) => {
     const readings = await deps.telemetry.readings(buildingId, from, startMs);
+    if (readings.length === 0) return undefined;
+    context ??= measurementContext(deps, event, program);
+    const ctx = await context;
     try {
       const baseline = computeBaseline({
         method: program.baseline,

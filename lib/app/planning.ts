@@ -42,7 +42,7 @@ import { chinaDate, chinaMinuteOfDay, MINUTE_MS, toIso, toMs } from '../domain/t
 import { message } from '../messages.ts';
 import type { BuildingTelemetry, CommandRecord, EventRecord, PlanSummary } from '../ports.ts';
 import type { Deps } from './config.ts';
-import { contractualForecasts, measurementContext } from './measurement.ts';
+import { contractualForecasts } from './measurement.ts';
 
 /** Commands that still count: answered yes, or sent and not (yet) refused. */
 export const ACTIVE: readonly CommandRecord['status'][] = ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'];
@@ -544,7 +544,7 @@ async function planOnce(
     const unknown = commands.map((c) => c.buildingId).filter((b) => !known.has(b));
     const contractual =
       unknown.length > 0
-        ? await contractualForecasts(deps, await measurementContext(deps, event, program), unknown)
+        ? await contractualForecasts(deps, event, program, unknown)
         : new Map<string, Baseline>();
     for (let i = 0; i < commands.length; i++) {
       const cmd = commands[i] as Command;
