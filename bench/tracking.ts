@@ -7,16 +7,21 @@
  * 17:00–19:00 on a winter working day, planned at 16:30. Its target is `--share` of what the fleet
  * could deliver in its tightest interval. Every building's natural load (the loads other than its
  * assets) differs from the forecast by a factor: `1 ± e/2` shared by the fleet (the sign alternates
- * with the seed: odd seeds a colder evening than forecast) and `±e/2` drawn per building; the forecast is also the
- * contractual baseline (what commands state, issue 18 item 1), so what settlement measures is
- * `forecast − metered`. A share of buildings declines (`answer`, as the BMS simulator does); the
- * coordinator re-plans around declines before the start in both loops. The closed loop then runs at
- * every interval boundary (`trackingDecision`, `releaseExcess`, a shortfall allocation on top).
+ * with the seed: odd seeds a colder day than forecast) and `±e/2` drawn per building, over the whole
+ * event day. The forecast is what a profile would say: the mean of the five working days before,
+ * simulated with their own weather. What settlement measures against is the program's contractual
+ * baseline (`computeBaseline`, the demo program's 5-day average with its multiplicative day-of
+ * adjustment over 13:00–16:00, capped at ×0.8–1.2), computed at planning time from those days and
+ * the event day's readings in so far, as the coordinator does (issue 18 items 1 and 2): the plan's
+ * flexibility, the commands' limits and delivery all stand on it. A share of buildings declines
+ * (`answer`, as the BMS simulator does); the coordinator re-plans around declines before the start
+ * in both loops. The closed loop then runs at every interval boundary (`trackingDecision`,
+ * `releaseExcess`, a shortfall allocation on top).
  *
  * BMS execute commands in one of two ways (`--follow`): `limit`, a 光储直柔 controller that holds
  * the import at the command's limit, or `assets`, each asset moved by its instructed kW.
  *
- * Delivered in interval t sums `forecast − metered` over the buildings taking part in t: those whose
+ * Delivered in interval t sums `contractual baseline − metered` over the buildings taking part in t: those whose
  * command was received by the start of t (a building the closed loop asks from the third interval
  * on counts from there). The live delivery view (`lib/domain/delivery.ts`) counts a building over
  * the whole window instead, so a late joiner's natural-load error shows in the intervals before it
@@ -31,21 +36,24 @@ import { parseArgs } from 'node:util';
 import { answer, BuildingSimulator, basePeakKw } from '../infra/local/sim/building-sim.ts';
 import { DEMO_PROFILES, DEMO_PROGRAM, demoBuildings } from '../infra/local/sim/fleet.ts';
 import { mulberry32 } from '../infra/local/sim/random.ts';
+import { seededCalendar } from '../lib/adapters/calendar/chinese-days.ts';
 import { DEFAULT_CONFIG } from '../lib/app/config.ts';
 import { mergeAssets, reservationsOf } from '../lib/app/planning.ts';
 import { allocate } from '../lib/domain/allocation.ts';
+import { computeBaseline, type LoadReading } from '../lib/domain/baseline.ts';
 import { buildCommands, commandId, loweredCommand } from '../lib/domain/commands.ts';
 import {
   type BuildingFlexibility,
   computeFlexibility,
   toAllocationBuilding,
 } from '../lib/domain/flexibility.ts';
+import { forecastError } from '../lib/domain/forecast.ts';
 import type { Building } from '../lib/domain/model/building.ts';
 import type { Command } from '../lib/domain/model/command.ts';
 import { Program } from '../lib/domain/model/program.ts';
-import { readingKw } from '../lib/domain/model/telemetry.ts';
+import { type MeterReading, readingKw } from '../lib/domain/model/telemetry.ts';
 import { settleBuilding } from '../lib/domain/settlement.ts';
-import { MINUTE_MS, toMs } from '../lib/domain/time.ts';
+import { chinaDate, DAY_MS, HOUR_MS, MINUTE_MS, toMs } from '../lib/domain/time.ts';
 import { releaseExcess, trackingDecision, trackingError } from '../lib/domain/tracking.ts';
 
 const STEP = 15 * MINUTE_MS;
@@ -58,7 +66,11 @@ const EVENT = {
   start: new Date(START).toISOString(),
   intervalMinutes: 15 as const,
 };
-const RULES = Program.parse(DEMO_PROGRAM).settlement;
+const PROGRAM = Program.parse(DEMO_PROGRAM);
+const RULES = PROGRAM.settlement;
+const CALENDAR = seededCalendar();
+/** Each simulated day is metered from here on: an hour before the day-of adjustment window opens. */
+const DAY_FROM_MS = START - 5 * HOUR_MS;
 const HYSTERESIS = DEFAULT_CONFIG.trackingHysteresisPct / 100;
 
 export interface TrackingCase {
@@ -67,6 +79,8 @@ export interface TrackingCase {
   loadError: number;
   loop: 'open' | 'closed';
   follow: 'limit' | 'assets';
+  /** What the plan's flexibility stands on: the contractual baseline as known at planning, or the profile forecast. */
+  planOn: 'contractual' | 'profile';
 }
 
 export interface TrackingResult extends TrackingCase {
@@ -78,6 +92,8 @@ export interface TrackingResult extends TrackingCase {
   paidShare: number;
   paymentYuan: number;
   corrections: number;
+  /** How far the profile forecast was from the contractual baseline, Σ|forecast − contractual| / Σ contractual, %. */
+  profileErrorPct: number;
   /** Delivered per interval, kW. */
   deliveredKw: number[];
 }
@@ -85,8 +101,38 @@ export interface TrackingResult extends TrackingCase {
 interface Member {
   building: Building;
   kind: (typeof DEMO_PROFILES)[string];
-  /** Forecast (= contractual baseline) per interval, kW. */
-  baselineKw: number[];
+  /** Its readings on the working days before, from 12:00 to the event's end: what its baselines read. */
+  history: LoadReading[];
+  /** The planning forecast per interval, kW: the mean of those days (what a profile says). */
+  forecastKw: number[];
+}
+
+/** The `count` working days before the event day, as the instants of the event's start on them. */
+function pastWorkdayStarts(count: number): number[] {
+  const starts: number[] = [];
+  for (let back = 1; starts.length < count; back++)
+    if (CALENDAR.isWorkday(chinaDate(START - back * DAY_MS))) starts.push(START - back * DAY_MS);
+  return starts;
+}
+
+const toLoad = (r: MeterReading): LoadReading => ({ startMs: toMs(r.intervalStart), kw: readingKw(r) });
+
+/** The program's baseline over `readings`, as known at planning time (`estimate` while its window is open). */
+function contractualKw(readings: readonly LoadReading[], adjusted = true): number[] {
+  const method =
+    PROGRAM.baseline.method === 'N_DAY_AVERAGE' && !adjusted
+      ? { ...PROGRAM.baseline, adjustment: undefined }
+      : PROGRAM.baseline;
+  return computeBaseline({
+    method,
+    eventStartMs: START,
+    intervalMinutes: 15,
+    intervals: N,
+    readings,
+    calendar: CALENDAR,
+    noticeAtMs: PLAN_AT,
+    estimate: true,
+  }).kw;
 }
 
 const COST_FIELDS = ['cycleCostYuanPerKwh', 'comfortCostYuanPerKwh', 'costYuanPerKwh'] as const;
@@ -111,19 +157,22 @@ export function fleet(seed: number, copies: number): Member[] {
       });
       const building = { ...b, buildingId: `${b.buildingId}-${c}`, assets };
       const kind = DEMO_PROFILES[b.buildingId] ?? 'office';
-      const twin = new BuildingSimulator(building, kind, { seed, startMs: PLAN_AT });
-      const readings = twin.stepTo(START + N * STEP);
-      const byStart = new Map(readings.map((r) => [toMs(r.intervalStart), r.kw]));
-      members.push({
-        building,
-        kind,
-        baselineKw: Array.from({ length: N }, (_, t) => byStart.get(START + t * STEP) ?? 0),
-      });
+      const history = pastWorkdayStarts(5).flatMap((dayStart) =>
+        new BuildingSimulator(building, kind, { seed, startMs: dayStart - (START - DAY_FROM_MS) })
+          .stepTo(dayStart + N * STEP)
+          .map(toLoad),
+      );
+      members.push({ building, kind, history, forecastKw: contractualKw(history, false) });
     }
   return members;
 }
 
-function flexOf(m: Member, sim: BuildingSimulator, held: Command | undefined): BuildingFlexibility {
+function flexOf(
+  m: Member,
+  sim: BuildingSimulator,
+  held: Command | undefined,
+  baselineKw: readonly number[],
+): BuildingFlexibility {
   return computeFlexibility({
     building: m.building,
     state: sim.state(),
@@ -131,7 +180,7 @@ function flexOf(m: Member, sim: BuildingSimulator, held: Command | undefined): B
     startMs: START,
     intervalMinutes: 15,
     intervals: N,
-    baselineKw: m.baselineKw,
+    baselineKw: [...baselineKw],
     reservations: held ? reservationsOf(held) : [],
   });
 }
@@ -140,7 +189,7 @@ function flexOf(m: Member, sim: BuildingSimulator, held: Command | undefined): B
 export function targetOf(members: readonly Member[], seed: number, share: number): number {
   const flex = members.map((m) => {
     const sim = new BuildingSimulator(m.building, m.kind, { seed, startMs: PLAN_AT });
-    return flexOf(m, sim, undefined);
+    return flexOf(m, sim, undefined, m.forecastKw);
   });
   const most = allocate({
     intervalHours: 0.25,
@@ -151,16 +200,27 @@ export function targetOf(members: readonly Member[], seed: number, share: number
   return Math.round(share * Math.min(...Array.from(most.expectedKw)));
 }
 
-/** Allocates `targetsKw` over `members` (their flexibility now, on top of what they hold) as commands of `revision`. */
+/**
+ * Allocates `targetsKw` over `members` (their flexibility now, on top of what they hold, over their
+ * contractual baselines) as commands of `revision` stated against those baselines.
+ */
 function plan(
+  planOn: TrackingCase['planOn'],
   members: readonly Member[],
   sims: ReadonlyMap<string, BuildingSimulator>,
+  baselines: ReadonlyMap<string, number[]>,
   held: ReadonlyMap<string, Command>,
   targetsKw: readonly number[],
   revision: number,
 ): { commands: Command[]; shortfallKw: number[] } {
+  const baselineOf = (m: Member) => baselines.get(m.building.buildingId) ?? m.forecastKw;
   const flex = members.map((m) =>
-    flexOf(m, sims.get(m.building.buildingId) as BuildingSimulator, held.get(m.building.buildingId)),
+    flexOf(
+      m,
+      sims.get(m.building.buildingId) as BuildingSimulator,
+      held.get(m.building.buildingId),
+      planOn === 'profile' ? m.forecastKw : baselineOf(m),
+    ),
   );
   const allocation = allocate({
     intervalHours: 0.25,
@@ -173,7 +233,7 @@ function plan(
     revision,
     buildings: members.map((m) => m.building),
     flexibilities: flex,
-    baselinesKw: members.map((m) => m.baselineKw),
+    baselinesKw: members.map(baselineOf),
   });
   return { commands, shortfallKw: Array.from(allocation.shortfallKw) };
 }
@@ -193,20 +253,22 @@ function merged(prev: Command, more: Command): Command {
 export function runCase(c: TrackingCase, members: readonly Member[], targetKw: number): TrackingResult {
   const rand = mulberry32(c.seed * 7919 + Math.round(c.loadError * 1000));
   const sims = new Map<string, BuildingSimulator>();
+  const baselines = new Map<string, number[]>();
   // half the error is shared by the fleet (a colder evening than forecast, or a warmer one: the sign
   // alternates with the seed), half is each building's own
   const shared = (c.seed % 2 === 1 ? 1 : -1) * (c.loadError / 2);
   for (const m of members) {
     const factor = 1 + shared + (c.loadError / 2) * (2 * rand() - 1);
-    sims.set(
-      m.building.buildingId,
-      new BuildingSimulator(m.building, m.kind, {
-        seed: c.seed,
-        startMs: PLAN_AT,
-        basePeakKw: basePeakKw(m.building) * factor,
-        follow: c.follow,
-      }),
-    );
+    const sim = new BuildingSimulator(m.building, m.kind, {
+      seed: c.seed,
+      startMs: DAY_FROM_MS,
+      basePeakKw: basePeakKw(m.building) * factor,
+      follow: c.follow,
+    });
+    // the event day's readings up to planning are in: the adjustment window is closed by then
+    const today = sim.stepTo(PLAN_AT).map(toLoad);
+    sims.set(m.building.buildingId, sim);
+    baselines.set(m.building.buildingId, contractualKw([...m.history, ...today]));
   }
   const targets = new Array<number>(N).fill(targetKw);
   const declined = new Set<string>();
@@ -218,7 +280,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
   for (let round = 0; round < 6; round++) {
     revision++;
     const open = members.filter((m) => !declined.has(m.building.buildingId));
-    const { commands: asked, shortfallKw } = plan(open, sims, new Map(), targets, revision);
+    const { commands: asked, shortfallKw } = plan(c.planOn, open, sims, baselines, new Map(), targets, revision);
     planShortfallKw = shortfallKw;
     let fresh = 0;
     accepted.clear();
@@ -245,7 +307,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
     // the closed loop's turn at the boundary before interval k
     if (c.loop === 'closed' && k > 0) {
       const tracked = [...accepted.values()].map((cmd) => {
-        const base = memberOf.get(cmd.buildingId)?.baselineKw ?? [];
+        const base = baselines.get(cmd.buildingId) ?? [];
         const metered = readings.get(cmd.buildingId) ?? [];
         return {
           buildingId: cmd.buildingId,
@@ -280,7 +342,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
             (m) => !declined.has(m.building.buildingId) && !decision.lagging.has(m.building.buildingId),
           );
           const held = new Map([...accepted, ...changed]);
-          const replanned = plan(askable, sims, held, more, revision);
+          const replanned = plan(c.planOn, askable, sims, baselines, held, more, revision);
           planShortfallKw = replanned.shortfallKw;
           for (const cmd of replanned.commands) {
             const prev = held.get(cmd.buildingId);
@@ -308,7 +370,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
   let paid = 0;
   let paymentYuan = 0;
   for (const cmd of accepted.values()) {
-    const base = memberOf.get(cmd.buildingId)?.baselineKw ?? [];
+    const base = baselines.get(cmd.buildingId) ?? [];
     const metered = readings.get(cmd.buildingId) ?? [];
     const from = joined.get(cmd.buildingId) ?? 0;
     metered.forEach((kw, t) => {
@@ -329,6 +391,12 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
     paymentYuan += s.paymentYuan;
   }
   const error = trackingError(deliveredKw.map((d) => ({ targetKw, deliveredKw: d })));
+  const profile = forecastError(
+    members.map((m) => ({
+      planningKw: m.forecastKw,
+      contractualKw: baselines.get(m.building.buildingId) ?? [],
+    })),
+  );
   return {
     ...c,
     buildings: members.length,
@@ -339,6 +407,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
     paidShare: accepted.size > 0 ? paid / accepted.size : 0,
     paymentYuan: Math.round(paymentYuan),
     corrections,
+    profileErrorPct: profile.absPct ?? Number.NaN,
     deliveredKw: deliveredKw.map(round1),
   };
 }
@@ -353,6 +422,7 @@ async function main(): Promise<void> {
       follow: { type: 'string', default: 'limit,assets' },
       copies: { type: 'string', default: '8' },
       share: { type: 'string', default: '0.5' },
+      'plan-on': { type: 'string', default: 'contractual' },
       out: { type: 'string', default: 'bench/results/tracking.json' },
     },
   });
@@ -367,16 +437,23 @@ async function main(): Promise<void> {
       for (const declineRate of list(values.declines))
         for (const loadError of list(values.errors))
           for (const loop of ['open', 'closed'] as const) {
-            results.push(runCase({ seed, declineRate, loadError, loop, follow }, members, targetKw));
+            results.push(
+              runCase(
+                { seed, declineRate, loadError, loop, follow, planOn: values['plan-on'] as TrackingCase['planOn'] },
+                members,
+                targetKw,
+              ),
+            );
           }
   }
   const elapsed = (performance.now() - began) / 1000;
   console.log(
     `bench:tracking — ${seeds.length} seed(s) × ${results.length / seeds.length} cases, ` +
-      `${results[0]?.buildings ?? 0} buildings, peak 17:00–19:00 in 15-min intervals, ${elapsed.toFixed(1)} s`,
+      `${results[0]?.buildings ?? 0} buildings, peak 17:00–19:00 in 15-min intervals, ` +
+      `planned on the ${values['plan-on']} baseline, ${elapsed.toFixed(1)} s`,
   );
   console.log(
-    'follow  declines  load err | open: mean   worst  paid    ¥      | closed: mean  worst  paid    ¥      corr.',
+    'follow  declines  load err  profile err | open: mean   worst  paid    ¥      | closed: mean  worst  paid    ¥      corr.',
   );
   const key = (r: TrackingResult) => `${r.follow}|${r.declineRate}|${r.loadError}`;
   const groups = new Map<string, TrackingResult[]>();
@@ -391,6 +468,7 @@ async function main(): Promise<void> {
         paid: Math.min(...rs.map((r) => r.paidShare)),
         yuan: mean((r) => r.paymentYuan),
         corrections: mean((r) => r.corrections),
+        profile: mean((r) => r.profileErrorPct),
       };
     };
     const o = side('open');
@@ -398,12 +476,15 @@ async function main(): Promise<void> {
     const r0 = rows[0] as TrackingResult;
     const pct = (v: number) => `${v.toFixed(1).padStart(5)} %`;
     console.log(
-      `${r0.follow.padEnd(7)} ${`${r0.declineRate * 100} %`.padStart(8)}  ${`±${r0.loadError * 100} %`.padStart(8)} | ` +
+      `${r0.follow.padEnd(7)} ${`${r0.declineRate * 100} %`.padStart(8)}  ${`±${r0.loadError * 100} %`.padStart(8)}  ${pct(o.profile).padStart(11)} | ` +
         `${pct(o.mean)} ${pct(o.worst)} ${pct(100 * o.paid)} ${o.yuan.toFixed(0).padStart(6)} | ` +
         `${pct(cl.mean)} ${pct(cl.worst)} ${pct(100 * cl.paid)} ${cl.yuan.toFixed(0).padStart(6)} ${cl.corrections.toFixed(1).padStart(5)}`,
     );
   }
-  console.log('mean: over seeds; worst: the worst interval of any seed; paid: the lowest share of any seed');
+  console.log(
+    'mean: over seeds; worst: the worst interval of any seed; paid: the lowest share of any seed; ' +
+      'profile err: Σ|profile forecast − contractual baseline| / Σ contractual, mean over seeds',
+  );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
 }

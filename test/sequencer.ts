@@ -11,12 +11,12 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const MEASURED_SECONDS: Record<string, number> = {
-  'test/integration/races.test.ts': 135,
-  'test/local/runtime.test.ts': 93,
+  'test/integration/races.test.ts': 70,
+  'test/local/runtime.test.ts': 110,
   'test/e2e/console.test.ts': 82,
   'test/local/fuzz.test.ts': 70,
   // bench:province at 2,000 buildings (clean-clone CI, 2026-12-06, second run).
-  'test/local/province.test.ts': 90,
+  'test/local/province.test.ts': 100,
   'test/integration/faults.test.ts': 56,
   'test/local/crash.test.ts': 52,
   'test/local/openadr-authorization.test.ts': 45,
