@@ -280,7 +280,15 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
   for (let round = 0; round < 6; round++) {
     revision++;
     const open = members.filter((m) => !declined.has(m.building.buildingId));
-    const { commands: asked, shortfallKw } = plan(c.planOn, open, sims, baselines, new Map(), targets, revision);
+    const { commands: asked, shortfallKw } = plan(
+      c.planOn,
+      open,
+      sims,
+      baselines,
+      new Map(),
+      targets,
+      revision,
+    );
     planShortfallKw = shortfallKw;
     let fresh = 0;
     accepted.clear();
@@ -439,7 +447,14 @@ async function main(): Promise<void> {
           for (const loop of ['open', 'closed'] as const) {
             results.push(
               runCase(
-                { seed, declineRate, loadError, loop, follow, planOn: values['plan-on'] as TrackingCase['planOn'] },
+                {
+                  seed,
+                  declineRate,
+                  loadError,
+                  loop,
+                  follow,
+                  planOn: values['plan-on'] as TrackingCase['planOn'],
+                },
                 members,
                 targetKw,
               ),
