@@ -36,6 +36,11 @@ const Settings = z.object({
     .transform((s) => s === 'true'),
   TRACKING_GRACE_MINUTES: z.coerce.number().int().min(0).max(60).default(DEFAULT_CONFIG.trackingGraceMinutes),
   TRACKING_HYSTERESIS_PCT: z.coerce.number().min(0).max(100).default(DEFAULT_CONFIG.trackingHysteresisPct),
+  CONTRACTUAL_PLANNING_MAX_BUILDINGS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_CONFIG.contractualPlanningMaxBuildings),
   /** tCO₂ per MWh of grid electricity, for what events avoided (a newer or a provincial factor). */
   EMISSION_FACTOR_TCO2_PER_MWH: z.coerce
     .number()
@@ -147,6 +152,7 @@ export function readConfig(
       closedLoop: s.CLOSED_LOOP,
       trackingGraceMinutes: s.TRACKING_GRACE_MINUTES,
       trackingHysteresisPct: s.TRACKING_HYSTERESIS_PCT,
+      contractualPlanningMaxBuildings: s.CONTRACTUAL_PLANNING_MAX_BUILDINGS,
       emissionFactorTco2PerMwh: s.EMISSION_FACTOR_TCO2_PER_MWH,
     },
     claims: s.IDENTITY_CLAIMS,

@@ -42,6 +42,13 @@ export interface AppConfig {
   closedLoop: boolean;
   trackingGraceMinutes: number;
   trackingHysteresisPct: number;
+  /**
+   * Planning stands on each building's contractual baseline (the program's method over its readings
+   * so far) in a scope of at most this many buildings; a larger scope plans on the profile forecast
+   * and reads the contractual baseline only for the buildings it commands (reading every building's
+   * 30–60 days of history would cost more than the plan).
+   */
+  contractualPlanningMaxBuildings: number;
   /** While an event awaits readings, its evaluation runs again this often (until the program's deadline). */
   awaitingRetryMinutes: number;
   /**
@@ -70,6 +77,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   closedLoop: true,
   trackingGraceMinutes: 2,
   trackingHysteresisPct: 3,
+  contractualPlanningMaxBuildings: 2000,
   emissionFactorTco2PerMwh: 0.5703,
 };
 

@@ -7,7 +7,6 @@ import type { Baseline } from '../domain/baseline.ts';
 import type { WorkCalendar } from '../domain/calendar.ts';
 import {
   buildCommands,
-  type CommandBaseline,
   cancellationCommand,
   commandId,
   latestByBuilding,
@@ -26,7 +25,8 @@ import { isClosed } from '../domain/lifecycle.ts';
 import type { Building } from '../domain/model/building.ts';
 import { weekdayOf } from '../domain/model/calendar.ts';
 import type { AssetInstruction, Command } from '../domain/model/command.ts';
-import { intervalCount } from '../domain/model/grid-event.ts';
+import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
+import type { Program } from '../domain/model/program.ts';
 import { zoneTariff } from '../domain/model/tariff.ts';
 import {
   addInto,
@@ -301,11 +301,78 @@ function overBy(held: readonly Reservation[], nowMs: number): string[] {
   return [...lastEnd].filter(([, end]) => end <= nowMs).map(([id]) => id);
 }
 
+/** A building's contractual baseline over the event's window, as far as it is known at planning. */
+interface WindowBaseline {
+  /** kW per interval of the window; before `from`, the planning forecast. */
+  kw: number[];
+  kind: 'CONTRACTUAL' | 'CONTRACTUAL_ESTIMATE';
+  finalAt?: string;
+  /** The first interval the contractual baseline covers. */
+  from: number;
+}
+
+function fromBaseline(baseline: Baseline): WindowBaseline {
+  return {
+    kw: baseline.kw,
+    kind: baseline.estimate ? 'CONTRACTUAL_ESTIMATE' : 'CONTRACTUAL',
+    ...(baseline.estimate ? { finalAt: toIso(baseline.estimate.finalAtMs) } : {}),
+    from: 0,
+  };
+}
+
+/**
+ * Whether planning reads the history of every candidate before allocating: in a full plan of a scope
+ * of at most `contractualPlanningMaxBuildings`. A shortfall plan (declines, the closed loop) comes
+ * again and again; it reads only the buildings it commands that hold no final baseline yet.
+ */
+function readBefore(candidates: number, mode: 'full' | 'shortfall', deps: Pick<Deps, 'config'>): boolean {
+  return mode === 'full' && candidates <= deps.config.contractualPlanningMaxBuildings;
+}
+
+/**
+ * The contractual baseline of each candidate, as planning can know it: the final one its standing
+ * command already states (read from no readings); else, in a full plan of a scope of at most
+ * `contractualPlanningMaxBuildings`, the program's method over its readings so far (the day-of
+ * adjustment estimated while its window is open). Buildings without enough history keep their
+ * profile forecast.
+ */
+async function contractualBaselines(
+  deps: Deps,
+  event: GridEvent,
+  program: Program,
+  candidates: readonly Candidate[],
+  active: ReadonlyMap<string, CommandRecord>,
+  startMs: number,
+  mode: 'full' | 'shortfall',
+): Promise<Map<string, WindowBaseline>> {
+  const out = new Map<string, WindowBaseline>();
+  for (const c of candidates) {
+    const prev = active.get(c.building.buildingId)?.command;
+    if (prev?.baselineKind !== 'CONTRACTUAL') continue;
+    const from = intervalOffset(prev, startMs);
+    if (from < 0 || from + prev.baselineKw.length !== c.baselineKw.length) continue;
+    out.set(c.building.buildingId, {
+      kw: [...c.baselineKw.slice(0, from), ...prev.baselineKw],
+      kind: 'CONTRACTUAL',
+      from,
+    });
+  }
+  if (!readBefore(candidates.length, mode, deps)) return out;
+  const unknown = candidates.map((c) => c.building.buildingId).filter((b) => !out.has(b));
+  if (unknown.length === 0) return out;
+  for (const [b, baseline] of await contractualForecasts(deps, event, program, unknown))
+    out.set(b, fromBaseline(baseline));
+  return out;
+}
+
 interface Candidate {
   building: Building;
   telemetry: BuildingTelemetry | undefined;
   /** Every reservation the building holds, this event's included. */
   held: Reservation[];
+  /** The reservations its flexibility is computed around. */
+  others: Reservation[];
+  /** What planning stands on: its contractual baseline where known, else its profile forecast. */
   baselineKw: number[];
   flex: BuildingFlexibility;
   version: number;
@@ -402,6 +469,23 @@ async function planOnce(
   // 1. the scope, page by page; each page's telemetry and reservations are fetched while the
   //    next page is listed.
   const candidates: Candidate[] = [];
+  const flexOf = (
+    building: Building,
+    t: BuildingTelemetry | undefined,
+    baselineKw: number[],
+    others: Reservation[],
+  ): BuildingFlexibility =>
+    computeFlexibility({
+      building,
+      state: t?.state,
+      direction: event.type,
+      startMs,
+      intervalMinutes: event.intervalMinutes,
+      intervals: n,
+      baselineKw,
+      reservations: others,
+      energyPriceYuanPerKwh: energyPrice(building.zone),
+    });
   const pages: Promise<void>[] = [];
   let inScope = 0;
   let cursor: string | undefined;
@@ -420,23 +504,13 @@ async function planOnce(
       // In a full plan this event's own reservations are replaced; in a shortfall plan they stay.
       const others =
         held?.reservations.filter((r) => r.eventId !== event.eventId || mode === 'shortfall') ?? [];
-      const flex = computeFlexibility({
-        building,
-        state: t?.state,
-        direction: event.type,
-        startMs,
-        intervalMinutes: event.intervalMinutes,
-        intervals: n,
-        baselineKw,
-        reservations: others,
-        energyPriceYuanPerKwh: energyPrice(building.zone),
-      });
       candidates.push({
         building,
         telemetry: t,
         held: held?.reservations ?? [],
+        others,
         baselineKw,
-        flex,
+        flex: flexOf(building, t, baselineKw, others),
         version: held?.version ?? 0,
         ownReservations: own,
       });
@@ -458,6 +532,16 @@ async function planOnce(
         ? 1
         : 0,
   );
+  // Planning stands on each building's contractual baseline where it is known (issue 18 item 2).
+  const contractual = program
+    ? await contractualBaselines(deps, event, program, candidates, active, startMs, mode)
+    : new Map<string, WindowBaseline>();
+  for (const c of candidates) {
+    const known = contractual.get(c.building.buildingId);
+    if (!known) continue;
+    c.baselineKw = known.kw;
+    c.flex = flexOf(c.building, c.telemetry, known.kw, c.others);
+  }
 
   // 2. targets and allocation
   const rho = event.procurement.expectedDeliveryRatio;
@@ -532,31 +616,25 @@ async function planOnce(
     if (c) commands[i] = after.recover(cmd, c, calendar, program?.recovery?.marginPct);
   }
   // Every command states the program's contractual baseline where it can be computed, and its limit
-  // from it. A final one already sent to the building is reused; only the others read readings.
+  // from it: the one planning stood on, or, in a scope too large to read every building's history
+  // before allocating, read now for the buildings commanded.
   if (program) {
-    const known = new Map<string, CommandBaseline>();
-    for (const cmd of commands) {
-      const prev = active.get(cmd.buildingId)?.command;
-      const shift = prev ? intervalOffset(cmd, startMs) - intervalOffset(prev, startMs) : -1;
-      if (prev?.baselineKind === 'CONTRACTUAL' && shift >= 0)
-        known.set(cmd.buildingId, { kw: prev.baselineKw.slice(shift), kind: 'CONTRACTUAL' });
-    }
-    const unknown = commands.map((c) => c.buildingId).filter((b) => !known.has(b));
-    const contractual =
-      unknown.length > 0
-        ? await contractualForecasts(deps, event, program, unknown)
-        : new Map<string, Baseline>();
+    const unread = commands
+      .map((c) => c.buildingId)
+      .filter((b) => !contractual.has(b) && !readBefore(candidates.length, mode, deps));
+    if (unread.length > 0)
+      for (const [b, baseline] of await contractualForecasts(deps, event, program, unread))
+        contractual.set(b, fromBaseline(baseline));
     for (let i = 0; i < commands.length; i++) {
       const cmd = commands[i] as Command;
-      const baseline = contractual.get(cmd.buildingId);
-      const reused = known.get(cmd.buildingId);
-      commands[i] = reused
-        ? onBaseline(cmd, reused)
-        : baseline
+      const known = contractual.get(cmd.buildingId);
+      const offset = intervalOffset(cmd, startMs);
+      commands[i] =
+        known && offset >= known.from
           ? onBaseline(cmd, {
-              kw: baseline.kw.slice(intervalOffset(cmd, startMs)),
-              kind: baseline.estimate ? 'CONTRACTUAL_ESTIMATE' : 'CONTRACTUAL',
-              ...(baseline.estimate ? { finalAt: toIso(baseline.estimate.finalAtMs) } : {}),
+              kw: known.kw.slice(offset),
+              kind: known.kind,
+              ...(known.finalAt ? { finalAt: known.finalAt } : {}),
             })
           : (cmd.baselineKind ?? 'FORECAST') === 'FORECAST'
             ? { ...cmd, baselineKind: 'FORECAST' }

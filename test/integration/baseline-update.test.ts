@@ -138,6 +138,8 @@ describe('commands on the contractual baseline', () => {
       expect(command.baselineKw).toEqual([330, 330, 330, 330]);
       expect(command.baselineFinalAt).toBe(new Date(windowEnd).toISOString());
       expect(command.gridLimitKw).toEqual(limitOf(command, 330));
+      // planned on that baseline too (issue 18 item 2), not on the profile of the past days' 300 kW
+      expect(command.planningBaselineKw).toEqual([330, 330, 330, 330]);
       await h.http('acknowledge-command', BMS, {
         params: { commandId: command.commandId },
         body: { status: 'ACCEPTED' },
@@ -179,5 +181,40 @@ describe('commands on the contractual baseline', () => {
     await h.fire(baselineUpdateScheduleName(eventId, due));
 
     expect((await h.deps.events.get(eventId))?.revision).toBe(revision);
+  });
+});
+
+describe('planning on the contractual baseline, and on the profile in a scope too large to read', () => {
+  it('plans a scope over CONTRACTUAL_PLANNING_MAX_BUILDINGS on the profile, its commands still on the contractual baseline', async () => {
+    h.configure({ CONTRACTUAL_PLANNING_MAX_BUILDINGS: '1' });
+    const later = start + 2 * HOUR;
+    // the past days at 300 kW through 19:00–20:00 as well; W for 19:00 (15:00–18:00) is still open
+    for (const id of IDS)
+      for (const back of [1, 2])
+        await post(id, later - back * DAY - HOUR, later - back * DAY + HOUR, PAST_KW);
+    const event = {
+      eventId: `${eventId}-later`,
+      programId: 'dongsheng-peak',
+      type: 'PEAK_SHAVING',
+      start: '2026-12-16T19:00:00+08:00',
+      end: '2026-12-16T20:00:00+08:00',
+      intervalMinutes: 15,
+      targetsKw: [200, 200, 200, 200],
+      scope: { parkIds: [PARK] },
+      noticeAt: new Date().toISOString(),
+    };
+    expect((await h.http('create-event', operator, { body: event })).status).toBe(201);
+    await h.pump();
+
+    const commands = (await h.deps.commands.ofEvent(event.eventId)).filter(
+      (c) => c.command.kind === 'DISPATCH',
+    );
+    expect(commands.length).toBeGreaterThan(0);
+    for (const { command } of commands) {
+      // the estimate over the latest complete window (13:00–16:00): d1 at ×1.2, d2 at ×1.1
+      expect(command.baselineKind).toBe('CONTRACTUAL_ESTIMATE');
+      expect(command.baselineKw).toEqual(new Array(4).fill(command.buildingId === 'd1' ? 360 : 330));
+      expect(command.planningBaselineKw).toEqual([300, 300, 300, 300]);
+    }
   });
 });

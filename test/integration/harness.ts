@@ -199,6 +199,12 @@ export class Harness {
     this.handlers.clear();
   }
 
+  /** Sets function environment variables (configuration) from now on: every handler is wired again. */
+  configure(env: Record<string, string>): void {
+    Object.assign(this.env, env);
+    this.handlers.clear();
+  }
+
   private wiringOf(definition: Pick<FunctionDefinition, 'id' | 'grants'>): Wiring {
     if (!this.clients) throw new Error('the harness has not started');
     const wiring = buildWiring(definition, readConfig(definition, this.env), this.clients, {
