@@ -204,7 +204,12 @@ async function issue(
     end: iso(window.end),
     intervalMinutes: 15,
   });
-  const targetsKw = flex.total[type].kw.map((kw) => Math.round(kw * share));
+  // `share` of what the park can sustain: each interval's most, scaled down where the window's
+  // energy (batteries and tanks fill or empty) cannot hold every interval at its most at once.
+  const curve = flex.total[type];
+  const everyMostKwh = curve.kw.reduce((sum, kw) => sum + kw / 4, 0);
+  const sustained = everyMostKwh > 0 ? Math.min(1, curve.energyKwh / everyMostKwh) : 0;
+  const targetsKw = curve.kw.map((kw) => Math.round(kw * share * sustained));
   if (targetsKw.every((t) => t === 0))
     throw new Error(
       `the park ${PARK} offers no ${type} flexibility for ${beijing(window.start)}; is it seeded?`,
@@ -212,7 +217,7 @@ async function issue(
   const eventId = `demo-${type === 'PEAK_SHAVING' ? 'peak' : 'valley'}-${beijing(window.start).slice(0, 10).replaceAll('-', '')}-${Math.random().toString(36).slice(2, 6)}`;
   await call.post('/events', demoEventRequest(eventId, type, window, targetsKw, now));
   log(
-    `issued ${eventId}: ${type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'} ${hhmm(window.start)}–${hhmm(window.end)} Beijing time, target up to ${Math.max(...targetsKw)} kW (${Math.round(share * 100)} % of the park's flexibility)`,
+    `issued ${eventId}: ${type === 'PEAK_SHAVING' ? '削峰 peak shaving' : '填谷 valley filling'} ${hhmm(window.start)}–${hhmm(window.end)} Beijing time, target up to ${Math.max(...targetsKw)} kW (${Math.round(share * 100)} % of what the park can sustain)`,
   );
   return eventId;
 }

@@ -403,50 +403,68 @@ export class BuildingSimulator {
     return c;
   }
 
-  /** What the active commands ask of each asset in the minute starting at `t`. */
+  /**
+   * What the active commands ask of each asset in the minute starting at `t`: their instructions in
+   * the window and, after it, their recovery (a battery or tank recharged as the plan reserved).
+   */
   private requests(t: number): Map<string, Request> {
     const out = new Map<string, Request>();
     for (const { command, startMs, scale } of this.events.values()) {
       if (!command) continue;
-      const index = Math.floor((t - startMs) / (command.intervalMinutes * MINUTE_MS));
+      const step = command.intervalMinutes * MINUTE_MS;
+      const index = Math.floor((t - startMs) / step);
       if (index < 0) continue;
       const drive = this.follow === 'limit' ? scale : 1;
-      for (const instruction of command.assets) {
-        const kw = instruction.kw[index];
-        if (kw === undefined || !(kw > 0)) continue;
-        const sign = RAISING.has(instruction.action)
-          ? 1
-          : LOWERING.has(instruction.action)
-            ? -1
-            : command.direction === 'PEAK_SHAVING'
-              ? -1
-              : 1;
-        const factor =
-          drive *
-          (EXECUTION.low +
-            EXECUTION.span *
-              hash01(
-                this.seed,
-                STREAM_EXECUTION ^ hashString(`${command.commandId}/${instruction.assetId}`),
-                index,
-              ));
-        const r = out.get(instruction.assetId) ?? { deltaKw: 0, busPct: 0, eventIds: [] };
-        r.deltaKw += sign * kw * factor;
-        const bus = this.buses.find((b) => b.asset.id === instruction.assetId);
-        if (bus) {
-          const voltage = instruction.voltage?.[index];
-          r.busPct +=
-            voltage !== undefined
-              ? (voltage / bus.asset.nominalVoltage - 1) * 100 * factor
-              : bus.asset.flexKwPerPct > 0
-                ? (sign * kw * factor) / bus.asset.flexKwPerPct
-                : 0;
-        }
-        r.eventIds.push(command.eventId);
-        out.set(instruction.assetId, r);
-      }
+      for (const instruction of command.assets) this.request(out, command, instruction, index, drive);
+      const recovery = command.recovery;
+      if (!recovery) continue;
+      const after = Math.floor((t - toMs(recovery.start)) / step);
+      if (after >= 0)
+        for (const instruction of recovery.assets) this.request(out, command, instruction, after, 1);
     }
     return out;
+  }
+
+  /** Adds what `instruction` asks in its interval `index` (with the BMS's execution error) to `out`. */
+  private request(
+    out: Map<string, Request>,
+    command: Command,
+    instruction: Command['assets'][number],
+    index: number,
+    drive: number,
+  ): void {
+    const kw = instruction.kw[index];
+    if (kw === undefined || !(kw > 0)) return;
+    const sign = RAISING.has(instruction.action)
+      ? 1
+      : LOWERING.has(instruction.action)
+        ? -1
+        : command.direction === 'PEAK_SHAVING'
+          ? -1
+          : 1;
+    const factor =
+      drive *
+      (EXECUTION.low +
+        EXECUTION.span *
+          hash01(
+            this.seed,
+            STREAM_EXECUTION ^ hashString(`${command.commandId}/${instruction.assetId}`),
+            index,
+          ));
+    const r = out.get(instruction.assetId) ?? { deltaKw: 0, busPct: 0, eventIds: [] };
+    r.deltaKw += sign * kw * factor;
+    const bus = this.buses.find((b) => b.asset.id === instruction.assetId);
+    if (bus) {
+      const voltage = instruction.voltage?.[index];
+      r.busPct +=
+        voltage !== undefined
+          ? (voltage / bus.asset.nominalVoltage - 1) * 100 * factor
+          : bus.asset.flexKwPerPct > 0
+            ? (sign * kw * factor) / bus.asset.flexKwPerPct
+            : 0;
+    }
+    r.eventIds.push(command.eventId);
+    out.set(instruction.assetId, r);
   }
 
   /**

@@ -58,6 +58,31 @@ describe('a command moves net load by about the instructed kW, only within its w
     }
   });
 
+  it('a recovery recharges the battery after the window as the command says, not later on its own', () => {
+    const { sim, twin } = twins(office);
+    const discharge: AssetInstruction = { assetId: 'bat', action: 'discharge', kw: constant(8, 30) };
+    const recoveryStart = EVENT_MS + 8 * QUARTER;
+    const recharge: AssetInstruction = { assetId: 'bat', action: 'charge', kw: constant(4, 30) };
+    sim.receive({
+      ...command(office, { start: EVENT, assets: [discharge] }),
+      recovery: { start: new Date(recoveryStart).toISOString(), assets: [recharge] },
+    });
+    const end = at('2026-12-16T23:45:00+08:00');
+    const withCommand = byStart(sim.stepTo(end));
+    const without = byStart(twin.stepTo(end));
+    for (const [start, load] of without) {
+      const diff = (withCommand.get(start) as number) - load;
+      if (start >= recoveryStart && start < recoveryStart + 4 * QUARTER) {
+        expect(diff).toBeGreaterThan(0.93 * 30);
+        expect(diff).toBeLessThan(1.03 * 30);
+      } else if (start >= recoveryStart + 4 * QUARTER) expect(diff).toBeCloseTo(0, 6);
+    }
+    const soc = (s: BuildingSimulator) => s.state().assets.find((a) => a.kind === 'battery')?.soc ?? 0;
+    // back near where it started: 60 kWh out, 30 kWh × ηc back
+    expect(soc(sim)).toBeLessThan(soc(twin));
+    expect(soc(sim)).toBeGreaterThan(soc(twin) - 0.2);
+  });
+
   it('heat charging in the valley raises the heater, and the controller draws less afterwards', () => {
     const { sim, twin } = twins(homes, 'residential');
     const start = '2026-12-16T22:00:00+08:00';
