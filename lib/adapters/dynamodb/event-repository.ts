@@ -12,7 +12,7 @@ import type {
   Page,
   PageRequest,
 } from '../../ports.ts';
-import { decodeCursor, encodeCursor, pageLimit, stripKeys } from './batch.ts';
+import { decodeCursor, encodeCursor, pageLimit, queryAll, stripKeys } from './batch.ts';
 import { putAnnounced } from './outbox.ts';
 import { INDEX, KEY_ATTRIBUTES, keys } from './table.ts';
 
@@ -163,23 +163,14 @@ export class DynamoEventRepository implements EventRepository {
   }
 
   async startingBetween(from: string, to: string): Promise<EventWindow[]> {
-    const windows: EventWindow[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.gsi2,
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': 'EVENTS#START', ':from': from, ':to': `${to}~` },
-          ExpressionAttributeNames: { '#e': 'event', '#s': 'start', '#end': 'end', '#st': 'status' },
-          ProjectionExpression: '#e.eventId, #e.#s, #e.#end, #st',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) windows.push(StoredWindow.parse(item));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return windows.filter((w) => toMs(w.start) < toMs(to));
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: INDEX.gsi2,
+      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': 'EVENTS#START', ':from': from, ':to': `${to}~` },
+      ExpressionAttributeNames: { '#e': 'event', '#s': 'start', '#end': 'end', '#st': 'status' },
+      ProjectionExpression: '#e.eventId, #e.#s, #e.#end, #st',
+    });
+    return items.map((item) => StoredWindow.parse(item)).filter((w) => toMs(w.start) < toMs(to));
   }
 }

@@ -3,7 +3,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -18,7 +17,7 @@ import {
   OpenadrToken,
 } from '../../openadr/store.ts';
 import type { OpenadrRepository } from '../../ports.ts';
-import { cancellationCodes, isConditionFailure, stripKeys } from './batch.ts';
+import { cancellationCodes, isConditionFailure, queryAll, stripKeys } from './batch.ts';
 import { INDEX, KEY_ATTRIBUTES, keys, TTL_ATTRIBUTE } from './table.ts';
 
 type Item = Record<string, unknown>;
@@ -263,21 +262,12 @@ export class DynamoOpenadrRepository implements OpenadrRepository {
   }
 
   async list<T extends OpenadrObjectType>(objectType: T): Promise<OpenadrObject<T>[]> {
-    const out: OpenadrObject<T>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.gsi1,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `OADR#${objectType}` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) out.push(this.parse(item, objectType));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: INDEX.gsi1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `OADR#${objectType}` },
+    });
+    return items.map((item) => this.parse(item, objectType));
   }
 }
