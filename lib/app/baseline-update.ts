@@ -7,7 +7,7 @@
  * limit it moves again, as one revision touching only them: the same asks, measured from the final
  * baseline, so a BMS that holds the limit delivers what settlement will measure.
  */
-import { latestByBuilding } from '../domain/commands.ts';
+import { intervalOffset, latestByBuilding } from '../domain/commands.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Command } from '../domain/model/command.ts';
 import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
@@ -91,7 +91,7 @@ export async function updateBaselines(deps: Deps, eventId: string): Promise<Base
     .filter((c) => {
       const final = finals.get(c.buildingId);
       if (!final || final.estimate) return false;
-      const offset = Math.round((toMs(c.start) - startMs) / (c.intervalMinutes * MINUTE_MS));
+      const offset = intervalOffset(c, startMs);
       return c.baselineKw.some((kw, t) => Math.abs((final.kw[t + offset] ?? kw) - kw) >= MIN_CORRECTION_KW);
     })
     .map((c) => c.buildingId)

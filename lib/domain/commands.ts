@@ -10,6 +10,7 @@ import type { DcBusAsset } from './model/asset.ts';
 import type { Building } from './model/building.ts';
 import type { AssetInstruction, Command } from './model/command.ts';
 import type { GridEvent } from './model/grid-event.ts';
+import { MINUTE_MS, toMs } from './time.ts';
 
 /** Responses below this many kW are not worth a command. */
 export const MIN_COMMAND_KW = 0.01;
@@ -130,6 +131,14 @@ export function loweredCommand(command: Command, cutKw: readonly number[], build
     gridLimitKw: responseKw.map((r, t) => round((command.baselineKw[t] ?? 0) + (up ? -r : r))),
     assets,
   };
+}
+
+/** How many intervals after the event's start (`eventStartMs`) a command starts. */
+export function intervalOffset(
+  cmd: Pick<Command, 'start' | 'intervalMinutes'>,
+  eventStartMs: number,
+): number {
+  return Math.round((toMs(cmd.start) - eventStartMs) / (cmd.intervalMinutes * MINUTE_MS));
 }
 
 /** How a command's baseline was found: its kind, and when an estimate becomes final. */
