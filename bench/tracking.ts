@@ -38,7 +38,7 @@ import { DEMO_PROFILES, DEMO_PROGRAM, demoBuildings } from '../infra/local/sim/f
 import { mulberry32 } from '../infra/local/sim/random.ts';
 import { seededCalendar } from '../lib/adapters/calendar/chinese-days.ts';
 import { DEFAULT_CONFIG } from '../lib/app/config.ts';
-import { mergeAssets, reservationsOf } from '../lib/app/planning.ts';
+import { addedAsk, reservationsOf } from '../lib/app/planning.ts';
 import { allocate } from '../lib/domain/allocation.ts';
 import { computeBaseline, type LoadReading } from '../lib/domain/baseline.ts';
 import { buildCommands, commandId, loweredCommand } from '../lib/domain/commands.ts';
@@ -238,18 +238,6 @@ function plan(
   return { commands, shortfallKw: Array.from(allocation.shortfallKw) };
 }
 
-/** A building asked again: both asks added, under the new revision's id. */
-function merged(prev: Command, more: Command): Command {
-  const responseKw = prev.responseKw.map((v, t) => Math.round((v + (more.responseKw[t] ?? 0)) * 1000) / 1000);
-  return {
-    ...more,
-    supersedes: prev.commandId,
-    responseKw,
-    gridLimitKw: responseKw.map((r, t) => Math.round(((prev.baselineKw[t] ?? 0) - r) * 1000) / 1000),
-    assets: mergeAssets(prev.assets, more.assets),
-  };
-}
-
 export function runCase(c: TrackingCase, members: readonly Member[], targetKw: number): TrackingResult {
   const rand = mulberry32(c.seed * 7919 + Math.round(c.loadError * 1000));
   const sims = new Map<string, BuildingSimulator>();
@@ -354,7 +342,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
           planShortfallKw = replanned.shortfallKw;
           for (const cmd of replanned.commands) {
             const prev = held.get(cmd.buildingId);
-            if (prev) changed.set(cmd.buildingId, merged(prev, cmd));
+            if (prev) changed.set(cmd.buildingId, { ...addedAsk(prev, cmd), supersedes: prev.commandId });
             else if (answer(cmd.commandId, c.seed, c.declineRate).status === 'DECLINED')
               declined.add(cmd.buildingId);
             else changed.set(cmd.buildingId, cmd);

@@ -9,6 +9,7 @@ import {
   buildCommands,
   cancellationCommand,
   commandId,
+  intervalOffset,
   latestByBuilding,
   loweredCommand,
   onBaseline,
@@ -175,11 +176,6 @@ function lowered(
   return [...out.values()];
 }
 
-/** How many intervals after the event's start a command starts. */
-function intervalOffset(cmd: Pick<Command, 'start' | 'intervalMinutes'>, eventStartMs: number): number {
-  return Math.round((toMs(cmd.start) - eventStartMs) / (cmd.intervalMinutes * MINUTE_MS));
-}
-
 /** Adds two commands' asset breakdowns (a redispatch asking more of a building already asked). */
 export function mergeAssets(
   a: readonly AssetInstruction[],
@@ -201,6 +197,23 @@ export function mergeAssets(
     }
   }
   return [...out.values()];
+}
+
+/**
+ * A building asked again on top of its standing ask (a shortfall plan): both asks added, under
+ * `more`'s identity; the import limit and the set points move with them.
+ */
+export function addedAsk(prev: Command, more: Command): Command {
+  const responseKw = more.responseKw.map((v, t) => Math.round((v + (prev.responseKw[t] ?? 0)) * 1000) / 1000);
+  const up = more.direction === 'PEAK_SHAVING';
+  return {
+    ...more,
+    responseKw,
+    gridLimitKw: responseKw.map(
+      (r, t) => Math.round(((more.baselineKw[t] ?? 0) + (up ? -r : r)) * 1000) / 1000,
+    ),
+    assets: mergeAssets(prev.assets, more.assets),
+  };
 }
 
 /**
@@ -331,8 +344,8 @@ function readBefore(candidates: number, mode: 'full' | 'shortfall', deps: Pick<D
 
 /**
  * The contractual baseline of each candidate, as planning can know it: the final one its standing
- * command already states (read from no readings); else, in a full plan of a scope of at most
- * `contractualPlanningMaxBuildings`, the program's method over its readings so far (the day-of
+ * command already states (read from no readings); else, when `readAll` ({@link readBefore}), the
+ * program's method over its readings so far (the day-of
  * adjustment estimated while its window is open). Buildings without enough history keep their
  * profile forecast.
  */
@@ -343,7 +356,7 @@ async function contractualBaselines(
   candidates: readonly Candidate[],
   active: ReadonlyMap<string, CommandRecord>,
   startMs: number,
-  mode: 'full' | 'shortfall',
+  readAll: boolean,
 ): Promise<Map<string, WindowBaseline>> {
   const out = new Map<string, WindowBaseline>();
   for (const c of candidates) {
@@ -357,7 +370,7 @@ async function contractualBaselines(
       from,
     });
   }
-  if (!readBefore(candidates.length, mode, deps)) return out;
+  if (!readAll) return out;
   const unknown = candidates.map((c) => c.building.buildingId).filter((b) => !out.has(b));
   if (unknown.length === 0) return out;
   for (const [b, baseline] of await contractualForecasts(deps, event, program, unknown))
@@ -533,8 +546,9 @@ async function planOnce(
         : 0,
   );
   // Planning stands on each building's contractual baseline where it is known (issue 18 item 2).
+  const readAll = readBefore(candidates.length, mode, deps);
   const contractual = program
-    ? await contractualBaselines(deps, event, program, candidates, active, startMs, mode)
+    ? await contractualBaselines(deps, event, program, candidates, active, startMs, readAll)
     : new Map<string, WindowBaseline>();
   for (const c of candidates) {
     const known = contractual.get(c.building.buildingId);
@@ -589,19 +603,7 @@ async function planOnce(
   // In a shortfall plan a building asked again gets the sum of both asks.
   const merged: Command[] = fresh.map((cmd) => {
     const prev = mode === 'shortfall' ? active.get(cmd.buildingId)?.command : undefined;
-    if (!prev) return cmd;
-    const responseKw = cmd.responseKw.map(
-      (v, t) => Math.round((v + (prev.responseKw[t] ?? 0)) * 1000) / 1000,
-    );
-    const up = cmd.direction === 'PEAK_SHAVING';
-    return {
-      ...cmd,
-      responseKw,
-      gridLimitKw: responseKw.map(
-        (r, t) => Math.round(((cmd.baselineKw[t] ?? 0) + (up ? -r : r)) * 1000) / 1000,
-      ),
-      assets: mergeAssets(prev.assets, cmd.assets),
-    };
+    return prev ? addedAsk(prev, cmd) : cmd;
   });
   const commands = correction
     ? lowered(merged, correction, active, record.revision, candidates, startMs)
@@ -619,9 +621,7 @@ async function planOnce(
   // from it: the one planning stood on, or, in a scope too large to read every building's history
   // before allocating, read now for the buildings commanded.
   if (program) {
-    const unread = commands
-      .map((c) => c.buildingId)
-      .filter((b) => !contractual.has(b) && !readBefore(candidates.length, mode, deps));
+    const unread = commands.map((c) => c.buildingId).filter((b) => !readAll && !contractual.has(b));
     if (unread.length > 0)
       for (const [b, baseline] of await contractualForecasts(deps, event, program, unread))
         contractual.set(b, fromBaseline(baseline));
