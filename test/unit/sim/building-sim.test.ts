@@ -40,6 +40,19 @@ function twins(b: Building, kind: 'office' | 'residential' = 'office', startMs =
 const byStart = (readings: MeterReading[]) =>
   new Map(readings.map((r) => [Date.parse(r.intervalStart), r.kw ?? 0]));
 
+/** Both twins stepped to `end`: per quarter hour metered, the commanded one's load less the other's. */
+function differences(
+  sim: BuildingSimulator,
+  twin: BuildingSimulator,
+  end: number,
+): { t: number; diff: number }[] {
+  const withCommand = byStart(sim.stepTo(end));
+  return [...byStart(twin.stepTo(end))].map(([t, load]) => ({
+    t,
+    diff: (withCommand.get(t) as number) - load,
+  }));
+}
+
 describe('a command moves net load by about the instructed kW, only within its window', () => {
   it('battery discharge for a peak', () => {
     const { sim, twin } = twins(office);
@@ -47,10 +60,7 @@ describe('a command moves net load by about the instructed kW, only within its w
     const kw: AssetInstruction = { assetId: 'bat', action: 'discharge', kw: constant(8, 30) };
     sim.receive(command(office, { start: EVENT, assets: [kw] }));
     const end = at('2026-12-16T23:45:00+08:00');
-    const withCommand = byStart(sim.stepTo(end));
-    const without = byStart(twin.stepTo(end));
-    for (const [start, load] of without) {
-      const diff = (withCommand.get(start) as number) - load;
+    for (const { t: start, diff } of differences(sim, twin, end)) {
       if (start >= EVENT_MS && start < EVENT_MS + 8 * QUARTER) {
         expect(diff).toBeLessThan(-0.93 * 30);
         expect(diff).toBeGreaterThan(-1.03 * 30);
@@ -68,10 +78,7 @@ describe('a command moves net load by about the instructed kW, only within its w
       recovery: { start: new Date(recoveryStart).toISOString(), assets: [recharge] },
     });
     const end = at('2026-12-16T23:45:00+08:00');
-    const withCommand = byStart(sim.stepTo(end));
-    const without = byStart(twin.stepTo(end));
-    for (const [start, load] of without) {
-      const diff = (withCommand.get(start) as number) - load;
+    for (const { t: start, diff } of differences(sim, twin, end)) {
       if (start >= recoveryStart && start < recoveryStart + 4 * QUARTER) {
         expect(diff).toBeGreaterThan(0.93 * 30);
         expect(diff).toBeLessThan(1.03 * 30);
@@ -95,11 +102,8 @@ describe('a command moves net load by about the instructed kW, only within its w
       }),
     );
     const end = at('2026-12-17T06:00:00+08:00');
-    const withCommand = byStart(sim.stepTo(end));
-    const without = byStart(twin.stepTo(end));
     let after = 0;
-    for (const [t, load] of without) {
-      const diff = (withCommand.get(t) as number) - load;
+    for (const { t, diff } of differences(sim, twin, end)) {
       if (t < startMs) expect(diff).toBeCloseTo(0, 6);
       else if (t < startMs + 8 * QUARTER) {
         expect(diff).toBeGreaterThan(0.93 * 40);
@@ -119,9 +123,7 @@ describe('a command moves net load by about the instructed kW, only within its w
       command(office, { start, assets: [{ assetId: 'hvac', action: 'curtail', kw: constant(8, 50) }] }),
     );
     const end = at('2026-07-15T20:00:00+08:00');
-    const withCommand = byStart(sim.stepTo(end));
-    const without = byStart(twin.stepTo(end));
-    const diffs = [...without].map(([t, load]) => ({ t, diff: (withCommand.get(t) as number) - load }));
+    const diffs = differences(sim, twin, end);
     const firstHour = diffs.filter((d) => d.t >= startMs && d.t < startMs + 4 * QUARTER);
     const secondHour = diffs.filter((d) => d.t >= startMs + 4 * QUARTER && d.t < startMs + 8 * QUARTER);
     for (const d of firstHour) expect(d.diff).toBeLessThan(-0.93 * 50);

@@ -9,34 +9,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { fleet, runCase, type TrackingResult, targetOf } from '../../../bench/tracking.ts';
+import { fleet, runCase, type TrackingCase, type TrackingResult, targetOf } from '../../../bench/tracking.ts';
 
 const run = promisify(execFile);
 
 describe('bench:tracking', () => {
   const members = fleet(1, 2);
   const target = targetOf(members, 1, 0.5);
+  /** One case on seed 1, planned on the contractual baseline as the coordinator plans. */
+  const on = (c: Pick<TrackingCase, 'declineRate' | 'loadError' | 'loop' | 'follow'>) =>
+    runCase({ seed: 1, planOn: 'contractual', ...c }, members, target);
 
   it('a BMS holding the limit delivers the target as settlement measures it, whatever its natural load', () => {
     // the contractual baseline's day-of adjustment takes in a day 40 % off forecast (within its caps)
-    const open = runCase(
-      { seed: 1, declineRate: 0.1, loadError: 0.4, loop: 'open', follow: 'limit', planOn: 'contractual' },
-      members,
-      target,
-    );
+    const open = on({ declineRate: 0.1, loadError: 0.4, loop: 'open', follow: 'limit' });
     expect(open.meanAbsErrorPct).toBeLessThan(3);
     expect(open.paidShare).toBe(1);
     expect(open.profileErrorPct).toBeGreaterThan(5);
   });
 
   it('closes most of the gap a BMS moving its assets leaves where its load strays from the contractual baseline', () => {
-    const [open, closed] = (['open', 'closed'] as const).map((loop) =>
-      runCase(
-        { seed: 1, declineRate: 0.1, loadError: 0.2, loop, follow: 'assets', planOn: 'contractual' },
-        members,
-        target,
-      ),
-    ) as [TrackingResult, TrackingResult];
+    const open = on({ declineRate: 0.1, loadError: 0.2, loop: 'open', follow: 'assets' });
+    const closed = on({ declineRate: 0.1, loadError: 0.2, loop: 'closed', follow: 'assets' });
     expect(closed.corrections).toBeGreaterThan(0);
     expect(closed.meanAbsErrorPct).toBeLessThan(open.meanAbsErrorPct / 2);
     // the first interval is over before any meter reading can say anything: the same in both
@@ -44,11 +38,7 @@ describe('bench:tracking', () => {
   });
 
   it('leaves a plan alone that delivers on target', () => {
-    const closed = runCase(
-      { seed: 1, declineRate: 0, loadError: 0, loop: 'closed', follow: 'limit', planOn: 'contractual' },
-      members,
-      target,
-    );
+    const closed = on({ declineRate: 0, loadError: 0, loop: 'closed', follow: 'limit' });
     expect(closed.corrections).toBe(0);
     expect(closed.worstErrorPct).toBeLessThan(3);
   });
