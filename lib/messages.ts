@@ -85,7 +85,9 @@ export const messages = {
    * The event is to be re-planned. `DECLINES` (the default): buildings declined (or stayed silent
    * past the deadline) and the re-plan goes around them; `at` is the end of the debounce period it
    * answers for. `TRACKING`: the closed loop's turn in the interval under way at `at` (metered
-   * response against plan, the rest of the window corrected; `lib/app/tracking.ts`).
+   * response against plan, the rest of the window corrected; `lib/app/tracking.ts`). `BASELINE`: a
+   * day-of adjustment window closed before the event (`lib/app/baseline-update.ts`). `REFRESH`: the
+   * loop's turn before the start, asks checked against the latest states (`refreshBeforeStart`).
    */
   ReplanDue: {
     source: SOURCE.scheduler,
@@ -93,7 +95,7 @@ export const messages = {
       ...v1,
       eventId: Id,
       at: Instant,
-      reason: z.enum(['DECLINES', 'TRACKING', 'BASELINE']).optional(),
+      reason: z.enum(['DECLINES', 'TRACKING', 'BASELINE', 'REFRESH']).optional(),
     }),
     example: { version: 1, eventId: 'imp-2026-001', at: '2026-01-15T09:01:30Z' },
   },

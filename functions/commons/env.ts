@@ -35,6 +35,12 @@ const Settings = z.object({
     .default(DEFAULT_CONFIG.closedLoop ? 'true' : 'false')
     .transform((s) => s === 'true'),
   TRACKING_GRACE_MINUTES: z.coerce.number().int().min(0).max(60).default(DEFAULT_CONFIG.trackingGraceMinutes),
+  PRE_START_REFRESH_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(DEFAULT_CONFIG.preStartRefreshMinutes),
   TRACKING_HYSTERESIS_PCT: z.coerce.number().min(0).max(100).default(DEFAULT_CONFIG.trackingHysteresisPct),
   CONTRACTUAL_PLANNING_MAX_BUILDINGS: z.coerce
     .number()
@@ -151,6 +157,7 @@ export function readConfig(
       replanDebounceSeconds: s.REPLAN_DEBOUNCE_SECONDS,
       closedLoop: s.CLOSED_LOOP,
       trackingGraceMinutes: s.TRACKING_GRACE_MINUTES,
+      preStartRefreshMinutes: s.PRE_START_REFRESH_MINUTES,
       trackingHysteresisPct: s.TRACKING_HYSTERESIS_PCT,
       contractualPlanningMaxBuildings: s.CONTRACTUAL_PLANNING_MAX_BUILDINGS,
       emissionFactorTco2PerMwh: s.EMISSION_FACTOR_TCO2_PER_MWH,

@@ -41,6 +41,11 @@ export interface AppConfig {
    */
   closedLoop: boolean;
   trackingGraceMinutes: number;
+  /**
+   * The loop's turn before the start (`refreshBeforeStart`), this many minutes ahead of it: asks made
+   * on states reported hours earlier are checked against the latest ones (0: no such turn).
+   */
+  preStartRefreshMinutes: number;
   trackingHysteresisPct: number;
   /**
    * Planning stands on each building's contractual baseline (the program's method over its readings
@@ -76,6 +81,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   replanDebounceSeconds: 60,
   closedLoop: true,
   trackingGraceMinutes: 2,
+  preStartRefreshMinutes: 30,
   trackingHysteresisPct: 3,
   contractualPlanningMaxBuildings: 2000,
   emissionFactorTco2PerMwh: 0.5703,

@@ -37,6 +37,7 @@ import {
   type RecoveryWindow,
   reboundAfter,
   recoveryWindow,
+  standingRecoveryKw,
 } from '../domain/recovery.ts';
 import { windowPriceByZone } from '../domain/tariff.ts';
 import { chinaDate, chinaMinuteOfDay, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
@@ -201,13 +202,18 @@ export function mergeAssets(
 
 /**
  * A building asked again on top of its standing ask (a shortfall plan): both asks added, under
- * `more`'s identity; the import limit and the set points move with them.
+ * `more`'s identity; the import limit and the set points move with them. What it gives anyway
+ * (`standingKw`) is the earlier command's: a shortfall plan does not count it twice.
  */
 export function addedAsk(prev: Command, more: Command): Command {
-  const responseKw = more.responseKw.map((v, t) => Math.round((v + (prev.responseKw[t] ?? 0)) * 1000) / 1000);
+  const responseKw = more.responseKw.map(
+    (v, t) => Math.round((v - (more.standingKw?.[t] ?? 0) + (prev.responseKw[t] ?? 0)) * 1000) / 1000,
+  );
   const up = more.direction === 'PEAK_SHAVING';
+  const { standingKw: _, ...rest } = more;
   return {
-    ...more,
+    ...rest,
+    ...(prev.standingKw ? { standingKw: prev.standingKw } : {}),
     responseKw,
     gridLimitKw: responseKw.map(
       (r, t) => Math.round(((more.baselineKw[t] ?? 0) + (up ? -r : r)) * 1000) / 1000,
@@ -578,13 +584,30 @@ async function planOnce(
       cut.forEach((kw, t) => {
         covered[t] = (covered[t] as number) - kw;
       });
-  const targetsKw = correction
-    ? Array.from({ length: n }, (_, t) => Math.max(0, correction.correctionKw[t] ?? 0))
-    : procuredKw.map((kw, t) => Math.max(0, kw - (covered[t] as number)));
   // A correction asks nothing more of the buildings already delivering less than asked.
   const askable = correction
     ? candidates.filter((c) => !correction.lagging.has(c.building.buildingId))
     : candidates;
+  // Valley filling: what other events' recoveries draw in the window is response already coming from
+  // each building commanded here (in a shortfall plan, a building under command carries it already).
+  const standingKw = askable.map((c) =>
+    event.type === 'VALLEY_FILLING' && (mode === 'full' || !active.has(c.building.buildingId))
+      ? standingRecoveryKw(c.others, {
+          eventId: event.eventId,
+          startMs,
+          intervalMinutes: event.intervalMinutes,
+          intervals: n,
+        })
+      : undefined,
+  );
+  const standingCover = new Array<number>(n).fill(0);
+  for (const kw of standingKw) if (kw) addInto(standingCover, kw);
+  addInto(covered, standingCover);
+  const targetsKw = correction
+    ? Array.from({ length: n }, (_, t) =>
+        Math.max(0, (correction.correctionKw[t] ?? 0) - (standingCover[t] as number)),
+      )
+    : procuredKw.map((kw, t) => Math.max(0, kw - (covered[t] as number)));
   const allocation = allocate({
     intervalHours: dt,
     targetsKw,
@@ -598,6 +621,7 @@ async function planOnce(
     flexibilities: askable.map((c) => c.flex),
     baselinesKw: askable.map((c) => c.baselineKw),
     previous: new Map([...active].map(([b, c]) => [b, c.command.commandId])),
+    standingKw,
   });
 
   // In a shortfall plan a building asked again gets the sum of both asks.

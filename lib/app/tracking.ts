@@ -16,9 +16,18 @@ import { mapLimit } from '../concurrency.ts';
 import { latestByBuilding } from '../domain/commands.ts';
 import { measuredResponseKw, overWindow } from '../domain/delivery.ts';
 import { NotFoundError } from '../domain/errors.ts';
+import { computeFlexibility } from '../domain/flexibility.ts';
 import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
+import { addInto } from '../domain/recovery.ts';
+import { windowPriceByZone } from '../domain/tariff.ts';
 import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
-import { releaseExcess, type TrackedBuilding, trackingDecision } from '../domain/tracking.ts';
+import {
+  MIN_CORRECTION_KW,
+  overAskKw,
+  releaseExcess,
+  type TrackedBuilding,
+  trackingDecision,
+} from '../domain/tracking.ts';
 import { message } from '../messages.ts';
 import type { EventRecord } from '../ports.ts';
 import type { Deps } from './config.ts';
@@ -44,11 +53,27 @@ export function trackingTurns(
   return Array.from({ length: Math.max(0, n - 1) }, (_, i) => toMs(event.start) + (i + 1) * step + grace);
 }
 
-/** Schedules the loop's turns still ahead for a dispatched revision (nothing when the loop is off). */
+/** The schedule of the turn before the start (`refreshBeforeStart`) at `dueMs`. */
+export function refreshScheduleName(eventId: string, dueMs: number): string {
+  return `refresh-${eventId}-${Math.floor(dueMs / MINUTE_MS)}`;
+}
+
+/**
+ * Schedules the loop's turns still ahead for a dispatched revision (nothing when the loop is off):
+ * the turn before the start, `preStartRefreshMinutes` ahead of it, and one per interval boundary.
+ */
 export async function scheduleTracking(deps: Deps, record: EventRecord): Promise<void> {
   if (!deps.config.closedLoop) return;
   const now = deps.clock.now();
   const { eventId } = record.event;
+  const lead = deps.config.preStartRefreshMinutes;
+  const refreshMs = toMs(record.event.start) - lead * MINUTE_MS;
+  if (lead > 0 && refreshMs > now)
+    await deps.scheduler.scheduleOnce(
+      refreshScheduleName(eventId, refreshMs),
+      refreshMs,
+      message('ReplanDue', { version: 1, eventId, at: toIso(refreshMs), reason: 'REFRESH' }),
+    );
   for (const dueMs of trackingTurns(record.event, deps.config.trackingGraceMinutes)) {
     if (dueMs <= now) continue;
     await deps.scheduler.scheduleOnce(
@@ -106,6 +131,7 @@ export async function trackDelivery(deps: Deps, eventId: string, at: string): Pr
       return {
         buildingId: command.buildingId,
         plannedKw: overWindow(window, command, command.responseKw),
+        ...(command.standingKw ? { standingKw: overWindow(window, command, command.standingKw) } : {}),
         deliveredKw:
           'unavailable' in m
             ? new Array<null>(n).fill(null)
@@ -152,4 +178,110 @@ export async function trackDelivery(deps: Deps, eventId: string, at: string): Pr
     lagging: decision.lagging,
   });
   return { ...turn, revision: next.revision };
+}
+
+/** What the turn before the start found, for logs and tests. */
+export interface RefreshTurn {
+  /** Buildings under command whose ask no longer fits their latest state, and the kW off each interval. */
+  releasesKw: ReadonlyMap<string, readonly number[]>;
+  /** The revision sent, when one was. */
+  revision?: number;
+}
+
+/**
+ * The turn before the start (`ReplanDue` with reason `REFRESH`): a plan made hours ahead stood on the
+ * states reported then (a heater's morning draw, a battery's charge), and the loop's first turn
+ * comes only after the first interval. So, `preStartRefreshMinutes` before the start, each building
+ * under command is assessed again on its latest state and every reservation it holds for other
+ * events (`computeFlexibility`); a command that asks more than that by more than the hysteresis
+ * (`overAskKw`) is lowered to what fits, and the rest is asked of buildings with headroom, as one
+ * revision touching only the buildings it changes (planning's shortfall mode, as the loop's
+ * corrections are). It counts as the loop's correction of interval 0. Asks that still fit stand.
+ */
+export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<RefreshTurn> {
+  const none: RefreshTurn = { releasesKw: new Map() };
+  const record = await deps.events.get(eventId);
+  if (!deps.config.closedLoop || record?.status !== 'dispatched' || record.tracking) return none;
+  const { event } = record;
+  const startMs = toMs(event.start);
+  if (startMs <= deps.clock.now()) return none;
+  const commands = [
+    ...latestByBuilding(
+      (await deps.commands.ofEvent(eventId)).filter(
+        (c) => c.command.kind === 'DISPATCH' && ACTIVE.includes(c.status),
+      ),
+    ).values(),
+  ]
+    .map((c) => c.command)
+    .sort((a, b) => (a.buildingId < b.buildingId ? -1 : 1));
+  if (commands.length === 0) return none;
+  const ids = commands.map((c) => c.buildingId);
+  const [buildings, telemetry, reservations, program] = await Promise.all([
+    deps.buildings.getMany(ids),
+    deps.telemetry.getTelemetry(ids),
+    deps.reservations.ofBuildings(ids),
+    deps.programs.get(event.programId),
+  ]);
+  const buildingOf = new Map(buildings.map((b) => [b.buildingId, b]));
+  const energyPrice =
+    event.type === 'VALLEY_FILLING'
+      ? windowPriceByZone(program?.tariffs, startMs, toMs(event.end))
+      : () => undefined;
+  const n = intervalCount(event);
+  const window = { ...event, intervals: n };
+  const hysteresis = deps.config.trackingHysteresisPct / 100;
+  const releasesKw = new Map<string, number[]>();
+  for (const command of commands) {
+    const building = buildingOf.get(command.buildingId);
+    const state = telemetry.get(command.buildingId)?.state;
+    if (!building || !state) continue; // nothing newer known than what the plan stood on
+    const flex = computeFlexibility({
+      building,
+      state,
+      direction: event.type,
+      startMs: toMs(command.start),
+      intervalMinutes: command.intervalMinutes,
+      intervals: command.responseKw.length,
+      baselineKw: command.planningBaselineKw ?? command.baselineKw,
+      reservations: (reservations.get(command.buildingId)?.reservations ?? []).filter(
+        (r) => r.eventId !== eventId,
+      ),
+      energyPriceYuanPerKwh: energyPrice(building.zone),
+    });
+    const cut = overAskKw(command, flex);
+    const material = cut.some(
+      (kw, t) =>
+        kw >
+        Math.max(
+          MIN_CORRECTION_KW,
+          hysteresis * ((command.responseKw[t] ?? 0) - (command.standingKw?.[t] ?? 0)),
+        ),
+    );
+    if (material) releasesKw.set(command.buildingId, overWindow(window, command, cut));
+  }
+  if (releasesKw.size === 0) return none;
+  const correctionKw = new Array<number>(n).fill(0);
+  for (const cut of releasesKw.values()) addInto(correctionKw, cut);
+  const at = toIso(deps.clock.now());
+  const next: EventRecord = {
+    ...record,
+    revision: record.revision + 1,
+    status: 'received',
+    tracking: {
+      interval: 0,
+      revision: record.revision + 1,
+      at,
+      correctionKw: correctionKw.map((kw) => Math.round(kw * 1000) / 1000),
+      corrections: 1,
+    },
+    version: record.version + 1,
+    updatedAt: at,
+  };
+  await deps.events.update(next);
+  await planRevision(deps, next, 'shortfall', {
+    correctionKw,
+    releasesKw,
+    lagging: new Set(releasesKw.keys()),
+  });
+  return { releasesKw, revision: next.revision };
 }

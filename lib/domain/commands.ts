@@ -39,11 +39,19 @@ export interface CommandContext {
   baselinesKw: readonly (readonly number[])[];
   /** Previous revision's command id per building, for `supersedes`. */
   previous?: ReadonlyMap<string, string>;
+  /**
+   * Per building (same order), the response it gives anyway in the window for another event's sake
+   * (`standingRecoveryKw`): added to its `responseKw` as `standingKw`, and enough for a command.
+   */
+  standingKw?: readonly (readonly number[] | undefined)[];
 }
 
 const round = (kw: number) => Math.round(kw * 1000) / 1000;
 
-/** One DISPATCH command per building with a response; buildings with none get no command. */
+/**
+ * One DISPATCH command per building with a response, asked or standing; buildings with neither get
+ * no command.
+ */
 export function buildCommands(allocation: Allocation, ctx: CommandContext): Command[] {
   const T = allocation.intervals;
   const up = ctx.event.type === 'PEAK_SHAVING';
@@ -69,8 +77,10 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
       }
       assets.push(instruction);
     });
-    if (assets.length === 0) return;
-    const responseKw = response.map(round);
+    const standing = ctx.standingKw?.[b];
+    const stands = standing?.some((v) => v >= MIN_COMMAND_KW) ?? false;
+    if (assets.length === 0 && !stands) return;
+    const responseKw = response.map((v, t) => round(v + (stands ? (standing?.[t] ?? 0) : 0)));
     const id = commandId(ctx.event.eventId, building.buildingId, ctx.revision);
     const supersedes = ctx.previous?.get(building.buildingId);
     commands.push({
@@ -88,6 +98,7 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
       gridLimitKw: responseKw.map((r, t) => round((baseline[t] as number) + (up ? -r : r))),
       baselineKw: baseline.map(round),
       responseKw,
+      ...(stands ? { standingKw: responseKw.map((_, t) => round(standing?.[t] ?? 0)) } : {}),
       assets,
       ...(supersedes ? { supersedes } : {}),
     });
@@ -96,17 +107,19 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
 }
 
 /**
- * The same ask lowered by `cutKw` per interval of the command (never below 0): every asset gives
- * back in proportion to what it was asked in that interval, and the import limit and DC-bus voltage
- * follow. Lowering an ask is always feasible: a battery discharging or charging less, a tank heated
+ * The same ask lowered by `cutKw` per interval of the command (never below its `standingKw`, which
+ * is not asked): every asset gives back in proportion to what it was asked in that interval, and the
+ * import limit and DC-bus voltage follow. Lowering an ask is always feasible: a battery discharging or charging less, a tank heated
  * closer to its baseline, a shorter curtailment all stay within the limits the larger ask respected.
  * Identity (id, revision, supersedes) is the caller's to set.
  */
 export function loweredCommand(command: Command, cutKw: readonly number[], building?: Building): Command {
   const up = command.direction === 'PEAK_SHAVING';
+  const standing = (t: number) => command.standingKw?.[t] ?? 0;
   const factor = command.responseKw.map((r, t) => {
+    const asked = r - standing(t);
     const cut = Math.max(0, cutKw[t] ?? 0);
-    return r > 0 && cut > 0 ? Math.max(0, r - cut) / r : 1;
+    return asked > 0 && cut > 0 ? Math.max(0, asked - cut) / asked : 1;
   });
   const assets = command.assets.map((a): AssetInstruction => {
     const kw = a.kw.map((v, t) => round(v * (factor[t] ?? 1)));
@@ -124,7 +137,9 @@ export function loweredCommand(command: Command, cutKw: readonly number[], build
         : {}),
     };
   });
-  const responseKw = command.responseKw.map((r, t) => round(r * (factor[t] ?? 1)));
+  const responseKw = command.responseKw.map((r, t) =>
+    round((r - standing(t)) * (factor[t] ?? 1) + standing(t)),
+  );
   return {
     ...command,
     responseKw,

@@ -7,6 +7,7 @@
  * with the building's import held at or below its pre-event baseline plus the program's margin,
  * after the rebound of its curtailed loads, which is expected, not commanded.
  */
+import type { Reservation } from './flexibility.ts';
 import type { Building } from './model/building.ts';
 import type { AssetInstruction, Command } from './model/command.ts';
 import type { RecoveryRule } from './model/program.ts';
@@ -208,4 +209,36 @@ export function recoveryEndMs(command: Command): number {
   if (!r) return 0;
   const intervals = Math.max(0, ...r.assets.map((a) => a.kw.length));
   return toMs(r.start) + intervals * command.intervalMinutes * MINUTE_MS;
+}
+
+/**
+ * What other events' recoveries draw in a valley-filling window, kW per interval of `window`: their
+ * batteries charging and tanks heating back what a peak event took (`Reservation.recovery`). That
+ * draw is above the contractual baseline, which knows no event, so a building commanded in the
+ * window delivers it as valley response whether asked or not: the plan counts it (`standingKw`)
+ * instead of asking the same kW again. Reservations on another interval length are spread by overlap.
+ */
+export function standingRecoveryKw(
+  reservations: readonly Reservation[],
+  window: { eventId: string; startMs: number; intervalMinutes: number; intervals: number },
+): number[] {
+  const step = window.intervalMinutes * MINUTE_MS;
+  const out = new Array<number>(window.intervals).fill(0);
+  for (const r of reservations) {
+    if (!r.recovery || r.eventId === window.eventId) continue;
+    const rStep = r.intervalMinutes * MINUTE_MS;
+    r.kw.forEach((kw, k) => {
+      if (!(kw > 0)) return;
+      const from = r.startMs + k * rStep;
+      const to = from + rStep;
+      const first = Math.max(0, Math.floor((from - window.startMs) / step));
+      const last = Math.min(window.intervals - 1, Math.ceil((to - window.startMs) / step) - 1);
+      for (let t = first; t <= last; t++) {
+        const a = window.startMs + t * step;
+        const overlap = Math.min(to, a + step) - Math.max(from, a);
+        if (overlap > 0) out[t] = (out[t] as number) + (kw * overlap) / step;
+      }
+    });
+  }
+  return out.map((v) => Math.round(v * 1000) / 1000);
 }

@@ -14,11 +14,16 @@
  * Pure: series in, decision out.
  */
 
+import type { BuildingFlexibility } from './flexibility.ts';
+import type { Command } from './model/command.ts';
+
 /** One building under a standing command, over the event's window. */
 export interface TrackedBuilding {
   buildingId: string;
   /** The response its standing command asks for, kW in the event's direction (0 where nothing). */
   plannedKw: readonly number[];
+  /** The part of `plannedKw` it gives for another event's sake (`Command.standingKw`): not asked, so not released. */
+  standingKw?: readonly number[] | undefined;
   /** Its response against the contractual baseline, kW; `null` where not metered (yet or at all). */
   deliveredKw: readonly (number | null)[];
 }
@@ -158,10 +163,11 @@ function meanAsk(b: TrackedBuilding, from: number): number {
  * interval.
  */
 export function releaseExcess(
-  buildings: readonly Pick<TrackedBuilding, 'buildingId' | 'plannedKw'>[],
+  buildings: readonly Pick<TrackedBuilding, 'buildingId' | 'plannedKw' | 'standingKw'>[],
   correctionKw: readonly number[],
   deviationKw: ReadonlyMap<string, number> = new Map(),
 ): Map<string, number[]> {
+  type Asked = Pick<TrackedBuilding, 'buildingId' | 'plannedKw' | 'standingKw'>;
   const n = correctionKw.length;
   const left = correctionKw.map((c) => Math.max(0, -c));
   const intervals = left.flatMap((kw, t) => (kw > 0 ? [t] : []));
@@ -169,10 +175,10 @@ export function releaseExcess(
   if (intervals.length === 0) return out;
   const deficit = (b: Pick<TrackedBuilding, 'buildingId'>) =>
     Math.max(0, -(deviationKw.get(b.buildingId) ?? 0));
-  const releasable = (b: Pick<TrackedBuilding, 'buildingId' | 'plannedKw'>, t: number) =>
-    Math.max(0, (b.plannedKw[t] ?? 0) - deficit(b));
-  const weight = (b: Pick<TrackedBuilding, 'buildingId' | 'plannedKw'>) =>
-    intervals.reduce((s, t) => s + releasable(b, t), 0);
+  // only what was asked can be given back; what a building gives anyway stays
+  const asked = (b: Asked, t: number) => Math.max(0, (b.plannedKw[t] ?? 0) - (b.standingKw?.[t] ?? 0));
+  const releasable = (b: Asked, t: number) => Math.max(0, asked(b, t) - deficit(b));
+  const weight = (b: Asked) => intervals.reduce((s, t) => s + releasable(b, t), 0);
   const order = buildings
     .map((b) => ({ b, w: weight(b) }))
     .filter(({ w }) => w > 0)
@@ -185,7 +191,7 @@ export function releaseExcess(
     for (const t of intervals) {
       const effective = Math.min(left[t] as number, releasable(b, t));
       if (effective <= 0) continue;
-      cut[t] = Math.min(b.plannedKw[t] ?? 0, effective + deficit(b));
+      cut[t] = Math.min(asked(b, t), effective + deficit(b));
       left[t] = (left[t] as number) - effective;
       any = true;
     }
@@ -226,4 +232,40 @@ export function trackingError(
   if (count === 0) return undefined;
   const pct = (v: number) => Math.round(v * 1000) / 10;
   return { meanAbsPct: pct(sum / count), worstPct: pct(worst), worstInterval, intervals: count };
+}
+
+/**
+ * Before the start: by how much a command planned on an older state asks more than its building can
+ * give now (a heater drawing less at 17:00 than the morning state it was planned on, a battery that
+ * drained since). Per interval of the command, the kW its ask must come down by so that, lowered in
+ * proportion (`loweredCommand`), every asset's ask fits `flex`, the building's flexibility on its
+ * latest state: each asset within its bound in each interval and its energy so far, and the sum
+ * within the building's grid limit. 0 where the ask fits. An asset `flex` no longer offers fits
+ * nothing; what the building gives anyway (`standingKw`) is not asked, so never cut.
+ */
+export function overAskKw(command: Command, flex: BuildingFlexibility): number[] {
+  const hours = command.intervalMinutes / 60;
+  const n = command.responseKw.length;
+  const factor = new Array<number>(n).fill(1);
+  const asked = new Array<number>(n).fill(0);
+  for (const a of command.assets) {
+    const r = flex.resources.find((x) => x.assetId === a.assetId && x.action === a.action);
+    let used = 0;
+    for (let t = 0; t < n; t++) {
+      const kw = a.kw[t] ?? 0;
+      if (!(kw > 0)) continue;
+      const energy = r ? Math.min(r.budgetKwh, r.prefixKwh?.[t] ?? Number.POSITIVE_INFINITY) - used : 0;
+      const fits = r ? Math.max(0, Math.min(kw, r.upperKw[t] ?? 0, energy / hours)) : 0;
+      used += fits * hours;
+      factor[t] = Math.min(factor[t] as number, fits / kw);
+      asked[t] = (asked[t] as number) + kw;
+    }
+  }
+  return command.responseKw.map((r, t) => {
+    const limit = flex.limitKw[t] ?? Number.POSITIVE_INFINITY;
+    const a = asked[t] as number;
+    const f = Math.min(factor[t] as number, a > limit ? limit / a : 1);
+    const ask = Math.max(0, r - (command.standingKw?.[t] ?? 0));
+    return Math.round(ask * (1 - f) * 1000) / 1000;
+  });
 }

@@ -172,3 +172,49 @@ describe('absolute set points', () => {
     expect(asset?.setpointKw).toEqual([40, 40]);
   });
 });
+
+describe('what a building gives anyway (standingKw)', () => {
+  const battery = Building.parse(buildingInput({ name: 'Recovering office', assets: [batteryInput] }));
+  const valley = { ...event, type: 'VALLEY_FILLING' as const };
+  const commandsFor = (targetKw: number, standing: number[]) => {
+    const flex = computeFlexibility({
+      building: battery,
+      direction: 'VALLEY_FILLING',
+      startMs: Date.parse(event.start),
+      intervalMinutes: 15,
+      intervals: 2,
+      baselineKw: [300, 300],
+    });
+    const allocation = allocate({
+      intervalHours: 0.25,
+      targetsKw: [targetKw, targetKw],
+      shortfallPenaltyYuanPerKwh: 100,
+      buildings: [toAllocationBuilding(flex)],
+    });
+    return buildCommands(allocation, {
+      event: valley,
+      revision: 1,
+      buildings: [battery],
+      flexibilities: [flex],
+      baselinesKw: [[300, 300]],
+      standingKw: [standing],
+    });
+  };
+
+  it('is counted in the response and the minimum import, and not asked of any asset', () => {
+    const [command] = commandsFor(20, [30, 5]);
+    expect(command?.standingKw).toEqual([30, 5]);
+    const asked = command?.assets[0]?.kw ?? [];
+    expect(asked).toEqual([20, 20]);
+    expect(command?.responseKw).toEqual([50, 25]);
+    expect(command?.gridLimitKw).toEqual([350, 325]);
+  });
+
+  it('is enough for a command when nothing is asked', () => {
+    const [command] = commandsFor(0, [30, 0]);
+    expect(command?.assets).toEqual([]);
+    expect(command?.responseKw).toEqual([30, 0]);
+    expect(command?.limitType).toBe('MIN_IMPORT');
+    expect(commandsFor(0, [0, 0])).toEqual([]);
+  });
+});

@@ -1,8 +1,9 @@
 /** Recovery after a peak-shaving window (issue 13 item 7): hand-computed cases. */
 import { describe, expect, it } from 'vitest';
+import type { Reservation } from '../../lib/domain/flexibility.ts';
 import { Building } from '../../lib/domain/model/building.ts';
 import { MENGXI_TARIFF } from '../../lib/domain/model/tariff-presets.ts';
-import { planRecovery, reboundAfter, recoveryWindow } from '../../lib/domain/recovery.ts';
+import { planRecovery, reboundAfter, recoveryWindow, standingRecoveryKw } from '../../lib/domain/recovery.ts';
 import { buildingInput } from '../support/fixtures.ts';
 
 const at = (iso: string) => Date.parse(`${iso}+08:00`);
@@ -148,5 +149,42 @@ describe('a recovery plan', () => {
     expect(reboundAfter(ev, [{ assetId: 'ev', action: 'curtail', kw: [0, 0, 7, 7] }], 4)).toEqual([
       7, 7, 0, 0,
     ]);
+  });
+});
+
+describe("what other events' recoveries draw in a valley window", () => {
+  const at0 = at('2026-01-15T23:00:00');
+  const window = { eventId: 'valley', startMs: at0, intervalMinutes: 30, intervals: 3 };
+  const held = (over: Partial<Reservation>): Reservation => ({
+    eventId: 'peak',
+    assetId: 'bat',
+    direction: 'VALLEY_FILLING',
+    startMs: at0,
+    intervalMinutes: 15,
+    kw: [],
+    kwh: 0,
+    recovery: true,
+    ...over,
+  });
+
+  it("counts recoveries only, of other events, spread by overlap onto the window's grid", () => {
+    const kw = standingRecoveryKw(
+      [
+        // quarter-hours from 22:45: the first is before the window, the rest fill 23:00–00:00
+        held({ startMs: at('2026-01-15T22:45:00'), kw: [99, 40, 20, 10, 10] }),
+        // another tank, half-hours from 23:30: half of its first lands in 23:30–00:00 whole
+        held({ assetId: 'tank', startMs: at('2026-01-15T23:30:00'), intervalMinutes: 30, kw: [30, 30, 30] }),
+        // the event's own recovery and a discharge that is no recovery do not count
+        held({ eventId: 'valley', kw: [500] }),
+        held({ recovery: false, kw: [500] }),
+      ],
+      window,
+    );
+    // 23:00–23:30: (40 + 20)/2; 23:30–00:00: (10 + 10)/2 + 30; 00:00–00:30: 30
+    expect(kw).toEqual([30, 40, 30]);
+  });
+
+  it('is nothing without reservations', () => {
+    expect(standingRecoveryKw([], window)).toEqual([0, 0, 0]);
   });
 });

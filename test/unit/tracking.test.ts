@@ -1,13 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { addedAsk } from '../../lib/app/planning.ts';
 import { loweredCommand } from '../../lib/domain/commands.ts';
+import { computeFlexibility } from '../../lib/domain/flexibility.ts';
+import { Building } from '../../lib/domain/model/building.ts';
 import type { Command } from '../../lib/domain/model/command.ts';
 import {
   expectedDeviationKw,
+  overAskKw,
   releaseExcess,
   trackingDecision,
   trackingError,
 } from '../../lib/domain/tracking.ts';
+import { buildingInput } from '../support/fixtures.ts';
 
 const flat = (n: number, kw: number) => new Array<number>(n).fill(kw);
 
@@ -119,6 +124,20 @@ describe('releaseExcess', () => {
     expect(cut.get('short')).toEqual([80]);
   });
 
+  it('gives back only what was asked, never what a building gives anyway for another event', () => {
+    const cut = releaseExcess(
+      [
+        { buildingId: 'recovering', plannedKw: [80], standingKw: [70] },
+        { buildingId: 'asked', plannedKw: [40] },
+      ],
+      [-45],
+    );
+    expect(cut.get('asked')).toEqual([40]);
+    expect(cut.get('recovering')).toEqual([5]);
+    // nothing asked at all: nothing to give back
+    expect(releaseExcess([{ buildingId: 'r', plannedKw: [50], standingKw: [50] }], [-20]).size).toBe(0);
+  });
+
   it('never lowers an ask below 0, and covers the excess whenever the asks can', () => {
     const building = fc.record({
       plannedKw: fc.array(fc.double({ min: 0, max: 500, noNaN: true }), { minLength: 4, maxLength: 4 }),
@@ -153,29 +172,29 @@ describe('releaseExcess', () => {
   });
 });
 
-describe('loweredCommand', () => {
-  const command: Command = {
-    commandId: 'c1',
-    eventId: 'e1',
-    revision: 1,
-    kind: 'DISPATCH',
-    buildingId: 'b1',
-    parkId: 'p1',
-    bmsIntegrationId: 'bms-1',
-    direction: 'PEAK_SHAVING',
-    start: '2026-12-04T09:00:00Z',
-    intervalMinutes: 15,
-    limitType: 'MAX_IMPORT',
-    gridLimitKw: [200, 200],
-    baselineKw: [300, 300],
-    responseKw: [100, 100],
-    assets: [
-      // charging 50 kW without the event: discharging 10 holds −10
-      { assetId: 'bat', action: 'discharge', kw: [60, 60], setpointKw: [-10, -10] },
-      { assetId: 'hvac', action: 'curtail', kw: [40, 40] },
-    ],
-  };
+const command: Command = {
+  commandId: 'c1',
+  eventId: 'e1',
+  revision: 1,
+  kind: 'DISPATCH',
+  buildingId: 'b1',
+  parkId: 'p1',
+  bmsIntegrationId: 'bms-1',
+  direction: 'PEAK_SHAVING',
+  start: '2026-12-04T09:00:00Z',
+  intervalMinutes: 15,
+  limitType: 'MAX_IMPORT',
+  gridLimitKw: [200, 200],
+  baselineKw: [300, 300],
+  responseKw: [100, 100],
+  assets: [
+    // charging 50 kW without the event: discharging 10 holds −10
+    { assetId: 'bat', action: 'discharge', kw: [60, 60], setpointKw: [-10, -10] },
+    { assetId: 'hvac', action: 'curtail', kw: [40, 40] },
+  ],
+};
 
+describe('loweredCommand', () => {
   it('lowers every asset in proportion and moves the limit with the ask', () => {
     const lowered = loweredCommand(command, [0, 25]);
     expect(lowered.responseKw).toEqual([100, 75]);
@@ -193,6 +212,57 @@ describe('loweredCommand', () => {
     expect(lowered.responseKw).toEqual([0, 100]);
     expect(lowered.gridLimitKw).toEqual([300, 200]);
     expect(lowered.assets.every((a) => a.kw[0] === 0)).toBe(true);
+  });
+
+  it('never lowers what the building gives anyway for another event (standingKw)', () => {
+    const valley: Command = {
+      ...command,
+      direction: 'VALLEY_FILLING',
+      limitType: 'MIN_IMPORT',
+      gridLimitKw: [400, 400],
+      // 30 kW of another event's recovery, 70 asked of the two assets
+      standingKw: [30, 30],
+      assets: [
+        { assetId: 'bat', action: 'charge', kw: [50, 50] },
+        { assetId: 'tank', action: 'heatCharge', kw: [20, 20] },
+      ],
+    };
+    const lowered = loweredCommand(valley, [500, 35]);
+    expect(lowered.responseKw).toEqual([30, 65]);
+    expect(lowered.gridLimitKw).toEqual([330, 365]);
+    expect(lowered.assets.map((a) => a.kw)).toEqual([
+      [0, 25],
+      [0, 10],
+    ]);
+    expect(lowered.standingKw).toEqual([30, 30]);
+  });
+});
+
+describe('addedAsk', () => {
+  it('adds a second ask to the standing one, counting what the building gives anyway once', () => {
+    const standing: Command = {
+      ...command,
+      direction: 'VALLEY_FILLING',
+      limitType: 'MIN_IMPORT',
+      responseKw: [50, 50],
+      gridLimitKw: [350, 350],
+      standingKw: [30, 30],
+      assets: [{ assetId: 'bat', action: 'charge', kw: [20, 20] }],
+    };
+    // the shortfall plan's own command counts the same recovery again: it must not add up twice
+    const more: Command = {
+      ...standing,
+      commandId: 'c2',
+      revision: 2,
+      responseKw: [40, 30],
+      assets: [{ assetId: 'bat', action: 'charge', kw: [10, 0] }],
+    };
+    const merged = addedAsk(standing, more);
+    expect(merged.commandId).toBe('c2');
+    expect(merged.responseKw).toEqual([60, 50]);
+    expect(merged.standingKw).toEqual([30, 30]);
+    expect(merged.gridLimitKw).toEqual([360, 350]);
+    expect(merged.assets).toEqual([{ assetId: 'bat', action: 'charge', kw: [30, 20] }]);
   });
 });
 
@@ -234,5 +304,64 @@ describe('trackingDecision when the fleet is out of headroom', () => {
       buildings: [{ buildingId: 'a', plannedKw: [70, 70, 130], deliveredKw: [70, null, null] }],
     });
     expect(d.correctionKw).toEqual([0, 0, -30]);
+  });
+});
+
+describe('overAskKw', () => {
+  const building = Building.parse(
+    buildingInput({
+      gridLimits: { importKw: 800, exportKw: 0 },
+      assets: [
+        {
+          kind: 'battery',
+          id: 'bat',
+          capacityKwh: 800,
+          maxChargeKw: 200,
+          maxDischargeKw: 200,
+          socMin: 0.1,
+          socMax: 0.9,
+        },
+      ],
+    }),
+  );
+  const asking = (kw: number[], extra: Partial<Command> = {}): Command => ({
+    ...command,
+    buildingId: building.buildingId,
+    responseKw: kw,
+    gridLimitKw: kw.map((v) => 300 - v),
+    assets: [{ assetId: 'bat', action: 'discharge', kw }],
+    ...extra,
+  });
+  const flexAt = (soc: number) =>
+    computeFlexibility({
+      building,
+      state: {
+        buildingId: building.buildingId,
+        at: command.start,
+        netLoadKw: 300,
+        assets: [{ kind: 'battery', assetId: 'bat', soc, powerKw: 0 }],
+      },
+      direction: 'PEAK_SHAVING',
+      startMs: Date.parse(command.start),
+      intervalMinutes: 15,
+      intervals: 4,
+      baselineKw: [300, 300, 300, 300],
+    });
+
+  it('is nothing while the ask fits the latest state', () => {
+    expect(overAskKw(asking([200, 200, 200, 200]), flexAt(0.8))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('is what a drained battery can no longer give, interval by interval', () => {
+    // (0.15 − 0.1) × 800 × 0.95 = 38 kWh: 152 kW in the first quarter, nothing after
+    expect(overAskKw(asking([200, 200, 200, 200]), flexAt(0.15))).toEqual([48, 200, 200, 200]);
+  });
+
+  it('cuts an asset the building no longer offers entirely, and never what it gives anyway', () => {
+    const gone = asking([100, 100, 0, 0], {
+      assets: [{ assetId: 'gone', action: 'curtail', kw: [80, 80, 0, 0] }],
+      standingKw: [20, 20, 0, 0],
+    });
+    expect(overAskKw(gone, flexAt(0.8))).toEqual([80, 80, 0, 0]);
   });
 });

@@ -72,7 +72,14 @@ export const Command = z.strictObject({
   baselineFinalAt: Instant.optional(),
   /** FlexDR's own forecast of the building's load, kept when `baselineKw` is the contractual one. */
   planningBaselineKw: KwSeries.optional(),
+  /** Response expected against `baselineKw` per interval, kW in the event's direction (`standingKw` included). */
   responseKw: KwSeries,
+  /**
+   * Valley filling: the part of `responseKw` the building gives anyway, for another event's sake (its
+   * batteries and tanks recovering after a peak window, per that event's command). Counted, not
+   * asked: `assets` carry the rest. Absent when none.
+   */
+  standingKw: KwSeries.optional(),
   assets: z.array(AssetInstruction).max(64),
   /** The command this one supersedes (the previous revision's id), if any. */
   supersedes: Id.optional(),
