@@ -40,8 +40,14 @@ import { seededCalendar } from '../lib/adapters/calendar/chinese-days.ts';
 import { DEFAULT_CONFIG } from '../lib/app/config.ts';
 import { addedAsk, reservationsOf } from '../lib/app/planning.ts';
 import { allocate } from '../lib/domain/allocation.ts';
-import { computeBaseline, type LoadReading } from '../lib/domain/baseline.ts';
-import { buildCommands, commandId, loweredCommand } from '../lib/domain/commands.ts';
+import { computeBaseline, type LoadReading, naturalLoadForecast } from '../lib/domain/baseline.ts';
+import {
+  allocateCountingGaps,
+  buildCommands,
+  commandId,
+  loweredCommand,
+  unaskedKw,
+} from '../lib/domain/commands.ts';
 import {
   type BuildingFlexibility,
   computeFlexibility,
@@ -81,6 +87,11 @@ export interface TrackingCase {
   follow: 'limit' | 'assets';
   /** What the plan's flexibility stands on: the contractual baseline as known at planning, or the profile forecast. */
   planOn: 'contractual' | 'profile';
+  /**
+   * Whether the coordinator forecasts each PV building's load itself from its PV readings
+   * (`naturalLoadForecast`), planning on that forecast and counting its gap to the contractual baseline.
+   */
+  pvForecast: boolean;
 }
 
 export interface TrackingResult extends TrackingCase {
@@ -115,15 +126,19 @@ function pastWorkdayStarts(count: number): number[] {
   return starts;
 }
 
-const toLoad = (r: MeterReading): LoadReading => ({ startMs: toMs(r.intervalStart), kw: readingKw(r) });
+const toLoad = (r: MeterReading): LoadReading => ({
+  startMs: toMs(r.intervalStart),
+  kw: readingKw(r),
+  ...(r.pvKw !== undefined ? { pvKw: r.pvKw } : {}),
+});
 
-/** The program's baseline over `readings`, as known at planning time (`estimate` while its window is open). */
-function contractualKw(readings: readonly LoadReading[], adjusted = true): number[] {
+/** The program's method over `readings`, as known at planning time (`estimate` while its window is open). */
+function baselineInput(readings: readonly LoadReading[], adjusted = true) {
   const method =
     PROGRAM.baseline.method === 'N_DAY_AVERAGE' && !adjusted
       ? { ...PROGRAM.baseline, adjustment: undefined }
       : PROGRAM.baseline;
-  return computeBaseline({
+  return {
     method,
     eventStartMs: START,
     intervalMinutes: 15,
@@ -132,7 +147,12 @@ function contractualKw(readings: readonly LoadReading[], adjusted = true): numbe
     calendar: CALENDAR,
     noticeAtMs: PLAN_AT,
     estimate: true,
-  }).kw;
+  };
+}
+
+/** The program's baseline over `readings`, as known at planning time. */
+function contractualKw(readings: readonly LoadReading[], adjusted = true): number[] {
+  return computeBaseline(baselineInput(readings, adjusted)).kw;
 }
 
 const COST_FIELDS = ['cycleCostYuanPerKwh', 'comfortCostYuanPerKwh', 'costYuanPerKwh'] as const;
@@ -209,31 +229,45 @@ function plan(
   members: readonly Member[],
   sims: ReadonlyMap<string, BuildingSimulator>,
   baselines: ReadonlyMap<string, number[]>,
+  naturals: ReadonlyMap<string, number[]>,
   held: ReadonlyMap<string, Command>,
   targetsKw: readonly number[],
   revision: number,
 ): { commands: Command[]; shortfallKw: number[] } {
   const baselineOf = (m: Member) => baselines.get(m.building.buildingId) ?? m.forecastKw;
+  const naturalOf = (m: Member) =>
+    planOn === 'contractual' ? naturals.get(m.building.buildingId) : undefined;
   const flex = members.map((m) =>
     flexOf(
       m,
       sims.get(m.building.buildingId) as BuildingSimulator,
       held.get(m.building.buildingId),
-      planOn === 'profile' ? m.forecastKw : baselineOf(m),
+      planOn === 'profile' ? m.forecastKw : (naturalOf(m) ?? baselineOf(m)),
     ),
   );
-  const allocation = allocate({
-    intervalHours: 0.25,
-    targetsKw: [...targetsKw],
-    shortfallPenaltyYuanPerKwh: 50,
-    buildings: flex.map((f) => toAllocationBuilding(f)),
+  // as planning does: a building's gap (contractual − its load forecast) counts where it is commanded,
+  // once (a building under command carries it already)
+  const gapKw = members.map((m) => {
+    const natural = naturalOf(m);
+    if (!natural || held.has(m.building.buildingId)) return undefined;
+    return baselineOf(m).map((kw, t) => kw - (natural[t] ?? kw));
   });
+  const { allocation } = allocateCountingGaps(
+    {
+      intervalHours: 0.25,
+      targetsKw: [...targetsKw],
+      shortfallPenaltyYuanPerKwh: 50,
+      buildings: flex.map((f) => toAllocationBuilding(f)),
+    },
+    gapKw,
+  );
   const commands = buildCommands(allocation, {
     event: EVENT,
     revision,
     buildings: members.map((m) => m.building),
     flexibilities: flex,
     baselinesKw: members.map(baselineOf),
+    gapKw,
   });
   return { commands, shortfallKw: Array.from(allocation.shortfallKw) };
 }
@@ -242,6 +276,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
   const rand = mulberry32(c.seed * 7919 + Math.round(c.loadError * 1000));
   const sims = new Map<string, BuildingSimulator>();
   const baselines = new Map<string, number[]>();
+  const naturals = new Map<string, number[]>();
   // half the error is shared by the fleet (a colder evening than forecast, or a warmer one: the sign
   // alternates with the seed), half is each building's own
   const shared = (c.seed % 2 === 1 ? 1 : -1) * (c.loadError / 2);
@@ -257,6 +292,8 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
     const today = sim.stepTo(PLAN_AT).map(toLoad);
     sims.set(m.building.buildingId, sim);
     baselines.set(m.building.buildingId, contractualKw([...m.history, ...today]));
+    const natural = c.pvForecast ? naturalLoadForecast(baselineInput([...m.history, ...today])) : undefined;
+    if (natural) naturals.set(m.building.buildingId, natural);
   }
   const targets = new Array<number>(N).fill(targetKw);
   const declined = new Set<string>();
@@ -273,6 +310,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
       open,
       sims,
       baselines,
+      naturals,
       new Map(),
       targets,
       revision,
@@ -308,6 +346,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
         return {
           buildingId: cmd.buildingId,
           plannedKw: cmd.responseKw,
+          unaskedKw: cmd.responseKw.map((_, t) => unaskedKw(cmd, t)),
           deliveredKw: metered.map((kw, t) => (kw === null ? null : (base[t] ?? 0) - kw)),
         };
       });
@@ -338,7 +377,7 @@ export function runCase(c: TrackingCase, members: readonly Member[], targetKw: n
             (m) => !declined.has(m.building.buildingId) && !decision.lagging.has(m.building.buildingId),
           );
           const held = new Map([...accepted, ...changed]);
-          const replanned = plan(c.planOn, askable, sims, baselines, held, more, revision);
+          const replanned = plan(c.planOn, askable, sims, baselines, naturals, held, more, revision);
           planShortfallKw = replanned.shortfallKw;
           for (const cmd of replanned.commands) {
             const prev = held.get(cmd.buildingId);
@@ -419,6 +458,7 @@ async function main(): Promise<void> {
       copies: { type: 'string', default: '8' },
       share: { type: 'string', default: '0.5' },
       'plan-on': { type: 'string', default: 'contractual' },
+      'pv-forecast': { type: 'string', default: 'on' },
       out: { type: 'string', default: 'bench/results/tracking.json' },
     },
   });
@@ -442,6 +482,7 @@ async function main(): Promise<void> {
                   loop,
                   follow,
                   planOn: values['plan-on'] as TrackingCase['planOn'],
+                  pvForecast: values['pv-forecast'] !== 'off',
                 },
                 members,
                 targetKw,
@@ -453,7 +494,7 @@ async function main(): Promise<void> {
   console.log(
     `bench:tracking — ${seeds.length} seed(s) × ${results.length / seeds.length} cases, ` +
       `${results[0]?.buildings ?? 0} buildings, peak 17:00–19:00 in 15-min intervals, ` +
-      `planned on the ${values['plan-on']} baseline, ${elapsed.toFixed(1)} s`,
+      `planned on the ${values['plan-on']} baseline, PV buildings' own load forecast ${values['pv-forecast'] === 'off' ? 'off' : 'on'}, ${elapsed.toFixed(1)} s`,
   );
   console.log(
     'follow  declines  load err  profile err | open: mean   worst  paid    ¥      | closed: mean  worst  paid    ¥      corr.',

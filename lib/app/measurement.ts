@@ -5,14 +5,14 @@
  * measure against the same baseline from the same readings.
  */
 import { mapLimit } from '../concurrency.ts';
-import { type Baseline, computeBaseline } from '../domain/baseline.ts';
+import { type Baseline, computeBaseline, type LoadReading, naturalLoadForecast } from '../domain/baseline.ts';
 import { CalendarMissingError, type WorkCalendar } from '../domain/calendar.ts';
 import { meteredPerInterval, type UnmeasuredBuilding } from '../domain/delivery.ts';
 import { InsufficientDataError } from '../domain/errors.ts';
 import { MAX_INTERVALS } from '../domain/model/common.ts';
 import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
 import type { BaselineMethod, Program } from '../domain/model/program.ts';
-import { readingKw } from '../domain/model/telemetry.ts';
+import { type MeterReading, readingKw } from '../domain/model/telemetry.ts';
 import { chinaDate, DAY_MS, MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import type { Deps } from './config.ts';
 
@@ -104,9 +104,7 @@ export async function measureBuilding(
       eventStartMs: startMs,
       intervalMinutes: event.intervalMinutes,
       intervals,
-      readings: readings
-        .map((r) => ({ startMs: toMs(r.intervalStart), kw: readingKw(r) }))
-        .filter((r) => r.startMs < startMs),
+      readings: readings.map(toLoad).filter((r) => r.startMs < startMs),
       eventDays: ctx.excludedDays,
       calendar: ctx.calendar,
       noticeAtMs,
@@ -118,11 +116,27 @@ export async function measureBuilding(
   }
 }
 
+/** A contractual baseline as known ahead, with FlexDR's own forecast of the load where it has one. */
+export type ContractualForecast = Baseline & {
+  /** `naturalLoadForecast`: where the readings carry the PV meter's generation. */
+  naturalKw?: number[];
+};
+
+/** A stored reading as the baseline methods read it. */
+function toLoad(r: MeterReading): LoadReading {
+  return {
+    startMs: toMs(r.intervalStart),
+    kw: readingKw(r),
+    ...(r.pvKw !== undefined ? { pvKw: r.pvKw } : {}),
+  };
+}
+
 /**
  * Each building's contractual baseline as far as it can be known now, for commands sent ahead of the
  * event: the program's method over the readings in so far, its day-of adjustment estimated from the
- * latest ones while its window is open (`Baseline.estimate`). Buildings without enough history are
- * left out (their commands keep the planning forecast). Reads `concurrency` buildings at a time.
+ * latest ones while its window is open (`Baseline.estimate`), and FlexDR's own forecast of its load
+ * where its readings carry PV (`naturalKw`). Buildings without enough history are left out (their
+ * commands keep the planning forecast). Reads `concurrency` buildings at a time.
  */
 export async function contractualForecasts(
   deps: Pick<Deps, 'telemetry' | 'events' | 'calendars'>,
@@ -130,7 +144,7 @@ export async function contractualForecasts(
   program: Program,
   buildingIds: readonly string[],
   concurrency = 16,
-): Promise<Map<string, Baseline>> {
+): Promise<Map<string, ContractualForecast>> {
   const startMs = toMs(event.start);
   const noticeAtMs = toMs(event.noticeAt);
   const from = startMs - lookbackDays(program.baseline, noticeAtMs, startMs) * DAY_MS;
@@ -142,18 +156,20 @@ export async function contractualForecasts(
     context ??= measurementContext(deps, event, program);
     const ctx = await context;
     try {
-      const baseline = computeBaseline({
+      const input = {
         method: program.baseline,
         eventStartMs: startMs,
         intervalMinutes: event.intervalMinutes,
         intervals: intervalCount(event),
-        readings: readings.map((r) => ({ startMs: toMs(r.intervalStart), kw: readingKw(r) })),
+        readings: readings.map(toLoad),
         eventDays: ctx.excludedDays,
         calendar: ctx.calendar,
         noticeAtMs,
         estimate: true,
-      });
-      return [buildingId, baseline] as const;
+      };
+      const baseline = computeBaseline(input);
+      const naturalKw = naturalLoadForecast(input);
+      return [buildingId, naturalKw ? { ...baseline, naturalKw } : baseline] as const;
     } catch (e) {
       if (!(e instanceof InsufficientDataError)) throw e;
       return undefined;

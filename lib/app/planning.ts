@@ -2,18 +2,19 @@
  * Planning: from an event revision to stored commands and reservations. Shared by the first plan,
  * operator revisions and redispatches.
  */
-import { allocate } from '../domain/allocation.ts';
-import type { Baseline } from '../domain/baseline.ts';
 import type { WorkCalendar } from '../domain/calendar.ts';
 import {
+  allocateCountingGaps,
   buildCommands,
   cancellationCommand,
   commandId,
   intervalOffset,
   latestByBuilding,
   loweredCommand,
+  MIN_COMMAND_KW,
   onBaseline,
   raises,
+  unaskedKw,
 } from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
@@ -44,7 +45,7 @@ import { chinaDate, chinaMinuteOfDay, MINUTE_MS, toIso, toMs } from '../domain/t
 import { message } from '../messages.ts';
 import type { BuildingTelemetry, CommandRecord, EventRecord, PlanSummary } from '../ports.ts';
 import type { Deps } from './config.ts';
-import { contractualForecasts } from './measurement.ts';
+import { type ContractualForecast, contractualForecasts } from './measurement.ts';
 
 /** Commands that still count: answered yes, or sent and not (yet) refused. */
 export const ACTIVE: readonly CommandRecord['status'][] = ['PENDING', 'PUBLISHED', 'ACKNOWLEDGED'];
@@ -203,17 +204,22 @@ export function mergeAssets(
 /**
  * A building asked again on top of its standing ask (a shortfall plan): both asks added, under
  * `more`'s identity; the import limit and the set points move with them. What it gives anyway
- * (`standingKw`) is the earlier command's: a shortfall plan does not count it twice.
+ * (`standingKw`) and its forecast's gap (`forecastGapKw`) are the earlier command's: a shortfall
+ * plan does not count them twice.
  */
 export function addedAsk(prev: Command, more: Command): Command {
   const responseKw = more.responseKw.map(
-    (v, t) => Math.round((v - (more.standingKw?.[t] ?? 0) + (prev.responseKw[t] ?? 0)) * 1000) / 1000,
+    (v, t) => Math.round((v - unaskedKw(more, t) + (prev.responseKw[t] ?? 0)) * 1000) / 1000,
   );
   const up = more.direction === 'PEAK_SHAVING';
-  const { standingKw: _, ...rest } = more;
+  const { standingKw: _, forecastGapKw: __, planningBaselineKw: ___, ...rest } = more;
   return {
     ...rest,
     ...(prev.standingKw ? { standingKw: prev.standingKw } : {}),
+    ...(prev.forecastGapKw ? { forecastGapKw: prev.forecastGapKw } : {}),
+    ...((prev.planningBaselineKw ?? more.planningBaselineKw)
+      ? { planningBaselineKw: prev.planningBaselineKw ?? more.planningBaselineKw }
+      : {}),
     responseKw,
     gridLimitKw: responseKw.map(
       (r, t) => Math.round(((more.baselineKw[t] ?? 0) + (up ? -r : r)) * 1000) / 1000,
@@ -328,14 +334,17 @@ interface WindowBaseline {
   finalAt?: string;
   /** The first interval the contractual baseline covers. */
   from: number;
+  /** FlexDR's own forecast of the building's load (`naturalLoadForecast`), where it has one; same span as `kw`. */
+  naturalKw?: number[];
 }
 
-function fromBaseline(baseline: Baseline): WindowBaseline {
+function fromBaseline(baseline: ContractualForecast): WindowBaseline {
   return {
     kw: baseline.kw,
     kind: baseline.estimate ? 'CONTRACTUAL_ESTIMATE' : 'CONTRACTUAL',
     ...(baseline.estimate ? { finalAt: toIso(baseline.estimate.finalAtMs) } : {}),
     from: 0,
+    ...(baseline.naturalKw ? { naturalKw: baseline.naturalKw } : {}),
   };
 }
 
@@ -370,10 +379,12 @@ async function contractualBaselines(
     if (prev?.baselineKind !== 'CONTRACTUAL') continue;
     const from = intervalOffset(prev, startMs);
     if (from < 0 || from + prev.baselineKw.length !== c.baselineKw.length) continue;
+    const natural = prev.forecastGapKw && prev.planningBaselineKw;
     out.set(c.building.buildingId, {
       kw: [...c.baselineKw.slice(0, from), ...prev.baselineKw],
       kind: 'CONTRACTUAL',
       from,
+      ...(natural ? { naturalKw: [...c.baselineKw.slice(0, from), ...natural] } : {}),
     });
   }
   if (!readAll) return out;
@@ -391,8 +402,10 @@ interface Candidate {
   held: Reservation[];
   /** The reservations its flexibility is computed around. */
   others: Reservation[];
-  /** What planning stands on: its contractual baseline where known, else its profile forecast. */
+  /** What commands are stated from: its contractual baseline where known, else its profile forecast. */
   baselineKw: number[];
+  /** FlexDR's own forecast of its load, where it has one: what its flexibility stands on then. */
+  naturalKw?: number[];
   flex: BuildingFlexibility;
   version: number;
   ownReservations: Reservation[];
@@ -560,7 +573,8 @@ async function planOnce(
     const known = contractual.get(c.building.buildingId);
     if (!known) continue;
     c.baselineKw = known.kw;
-    c.flex = flexOf(c.building, c.telemetry, known.kw, c.others);
+    if (known.naturalKw) c.naturalKw = known.naturalKw;
+    c.flex = flexOf(c.building, c.telemetry, known.naturalKw ?? known.kw, c.others);
   }
 
   // 2. targets and allocation
@@ -608,12 +622,25 @@ async function planOnce(
         Math.max(0, (correction.correctionKw[t] ?? 0) - (standingCover[t] as number)),
       )
     : procuredKw.map((kw, t) => Math.max(0, kw - (covered[t] as number)));
-  const allocation = allocate({
-    intervalHours: dt,
-    targetsKw,
-    shortfallPenaltyYuanPerKwh: event.shortfallPenaltyYuanPerKwh,
-    buildings: askable.map((c) => toAllocationBuilding(c.flex, reliability(c.building))),
-  });
+  // Where FlexDR forecasts a building's load itself, what settlement will measure of it is its asks
+  // plus the gap between the contractual baseline and that forecast; a building under command in a
+  // shortfall plan carries its gap in its command already.
+  const sign = event.type === 'PEAK_SHAVING' ? 1 : -1;
+  const gapKw = askable.map((c) =>
+    c.naturalKw && (mode === 'full' || !active.has(c.building.buildingId))
+      ? c.baselineKw.map((kw, t) => sign * (kw - (c.naturalKw?.[t] ?? kw)))
+      : undefined,
+  );
+  const { allocation, gapCountedKw } = allocateCountingGaps(
+    {
+      intervalHours: dt,
+      targetsKw,
+      shortfallPenaltyYuanPerKwh: event.shortfallPenaltyYuanPerKwh,
+      buildings: askable.map((c) => toAllocationBuilding(c.flex, reliability(c.building))),
+    },
+    gapKw,
+    standingKw.map((kw) => kw?.some((v) => v >= MIN_COMMAND_KW) ?? false),
+  );
   const fresh = buildCommands(allocation, {
     event,
     revision: record.revision,
@@ -622,6 +649,7 @@ async function planOnce(
     baselinesKw: askable.map((c) => c.baselineKw),
     previous: new Map([...active].map(([b, c]) => [b, c.command.commandId])),
     standingKw,
+    gapKw,
   });
 
   // In a shortfall plan a building asked again gets the sum of both asks.
@@ -722,7 +750,10 @@ async function planOnce(
     now,
     `revision ${record.revision}`,
   );
-  const expectedKw = Array.from(allocation.expectedKw, (kw, t) => kw + (covered[t] as number));
+  const expectedKw = Array.from(
+    allocation.expectedKw,
+    (kw, t) => kw + (covered[t] as number) + (gapCountedKw[t] as number),
+  );
   const plan: PlanSummary = {
     revision: record.revision,
     targetsKw: event.targetsKw,

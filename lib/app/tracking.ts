@@ -13,12 +13,11 @@
  */
 
 import { mapLimit } from '../concurrency.ts';
-import { latestByBuilding } from '../domain/commands.ts';
+import { latestByBuilding, unaskedKw } from '../domain/commands.ts';
 import { measuredResponseKw, overWindow } from '../domain/delivery.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { computeFlexibility } from '../domain/flexibility.ts';
 import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
-import { addInto } from '../domain/recovery.ts';
 import { windowPriceByZone } from '../domain/tariff.ts';
 import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import {
@@ -131,7 +130,11 @@ export async function trackDelivery(deps: Deps, eventId: string, at: string): Pr
       return {
         buildingId: command.buildingId,
         plannedKw: overWindow(window, command, command.responseKw),
-        ...(command.standingKw ? { standingKw: overWindow(window, command, command.standingKw) } : {}),
+        unaskedKw: overWindow(
+          window,
+          command,
+          command.responseKw.map((_, t) => unaskedKw(command, t)),
+        ),
         deliveredKw:
           'unavailable' in m
             ? new Array<null>(n).fill(null)
@@ -194,9 +197,12 @@ export interface RefreshTurn {
  * comes only after the first interval. So, `preStartRefreshMinutes` before the start, each building
  * under command is assessed again on its latest state and every reservation it holds for other
  * events (`computeFlexibility`); a command that asks more than that by more than the hysteresis
- * (`overAskKw`) is lowered to what fits, and the rest is asked of buildings with headroom, as one
- * revision touching only the buildings it changes (planning's shortfall mode, as the loop's
- * corrections are). It counts as the loop's correction of interval 0. Asks that still fit stand.
+ * (`overAskKw`) is lowered to what fits. Then the commands, so lowered, are held against the target
+ * as the loop's turns hold deliveries (`trackingDecision` with nothing metered yet): final contractual
+ * baselines move what commands with a forecast gap add up to. A shortfall is asked of buildings with
+ * headroom (never of one just lowered), an excess given back by those asked the most, as one revision
+ * touching only the buildings it changes (planning's shortfall mode, as the loop's corrections are).
+ * It counts as the loop's correction of interval 0. Asks that still fit, in a plan on target, stand.
  */
 export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<RefreshTurn> {
   const none: RefreshTurn = { releasesKw: new Map() };
@@ -231,9 +237,22 @@ export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<R
   const window = { ...event, intervals: n };
   const hysteresis = deps.config.trackingHysteresisPct / 100;
   const releasesKw = new Map<string, number[]>();
+  const plans: TrackedBuilding[] = [];
+  const overAsked = new Set<string>();
   for (const command of commands) {
     const building = buildingOf.get(command.buildingId);
     const state = telemetry.get(command.buildingId)?.state;
+    const plan = {
+      buildingId: command.buildingId,
+      plannedKw: overWindow(window, command, command.responseKw),
+      unaskedKw: overWindow(
+        window,
+        command,
+        command.responseKw.map((_, t) => unaskedKw(command, t)),
+      ),
+      deliveredKw: new Array<null>(n).fill(null),
+    };
+    plans.push(plan);
     if (!building || !state) continue; // nothing newer known than what the plan stood on
     const flex = computeFlexibility({
       building,
@@ -251,17 +270,30 @@ export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<R
     const cut = overAskKw(command, flex);
     const material = cut.some(
       (kw, t) =>
-        kw >
-        Math.max(
-          MIN_CORRECTION_KW,
-          hysteresis * ((command.responseKw[t] ?? 0) - (command.standingKw?.[t] ?? 0)),
-        ),
+        kw > Math.max(MIN_CORRECTION_KW, hysteresis * ((command.responseKw[t] ?? 0) - unaskedKw(command, t))),
     );
-    if (material) releasesKw.set(command.buildingId, overWindow(window, command, cut));
+    if (!material) continue;
+    const onWindow = overWindow(window, command, cut);
+    releasesKw.set(command.buildingId, onWindow);
+    overAsked.add(command.buildingId);
+    plan.plannedKw = plan.plannedKw.map((kw, t) => kw - (onWindow[t] as number));
   }
-  if (releasesKw.size === 0) return none;
-  const correctionKw = new Array<number>(n).fill(0);
-  for (const cut of releasesKw.values()) addInto(correctionKw, cut);
+  // Then the whole against the target, as the loop's turns do once readings are in: the final
+  // contractual baselines, and the asks lowered above, may have moved what the commands add up to.
+  const decision = trackingDecision({
+    targetsKw: event.targetsKw,
+    fromInterval: 0,
+    buildings: plans,
+    hysteresis,
+    unmeteredRatio: event.procurement.expectedDeliveryRatio,
+    ...(record.plan ? { planShortfallKw: record.plan.shortfallKw } : {}),
+  });
+  for (const [id, cut] of releaseExcess(plans, decision.correctionKw)) {
+    const before = releasesKw.get(id);
+    releasesKw.set(id, before ? before.map((kw, t) => kw + (cut[t] as number)) : cut);
+  }
+  const correctionKw = decision.correctionKw.map((kw) => Math.max(0, kw));
+  if (releasesKw.size === 0 && !correctionKw.some((kw) => kw > 0)) return none;
   const at = toIso(deps.clock.now());
   const next: EventRecord = {
     ...record,
@@ -271,7 +303,7 @@ export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<R
       interval: 0,
       revision: record.revision + 1,
       at,
-      correctionKw: correctionKw.map((kw) => Math.round(kw * 1000) / 1000),
+      correctionKw: decision.correctionKw.map((kw) => Math.round(kw * 1000) / 1000),
       corrections: 1,
     },
     version: record.version + 1,
@@ -281,7 +313,8 @@ export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<R
   await planRevision(deps, next, 'shortfall', {
     correctionKw,
     releasesKw,
-    lagging: new Set(releasesKw.keys()),
+    // a building whose ask was lowered because it cannot give it is not asked for more
+    lagging: overAsked,
   });
   return { releasesKw, revision: next.revision };
 }

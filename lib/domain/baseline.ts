@@ -21,6 +21,8 @@ import { CHINA_OFFSET_MS, chinaDate, DAY_MS, HOUR_MS, MINUTE_MS } from './time.t
 export interface LoadReading {
   readonly startMs: number;
   readonly kw: number;
+  /** PV generation behind the meter in the same interval, kW, where metered (`MeterReading.pvKw`). */
+  readonly pvKw?: number | undefined;
 }
 
 export interface BaselineInput {
@@ -498,4 +500,36 @@ function chinaDayStartMs(ms: number): number {
 /** `YYYY-MM-DD HH:mm` in China local time, for messages. */
 function chinaLocalTime(ms: number): string {
   return `${new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')} (UTC+8)`;
+}
+
+/**
+ * FlexDR's own forecast of a building's natural load (its net import without the event), where its
+ * readings carry the PV meter's generation: the program's method run on gross load (net + PV), so
+ * that its day-of adjustment measures the building's load rather than the afternoon's sun, less the
+ * PV the same method, unadjusted, expects in the window (the selected days' average). A sunnier
+ * afternoon than the baseline days lowers the contractual adjustment over the net load, and so the
+ * baseline under an evening load the sun no longer reaches; this forecast does not follow it.
+ * Only readings that carry PV are used. `undefined` where none do, or they are too few for the
+ * method: FlexDR then has no forecast of its own beside the contractual baseline.
+ */
+export function naturalLoadForecast(input: BaselineInput): number[] | undefined {
+  const metered = input.readings.filter((r) => r.pvKw !== undefined && Number.isFinite(r.pvKw));
+  if (metered.length === 0) return undefined;
+  const unadjusted: BaselineMethod =
+    'adjustment' in input.method ? { ...input.method, adjustment: undefined } : input.method;
+  try {
+    const gross = computeBaseline({
+      ...input,
+      readings: metered.map((r) => ({ startMs: r.startMs, kw: r.kw + (r.pvKw as number) })),
+    });
+    const pv = computeBaseline({
+      ...input,
+      method: unadjusted,
+      readings: metered.map((r) => ({ startMs: r.startMs, kw: r.pvKw as number })),
+    });
+    return gross.kw.map((kw, t) => kw - (pv.kw[t] ?? 0));
+  } catch (e) {
+    if (e instanceof InsufficientDataError) return undefined;
+    throw e;
+  }
 }

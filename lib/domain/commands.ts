@@ -4,7 +4,7 @@
  * one by one. Ids are deterministic so that every retry produces the same command.
  */
 import { createHash } from 'node:crypto';
-import type { Allocation } from './allocation.ts';
+import { type Allocation, type AllocationProblem, allocate } from './allocation.ts';
 import type { BuildingFlexibility } from './flexibility.ts';
 import type { DcBusAsset } from './model/asset.ts';
 import type { Building } from './model/building.ts';
@@ -44,6 +44,17 @@ export interface CommandContext {
    * (`standingRecoveryKw`): added to its `responseKw` as `standingKw`, and enough for a command.
    */
   standingKw?: readonly (readonly number[] | undefined)[];
+  /**
+   * Per building (same order), contractual baseline less FlexDR's forecast of its natural load, in the
+   * event's direction (`Command.forecastGapKw`): added to the response of a building commanded, never
+   * a reason for a command by itself.
+   */
+  gapKw?: readonly (readonly number[] | undefined)[];
+}
+
+/** The part of a command's response in interval `t` no asset is asked for: what it gives anyway, and the forecast's gap. */
+export function unaskedKw(command: Pick<Command, 'standingKw' | 'forecastGapKw'>, t: number): number {
+  return (command.standingKw?.[t] ?? 0) + (command.forecastGapKw?.[t] ?? 0);
 }
 
 const round = (kw: number) => Math.round(kw * 1000) / 1000;
@@ -80,7 +91,11 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
     const standing = ctx.standingKw?.[b];
     const stands = standing?.some((v) => v >= MIN_COMMAND_KW) ?? false;
     if (assets.length === 0 && !stands) return;
-    const responseKw = response.map((v, t) => round(v + (stands ? (standing?.[t] ?? 0) : 0)));
+    const gap = ctx.gapKw?.[b];
+    const standingAt = (t: number) => (stands ? (standing?.[t] ?? 0) : 0);
+    // never a negative response: where the forecast lies above the baseline by more than the ask, the
+    // interval asks for the baseline itself, and the gap stated is what is left of it
+    const responseKw = response.map((v, t) => round(Math.max(0, v + standingAt(t) + (gap?.[t] ?? 0))));
     const id = commandId(ctx.event.eventId, building.buildingId, ctx.revision);
     const supersedes = ctx.previous?.get(building.buildingId);
     commands.push({
@@ -99,6 +114,13 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
       baselineKw: baseline.map(round),
       responseKw,
       ...(stands ? { standingKw: responseKw.map((_, t) => round(standing?.[t] ?? 0)) } : {}),
+      ...(gap
+        ? {
+            forecastGapKw: responseKw.map((r, t) => round(r - (response[t] as number) - standingAt(t))),
+            // what the assets' asks stand on: the forecast, the baseline less the gap
+            planningBaselineKw: baseline.map((kw, t) => round(kw - (up ? 1 : -1) * (gap[t] ?? 0))),
+          }
+        : {}),
       assets,
       ...(supersedes ? { supersedes } : {}),
     });
@@ -107,15 +129,15 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
 }
 
 /**
- * The same ask lowered by `cutKw` per interval of the command (never below its `standingKw`, which
- * is not asked): every asset gives back in proportion to what it was asked in that interval, and the
+ * The same ask lowered by `cutKw` per interval of the command (never below its unasked part,
+ * `standingKw` and `forecastGapKw`): every asset gives back in proportion to what it was asked in that interval, and the
  * import limit and DC-bus voltage follow. Lowering an ask is always feasible: a battery discharging or charging less, a tank heated
  * closer to its baseline, a shorter curtailment all stay within the limits the larger ask respected.
  * Identity (id, revision, supersedes) is the caller's to set.
  */
 export function loweredCommand(command: Command, cutKw: readonly number[], building?: Building): Command {
   const up = command.direction === 'PEAK_SHAVING';
-  const standing = (t: number) => command.standingKw?.[t] ?? 0;
+  const standing = (t: number) => unaskedKw(command, t);
   const factor = command.responseKw.map((r, t) => {
     const asked = r - standing(t);
     const cut = Math.max(0, cutKw[t] ?? 0);
@@ -138,11 +160,24 @@ export function loweredCommand(command: Command, cutKw: readonly number[], build
     };
   });
   const responseKw = command.responseKw.map((r, t) =>
-    round((r - standing(t)) * (factor[t] ?? 1) + standing(t)),
+    round(Math.max(0, (r - standing(t)) * (factor[t] ?? 1) + standing(t))),
   );
+  const gap = command.forecastGapKw;
   return {
     ...command,
     responseKw,
+    // what is left unasked after the cut, less what it gives anyway (a response is never negative)
+    ...(gap
+      ? {
+          forecastGapKw: responseKw.map((r, t) =>
+            round(
+              r -
+                ((command.responseKw[t] ?? 0) - standing(t)) * (factor[t] ?? 1) -
+                (command.standingKw?.[t] ?? 0),
+            ),
+          ),
+        }
+      : {}),
     gridLimitKw: responseKw.map((r, t) => round((command.baselineKw[t] ?? 0) + (up ? -r : r))),
     assets,
   };
@@ -164,13 +199,18 @@ export interface CommandBaseline {
 }
 
 /**
- * The same asks measured from another baseline: the import limit moves with it (the response, the
- * set points and the recovery do not), and the planning forecast the command was built on is kept
- * as `planningBaselineKw`. `baseline.kw` covers the command's intervals.
+ * The same asks measured from another baseline, and the planning forecast the command was built on
+ * kept as `planningBaselineKw`. Without a forecast of its own (`forecastGapKw`) the import limit
+ * moves with the baseline (the response, the set points and the recovery do not). With one, the limit
+ * stays where the forecast and the asks put it, and the response settlement will measure, with the
+ * gap, moves with the baseline instead. `baseline.kw` covers the command's intervals.
  */
 export function onBaseline(command: Command, baseline: CommandBaseline): Command {
   const up = command.direction === 'PEAK_SHAVING';
   const kw = command.responseKw.map((_, t) => round(baseline.kw[t] ?? command.baselineKw[t] ?? 0));
+  const gap = command.forecastGapKw;
+  const shift = (t: number) => (gap ? (up ? 1 : -1) * ((kw[t] as number) - (command.baselineKw[t] ?? 0)) : 0);
+  const responseKw = command.responseKw.map((r, t) => round(Math.max(0, r + shift(t))));
   const { baselineFinalAt: _, ...rest } = command;
   return {
     ...rest,
@@ -178,7 +218,15 @@ export function onBaseline(command: Command, baseline: CommandBaseline): Command
     baselineKind: baseline.kind,
     ...(baseline.finalAt ? { baselineFinalAt: baseline.finalAt } : {}),
     planningBaselineKw: command.planningBaselineKw ?? command.baselineKw,
-    gridLimitKw: command.responseKw.map((r, t) => round((kw[t] as number) + (up ? -r : r))),
+    responseKw,
+    ...(gap
+      ? {
+          forecastGapKw: gap.map((g, t) =>
+            round(g + (responseKw[t] as number) - (command.responseKw[t] ?? 0)),
+          ),
+        }
+      : {}),
+    gridLimitKw: responseKw.map((r, t) => round((kw[t] as number) + (up ? -r : r))),
   };
 }
 
@@ -230,4 +278,54 @@ export function latestByBuilding<T extends { command: Pick<Command, 'buildingId'
   items: Iterable<T>,
 ): Map<string, T> {
   return latestRevisionBy(items, (item) => item.command.buildingId);
+}
+
+/** Whether building `b` of an allocation is asked for anything worth a command. */
+export function asksAnything(allocation: Allocation, b: number): boolean {
+  const T = allocation.intervals;
+  const from = (allocation.resourceOffset[b] as number) * T;
+  const to = (allocation.resourceOffset[b + 1] as number) * T;
+  for (let i = from; i < to; i++) if ((allocation.kw[i] as number) >= MIN_COMMAND_KW) return true;
+  return false;
+}
+
+/**
+ * The allocation of `problem` when a building commanded also delivers its gap (`CommandContext.gapKw`:
+ * the contractual baseline less FlexDR's forecast of its load) as settlement measures it: the targets
+ * are lowered by the gaps of the buildings the last pass commanded (raised where the gaps are
+ * negative), and allocated again, until the buildings commanded stop changing or `passes` allocations
+ * were made. `commanded[b]` marks the buildings that get a command whatever they are asked (a
+ * standing recovery). Answers the last allocation and the gaps it counts per interval. The allocator
+ * is exact for given targets; which buildings it commands depends on them, which is what the passes
+ * settle (the last one's set is used, so a gap never counts for a building not commanded).
+ */
+export function allocateCountingGaps(
+  problem: AllocationProblem,
+  gapKw: readonly (readonly number[] | undefined)[],
+  commanded: readonly boolean[] = [],
+  passes = 3,
+): { allocation: Allocation; gapCountedKw: number[] } {
+  const T = problem.targetsKw.length;
+  const counted = (allocation: Allocation) => {
+    const sum = new Array<number>(T).fill(0);
+    const set: number[] = [];
+    gapKw.forEach((gap, b) => {
+      if (!gap || !(commanded[b] || asksAnything(allocation, b))) return;
+      set.push(b);
+      for (let t = 0; t < T; t++) sum[t] = (sum[t] as number) + (gap[t] ?? 0);
+    });
+    return { sum, key: set.join(',') };
+  };
+  let allocation = allocate(problem);
+  let seen = counted(allocation);
+  for (let pass = 1; pass < passes && gapKw.some((g) => g !== undefined); pass++) {
+    const targetsKw = Array.from(problem.targetsKw, (kw, t) => Math.max(0, kw - (seen.sum[t] as number)));
+    const next = allocate({ ...problem, targetsKw });
+    const after = counted(next);
+    allocation = next;
+    const same = after.key === seen.key;
+    seen = after;
+    if (same) break;
+  }
+  return { allocation, gapCountedKw: seen.sum };
 }

@@ -14,6 +14,7 @@
  * Pure: series in, decision out.
  */
 
+import { unaskedKw } from './commands.ts';
 import type { BuildingFlexibility } from './flexibility.ts';
 import type { Command } from './model/command.ts';
 
@@ -22,8 +23,8 @@ export interface TrackedBuilding {
   buildingId: string;
   /** The response its standing command asks for, kW in the event's direction (0 where nothing). */
   plannedKw: readonly number[];
-  /** The part of `plannedKw` it gives for another event's sake (`Command.standingKw`): not asked, so not released. */
-  standingKw?: readonly number[] | undefined;
+  /** The part of `plannedKw` no asset is asked for (`unaskedKw` of its command: what it gives anyway, its forecast's gap): never released. */
+  unaskedKw?: readonly number[] | undefined;
   /** Its response against the contractual baseline, kW; `null` where not metered (yet or at all). */
   deliveredKw: readonly (number | null)[];
 }
@@ -163,11 +164,11 @@ function meanAsk(b: TrackedBuilding, from: number): number {
  * interval.
  */
 export function releaseExcess(
-  buildings: readonly Pick<TrackedBuilding, 'buildingId' | 'plannedKw' | 'standingKw'>[],
+  buildings: readonly Pick<TrackedBuilding, 'buildingId' | 'plannedKw' | 'unaskedKw'>[],
   correctionKw: readonly number[],
   deviationKw: ReadonlyMap<string, number> = new Map(),
 ): Map<string, number[]> {
-  type Asked = Pick<TrackedBuilding, 'buildingId' | 'plannedKw' | 'standingKw'>;
+  type Asked = Pick<TrackedBuilding, 'buildingId' | 'plannedKw' | 'unaskedKw'>;
   const n = correctionKw.length;
   const left = correctionKw.map((c) => Math.max(0, -c));
   const intervals = left.flatMap((kw, t) => (kw > 0 ? [t] : []));
@@ -176,7 +177,7 @@ export function releaseExcess(
   const deficit = (b: Pick<TrackedBuilding, 'buildingId'>) =>
     Math.max(0, -(deviationKw.get(b.buildingId) ?? 0));
   // only what was asked can be given back; what a building gives anyway stays
-  const asked = (b: Asked, t: number) => Math.max(0, (b.plannedKw[t] ?? 0) - (b.standingKw?.[t] ?? 0));
+  const asked = (b: Asked, t: number) => Math.max(0, (b.plannedKw[t] ?? 0) - (b.unaskedKw?.[t] ?? 0));
   const releasable = (b: Asked, t: number) => Math.max(0, asked(b, t) - deficit(b));
   const weight = (b: Asked) => intervals.reduce((s, t) => s + releasable(b, t), 0);
   const order = buildings
@@ -241,7 +242,7 @@ export function trackingError(
  * proportion (`loweredCommand`), every asset's ask fits `flex`, the building's flexibility on its
  * latest state: each asset within its bound in each interval and its energy so far, and the sum
  * within the building's grid limit. 0 where the ask fits. An asset `flex` no longer offers fits
- * nothing; what the building gives anyway (`standingKw`) is not asked, so never cut.
+ * nothing; what no asset is asked for (`unaskedKw`) is never cut.
  */
 export function overAskKw(command: Command, flex: BuildingFlexibility): number[] {
   const hours = command.intervalMinutes / 60;
@@ -265,7 +266,7 @@ export function overAskKw(command: Command, flex: BuildingFlexibility): number[]
     const limit = flex.limitKw[t] ?? Number.POSITIVE_INFINITY;
     const a = asked[t] as number;
     const f = Math.min(factor[t] as number, a > limit ? limit / a : 1);
-    const ask = Math.max(0, r - (command.standingKw?.[t] ?? 0));
+    const ask = Math.max(0, r - unaskedKw(command, t));
     return Math.round(ask * (1 - f) * 1000) / 1000;
   });
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { seededCalendar } from '../../lib/adapters/calendar/chinese-days.ts';
-import { type BaselineInput, computeBaseline, type LoadReading } from '../../lib/domain/baseline.ts';
+import {
+  type BaselineInput,
+  computeBaseline,
+  type LoadReading,
+  naturalLoadForecast,
+} from '../../lib/domain/baseline.ts';
 import { InsufficientDataError, ValidationError } from '../../lib/domain/errors.ts';
 import { BaselineMethod } from '../../lib/domain/model/program.ts';
 import { chinaMidnight, HOUR_MS } from '../../lib/domain/time.ts';
@@ -675,5 +680,47 @@ describe('input checks', () => {
     // Assess
     expect(baseline.days).toEqual(['2025-11-18']);
     expect(baseline.kw).toEqual([80]);
+  });
+});
+
+describe('naturalLoadForecast: the load apart from the sun', () => {
+  // Prepare: the same two days and event as above, W = [10:00, 13:00). Each day's gross load is 100 in
+  // W and 200 at 14:00; a 60 kW array makes 30 / 50 / 20 in W on the 18th and 19th, and 0 at 14:00 (a
+  // winter evening, stylised). On the event day the load is the same, 100 gross, but the sun is out:
+  // 60 / 60 / 60 kW of PV, so the net load in W is 40 / 40 / 40.
+  const eventStart = '2025-11-20T14:00:00+08:00';
+  const pv = (date: string, kw: Record<number, number>, gross: Record<number, number>) =>
+    Object.entries(gross).map(([hour, g]) => ({
+      startMs: chinaMidnight(date) + Number(hour) * HOUR_MS,
+      kw: g - (kw[Number(hour)] ?? 0),
+      pvKw: kw[Number(hour)] ?? 0,
+    }));
+  const gross = { 10: 100, 11: 100, 12: 100, 14: 200 };
+  const readings = [
+    ...pv('2025-11-19', { 10: 30, 11: 50, 12: 20 }, gross),
+    ...pv('2025-11-18', { 10: 30, 11: 50, 12: 20 }, gross),
+    ...pv('2025-11-20', { 10: 60, 11: 60, 12: 60 }, { 10: 100, 11: 100, 12: 100 }),
+  ];
+  const method = { method: 'N_DAY_AVERAGE', days: 2, adjustment: { kind: 'MULTIPLICATIVE' } };
+
+  it('adjusts on gross load, where the contractual baseline follows the sun', () => {
+    const input = hourly(method, eventStart, 1, readings);
+    // contractual: net W 120 today over 200 on the baseline days = 0.6, capped at 0.8: 200 × 0.8 = 160
+    expect(computeBaseline(input).kw[0]).toBeCloseTo(160, 9);
+    // FlexDR's forecast: gross W 300 / 300 = 1, so 200, less no PV at 14:00: the 200 kW the day will draw
+    expect(naturalLoadForecast(input)?.[0]).toBeCloseTo(200, 9);
+  });
+
+  it('takes off the PV the baseline days saw in the window', () => {
+    const sunny = readings.map((r) =>
+      r.startMs % (24 * HOUR_MS) === (14 - 8) * HOUR_MS ? { ...r, kw: r.kw - 40, pvKw: 40 } : r,
+    );
+    // 200 gross at 14:00 on both days, 40 of it from the roof: 200 − 40
+    expect(naturalLoadForecast(hourly(method, eventStart, 1, sunny))?.[0]).toBeCloseTo(160, 9);
+  });
+
+  it('is undefined without PV readings: FlexDR has no forecast of its own then', () => {
+    const net = readings.map(({ startMs, kw }) => ({ startMs, kw }));
+    expect(naturalLoadForecast(hourly(method, eventStart, 1, net))).toBeUndefined();
   });
 });

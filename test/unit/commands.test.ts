@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../../lib/domain/allocation.ts';
 import {
+  allocateCountingGaps,
   buildCommands,
   cancellationCommand,
   commandId,
   latestByBuilding,
   latestRevisionBy,
+  onBaseline,
 } from '../../lib/domain/commands.ts';
 import { computeFlexibility, toAllocationBuilding } from '../../lib/domain/flexibility.ts';
 import { Building } from '../../lib/domain/model/building.ts';
@@ -216,5 +218,93 @@ describe('what a building gives anyway (standingKw)', () => {
     expect(command?.responseKw).toEqual([30, 0]);
     expect(command?.limitType).toBe('MIN_IMPORT');
     expect(commandsFor(0, [0, 0])).toEqual([]);
+  });
+});
+
+describe("FlexDR's own load forecast (forecastGapKw)", () => {
+  const battery = Building.parse(buildingInput({ name: 'Sunny office', assets: [batteryInput] }));
+  // contractual 300 kW; FlexDR forecasts 310 (a sunny afternoon set the adjustment low): gap −10
+  const flex = computeFlexibility({
+    building: battery,
+    direction: 'PEAK_SHAVING',
+    startMs: Date.parse(event.start),
+    intervalMinutes: 15,
+    intervals: 2,
+    baselineKw: [310, 310],
+  });
+  const commandFor = (targetKw: number, gap: number[]) => {
+    const allocation = allocate({
+      intervalHours: 0.25,
+      targetsKw: [targetKw, targetKw],
+      shortfallPenaltyYuanPerKwh: 100,
+      buildings: [toAllocationBuilding(flex)],
+    });
+    return buildCommands(allocation, {
+      event,
+      revision: 1,
+      buildings: [battery],
+      flexibilities: [flex],
+      baselinesKw: [[300, 300]],
+      gapKw: [gap],
+    })[0];
+  };
+
+  it('states what settlement will measure, and the limit the forecast and the ask put the load at', () => {
+    const command = commandFor(40, [-10, -10]);
+    expect(command?.assets[0]?.kw).toEqual([40, 40]);
+    expect(command?.responseKw).toEqual([30, 30]);
+    expect(command?.forecastGapKw).toEqual([-10, -10]);
+    // 310 forecast − 40 asked = 270 = 300 contractual − 30
+    expect(command?.gridLimitKw).toEqual([270, 270]);
+    expect(command?.planningBaselineKw).toEqual([310, 310]);
+  });
+
+  it('never states a negative response: the gap stated is what is left of it', () => {
+    const command = commandFor(4, [-10, -10]);
+    expect(command?.responseKw).toEqual([0, 0]);
+    expect(command?.forecastGapKw).toEqual([-4, -4]);
+    expect(command?.gridLimitKw).toEqual([300, 300]);
+  });
+
+  it('keeps its limit on a new contractual baseline: the response settlement will measure moves instead', () => {
+    const command = commandFor(40, [-10, -10]) as Command;
+    const final = onBaseline(command, { kw: [305, 296], kind: 'CONTRACTUAL' });
+    expect(final.gridLimitKw).toEqual([270, 270]);
+    expect(final.responseKw).toEqual([35, 26]);
+    expect(final.forecastGapKw).toEqual([-5, -14]);
+  });
+
+  it('is counted only for the buildings the allocation commands, over as many passes as that takes', () => {
+    const other = Building.parse(
+      buildingInput({ buildingId: 'b2', name: 'Dear office', assets: [batteryInput] }),
+    );
+    const dear = computeFlexibility({
+      building: other,
+      direction: 'PEAK_SHAVING',
+      startMs: Date.parse(event.start),
+      intervalMinutes: 15,
+      intervals: 2,
+      baselineKw: [300, 300],
+    });
+    const problem = {
+      intervalHours: 0.25,
+      targetsKw: [40, 40],
+      shortfallPenaltyYuanPerKwh: 100,
+      buildings: [
+        toAllocationBuilding(flex),
+        toAllocationBuilding({
+          ...dear,
+          resources: dear.resources.map((r) => ({ ...r, costYuanPerKwh: r.costYuanPerKwh + 1 })),
+        }),
+      ],
+    };
+    // the cheap building will show 10 kW less than its ask, the dear one 5 kW more (no ask of the dear
+    // one is needed, so its gap never counts)
+    const { allocation, gapCountedKw } = allocateCountingGaps(problem, [
+      [-10, -10],
+      [5, 5],
+    ]);
+    expect(gapCountedKw).toEqual([-10, -10]);
+    expect(Array.from(allocation.expectedKw)).toEqual([50, 50]);
   });
 });

@@ -127,7 +127,7 @@ describe('releaseExcess', () => {
   it('gives back only what was asked, never what a building gives anyway for another event', () => {
     const cut = releaseExcess(
       [
-        { buildingId: 'recovering', plannedKw: [80], standingKw: [70] },
+        { buildingId: 'recovering', plannedKw: [80], unaskedKw: [70] },
         { buildingId: 'asked', plannedKw: [40] },
       ],
       [-45],
@@ -135,7 +135,7 @@ describe('releaseExcess', () => {
     expect(cut.get('asked')).toEqual([40]);
     expect(cut.get('recovering')).toEqual([5]);
     // nothing asked at all: nothing to give back
-    expect(releaseExcess([{ buildingId: 'r', plannedKw: [50], standingKw: [50] }], [-20]).size).toBe(0);
+    expect(releaseExcess([{ buildingId: 'r', plannedKw: [50], unaskedKw: [50] }], [-20]).size).toBe(0);
   });
 
   it('never lowers an ask below 0, and covers the excess whenever the asks can', () => {

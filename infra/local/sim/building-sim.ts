@@ -190,7 +190,7 @@ export class BuildingSimulator {
     { revision: number; command?: Command; startMs: number; scale: number }
   >();
   private readonly follow: 'assets' | 'limit';
-  private quarter = { startMs: 0, sumKw: 0, minutes: 0 };
+  private quarter = { startMs: 0, sumKw: 0, pvSumKw: 0, minutes: 0 };
   private readonly dayContext: DayContext = {
     day: Number.NaN,
     date: '',
@@ -253,7 +253,7 @@ export class BuildingSimulator {
     const sinceMidnight = (((startMs + CHINA_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
     this.nowMs = startMs - Math.max(sinceMidnight, 60 * MINUTE_MS);
     while (this.nowMs < startMs) this.stepMinute();
-    this.quarter = { startMs: 0, sumKw: 0, minutes: 0 };
+    this.quarter = { startMs: 0, sumKw: 0, pvSumKw: 0, minutes: 0 };
     for (const b of this.batteries) {
       const soc = options.initial?.soc?.[b.asset.id];
       if (soc !== undefined) b.energyKwh = clamp(soc, b.asset.socMin, b.asset.socMax) * b.asset.capacityKwh;
@@ -302,9 +302,10 @@ export class BuildingSimulator {
     const readings: MeterReading[] = [];
     while (this.nowMs + MINUTE_MS <= toMs) {
       const t = this.nowMs;
-      if (t % QUARTER_MS === 0) this.quarter = { startMs: t, sumKw: 0, minutes: 0 };
+      if (t % QUARTER_MS === 0) this.quarter = { startMs: t, sumKw: 0, pvSumKw: 0, minutes: 0 };
       this.stepMinute();
       this.quarter.sumKw += this.netKw;
+      for (const u of this.pvs) this.quarter.pvSumKw += u.outputKw;
       this.quarter.minutes += 1;
       if (this.nowMs % QUARTER_MS === 0 && this.quarter.minutes === 15) {
         readings.push({
@@ -312,6 +313,8 @@ export class BuildingSimulator {
           intervalStart: toIso(this.quarter.startMs),
           intervalMinutes: 15,
           kw: round(this.quarter.sumKw / 15, 2),
+          // a PEDF building meters its PV apart (its generation meter), as the BMS reports it
+          ...(this.pvs.length > 0 ? { pvKw: round(this.quarter.pvSumKw / 15, 2) } : {}),
         });
       }
     }

@@ -80,6 +80,15 @@ export const Command = z.strictObject({
    * asked: `assets` carry the rest. Absent when none.
    */
   standingKw: KwSeries.optional(),
+  /**
+   * The contractual baseline less FlexDR's own forecast of the building's natural load, kW per
+   * interval in the event's direction: the response settlement will measure with no asset moving
+   * (negative where the load is expected above the baseline, as when PV lowered the afternoon that
+   * set the day-of adjustment). Part of `responseKw`, not asked of any asset: the import limit is the
+   * forecast moved by the assets' asks. Absent where FlexDR has no forecast of its own (no PV
+   * readings: `naturalLoadForecast`).
+   */
+  forecastGapKw: KwSeries.optional(),
   assets: z.array(AssetInstruction).max(64),
   /** The command this one supersedes (the previous revision's id), if any. */
   supersedes: Id.optional(),

@@ -99,6 +99,12 @@ export const MeterReading = z
     intervalMinutes: IntervalMinutes.default(15),
     kwh: z.number().min(-1_000_000).max(1_000_000).optional(),
     kw: SignedKw.optional(),
+    /**
+     * PV generation behind the meter over the same interval, average kW, where the PV is metered. Not
+     * part of the net import; it lets FlexDR forecast the building's load apart from the day's sun
+     * (`naturalLoadForecast` in lib/domain/baseline.ts).
+     */
+    pvKw: Kw.optional(),
   })
   .refine((r) => (r.kwh === undefined) !== (r.kw === undefined), {
     message: 'give exactly one of kwh or kw',

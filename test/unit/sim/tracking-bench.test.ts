@@ -18,7 +18,7 @@ describe('bench:tracking', () => {
   const target = targetOf(members, 1, 0.5);
   /** One case on seed 1, planned on the contractual baseline as the coordinator plans. */
   const on = (c: Pick<TrackingCase, 'declineRate' | 'loadError' | 'loop' | 'follow'>) =>
-    runCase({ seed: 1, planOn: 'contractual', ...c }, members, target);
+    runCase({ seed: 1, planOn: 'contractual', pvForecast: true, ...c }, members, target);
 
   it('a BMS holding the limit delivers the target as settlement measures it, whatever its natural load', () => {
     // the contractual baseline's day-of adjustment takes in a day 40 % off forecast (within its caps)
