@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { actionsOf } from '../../lib/domain/commands.ts';
 import type { DeliveryView } from '../../lib/domain/delivery.ts';
 import { INNER_MONGOLIA_TARIFFS } from '../../lib/domain/model/tariff-presets.ts';
 import { type EventImpact, sumImpacts } from '../../lib/domain/tariff.ts';
@@ -294,7 +295,7 @@ async function eventReport(call: Api, eventId: string): Promise<EventReport> {
         buildingId: c.command.buildingId,
         commandId: c.command.commandId,
         revision: c.command.revision,
-        actions: [...new Set(c.command.assets.map((a) => a.action))].join('+'),
+        actions: actionsOf(c.command),
         status: c.status,
         ...(c.reason ? { reason: c.reason } : {}),
       }))

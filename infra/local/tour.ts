@@ -19,6 +19,7 @@
  * `--in-memory`, a runtime it starts for itself.
  */
 import { parseArgs } from 'node:util';
+import { actionsOf } from '../../lib/domain/commands.ts';
 import { allPlanCommands } from './api-client.ts';
 import { DEMO_PROGRAM, demoEventRequest, JINQIAO } from './sim/fleet.ts';
 
@@ -272,7 +273,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   const dispatches = commands.filter((c) => c.command.kind === 'DISPATCH');
   for (const c of dispatches)
     log(
-      `   ${c.command.buildingId.padEnd(16)} ${[...new Set(c.command.assets.map((a) => a.action))].join('+').padEnd(22)} ${c.command.responseKw.map(r1).join(' / ')} kW`,
+      `   ${c.command.buildingId.padEnd(16)} ${actionsOf(c.command).padEnd(22)} ${c.command.responseKw.map(r1).join(' / ')} kW`,
     );
 
   // 3. BMS
@@ -295,7 +296,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
     `the BMS of ${buildingId} answering`,
   );
   if (!answered) throw new Error(`no command of ${eventId} for ${buildingId}`);
-  const actions = [...new Set(answered.command.assets.map((a) => a.action))].join('+');
+  const actions = actionsOf(answered.command);
   log(
     `   ${answered.command.commandId}: ${actions}, ${answered.command.responseKw.map(r1).join(' / ')} kW, revision ${answered.command.revision}`,
   );

@@ -329,3 +329,15 @@ export function allocateCountingGaps(
   }
   return { allocation, gapCountedKw: seen.sum };
 }
+
+/**
+ * A command's actions in a word, for logs and reports: its assets' actions joined by `+`, or
+ * `recovery` for a command that asks nothing and counts what the building gives anyway.
+ */
+export function actionsOf(command: {
+  assets: readonly { action: string }[];
+  standingKw?: readonly number[] | undefined;
+}): string {
+  const actions = [...new Set(command.assets.map((a) => a.action))].join('+');
+  return actions || (command.standingKw ? 'recovery' : '');
+}

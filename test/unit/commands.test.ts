@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../../lib/domain/allocation.ts';
 import {
+  actionsOf,
   allocateCountingGaps,
   buildCommands,
   cancellationCommand,
@@ -306,5 +307,18 @@ describe("FlexDR's own load forecast (forecastGapKw)", () => {
     ]);
     expect(gapCountedKw).toEqual([-10, -10]);
     expect(Array.from(allocation.expectedKw)).toEqual([50, 50]);
+  });
+});
+
+describe('actionsOf', () => {
+  it("names a command's asset actions once each, or its recovery when it asks nothing", () => {
+    const assets = [
+      { assetId: 'a', action: 'discharge' as const, kw: [1] },
+      { assetId: 'b', action: 'discharge' as const, kw: [1] },
+      { assetId: 'c', action: 'curtail' as const, kw: [1] },
+    ];
+    expect(actionsOf({ assets })).toBe('discharge+curtail');
+    expect(actionsOf({ assets: [], standingKw: [30] })).toBe('recovery');
+    expect(actionsOf({ assets: [] })).toBe('');
   });
 });
