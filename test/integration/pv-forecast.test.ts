@@ -3,9 +3,12 @@
  * sunny morning lowers the program's day-of factor over net load, and so the contractual baseline,
  * under an evening load the sun no longer reaches. With the PV meter's readings the plan stands on
  * the load FlexDR forecasts (adjusted on gross load), asks the battery for the gap too, and states
- * what settlement will measure.
+ * what settlement will measure. When a cloudy afternoon then sets the final baseline above the
+ * forecast, the response moves and the limit does not, and the turn before the start gives the
+ * excess back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { refreshScheduleName } from '../../lib/app/tracking.ts';
 import type { Command } from '../../lib/domain/model/command.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
@@ -128,5 +131,39 @@ describe("planning on FlexDR's own forecast where the PV is metered", () => {
     expect(command?.responseKw).toEqual([TARGET_KW, TARGET_KW, TARGET_KW, TARGET_KW]);
     expect(command?.gridLimitKw).toEqual([140, 140, 140, 140]);
     expect((plan.body.plan as { expectedKw: number[] }).expectedKw).toEqual([100, 100, 100, 100]);
+  });
+
+  it('moves the response with the final baseline, not the limit, and gives the excess back before the start', async () => {
+    const latest = async () => {
+      const plan = await h.http('event-plan', operator, { params: { eventId } });
+      return (plan.body.commands as { command: Command; status: string }[])
+        .filter((c) => c.command.kind === 'DISPATCH' && c.status !== 'SUPERSEDED')
+        .map((c) => c.command)
+        .sort((a, b) => b.revision - a.revision)[0];
+    };
+    // a cloudy afternoon: 300 kW of load, none of it from the roof, over W = [13:00, 16:00)
+    vi.setSystemTime(new Date(start - HOUR + 2 * 60_000));
+    await post(start - 6 * HOUR, start - HOUR, 300, () => 0);
+    expect(await h.fireAll(`baseline-${eventId}-`)).toHaveLength(1);
+    const final = await latest();
+    // net 300 against 200: factor 1.5, capped at 1.2: 360; the forecast stays 300, the gap is +60,
+    // so the 160 kW asked show as 220 kW; the limit the forecast and the ask set does not move
+    expect(final?.baselineKind).toBe('CONTRACTUAL');
+    expect(final?.baselineKw).toEqual([360, 360, 360, 360]);
+    expect(final?.forecastGapKw).toEqual([60, 60, 60, 60]);
+    expect(final?.responseKw).toEqual([220, 220, 220, 220]);
+    expect(final?.gridLimitKw).toEqual([140, 140, 140, 140]);
+
+    // half an hour before the start the commands add up to 220 kW against 100: 120 given back
+    const refreshAt = start - h.deps.config.preStartRefreshMinutes * 60_000;
+    vi.setSystemTime(new Date(refreshAt));
+    await h.fire(refreshScheduleName(eventId, refreshAt));
+    const lowered = await latest();
+    expect(lowered?.revision).toBeGreaterThan(final?.revision ?? 0);
+    expect(lowered?.assets.find((a) => a.assetId === 'bat')?.kw).toEqual([40, 40, 40, 40]);
+    expect(lowered?.responseKw).toEqual([TARGET_KW, TARGET_KW, TARGET_KW, TARGET_KW]);
+    expect(lowered?.forecastGapKw).toEqual([60, 60, 60, 60]);
+    expect(lowered?.gridLimitKw).toEqual([260, 260, 260, 260]);
+    expect((await h.deps.events.get(eventId))?.tracking).toMatchObject({ interval: 0, corrections: 1 });
   });
 });
