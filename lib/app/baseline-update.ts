@@ -7,7 +7,7 @@
  * limit it moves again, as one revision touching only them: the same asks, measured from the final
  * baseline, so a BMS that holds the limit delivers what settlement will measure.
  */
-import { intervalOffset, latestByBuilding } from '../domain/commands.ts';
+import { intervalOffset } from '../domain/commands.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Command } from '../domain/model/command.ts';
 import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
@@ -16,7 +16,8 @@ import { message } from '../messages.ts';
 import type { EventRecord } from '../ports.ts';
 import type { Deps } from './config.ts';
 import { contractualForecasts } from './measurement.ts';
-import { ACTIVE, planRevision } from './planning.ts';
+import { planRevision } from './planning.ts';
+import { standingCommands } from './tracking.ts';
 
 /** The schedule of the update at `dueMs`. */
 export function baselineUpdateScheduleName(eventId: string, dueMs: number): string {
@@ -70,15 +71,9 @@ export async function updateBaselines(deps: Deps, eventId: string): Promise<Base
   const { event } = record;
   const program = await deps.programs.get(event.programId);
   if (!program) throw new NotFoundError(`program '${event.programId}' not found`);
-  const standing = [
-    ...latestByBuilding(
-      (await deps.commands.ofEvent(eventId)).filter(
-        (c) => c.command.kind === 'DISPATCH' && ACTIVE.includes(c.status),
-      ),
-    ).values(),
-  ]
-    .map((c) => c.command)
-    .filter((c) => c.baselineKind === 'CONTRACTUAL_ESTIMATE');
+  const standing = (await standingCommands(deps, eventId)).filter(
+    (c) => c.baselineKind === 'CONTRACTUAL_ESTIMATE',
+  );
   if (standing.length === 0) return { estimated: 0, moved: [] };
   const finals = await contractualForecasts(
     deps,

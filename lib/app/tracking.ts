@@ -14,9 +14,10 @@
 
 import { mapLimit } from '../concurrency.ts';
 import { latestByBuilding, unaskedKw } from '../domain/commands.ts';
-import { measuredResponseKw, overWindow } from '../domain/delivery.ts';
+import { type IntervalWindow, measuredResponseKw, overWindow } from '../domain/delivery.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { computeFlexibility } from '../domain/flexibility.ts';
+import type { Command } from '../domain/model/command.ts';
 import { type GridEvent, intervalCount } from '../domain/model/grid-event.ts';
 import { windowPriceByZone } from '../domain/tariff.ts';
 import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
@@ -35,6 +36,62 @@ import { ACTIVE, planRevision } from './planning.ts';
 
 /** Buildings are measured this many at once. */
 const READ_CONCURRENCY = 16;
+
+/** Each building's latest standing dispatch command of the event, in building order. */
+export async function standingCommands(deps: Deps, eventId: string): Promise<Command[]> {
+  const standing = latestByBuilding(
+    (await deps.commands.ofEvent(eventId)).filter(
+      (c) => c.command.kind === 'DISPATCH' && ACTIVE.includes(c.status),
+    ),
+  );
+  return [...standing.values()].map((c) => c.command).sort((a, b) => (a.buildingId < b.buildingId ? -1 : 1));
+}
+
+/** What a command asks over the event's window, and the part of it no asset is asked for. */
+function plannedOver(
+  window: IntervalWindow,
+  command: Command,
+): Pick<TrackedBuilding, 'buildingId' | 'plannedKw' | 'unaskedKw'> {
+  return {
+    buildingId: command.buildingId,
+    plannedKw: overWindow(window, command, command.responseKw),
+    unaskedKw: overWindow(
+      window,
+      command,
+      command.responseKw.map((_, t) => unaskedKw(command, t)),
+    ),
+  };
+}
+
+/**
+ * Stores the loop's correction of interval `interval` as the event's next revision and plans it
+ * (planning's shortfall mode): `correctionKw` asked on top where positive, `releasesKw` given back.
+ */
+async function correct(
+  deps: Deps,
+  record: EventRecord,
+  turn: { interval: number; at: string; correctionKw: readonly number[] },
+  releasesKw: ReadonlyMap<string, readonly number[]>,
+  lagging: ReadonlySet<string>,
+): Promise<number> {
+  const next: EventRecord = {
+    ...record,
+    revision: record.revision + 1,
+    status: 'received',
+    tracking: {
+      interval: turn.interval,
+      revision: record.revision + 1,
+      at: turn.at,
+      correctionKw: turn.correctionKw.map((kw) => Math.round(kw * 1000) / 1000),
+      corrections: (record.tracking?.corrections ?? 0) + 1,
+    },
+    version: record.version + 1,
+    updatedAt: toIso(deps.clock.now()),
+  };
+  await deps.events.update(next);
+  await planRevision(deps, next, 'shortfall', { correctionKw: turn.correctionKw, releasesKw, lagging });
+  return next.revision;
+}
 
 /** The schedule of the closed loop's turn at `dueMs`. */
 export function trackingScheduleName(eventId: string, dueMs: number): string {
@@ -115,33 +172,19 @@ export async function trackDelivery(deps: Deps, eventId: string, at: string): Pr
   if (k < 1 || k >= n || (record.tracking?.interval ?? -1) >= k) return {};
   const program = await deps.programs.get(event.programId);
   if (!program) throw new NotFoundError(`program '${event.programId}' not found`);
-  const standing = latestByBuilding(
-    (await deps.commands.ofEvent(eventId)).filter(
-      (c) => c.command.kind === 'DISPATCH' && ACTIVE.includes(c.status),
-    ),
-  );
+  const standing = await standingCommands(deps, eventId);
   const ctx = await measurementContext(deps, event, program);
   const window = { ...event, intervals: n };
-  const buildings: TrackedBuilding[] = await mapLimit(
-    [...standing.values()].sort((a, b) => (a.command.buildingId < b.command.buildingId ? -1 : 1)),
-    READ_CONCURRENCY,
-    async ({ command }) => {
-      const m = await measureBuilding(deps, ctx, command.buildingId);
-      return {
-        buildingId: command.buildingId,
-        plannedKw: overWindow(window, command, command.responseKw),
-        unaskedKw: overWindow(
-          window,
-          command,
-          command.responseKw.map((_, t) => unaskedKw(command, t)),
-        ),
-        deliveredKw:
-          'unavailable' in m
-            ? new Array<null>(n).fill(null)
-            : measuredResponseKw(event.type, m.baseline.kw, m.meteredKw),
-      };
-    },
-  );
+  const buildings: TrackedBuilding[] = await mapLimit(standing, READ_CONCURRENCY, async (command) => {
+    const m = await measureBuilding(deps, ctx, command.buildingId);
+    return {
+      ...plannedOver(window, command),
+      deliveredKw:
+        'unavailable' in m
+          ? new Array<null>(n).fill(null)
+          : measuredResponseKw(event.type, m.baseline.kw, m.meteredKw),
+    };
+  });
   const decision = trackingDecision({
     targetsKw: event.targetsKw,
     fromInterval: k,
@@ -160,27 +203,14 @@ export async function trackDelivery(deps: Deps, eventId: string, at: string): Pr
   const releasesKw = releaseExcess(buildings, decision.correctionKw, decision.deviationKw);
   // An excess nobody's ask can give back (delivery above plan with nothing asked) is no revision.
   if (releasesKw.size === 0 && !decision.correctionKw.some((kw) => kw > 0)) return turn;
-  const next: EventRecord = {
-    ...record,
-    revision: record.revision + 1,
-    status: 'received',
-    tracking: {
-      interval: k,
-      revision: record.revision + 1,
-      at,
-      correctionKw: turn.correctionKw,
-      corrections: (record.tracking?.corrections ?? 0) + 1,
-    },
-    version: record.version + 1,
-    updatedAt: toIso(deps.clock.now()),
-  };
-  await deps.events.update(next);
-  await planRevision(deps, next, 'shortfall', {
-    correctionKw: decision.correctionKw,
+  const revision = await correct(
+    deps,
+    record,
+    { interval: k, at, correctionKw: decision.correctionKw },
     releasesKw,
-    lagging: decision.lagging,
-  });
-  return { ...turn, revision: next.revision };
+    decision.lagging,
+  );
+  return { ...turn, revision };
 }
 
 /** What the turn before the start found, for logs and tests. */
@@ -211,15 +241,7 @@ export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<R
   const { event } = record;
   const startMs = toMs(event.start);
   if (startMs <= deps.clock.now()) return none;
-  const commands = [
-    ...latestByBuilding(
-      (await deps.commands.ofEvent(eventId)).filter(
-        (c) => c.command.kind === 'DISPATCH' && ACTIVE.includes(c.status),
-      ),
-    ).values(),
-  ]
-    .map((c) => c.command)
-    .sort((a, b) => (a.buildingId < b.buildingId ? -1 : 1));
+  const commands = await standingCommands(deps, eventId);
   if (commands.length === 0) return none;
   const ids = commands.map((c) => c.buildingId);
   const [buildings, telemetry, reservations, program] = await Promise.all([
@@ -242,14 +264,8 @@ export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<R
   for (const command of commands) {
     const building = buildingOf.get(command.buildingId);
     const state = telemetry.get(command.buildingId)?.state;
-    const plan = {
-      buildingId: command.buildingId,
-      plannedKw: overWindow(window, command, command.responseKw),
-      unaskedKw: overWindow(
-        window,
-        command,
-        command.responseKw.map((_, t) => unaskedKw(command, t)),
-      ),
+    const plan: TrackedBuilding = {
+      ...plannedOver(window, command),
       deliveredKw: new Array<null>(n).fill(null),
     };
     plans.push(plan);
@@ -292,29 +308,14 @@ export async function refreshBeforeStart(deps: Deps, eventId: string): Promise<R
     const before = releasesKw.get(id);
     releasesKw.set(id, before ? before.map((kw, t) => kw + (cut[t] as number)) : cut);
   }
-  const correctionKw = decision.correctionKw.map((kw) => Math.max(0, kw));
-  if (releasesKw.size === 0 && !correctionKw.some((kw) => kw > 0)) return none;
-  const at = toIso(deps.clock.now());
-  const next: EventRecord = {
-    ...record,
-    revision: record.revision + 1,
-    status: 'received',
-    tracking: {
-      interval: 0,
-      revision: record.revision + 1,
-      at,
-      correctionKw: decision.correctionKw.map((kw) => Math.round(kw * 1000) / 1000),
-      corrections: 1,
-    },
-    version: record.version + 1,
-    updatedAt: at,
-  };
-  await deps.events.update(next);
-  await planRevision(deps, next, 'shortfall', {
-    correctionKw,
+  if (releasesKw.size === 0 && !decision.correctionKw.some((kw) => kw > 0)) return none;
+  // a building whose ask was lowered because it cannot give it is not asked for more
+  const revision = await correct(
+    deps,
+    record,
+    { interval: 0, at: toIso(deps.clock.now()), correctionKw: decision.correctionKw },
     releasesKw,
-    // a building whose ask was lowered because it cannot give it is not asked for more
-    lagging: overAsked,
-  });
-  return { releasesKw, revision: next.revision };
+    overAsked,
+  );
+  return { releasesKw, revision };
 }
