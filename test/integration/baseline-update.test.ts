@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { baselineUpdateScheduleName } from '../../lib/app/baseline-update.ts';
 import type { Command } from '../../lib/domain/model/command.ts';
 import type { CommandRecord } from '../../lib/ports.ts';
+import { largeBatteryBuilding } from '../support/fixtures.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'ordos-dongsheng';
@@ -77,27 +78,7 @@ describe('commands on the contractual baseline', () => {
     const park = { parkId: PARK, name: '东胜园区', zone: 'mengxi', city: 'Ordos' };
     expect((await h.http('put-park', manager, { params: { parkId: PARK }, body: park })).status).toBe(200);
     for (const id of IDS) {
-      const b = {
-        buildingId: id,
-        parkId: PARK,
-        name: `Building ${id}`,
-        zone: 'mengxi',
-        feederId: 'f1',
-        bmsIntegrationId: 'bms-a',
-        gridLimits: { importKw: 800, exportKw: 0 },
-        assets: [
-          {
-            kind: 'battery',
-            id: 'bat',
-            capacityKwh: 800,
-            maxChargeKw: 200,
-            maxDischargeKw: 200,
-            socMin: 0.1,
-            socMax: 0.9,
-            cycleCostYuanPerKwh: 0.1,
-          },
-        ],
-      };
+      const b = largeBatteryBuilding(id, PARK, 0.1);
       expect((await h.http('put-building', manager, { params: { buildingId: id }, body: b })).status).toBe(
         200,
       );

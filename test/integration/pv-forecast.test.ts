@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { refreshScheduleName } from '../../lib/app/tracking.ts';
 import type { Command } from '../../lib/domain/model/command.ts';
+import { largeBatteryBuilding } from '../support/fixtures.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'baotou-sunny';
@@ -63,26 +64,8 @@ describe("planning on FlexDR's own forecast where the PV is metered", () => {
       body: { parkId: PARK, name: '包头园区', zone: 'mengxi', city: 'Baotou' },
     });
     const building = {
-      buildingId: ID,
-      parkId: PARK,
+      ...largeBatteryBuilding(ID, PARK, 0.1, [{ kind: 'pv', id: 'roof', kwp: 250, inverterKw: 220 }]),
       name: 'Sunny office',
-      zone: 'mengxi',
-      feederId: 'f1',
-      bmsIntegrationId: 'bms-a',
-      gridLimits: { importKw: 800, exportKw: 0 },
-      assets: [
-        { kind: 'pv', id: 'roof', kwp: 250, inverterKw: 220 },
-        {
-          kind: 'battery',
-          id: 'bat',
-          capacityKwh: 800,
-          maxChargeKw: 200,
-          maxDischargeKw: 200,
-          socMin: 0.1,
-          socMax: 0.9,
-          cycleCostYuanPerKwh: 0.1,
-        },
-      ],
     };
     expect(
       (await h.http('put-building', manager, { params: { buildingId: ID }, body: building })).status,

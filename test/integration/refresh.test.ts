@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { refreshScheduleName } from '../../lib/app/tracking.ts';
 import type { CommandRecord } from '../../lib/ports.ts';
+import { largeBatteryBuilding } from '../support/fixtures.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'wuhai-refresh';
@@ -17,27 +18,7 @@ const start = Date.parse('2026-12-15T17:00:00+08:00');
 const TARGET_KW = 440;
 
 // a = cheapest, b next, c dearest: the morning plan asks a and b for all they can (200 kW each) and c for 40
-const building = (id: string, cost: number) => ({
-  buildingId: id,
-  parkId: PARK,
-  name: `Building ${id}`,
-  zone: 'mengxi',
-  feederId: 'f1',
-  bmsIntegrationId: 'bms-a',
-  gridLimits: { importKw: 800, exportKw: 0 },
-  assets: [
-    {
-      kind: 'battery',
-      id: 'bat',
-      capacityKwh: 800,
-      maxChargeKw: 200,
-      maxDischargeKw: 200,
-      socMin: 0.1,
-      socMax: 0.9,
-      cycleCostYuanPerKwh: cost,
-    },
-  ],
-});
+const building = (id: string, cost: number) => largeBatteryBuilding(id, PARK, cost);
 
 async function reportState(id: string, soc: number): Promise<void> {
   const state = {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { trackingScheduleName } from '../../lib/app/tracking.ts';
 import type { CommandRecord } from '../../lib/ports.ts';
+import { largeBatteryBuilding } from '../support/fixtures.ts';
 import { bms, Harness, operator, parkManager } from './harness.ts';
 
 const PARK = 'ordos-kangbashi';
@@ -17,27 +18,7 @@ const eventId = 'imp-2026-1215-track';
 const start = Date.parse('2026-12-15T17:00:00+08:00');
 const BASE_KW = 300;
 
-const building = (id: string, cost: number) => ({
-  buildingId: id,
-  parkId: PARK,
-  name: `Building ${id}`,
-  zone: 'mengxi',
-  feederId: 'f1',
-  bmsIntegrationId: 'bms-a',
-  gridLimits: { importKw: 800, exportKw: 0 },
-  assets: [
-    {
-      kind: 'battery',
-      id: 'bat',
-      capacityKwh: 800,
-      maxChargeKw: 200,
-      maxDischargeKw: 200,
-      socMin: 0.1,
-      socMax: 0.9,
-      cycleCostYuanPerKwh: cost,
-    },
-  ],
-});
+const building = (id: string, cost: number) => largeBatteryBuilding(id, PARK, cost);
 
 let h: Harness;
 beforeAll(async () => {

@@ -40,3 +40,34 @@ export const peakEventInput: GridEventInput = {
   scope: { parkIds: ['hohhot-jinqiao'] },
   noticeAt: '2026-01-15T09:00:00+08:00',
 };
+
+/** An 800 kWh battery, 200 kW either way, SoC between 0.1 and 0.9: a large building's. */
+export const largeBatteryInput = {
+  kind: 'battery' as const,
+  id: 'bat',
+  capacityKwh: 800,
+  maxChargeKw: 200,
+  maxDischargeKw: 200,
+  socMin: 0.1,
+  socMax: 0.9,
+};
+
+/**
+ * Building `buildingId` of park `parkId` (BMS integration `bms-a`, 800 kW import, no export) with
+ * `largeBatteryInput` at `cycleCostYuanPerKwh`, and any `more` assets beside it.
+ */
+export function largeBatteryBuilding(
+  buildingId: string,
+  parkId: string,
+  cycleCostYuanPerKwh: number,
+  more: BuildingInput['assets'] = [],
+): BuildingInput {
+  return buildingInput({
+    buildingId,
+    parkId,
+    name: `Building ${buildingId}`,
+    bmsIntegrationId: 'bms-a',
+    gridLimits: { importKw: 800, exportKw: 0 },
+    assets: [...more, { ...largeBatteryInput, cycleCostYuanPerKwh }],
+  });
+}

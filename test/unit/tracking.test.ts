@@ -12,7 +12,7 @@ import {
   trackingDecision,
   trackingError,
 } from '../../lib/domain/tracking.ts';
-import { buildingInput } from '../support/fixtures.ts';
+import { buildingInput, largeBatteryInput } from '../support/fixtures.ts';
 
 const flat = (n: number, kw: number) => new Array<number>(n).fill(kw);
 
@@ -311,17 +311,7 @@ describe('overAskKw', () => {
   const building = Building.parse(
     buildingInput({
       gridLimits: { importKw: 800, exportKw: 0 },
-      assets: [
-        {
-          kind: 'battery',
-          id: 'bat',
-          capacityKwh: 800,
-          maxChargeKw: 200,
-          maxDischargeKw: 200,
-          socMin: 0.1,
-          socMax: 0.9,
-        },
-      ],
+      assets: [largeBatteryInput],
     }),
   );
   const asking = (kw: number[], extra: Partial<Command> = {}): Command => ({
