@@ -45,6 +45,7 @@ import {
   allocateCountingGaps,
   buildCommands,
   commandId,
+  forecastGap,
   loweredCommand,
   unaskedKw,
 } from '../lib/domain/commands.ts';
@@ -250,7 +251,7 @@ function plan(
   const gapKw = members.map((m) => {
     const natural = naturalOf(m);
     if (!natural || held.has(m.building.buildingId)) return undefined;
-    return baselineOf(m).map((kw, t) => kw - (natural[t] ?? kw));
+    return forecastGap(EVENT.type, baselineOf(m), natural);
   });
   const { allocation } = allocateCountingGaps(
     {

@@ -8,13 +8,14 @@ import {
   buildCommands,
   cancellationCommand,
   commandId,
+  forecastGap,
   intervalOffset,
   latestByBuilding,
   loweredCommand,
-  MIN_COMMAND_KW,
   onBaseline,
   raises,
   unaskedKw,
+  worthACommand,
 } from '../domain/commands.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
@@ -602,10 +603,12 @@ async function planOnce(
   const askable = correction
     ? candidates.filter((c) => !correction.lagging.has(c.building.buildingId))
     : candidates;
-  // Valley filling: what other events' recoveries draw in the window is response already coming from
-  // each building commanded here (in a shortfall plan, a building under command carries it already).
+  // What a building commanded here gives without being asked is counted below; in a shortfall plan a
+  // building under command carries it in its command already.
+  const uncounted = (c: Candidate) => mode === 'full' || !active.has(c.building.buildingId);
+  // Valley filling: what other events' recoveries draw in the window is response already coming.
   const standingKw = askable.map((c) =>
-    event.type === 'VALLEY_FILLING' && (mode === 'full' || !active.has(c.building.buildingId))
+    event.type === 'VALLEY_FILLING' && uncounted(c)
       ? standingRecoveryKw(c.others, {
           eventId: event.eventId,
           startMs,
@@ -623,13 +626,9 @@ async function planOnce(
       )
     : procuredKw.map((kw, t) => Math.max(0, kw - (covered[t] as number)));
   // Where FlexDR forecasts a building's load itself, what settlement will measure of it is its asks
-  // plus the gap between the contractual baseline and that forecast; a building under command in a
-  // shortfall plan carries its gap in its command already.
-  const sign = event.type === 'PEAK_SHAVING' ? 1 : -1;
+  // plus the gap between the contractual baseline and that forecast.
   const gapKw = askable.map((c) =>
-    c.naturalKw && (mode === 'full' || !active.has(c.building.buildingId))
-      ? c.baselineKw.map((kw, t) => sign * (kw - (c.naturalKw?.[t] ?? kw)))
-      : undefined,
+    c.naturalKw && uncounted(c) ? forecastGap(event.type, c.baselineKw, c.naturalKw) : undefined,
   );
   const { allocation, gapCountedKw } = allocateCountingGaps(
     {
@@ -639,7 +638,7 @@ async function planOnce(
       buildings: askable.map((c) => toAllocationBuilding(c.flex, reliability(c.building))),
     },
     gapKw,
-    standingKw.map((kw) => kw?.some((v) => v >= MIN_COMMAND_KW) ?? false),
+    standingKw.map(worthACommand),
   );
   const fresh = buildCommands(allocation, {
     event,

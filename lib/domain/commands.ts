@@ -52,6 +52,24 @@ export interface CommandContext {
   gapKw?: readonly (readonly number[] | undefined)[];
 }
 
+/** Whether a series holds any response worth a command. */
+export function worthACommand(kw: readonly number[] | undefined): boolean {
+  return kw?.some((v) => v >= MIN_COMMAND_KW) ?? false;
+}
+
+/**
+ * The contractual baseline less FlexDR's forecast of the load, in the event's direction: the response
+ * settlement measures with no asset moving (`Command.forecastGapKw`).
+ */
+export function forecastGap(
+  direction: Command['direction'],
+  contractualKw: readonly number[],
+  forecastKw: readonly number[],
+): number[] {
+  const sign = direction === 'PEAK_SHAVING' ? 1 : -1;
+  return contractualKw.map((kw, t) => sign * (kw - (forecastKw[t] ?? kw)));
+}
+
 /** The part of a command's response in interval `t` no asset is asked for: what it gives anyway, and the forecast's gap. */
 export function unaskedKw(command: Pick<Command, 'standingKw' | 'forecastGapKw'>, t: number): number {
   return (command.standingKw?.[t] ?? 0) + (command.forecastGapKw?.[t] ?? 0);
@@ -89,7 +107,7 @@ export function buildCommands(allocation: Allocation, ctx: CommandContext): Comm
       assets.push(instruction);
     });
     const standing = ctx.standingKw?.[b];
-    const stands = standing?.some((v) => v >= MIN_COMMAND_KW) ?? false;
+    const stands = worthACommand(standing);
     if (assets.length === 0 && !stands) return;
     const gap = ctx.gapKw?.[b];
     const standingAt = (t: number) => (stands ? (standing?.[t] ?? 0) : 0);
