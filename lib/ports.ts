@@ -6,7 +6,7 @@
 import type { WorkCalendar } from './domain/calendar.ts';
 import type { Reservation } from './domain/flexibility.ts';
 import type { ForecastError } from './domain/forecast.ts';
-import type { AwaitingData, EventStatus, SettledWithoutData } from './domain/lifecycle.ts';
+import type { AwaitingData, AwaitingSummary, EventStatus, SettledWithoutData } from './domain/lifecycle.ts';
 import type { UserBinding } from './domain/model/binding.ts';
 import type { Building, Park } from './domain/model/building.ts';
 import type { CalendarYear } from './domain/model/calendar.ts';
@@ -187,10 +187,12 @@ export interface EventRecord {
   declinesPlannedAround: number;
   /** The closed loop's latest correction, when it made one (`lib/app/tracking.ts`). */
   tracking?: TrackingRecord | undefined;
-  /** Buildings whose settlement waits for data (a calendar year, readings), and why. */
-  awaitingData?: AwaitingData[] | undefined;
-  /** Buildings settled at the program's deadline without their data, and how. */
-  settledWithoutData?: SettledWithoutData[] | undefined;
+  /**
+   * How many buildings the latest settlement waits for data for (a calendar year, readings), and
+   * how many it settled at the deadline without: counts; the buildings and reasons are stored with
+   * the settlements (`SettlementRepository.open`).
+   */
+  awaiting?: AwaitingSummary | undefined;
   /** The latest settlement revision (1, 2, …); absent before the first evaluation. */
   settlementRevision?: number | undefined;
   /** A digest of the latest revision's figures: an automatic re-run that changes nothing writes nothing. */
@@ -232,6 +234,9 @@ export interface EventWindow {
 
 export type CommandStatus = 'PENDING' | 'PUBLISHED' | 'FAILED' | 'ACKNOWLEDGED' | 'DECLINED' | 'SUPERSEDED';
 
+/** How many of an event's commands are in each status, per kind: `tally.DISPATCH.PUBLISHED`. */
+export type CommandTally = Record<Command['kind'], Record<CommandStatus, number>>;
+
 export interface CommandRecord {
   command: Command;
   status: CommandStatus;
@@ -266,9 +271,24 @@ export interface CommandRepository {
    */
   publish(commands: readonly Command[], at: string, guard: EventGuard): Promise<string[]>;
   get(commandId: string): Promise<CommandRecord | undefined>;
+  /** Every command of an event, in id order, read strongly consistent (planning, evaluation). */
   ofEvent(eventId: string): Promise<CommandRecord[]>;
-  /** A page of an event's commands in id order (at most 500, under 1 MB), for views; `cursor` continues. */
-  pageOfEvent(eventId: string, page?: PageRequest): Promise<Page<CommandRecord>>;
+  /**
+   * A page of an event's commands (at most 500, under 1 MB), for views; `cursor` continues. With
+   * `parkIds`, only the commands of those parks, read from an index (eventually consistent).
+   */
+  pageOfEvent(eventId: string, page?: PageRequest, parkIds?: readonly string[]): Promise<Page<CommandRecord>>;
+  /**
+   * The event's commands counted by kind and status, exact: counters kept in the same transaction
+   * as every write that stores a command or moves its status. A few small reads at any scale.
+   */
+  tally(eventId: string): Promise<CommandTally>;
+  /**
+   * The same counts for the commands of each of `parkIds` that holds any (a park manager's view),
+   * counted from an index of the event's commands by park: eventually consistent, and read in
+   * proportion to those parks' commands, not the event's.
+   */
+  tallyOfParks(eventId: string, parkIds: readonly string[]): Promise<Map<string, CommandTally>>;
   ofBuilding(buildingId: string, page?: PageRequest): Promise<Page<CommandRecord>>;
   /**
    * Moves a command to `to` if its status is one of `from`; returns false (and changes nothing) if
@@ -283,12 +303,12 @@ export interface CommandRepository {
     announce?: readonly BusMessage[],
   ): Promise<boolean>;
   /**
-   * `transition` for many commands of one event at once; returns the ids that moved. Used where a
-   * whole revision changes status (published, superseded, cancelled).
+   * `transition` for many commands at once, as read (`records`: their status says which counter
+   * each leaves); a command that moved since it was read is looked up again. Returns the ids that
+   * moved. Used where a whole revision changes status (superseded, cancelled, declined by deadline).
    */
   transitionMany(
-    eventId: string,
-    commandIds: readonly string[],
+    records: readonly CommandRecord[],
     from: readonly CommandStatus[],
     to: CommandStatus,
     at: string,
@@ -336,6 +356,12 @@ export interface ReservationRepository {
   deleteOf(buildingId: string): Promise<void>;
 }
 
+/** The buildings a settlement revision waits for data for, and those it settled without. */
+export interface OpenSettlement {
+  awaiting: AwaitingData[];
+  withoutData: SettledWithoutData[];
+}
+
 export interface SettlementRepository {
   /**
    * Stores revision `revision` of an event's settlements: kept for audit under that revision, and
@@ -346,12 +372,15 @@ export interface SettlementRepository {
     revision: number,
     buildings: readonly BuildingSettlement[],
     parks: readonly ParkSettlement[],
+    open?: OpenSettlement,
   ): Promise<void>;
-  /** The latest settlements of an event, or those of one earlier revision. */
+  /** The latest settlements of an event, or those of one earlier revision, with what was open then. */
   ofEvent(
     eventId: string,
     revision?: number,
-  ): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] }>;
+  ): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] } & OpenSettlement>;
+  /** What the latest settlement left open (buildings awaiting data, settled without it), alone. */
+  open(eventId: string): Promise<OpenSettlement>;
   ofPark(parkId: string, page?: PageRequest): Promise<Page<ParkSettlement & { eventId: string }>>;
 }
 

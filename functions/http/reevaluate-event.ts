@@ -1,7 +1,10 @@
 import { reevaluateEvent } from '../../lib/app/evaluation.ts';
 import { httpRoute } from '../commons/http.ts';
 
-/** POST /events/{eventId}/evaluation: evaluate and settle again, as a new revision (operator). */
+/**
+ * POST /events/{eventId}/evaluation: evaluate and settle again, as a new revision (operator). What
+ * is still open comes as counts; the buildings are in `GET /events/{eventId}/performance`.
+ */
 export const { handler, makeHandler } = httpRoute('reevaluate-event', {
   async run({ deps, who, params }) {
     const { record, revision } = await reevaluateEvent(deps, who, params.eventId);
@@ -11,8 +14,7 @@ export const { handler, makeHandler } = httpRoute('reevaluate-event', {
         eventId: record.event.eventId,
         status: record.status,
         settlementRevision: revision,
-        awaitingData: record.awaitingData ?? [],
-        settledWithoutData: record.settledWithoutData ?? [],
+        awaiting: record.awaiting,
         dataDeadline: record.dataDeadline,
       },
     };

@@ -57,8 +57,7 @@ async function eventsAwaitingCalendar(deps: Pick<Deps, 'events'>, year: number):
     const page = await deps.events.list({ limit: 200, cursor });
     cursor = page.cursor;
     for (const r of page.items)
-      if (r.status === 'awaiting-data' && r.awaitingData?.some((a) => a.calendarYear === year))
-        ids.push(r.event.eventId);
+      if (r.status === 'awaiting-data' && r.awaiting?.calendarYears.includes(year)) ids.push(r.event.eventId);
   } while (cursor);
   return ids;
 }

@@ -6,7 +6,7 @@ import { CalendarMissingError } from '../domain/calendar.ts';
 import { measuredCommands } from '../domain/delivery.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { forecastError } from '../domain/forecast.ts';
-import type { AwaitingData, SettledWithoutData } from '../domain/lifecycle.ts';
+import { type AwaitingData, type SettledWithoutData, summarizeAwaiting } from '../domain/lifecycle.ts';
 import type { CalendarVersionUsed } from '../domain/model/calendar.ts';
 import { intervalCount } from '../domain/model/grid-event.ts';
 import { type BaselineMethod, DEFAULT_MISSING_DATA_RULE, type Program } from '../domain/model/program.ts';
@@ -145,7 +145,7 @@ export async function evaluateEvent(
     ),
   );
   const revision = (record.settlementRevision ?? 0) + 1;
-  await deps.settlements.put(eventId, revision, settled, parks);
+  await deps.settlements.put(eventId, revision, settled, parks, { awaiting, withoutData });
   // Planning's forecast against the contractual baseline, over the buildings settled against one.
   const planned = new Map(
     commands.map((c) => [c.command.buildingId, c.command.planningBaselineKw ?? c.command.baselineKw]),
@@ -166,8 +166,7 @@ export async function evaluateEvent(
     ...record,
     ...(record.plan ? { plan: { ...record.plan, forecastError: forecast } } : {}),
     status,
-    awaitingData: awaiting,
-    settledWithoutData: withoutData,
+    awaiting: summarizeAwaiting(awaiting, withoutData),
     settlementRevision: revision,
     settlementDigest: digest,
     dataDeadline: toIso(deadlineMs),

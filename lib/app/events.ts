@@ -5,7 +5,15 @@ import { type AwaitingData, isClosed } from '../domain/lifecycle.ts';
 import type { GridEvent } from '../domain/model/grid-event.ts';
 import { toIso, toMs } from '../domain/time.ts';
 import { message } from '../messages.ts';
-import type { CommandCounts, CommandRecord, EventRecord, Page, PageRequest } from '../ports.ts';
+import type {
+  CommandCounts,
+  CommandRecord,
+  CommandStatus,
+  CommandTally,
+  EventRecord,
+  Page,
+  PageRequest,
+} from '../ports.ts';
 import { canSeePark, type Principal, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
 import { ackScheduleName, dispatchScheduleName, evaluationScheduleName } from './lifecycle.ts';
@@ -51,7 +59,7 @@ export async function acceptEvent(
   return result;
 }
 
-async function load(deps: Deps, eventId: string): Promise<EventRecord> {
+async function load(deps: Pick<Deps, 'events'>, eventId: string): Promise<EventRecord> {
   const record = await deps.events.get(eventId);
   if (!record) throw new NotFoundError(`event '${eventId}' not found`);
   return record;
@@ -155,14 +163,7 @@ export async function finishCancellation(deps: Deps, record: EventRecord): Promi
     cancellations.map((command) => ({ command, status: 'PENDING', updatedAt: now })),
     guard,
   );
-  await deps.commands.transitionMany(
-    eventId,
-    standing.map((c) => c.command.commandId),
-    ACTIVE,
-    'SUPERSEDED',
-    now,
-    'event cancelled',
-  );
+  await deps.commands.transitionMany(standing, ACTIVE, 'SUPERSEDED', now, 'event cancelled');
   const names = [
     ...Array.from({ length: record.revision - 1 }, (_, i) => [
       ackScheduleName(eventId, i + 1),
@@ -182,28 +183,46 @@ export async function finishCancellation(deps: Deps, record: EventRecord): Promi
     );
 }
 
-export function countCommands(commands: readonly CommandRecord[]): CommandCounts {
-  const counts: CommandCounts = {
-    sent: 0,
-    published: 0,
-    failed: 0,
-    acknowledged: 0,
-    declined: 0,
-    cancelled: 0,
+/** The counts an event's status shows, from a tally of its commands by kind and status. */
+export function countCommands(tally: CommandTally): CommandCounts {
+  const d = tally.DISPATCH;
+  const sent = Object.values(d).reduce((sum, n) => sum + n, 0);
+  return {
+    sent,
+    published: sent - d.PENDING - d.FAILED,
+    failed: d.FAILED,
+    acknowledged: d.ACKNOWLEDGED,
+    declined: d.DECLINED,
+    cancelled: Object.values(tally.CANCEL).reduce((sum, n) => sum + n, 0),
   };
-  for (const c of commands) {
-    if (c.command.kind === 'CANCEL') {
-      counts.cancelled++;
-      continue;
-    }
-    counts.sent++;
-    if (c.status === 'FAILED') counts.failed++;
-    if (c.status === 'DECLINED') counts.declined++;
-    if (c.status === 'ACKNOWLEDGED') counts.acknowledged++;
-    if (c.status !== 'PENDING' && c.status !== 'FAILED') counts.published++;
-  }
-  return counts;
 }
+
+/** The tally of commands at hand (what the repository's counters keep for all of an event's). */
+export function tallyOf(records: Iterable<CommandRecord>): CommandTally {
+  const tally: CommandTally = { DISPATCH: noneOf(), CANCEL: noneOf() };
+  for (const r of records) tally[r.command.kind][r.status]++;
+  return tally;
+}
+
+/** The tallies of several parks as one. */
+function sumTallies(tallies: Iterable<CommandTally>): CommandTally {
+  let total: CommandTally | undefined;
+  for (const t of tallies) {
+    if (!total) total = structuredClone(t);
+    else
+      for (const kind of Object.keys(t) as (keyof CommandTally)[])
+        for (const [status, n] of Object.entries(t[kind])) total[kind][status as CommandStatus] += n;
+  }
+  return total ?? { DISPATCH: noneOf(), CANCEL: noneOf() };
+}
+const noneOf = (): Record<CommandStatus, number> => ({
+  PENDING: 0,
+  PUBLISHED: 0,
+  FAILED: 0,
+  ACKNOWLEDGED: 0,
+  DECLINED: 0,
+  SUPERSEDED: 0,
+});
 
 /**
  * An event as its reader may see it: whole for an operator; for a park manager without the
@@ -212,14 +231,10 @@ export function countCommands(commands: readonly CommandRecord[]): CommandCounts
  */
 export type EventInView = Omit<GridEvent, 'targetsKw'> & { targetsKw?: number[] | undefined };
 
-export function eventAsSeenBy(
-  who: Principal,
-  event: GridEvent,
-  visible: readonly CommandRecord[],
-): EventInView {
+export function eventAsSeenBy(who: Principal, event: GridEvent, reached: Iterable<string>): EventInView {
   if (who.role === 'operator') return event;
   const { targetsKw: _hidden, ...rest } = event;
-  const parkIds = [...new Set(visible.map((c) => c.command.parkId))].filter((p) => canSeePark(who, p)).sort();
+  const parkIds = [...new Set(reached)].filter((p) => canSeePark(who, p)).sort();
   return { ...rest, scope: { parkIds } };
 }
 
@@ -237,6 +252,9 @@ export interface EventStatusView {
   settlement?:
     | {
         revision?: number | undefined;
+        /** How many buildings (of the caller's parks) the settlement waits for data for. */
+        awaitingCount: number;
+        /** The first 100 of them, by building id, and what each needs. */
         awaitingData: AwaitingData[];
         dataDeadline?: string | undefined;
       }
@@ -244,19 +262,45 @@ export interface EventStatusView {
 }
 
 /**
+ * An event if the caller may see it, with the counts of the commands they may see: all of them,
+ * exact, for an operator (the shards' counters); for a park manager those of their parks, counted
+ * from the event's index by park, and the event is not found when none went there (ids cannot be
+ * probed). Reads a few items for an operator at any scale, a park manager's parks' commands for them.
+ */
+export async function eventSeenBy(
+  deps: Pick<Deps, 'events' | 'commands'>,
+  who: Principal,
+  eventId: string,
+): Promise<{ record: EventRecord; tally: CommandTally; parkIds: string[] | undefined }> {
+  requireRole(who, 'operator', 'parkManager');
+  const record = await load(deps, eventId);
+  if (who.role === 'operator')
+    return { record, tally: await deps.commands.tally(eventId), parkIds: undefined };
+  const byPark = await deps.commands.tallyOfParks(eventId, who.parkIds);
+  if (byPark.size === 0) throw new NotFoundError(`event '${eventId}' not found`);
+  return { record, tally: sumTallies(byPark.values()), parkIds: [...byPark.keys()] };
+}
+
+/**
  * An event and the commands the caller may see: all of them for an operator; for a park manager
- * those of their parks, and the event is not found when none went there (ids cannot be probed).
+ * those of their parks (read through the index by park, so in proportion to their parks), and the
+ * event is not found when none went there.
  */
 export async function eventInView(
-  deps: Deps,
+  deps: Pick<Deps, 'events' | 'commands'>,
   who: Principal,
   eventId: string,
 ): Promise<{ record: EventRecord; commands: CommandRecord[] }> {
   requireRole(who, 'operator', 'parkManager');
   const record = await load(deps, eventId);
-  const all = await deps.commands.ofEvent(eventId);
-  if (who.role === 'operator') return { record, commands: all };
-  const commands = all.filter((c) => canSeePark(who, c.command.parkId));
+  if (who.role === 'operator') return { record, commands: await deps.commands.ofEvent(eventId) };
+  const commands: CommandRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.commands.pageOfEvent(eventId, { limit: 500, cursor }, who.parkIds);
+    commands.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
   if (commands.length === 0) throw new NotFoundError(`event '${eventId}' not found`);
   return { record, commands };
 }
@@ -267,24 +311,41 @@ export async function eventInView(
  * targets and with its scope narrowed to those parks ({@link eventAsSeenBy}).
  */
 export async function getEventStatus(deps: Deps, who: Principal, eventId: string): Promise<EventStatusView> {
-  const { record, commands } = await eventInView(deps, who, eventId);
+  const { record, tally, parkIds } = await eventSeenBy(deps, who, eventId);
   return {
-    event: eventAsSeenBy(who, record.event, commands),
+    event: eventAsSeenBy(who, record.event, parkIds ?? []),
     revision: record.revision,
     status: record.status,
     failure: record.failure,
     plan: who.role === 'operator' ? record.plan : undefined,
     tracking: who.role === 'operator' ? record.tracking : undefined,
-    commands: countCommands(commands),
+    commands: countCommands(tally),
     updatedAt: record.updatedAt,
     settlement:
-      record.settlementRevision === undefined && record.awaitingData === undefined
+      record.settlementRevision === undefined && record.awaiting === undefined
         ? undefined
-        : {
-            revision: record.settlementRevision,
-            awaitingData: (record.awaitingData ?? []).filter((a) => canSeePark(who, a.parkId)),
-            dataDeadline: record.dataDeadline,
-          },
+        : await settlementOpen(deps, who, record),
+  };
+}
+
+/** The entries of `open` listed in an event's status at most; `awaitingCount` says how many there are. */
+const AWAITING_LISTED = 100;
+
+/** What an event's settlement still waits for, as its caller may see it: counts and the first entries. */
+async function settlementOpen(
+  deps: Pick<Deps, 'settlements'>,
+  who: Principal,
+  record: EventRecord,
+): Promise<NonNullable<EventStatusView['settlement']>> {
+  const waiting =
+    (record.awaiting?.buildings ?? 0) > 0
+      ? (await deps.settlements.open(record.event.eventId)).awaiting.filter((a) => canSeePark(who, a.parkId))
+      : [];
+  return {
+    revision: record.settlementRevision,
+    awaitingCount: waiting.length,
+    awaitingData: waiting.slice(0, AWAITING_LISTED),
+    dataDeadline: record.dataDeadline,
   };
 }
 
@@ -301,11 +362,7 @@ export async function getEventCommands(
 ): Promise<Page<CommandRecord>> {
   requireRole(who, 'operator', 'parkManager');
   await load(deps, eventId);
-  const { items, cursor } = await deps.commands.pageOfEvent(eventId, page);
-  return {
-    items: who.role === 'operator' ? items : items.filter((c) => canSeePark(who, c.command.parkId)),
-    cursor,
-  };
+  return deps.commands.pageOfEvent(eventId, page, who.role === 'operator' ? undefined : who.parkIds);
 }
 
 export async function listEvents(deps: Deps, who: Principal, page: PageRequest): Promise<Page<EventRecord>> {

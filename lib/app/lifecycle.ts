@@ -278,14 +278,7 @@ export async function ackDeadlineReached(
   const silent = (await deps.commands.ofEvent(ref.eventId)).filter(
     (c) => c.command.kind === 'DISPATCH' && c.command.revision === ref.revision && c.status === 'PUBLISHED',
   );
-  await deps.commands.transitionMany(
-    ref.eventId,
-    silent.map((c) => c.command.commandId),
-    ['PUBLISHED'],
-    'DECLINED',
-    now,
-    'no answer by the deadline',
-  );
+  await deps.commands.transitionMany(silent, ['PUBLISHED'], 'DECLINED', now, 'no answer by the deadline');
   // Asked even when nothing moved now: a retry after a crash between the two steps still asks,
   // and a re-plan with nobody new to plan around changes nothing.
   await requestReplan(deps, ref.eventId);

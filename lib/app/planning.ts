@@ -741,14 +741,7 @@ async function planOnce(
     (c) =>
       commandedIds.has(c.command.buildingId) || mode === 'full' || active.get(c.command.buildingId) !== c,
   );
-  await deps.commands.transitionMany(
-    event.eventId,
-    replaced.map((c) => c.command.commandId),
-    ACTIVE,
-    'SUPERSEDED',
-    now,
-    `revision ${record.revision}`,
-  );
+  await deps.commands.transitionMany(replaced, ACTIVE, 'SUPERSEDED', now, `revision ${record.revision}`);
   const expectedKw = Array.from(
     allocation.expectedKw,
     (kw, t) => kw + (covered[t] as number) + (gapCountedKw[t] as number),

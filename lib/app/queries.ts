@@ -25,7 +25,7 @@ import { MINUTE_MS, toIso, toMs } from '../domain/time.ts';
 import type { CommandRecord, Page, PageRequest } from '../ports.ts';
 import { canSeePark, type Principal, requireBuilding, requirePark, requireRole } from './auth.ts';
 import type { Deps } from './config.ts';
-import { eventInView } from './events.ts';
+import { eventInView, eventSeenBy } from './events.ts';
 import { measureBuilding, measurementContext, unmeasured } from './measurement.ts';
 import { planningBaseline } from './planning.ts';
 
@@ -41,7 +41,7 @@ type FlexibilityPorts = Pick<
   Deps,
   'buildings' | 'telemetry' | 'reservations' | 'calendars' | 'clock' | 'config'
 >;
-/** What shows an event to a caller (`eventInView`, which takes every port today). */
+/** What shows an event to a caller (`eventInView`, `eventSeenBy`): the events and their commands. */
 type EventViewPorts = Parameters<typeof eventInView>[0];
 
 /**
@@ -197,16 +197,16 @@ export async function eventPerformance(
   eventId: string,
   revision?: number,
 ): Promise<PerformanceView> {
-  const { record } = await eventInView(deps, who, eventId);
+  const { record } = await eventSeenBy(deps, who, eventId);
   const latest = record.settlementRevision;
   if (revision !== undefined && (latest === undefined || revision > latest))
     throw new NotFoundError(
       `event '${eventId}' has no settlement revision ${revision} (latest: ${latest ?? 'none'})`,
     );
-  const { buildings, parks } = await deps.settlements.ofEvent(eventId, revision);
+  const { buildings, parks, awaiting, withoutData } = await deps.settlements.ofEvent(eventId, revision);
   const visible = <T extends { parkId: string }>(items: readonly T[] | undefined) =>
     (items ?? []).filter((i) => canSeePark(who, i.parkId));
-  const awaitingData = visible(record.awaitingData);
+  const awaitingData = visible(awaiting);
   const settled = visible(buildings);
   const { event } = record;
   const delivery = measureDelivery(
@@ -238,7 +238,7 @@ export async function eventPerformance(
       deliveredKwh: displayKw(p.deliveredKwh),
     })),
     awaitingData,
-    settledWithoutData: visible(record.settledWithoutData),
+    settledWithoutData: visible(withoutData),
     dataDeadline: record.dataDeadline,
     unsettled: awaitingData.map(({ buildingId, reason }) => ({ buildingId, reason })),
   };

@@ -57,6 +57,36 @@ export const AwaitingData = z.object({
 });
 export type AwaitingData = z.infer<typeof AwaitingData>;
 
+/**
+ * What an event's latest settlement waits for, counted: the event item stays small however many
+ * buildings wait (the entries themselves are stored with the settlements).
+ */
+export const AwaitingSummary = z.object({
+  /** Buildings whose settlement waits for data. */
+  buildings: z.number().int().min(0),
+  /** Of those, how many wait for readings (the rest for a calendar year). */
+  readings: z.number().int().min(0),
+  /** The calendar years some building waits for, ascending. */
+  calendarYears: z.array(z.number().int()),
+  /** Buildings settled at the deadline without their data. */
+  settledWithoutData: z.number().int().min(0),
+});
+export type AwaitingSummary = z.infer<typeof AwaitingSummary>;
+
+/** The summary of what waits (`awaiting`) and what was settled without data. */
+export function summarizeAwaiting(
+  awaiting: readonly AwaitingData[],
+  withoutData: readonly { buildingId: string }[],
+): AwaitingSummary {
+  const years = new Set(awaiting.flatMap((a) => (a.calendarYear === undefined ? [] : [a.calendarYear])));
+  return {
+    buildings: awaiting.length,
+    readings: awaiting.filter((a) => a.needs === 'readings').length,
+    calendarYears: [...years].sort((a, b) => a - b),
+    settledWithoutData: withoutData.length,
+  };
+}
+
 /** A building settled at the program's deadline although its data was still missing, and how. */
 export const SettledWithoutData = AwaitingData.extend({
   settledAs: z.enum(['UNPAID', 'NO_DELIVERY', 'MISSING_AS_ZERO']),

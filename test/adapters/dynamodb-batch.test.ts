@@ -1,7 +1,7 @@
 /**
  * Batching of the DynamoDB adapters with aws-sdk-client-mock: BatchGet and BatchWrite sizes and
  * retries of unprocessed keys and items, bounded parallelism, cursors, and the transactions of
- * commands (50 commands, 100 items) and reservations (100 buildings) with their fallbacks.
+ * commands (49 commands and a counter, 100 items) and reservations (100 buildings) with their fallbacks.
  */
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -9,6 +9,7 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,8 +23,9 @@ import {
 } from '../../lib/adapters/dynamodb/batch.ts';
 import { DynamoCommandRepository } from '../../lib/adapters/dynamodb/command-repository.ts';
 import { DynamoReservationRepository } from '../../lib/adapters/dynamodb/reservation-repository.ts';
+import { COMMAND_SHARDS, commandShard } from '../../lib/adapters/dynamodb/table.ts';
 import { ConflictError, ValidationError } from '../../lib/domain/errors.ts';
-import type { CommandRecord } from '../../lib/ports.ts';
+import { cancelled, commandRecord } from '../support/dynamodb-mock.ts';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -139,50 +141,65 @@ describe('cursors and page sizes', () => {
   });
 });
 
-const cancelled = (codes: string[]) =>
-  new TransactionCanceledException({
-    message: 'Transaction cancelled',
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
-
-const command = (i: number): CommandRecord => ({
-  command: {
-    commandId: `c${i}`,
-    eventId: 'ev',
-    revision: 1,
-    kind: 'DISPATCH',
-    buildingId: `b${i}`,
-    parkId: 'p',
-    bmsIntegrationId: 'bms',
-    direction: 'PEAK_SHAVING',
-    start: '2026-12-14T09:00:00.000Z',
-    intervalMinutes: 15,
-    limitType: 'MAX_IMPORT',
-    gridLimitKw: [1],
-    baselineKw: [2],
-    responseKw: [1],
-    assets: [],
-  },
-  status: 'PENDING',
-  updatedAt: '2026-12-14T01:00:00.000Z',
-});
+const command = commandRecord;
 
 describe('DynamoCommandRepository.putMany', () => {
-  it('skips known ids, then writes commands with their pointers in conditional transactions of 49', async () => {
+  type Items = NonNullable<TransactWriteCommandInput['TransactItems']>;
+  const transactions = () =>
+    dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+  /** The counter update of a transaction: its key and the change of each counter. */
+  const counterOf = (items: Items) => {
+    const update = items.find((i) => i.Update?.Key?.sk === '#COUNT')?.Update;
+    const names = update?.ExpressionAttributeNames ?? {};
+    const values = update?.ExpressionAttributeValues ?? {};
+    return {
+      key: update?.Key,
+      changes: Object.fromEntries(Object.keys(names).map((n) => [names[n], values[`:${n.slice(1)}`]])),
+    };
+  };
+
+  it('skips known ids, then writes commands with their pointers and their count in conditional transactions of 49', async () => {
     dynamo.on(BatchGetCommand).resolves({ Responses: { t: [{ commandId: 'c0' }] } });
     dynamo.on(TransactWriteCommand).resolves({});
+    // One building's commands: one shard, so the parts follow one another.
     const result = await new DynamoCommandRepository(doc, 't').putMany(
-      Array.from({ length: 121 }, (_, i) => command(i)),
+      Array.from({ length: 121 }, (_, i) => command(i, 'b')),
     );
     expect(result.skipped).toEqual(['c0']);
     expect(result.created).toHaveLength(120);
-    const calls = dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
-    // 49 commands and their pointers leave room for a guard's condition check (100 items at most).
-    expect(calls.map((items) => items.length).sort((a, b) => b - a)).toEqual([98, 98, 44]);
-    const puts = calls.flat().map((i) => i.Put);
-    expect(puts.every((p) => p?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
-    expect(puts.some((p) => p?.Item?.pk === 'EVENT#ev' && p.Item.sk === 'CMD#c0')).toBe(false);
+    const calls = transactions();
+    // 49 commands, their pointers and the shard's counter leave room for a guard's condition check.
+    expect(calls.map((items) => items.length)).toEqual([99, 99, 45]);
+    const shard = `EVENT#ev#C#${commandShard('b')}`;
+    expect(calls.map((items) => counterOf(items))).toEqual(
+      [49, 49, 22].map((n) => ({ key: { pk: shard, sk: '#COUNT' }, changes: { DISPATCH_PENDING: n } })),
+    );
+    const puts = calls.flat().flatMap((i) => (i.Put ? [i.Put] : []));
+    expect(puts.every((p) => p.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+    expect(puts.some((p) => p.Item?.sk === 'CMD#c0')).toBe(false);
+  });
+
+  it("spreads an event's commands over shards by building, each shard's commands counted on its own key", async () => {
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+    dynamo.on(TransactWriteCommand).resolves({});
+    await new DynamoCommandRepository(doc, 't').putMany(Array.from({ length: 400 }, (_, i) => command(i)));
+    const calls = transactions();
+    const shards = new Set<string>();
+    let stored = 0;
+    for (const items of calls) {
+      const commands = items.flatMap((i) => (i.Put?.Item?.type === 'command' ? [i.Put.Item] : []));
+      const [pk] = new Set(commands.map((c) => c.pk));
+      for (const c of commands)
+        expect(c.pk).toBe(`EVENT#ev#C#${commandShard(JSON.parse(c.body).buildingId)}`);
+      expect(counterOf(items)).toEqual({
+        key: { pk, sk: '#COUNT' },
+        changes: { DISPATCH_PENDING: commands.length },
+      });
+      shards.add(pk);
+      stored += commands.length;
+    }
+    expect(stored).toBe(400);
+    expect(shards.size).toBe(COMMAND_SHARDS);
   });
 
   it("checks the guard's event first in every transaction, and refuses with a ConflictError once it moved", async () => {
@@ -191,11 +208,11 @@ describe('DynamoCommandRepository.putMany', () => {
     const guard = { eventId: 'ev', revision: 3, statuses: ['received' as const] };
     const repo = new DynamoCommandRepository(doc, 't');
     await repo.putMany(
-      Array.from({ length: 60 }, (_, i) => command(i)),
+      Array.from({ length: 60 }, (_, i) => command(i, 'b')),
       guard,
     );
-    const calls = dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
-    expect(calls.map((items) => items.length).sort((a, b) => b - a)).toEqual([99, 23]);
+    const calls = transactions();
+    expect(calls.map((items) => items.length)).toEqual([100, 24]);
     for (const items of calls) {
       expect(items[0]?.ConditionCheck?.Key).toEqual({ pk: 'EVENT#ev', sk: '#EVENT' });
       expect(items[0]?.ConditionCheck?.ExpressionAttributeValues?.[':grev']).toBe(3);
@@ -206,21 +223,20 @@ describe('DynamoCommandRepository.putMany', () => {
     await expect(repo.putMany([command(100)], guard)).rejects.toThrow(/no longer at revision 3/);
   });
 
-  it('falls back to one transaction per command when a racing writer stored some, leaving those alone', async () => {
+  it('falls back to one transaction per command when a racing writer stored some, leaving those alone and uncounted', async () => {
     dynamo.on(BatchGetCommand).resolves({ Responses: {} });
     dynamo
       .on(TransactWriteCommand)
       .callsFake((input: { TransactItems: { Put?: { Item?: { sk?: string } } }[] }) => {
         const items = input.TransactItems;
-        if (items.length > 2)
+        if (items.length > 3)
           throw cancelled(items.map((_, i) => (i === 2 ? 'ConditionalCheckFailed' : 'None')));
-        if (items[0]?.Put?.Item?.sk === 'CMD#c1') throw cancelled(['ConditionalCheckFailed', 'None']);
+        if (items[0]?.Put?.Item?.sk === 'CMD#c1') throw cancelled(['ConditionalCheckFailed', 'None', 'None']);
         return {};
       });
-    await new DynamoCommandRepository(doc, 't').putMany([command(0), command(1), command(2)]);
-    expect(
-      dynamo.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.length),
-    ).toEqual([6, 2, 2, 2]);
+    const result = await new DynamoCommandRepository(doc, 't').putMany([0, 1, 2].map((i) => command(i, 'b')));
+    expect(transactions().map((items) => items.length)).toEqual([7, 3, 3, 3]);
+    expect(result).toEqual({ created: ['c0', 'c2'], skipped: ['c1'] });
   });
 
   it('retries a command whose transaction met another one, and fails on anything else', async () => {

@@ -1,24 +1,26 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoCommandRepository } from '../../lib/adapters/dynamodb/command-repository.ts';
 import { DynamoEventRepository } from '../../lib/adapters/dynamodb/event-repository.ts';
+import { COMMAND_SHARDS, commandShard } from '../../lib/adapters/dynamodb/table.ts';
 import { ConflictError } from '../../lib/domain/errors.ts';
 import type { EventRecord } from '../../lib/ports.ts';
+import { cancelled, commandRecord, conditionFailed } from '../support/dynamodb-mock.ts';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'cn-north-1' }));
 const dynamo = mockClient(DynamoDBDocumentClient);
 afterEach(() => dynamo.reset());
 
-const conditionFailed = () =>
-  Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+const aCommand = commandRecord(1).command;
 
 const record = {
   event: {
@@ -89,37 +91,72 @@ describe('DynamoEventRepository', () => {
 });
 
 describe('DynamoCommandRepository', () => {
-  it('reports a refused status change as false, not as an error', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { commandId: 'c1', eventId: 'ev' } });
-    dynamo.on(UpdateCommand).rejects(conditionFailed());
-    const moved = await new DynamoCommandRepository(doc, 't').transition(
-      'c1',
-      ['PUBLISHED'],
-      'ACKNOWLEDGED',
-      '2026-12-14T01:00:00Z',
-    );
-    expect(moved).toBe(false);
-    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: 'EVENT#ev', sk: 'CMD#c1' },
-      ConditionExpression: 'attribute_exists(pk) AND #s IN (:from0)',
+  const stored = (status: string) => ({
+    Item: { type: 'command', status, updatedAt: '2026-12-14T01:00:00Z', body: JSON.stringify(aCommand) },
+  });
+  const pointer = { Key: { pk: 'CMD#c1', sk: '#PTR' } };
+  const shard = commandShard(aCommand.buildingId);
+  const at = { Key: { pk: `EVENT#ev#C#${shard}`, sk: 'CMD#c1' } };
+
+  it('moves a command from the status it was read in, with its counter, and reads again when it moved meanwhile', async () => {
+    dynamo.on(GetCommand, pointer).resolves({ Item: { commandId: 'c1', eventId: 'ev', shard } });
+    dynamo.on(GetCommand, at).resolvesOnce(stored('PUBLISHED')).resolves(stored('DECLINED'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None']));
+    const repo = new DynamoCommandRepository(doc, 't');
+    expect(await repo.transition('c1', ['PUBLISHED'], 'ACKNOWLEDGED', '2026-12-14T01:00:00Z')).toBe(false);
+    // One attempt from PUBLISHED (refused: answered meanwhile); read again, DECLINED is not in `from`.
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    const [update, counter] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(update?.Update).toMatchObject({
+      Key: at.Key,
+      ConditionExpression: 'attribute_exists(pk) AND #s = :from',
+      ExpressionAttributeValues: { ':from': 'PUBLISHED', ':to': 'ACKNOWLEDGED' },
+    });
+    expect(counter?.Update).toMatchObject({
+      Key: { pk: `EVENT#ev#C#${shard}`, sk: '#COUNT' },
+      UpdateExpression: 'ADD #c0 :c0, #c1 :c1',
+      ExpressionAttributeNames: { '#c0': 'DISPATCH_PUBLISHED', '#c1': 'DISPATCH_ACKNOWLEDGED' },
+      ExpressionAttributeValues: { ':c0': -1, ':c1': 1 },
     });
   });
 
-  it("pages an event's commands: at most 500 a page, from the cursor of the last, and refuses a forged cursor", async () => {
-    const last = { pk: 'EVENT#ev', sk: 'CMD#c9' };
+  it("sums the shards' counters into one tally", async () => {
+    dynamo.on(BatchGetCommand).resolves({
+      Responses: {
+        t: [
+          { DISPATCH_PUBLISHED: 3, DISPATCH_ACKNOWLEDGED: 2 },
+          { DISPATCH_PUBLISHED: 1, CANCEL_PENDING: 4 },
+        ],
+      },
+    });
+    const tally = await new DynamoCommandRepository(doc, 't').tally('ev');
+    expect(tally.DISPATCH).toMatchObject({ PUBLISHED: 4, ACKNOWLEDGED: 2, PENDING: 0 });
+    expect(tally.CANCEL).toMatchObject({ PENDING: 4, PUBLISHED: 0 });
+    const keys = dynamo.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.t?.Keys;
+    expect(keys).toHaveLength(COMMAND_SHARDS);
+    expect(keys?.[5]).toEqual({ pk: 'EVENT#ev#C#5', sk: '#COUNT' });
+  });
+
+  it("pages an event's commands shard after shard: at most 500 a page, from the cursor of the last, and refuses a forged cursor", async () => {
+    const last = { pk: 'EVENT#ev#C#0', sk: 'CMD#c9' };
     dynamo.on(QueryCommand).resolves({ Items: [], LastEvaluatedKey: last });
     const repo = new DynamoCommandRepository(doc, 't');
     const first = await repo.pageOfEvent('ev', { limit: 10_000 });
     expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :cmd)',
-      ExpressionAttributeValues: { ':pk': 'EVENT#ev', ':cmd': 'CMD#' },
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :sk)',
+      ExpressionAttributeValues: { ':pk': 'EVENT#ev#C#0', ':sk': 'CMD#' },
       Limit: 500,
     });
     expect(first.cursor).toBeDefined();
     dynamo.reset();
     dynamo.on(QueryCommand).resolves({ Items: [] });
     const second = await repo.pageOfEvent('ev', { cursor: first.cursor });
-    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, { ExclusiveStartKey: last, Limit: 100 });
+    expect(dynamo).toHaveReceivedNthCommandWith(QueryCommand, 1, { ExclusiveStartKey: last, Limit: 100 });
+    // The rest of shard 0, then shards 1–15, all empty: the walk ends.
+    expect(dynamo).toHaveReceivedCommandTimes(QueryCommand, COMMAND_SHARDS);
+    expect(dynamo).toHaveReceivedNthCommandWith(QueryCommand, COMMAND_SHARDS, {
+      ExpressionAttributeValues: { ':pk': `EVENT#ev#C#${COMMAND_SHARDS - 1}`, ':sk': 'CMD#' },
+    });
     expect(second.cursor).toBeUndefined();
     await expect(repo.pageOfEvent('ev', { cursor: 'not-a-cursor' })).rejects.toThrow('invalid cursor');
   });

@@ -183,6 +183,14 @@ describe('an event in a year the calendar lacks', () => {
       expect(a.reason).toContain('PUT /calendars/2031');
     }
     expect(status.body.settlement.awaitingData).toHaveLength(4);
+    expect(status.body.settlement.awaitingCount).toBe(4);
+    // The event item counts them (the entries are stored with the settlement, so it stays small).
+    expect((await h.deps.events.get(EVENT_ID))?.awaiting).toEqual({
+      buildings: 4,
+      readings: 0,
+      calendarYears: [2031],
+      settledWithoutData: 0,
+    });
     // A re-run that finds nothing new writes no revision.
     await h.fire(due as string);
     expect((await performance()).revision).toBe(1);

@@ -16,7 +16,7 @@ import type { Command } from '../../lib/domain/model/command.ts';
 import { GridEvent } from '../../lib/domain/model/grid-event.ts';
 import { settleBuilding, settlePark } from '../../lib/domain/settlement.ts';
 import { MINUTE_MS } from '../../lib/domain/time.ts';
-import type { CommandRecord, EventRecord, Page, PageRequest } from '../../lib/ports.ts';
+import type { CommandRecord, CommandTally, EventRecord, Page, PageRequest } from '../../lib/ports.ts';
 import { createTestTable, LOCAL_AWS, type TestTable } from '../support/dynamodb-local.ts';
 import { buildingInput } from '../support/fixtures.ts';
 
@@ -390,8 +390,7 @@ describe('DynamoCommandRepository', () => {
       const records = Array.from({ length: 120 }, (_, i) => pending(command('race', `rb${i}`, 1, start)));
       await commands.putMany(records.slice(0, 80));
       const moved = await commands.transitionMany(
-        'race',
-        records.slice(0, 80).map((r) => r.command.commandId),
+        records.slice(0, 80),
         ['PENDING'],
         'ACKNOWLEDGED',
         '2026-12-14T01:05:00.000Z',
@@ -451,7 +450,8 @@ describe('DynamoCommandRepository', () => {
       false,
     );
 
-    // Many at once: only those in an allowed status move, even when others in the same batch do not.
+    // Many at once, as read before one of them failed: only those in an allowed status move, even
+    // when others in the same batch do not.
     const many = ['m1', 'm2', 'm3'].map((id) => command('ev-m', id, 1, start));
     await commands.putMany(many.map((m) => pending(m)));
     await commands.transition(
@@ -463,7 +463,12 @@ describe('DynamoCommandRepository', () => {
     const ids = many.map((m) => m.commandId);
     expect(
       (
-        await commands.transitionMany('ev-m', ids, ['PENDING'], 'PUBLISHED', '2026-12-14T01:06:00.000Z')
+        await commands.transitionMany(
+          many.map((m) => pending(m)),
+          ['PENDING'],
+          'PUBLISHED',
+          '2026-12-14T01:06:00.000Z',
+        )
       ).sort(),
     ).toEqual([ids[0], ids[2]].sort());
   });
@@ -490,6 +495,71 @@ describe('DynamoCommandRepository', () => {
       'ev-day1/1',
       'ev-day0/1',
     ]);
+  });
+  it('counts commands exactly in the writes that store and move them, and pages them by shard and by park', async () => {
+    const { commands } = t.repos;
+    const inPark = (c: Command, i: number): Command => ({ ...c, parkId: `tp${i % 5}` });
+    const all = Array.from({ length: 200 }, (_, i) => inPark(command('ev-tally', `tb${i}`, 1, start), i));
+    // Stored twice at once: each command is counted once, by the write that stored it.
+    await Promise.all([
+      commands.putMany(all.map((c) => pending(c))),
+      commands.putMany(all.map((c) => pending(c))),
+    ]);
+    const published = await commands.transitionMany(
+      all.map((c) => pending(c)),
+      ['PENDING'],
+      'PUBLISHED',
+      '2026-12-14T01:01:00.000Z',
+    );
+    expect(published).toHaveLength(200);
+    // Answers racing on the same shards' counters, some twice; then a whole-revision move.
+    const answers = all.slice(0, 120).flatMap((c, i) => [c, ...(i % 3 === 0 ? [c] : [])]);
+    await Promise.all(
+      answers.map((c, i) =>
+        commands.transition(
+          c.commandId,
+          ['PUBLISHED'],
+          i % 4 === 0 ? 'DECLINED' : 'ACKNOWLEDGED',
+          '2026-12-14T01:02:00.000Z',
+        ),
+      ),
+    );
+    await commands.transitionMany(
+      (await commands.ofEvent('ev-tally')).filter((r) => r.status === 'PUBLISHED'),
+      ['PUBLISHED'],
+      'SUPERSEDED',
+      '2026-12-14T01:03:00.000Z',
+    );
+    const stored = await commands.ofEvent('ev-tally');
+    const counted = (records: readonly CommandRecord[]) => {
+      const n: Record<string, number> = {};
+      for (const r of records) n[r.status] = (n[r.status] ?? 0) + 1;
+      return n;
+    };
+    const nonZero = (tally: CommandTally) =>
+      Object.fromEntries(Object.entries(tally.DISPATCH).filter(([, v]) => v !== 0));
+    const tally = await commands.tally('ev-tally');
+    expect(nonZero(tally)).toEqual(counted(stored));
+    expect(Object.values(tally.CANCEL).every((v) => v === 0)).toBe(true);
+    expect(tally.DISPATCH.SUPERSEDED).toBe(80);
+
+    const parks = await commands.tallyOfParks('ev-tally', ['tp1', 'tp3', 'nowhere']);
+    expect([...parks.keys()].sort()).toEqual(['tp1', 'tp3']);
+    for (const p of ['tp1', 'tp3'])
+      expect(nonZero(parks.get(p) as CommandTally)).toEqual(
+        counted(stored.filter((r) => r.command.parkId === p)),
+      );
+
+    // Pages: every command once, across the shards; a park's alone through the index.
+    const { items } = await walk((p) => commands.pageOfEvent('ev-tally', p), 7);
+    expect(items.map((r) => r.command.commandId).sort()).toEqual(all.map((c) => c.commandId).sort());
+    const ofPark = await walk((p) => commands.pageOfEvent('ev-tally', p, ['tp2']), 9);
+    expect(ofPark.items.map((r) => r.command.commandId).sort()).toEqual(
+      all
+        .filter((c) => c.parkId === 'tp2')
+        .map((c) => c.commandId)
+        .sort(),
+    );
   });
 });
 
@@ -638,7 +708,12 @@ describe('DynamoSettlementRepository', () => {
     expect(e2.buildings.map((b) => b.buildingId).sort()).toEqual(['b1', 'b2', 'b3']);
     expect(e2.buildings.find((b) => b.buildingId === 'b2')).toEqual(settle('b2', 'sp', null));
     expect(e2.parks.map((p) => p.parkId).sort()).toEqual(['other', 'sp']);
-    expect(await settlements.ofEvent('none')).toEqual({ buildings: [], parks: [] });
+    expect(await settlements.ofEvent('none')).toEqual({
+      buildings: [],
+      parks: [],
+      awaiting: [],
+      withoutData: [],
+    });
 
     // Settling e1 again makes it the newest, without a second entry.
     const again = [settle('b1', 'sp', 80), settle('b2', 'sp', 80)];
@@ -650,25 +725,48 @@ describe('DynamoSettlementRepository', () => {
   });
 
   it('keeps every settlement revision readable while the latest replaces the previous one whole', async () => {
-    // Prepare: revision 1 settles b1 (park sp) and b3 (park other); revision 2 settles only b1, again
+    // Prepare: revision 1 settles b1 (park sp) and b3 (park other) while b2 awaits readings;
+    // revision 2 settles only b1, again, and b2 without its data
     const { settlements } = t.repos;
     const first = [settle('b1', 'sp', 91), settle('b3', 'other', 88)];
-    await settlements.put('rev', 1, first, [
-      settlePark('sp', first.slice(0, 1)),
-      settlePark('other', first.slice(1)),
-    ]);
+    const b2 = {
+      buildingId: 'b2',
+      parkId: 'sp',
+      needs: 'readings' as const,
+      missingIntervals: 2,
+      reason: 'late',
+    };
+    await settlements.put(
+      'rev',
+      1,
+      first,
+      [settlePark('sp', first.slice(0, 1)), settlePark('other', first.slice(1))],
+      { awaiting: [b2], withoutData: [] },
+    );
+    expect(await settlements.open('rev')).toEqual({ awaiting: [b2], withoutData: [] });
     const second = [settle('b1', 'sp', 70)];
+    const b2Settled = { ...b2, settledAs: 'MISSING_AS_ZERO' as const };
 
     // Act
-    await settlements.put('rev', 2, second, [settlePark('sp', second)]);
+    await settlements.put('rev', 2, second, [settlePark('sp', second)], {
+      awaiting: [],
+      withoutData: [b2Settled],
+    });
     const latest = await settlements.ofEvent('rev');
     const one = await settlements.ofEvent('rev', 1);
     const two = await settlements.ofEvent('rev', 2);
     const other = await walk((p) => settlements.ofPark('other', p), 10);
 
-    // Assess: the latest is revision 2 alone (b3 and park 'other' gone from it, and from the park's
-    // list), while revision 1 still reads back as it was written
-    expect(latest).toEqual({ buildings: second, parks: [settlePark('sp', second)] });
+    // Assess: the latest is revision 2 alone (b3, park 'other' and b2's wait gone from it, and from
+    // the park's list), while revision 1 still reads back as it was written
+    expect(latest).toEqual({
+      buildings: second,
+      parks: [settlePark('sp', second)],
+      awaiting: [],
+      withoutData: [b2Settled],
+    });
+    expect(await settlements.open('rev')).toEqual({ awaiting: [], withoutData: [b2Settled] });
+    expect(one.awaiting).toEqual([b2]);
     expect(two).toEqual(latest);
     expect(one.buildings.map((b) => b.buildingId).sort()).toEqual(['b1', 'b3']);
     expect(one.buildings.find((b) => b.buildingId === 'b1')).toEqual(first[0]);

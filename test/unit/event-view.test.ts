@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/app/auth.ts';
 import type { Deps } from '../../lib/app/config.ts';
-import { getEventStatus } from '../../lib/app/events.ts';
+import { getEventStatus, tallyOf } from '../../lib/app/events.ts';
 import { NotFoundError } from '../../lib/domain/errors.ts';
 import { GridEvent } from '../../lib/domain/model/grid-event.ts';
 import type { CommandRecord, EventRecord } from '../../lib/ports.ts';
@@ -32,14 +32,18 @@ const dispatched = (buildingId: string, parkId: string): CommandRecord => ({
   updatedAt: '2026-01-15T01:06:00.000Z',
 });
 
+const commands = [dispatched('b-a1', 'park-a'), dispatched('b-b1', 'park-b'), dispatched('b-c1', 'park-c')];
 const deps = {
   events: { get: async (id: string) => (id === event.eventId ? structuredClone(record) : undefined) },
   commands: {
-    ofEvent: async () => [
-      dispatched('b-a1', 'park-a'),
-      dispatched('b-b1', 'park-b'),
-      dispatched('b-c1', 'park-c'),
-    ],
+    tally: async () => tallyOf(commands),
+    tallyOfParks: async (_: string, parkIds: readonly string[]) =>
+      new Map(
+        parkIds.flatMap((p) => {
+          const ofPark = commands.filter((c) => c.command.parkId === p);
+          return ofPark.length > 0 ? [[p, tallyOf(ofPark)] as const] : [];
+        }),
+      ),
   },
 } as unknown as Deps;
 

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoSettlementRepository } from '../../lib/adapters/dynamodb/settlement-repository.ts';
+import { commandShard, keys } from '../../lib/adapters/dynamodb/table.ts';
 import { SettlementRules } from '../../lib/domain/model/program.ts';
 import { type SettlementInput, settleBuilding } from '../../lib/domain/settlement.ts';
 
@@ -29,18 +30,26 @@ const input = (evaluation?: 'HOUR'): SettlementInput => ({
   actualKw: [415, 415, 405, 425],
 });
 
+const shardOfB1 = keys.settlementShard('ev', commandShard('b1'));
 const storedItem = (settlement: unknown) => ({
-  pk: 'EVENT#ev',
+  pk: shardOfB1,
   sk: 'SETTLE#BLDG#b1',
   type: 'buildingSettlement',
   settlement,
 });
+/** Answers the query of b1's shard with `items`, and every other partition with nothing. */
+function stored(...items: unknown[]): void {
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  dynamo
+    .on(QueryCommand, { ExpressionAttributeValues: { ':pk': shardOfB1 } })
+    .resolves({ Items: items as never[] });
+}
 
 describe('DynamoSettlementRepository: building settlements read back', () => {
   it('reads a settlement stored before evaluation periods existed as an EVENT settlement of one period', async () => {
     // Prepare: the stored shape of the time: no evaluation, no periods, rules without evaluation
     const { evaluation: _e, periods: _p, ...legacy } = settleBuilding({ ...input(), startMs: undefined });
-    dynamo.on(QueryCommand).resolves({ Items: [storedItem(legacy)] });
+    stored(storedItem(legacy));
 
     // Act
     const { buildings } = await new DynamoSettlementRepository(doc, 't').ofEvent('ev');
@@ -69,7 +78,7 @@ describe('DynamoSettlementRepository: building settlements read back', () => {
     // Prepare: 13:30–14:00 delivers 85 kW (paid, and penalized below 90); 14:00–14:30 delivers
     // (95 + 75) / 2 = 85 kW likewise
     const hourly = settleBuilding(input('HOUR'));
-    dynamo.on(QueryCommand).resolves({ Items: [storedItem(JSON.parse(JSON.stringify(hourly)))] });
+    stored(storedItem(JSON.parse(JSON.stringify(hourly))));
 
     // Act
     const { buildings } = await new DynamoSettlementRepository(doc, 't').ofEvent('ev');

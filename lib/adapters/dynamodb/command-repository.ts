@@ -3,7 +3,6 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
@@ -14,6 +13,7 @@ import type {
   CommandRecord,
   CommandRepository,
   CommandStatus,
+  CommandTally,
   EventGuard,
   Page,
   PageRequest,
@@ -25,14 +25,14 @@ import {
   chunk,
   decodeCursor,
   encodeCursor,
-  isConditionFailure,
   mapLimit,
   pageLimit,
   queryAll,
   sleep,
 } from './batch.ts';
+import { type Partition, pageAcross } from './items.ts';
 import { outboxPut } from './outbox.ts';
-import { INDEX, keys } from './table.ts';
+import { COMMAND_SHARDS, commandShard, INDEX, keys } from './table.ts';
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -66,13 +66,58 @@ const parse = (item: Record<string, unknown>): CommandRecord =>
     reason: item.reason,
   });
 
+/** Status changes to count: +1 or -1 per kind and status, summed over a transaction's commands. */
+class Deltas {
+  private readonly n = new Map<string, number>();
+  add(kind: Command['kind'], status: CommandStatus, by: number): this {
+    const name = `${kind}_${status}`;
+    this.n.set(name, (this.n.get(name) ?? 0) + by);
+    return this;
+  }
+  move(kind: Command['kind'], from: CommandStatus, to: CommandStatus): this {
+    return this.add(kind, from, -1).add(kind, to, 1);
+  }
+  /** The counters that change, with their change (net zeros dropped). */
+  entries(): [string, number][] {
+    return [...this.n].filter(([, v]) => v !== 0);
+  }
+}
+
+const KINDS = ['DISPATCH', 'CANCEL'] as const;
+const STATUSES = Status.options;
+const emptyTally = (): CommandTally =>
+  Object.fromEntries(
+    KINDS.map((k) => [k, Object.fromEntries(STATUSES.map((st) => [st, 0]))]),
+  ) as CommandTally;
+
+/** Adds a counter item's attributes (`DISPATCH_PUBLISHED`: n) into `tally`. */
+function addCounters(tally: CommandTally, item: Record<string, unknown>): void {
+  for (const kind of KINDS)
+    for (const st of STATUSES) {
+      const v = item[`${kind}_${st}`];
+      if (typeof v === 'number') tally[kind][st] += v;
+    }
+}
+
+/** Where a command lives, from its pointer. */
+interface Location {
+  eventId: string;
+  shard: number;
+}
+
 /**
- * Commands live under their event (read strongly consistent when dispatching), with a pointer item
- * by command id for acknowledgements, and GSI1 for a building's commands, newest first.
+ * Commands live under their event in {@link COMMAND_SHARDS} shards by building (write sharding:
+ * no key takes a whole province's plan), each shard with a counter item of its commands by kind and
+ * status, changed in the same transaction as every write that stores or moves a command, so counts
+ * are exact without reading the commands. A pointer item by command id names event and shard.
  *
- * Access patterns: commands of an event (`EVENT#id` / `CMD#commandId`, all pages); command by id
- * (`CMD#commandId` / `#PTR` names its event); commands of a building, newest first, paginated
+ * Access patterns: commands of an event (`EVENT#id#C#s` / `CMD#commandId`, every shard); counts
+ * (`EVENT#id#C#s` / `#COUNT`); commands of an event in a park (GSI3 `EVENT#id#PARK#p#C#s`);
+ * command by id (`CMD#commandId` / `#PTR`); commands of a building, newest first, paginated
  * (GSI1 `BLDG#id#CMD` / `start#revision#commandId`).
+ *
+ * Writes of one shard go one transaction after another (their counter would collide otherwise);
+ * shards go in parallel.
  */
 export class DynamoCommandRepository implements CommandRepository {
   constructor(
@@ -87,12 +132,13 @@ export class DynamoCommandRepository implements CommandRepository {
    * reset a command that was published or acknowledged meanwhile.
    *
    * Steps: one BatchGet of the pointer items drops the ids known already (the usual retry costs
-   * no writes); the rest go in transactions of 49 commands, each command item and its pointer
-   * put together under `attribute_not_exists(pk)`, so a command is never stored without its
-   * pointer, and with the guard's condition check on the event first: once a cancellation or a
-   * newer revision is stored, no command of an older revision can be. When a transaction is
-   * refused because a writer racing with this one stored some of its ids first, its commands are
-   * put one by one under the same conditions, and those that exist by then are skipped.
+   * no writes); the rest go shard by shard in transactions of 49 commands, each command item and
+   * its pointer put together under `attribute_not_exists(pk)` with the shard's counter, so a
+   * command is never stored without its pointer or uncounted, and with the guard's condition check
+   * on the event first: once a cancellation or a newer revision is stored, no command of an older
+   * revision can be. When a transaction is refused because a writer racing with this one stored
+   * some of its ids first, its commands are put one by one under the same conditions, and those
+   * that exist by then are skipped.
    *
    * @throws ConflictError when the guard's event has moved on.
    */
@@ -106,14 +152,25 @@ export class DynamoCommandRepository implements CommandRepository {
     const existing = await batchGet(this.doc, this.table, [...unique.keys()].map(keys.commandPointer));
     const skipped = [...new Set(existing.map((i) => String(i.commandId)))];
     for (const id of skipped) unique.delete(id);
-    const created = await mapLimit(chunk([...unique.values()], 49), 8, async (part) => {
-      const items = part.flatMap((r) => this.creation(r));
-      const outcome = await this.transact(items, guard);
-      if (outcome === 'done') return part.map((r) => r.command.commandId);
-      const one = await mapLimit(part, 16, (r) => this.createOne(r, guard));
-      return part.filter((_, i) => one[i]).map((r) => r.command.commandId);
-    });
-    const made = created.flat();
+    const store = (part: readonly CommandRecord[]) => {
+      const counted = new Deltas();
+      for (const r of part) counted.add(r.command.kind, r.status, 1);
+      return this.transact(
+        [...part.flatMap((r) => this.creation(r)), ...this.counter(part[0]?.command, counted)],
+        guard,
+      );
+    };
+    const made = await this.byShard(
+      [...unique.values()],
+      (r) => r.command,
+      49,
+      async (part) => {
+        if ((await store(part)) === 'done') return part.map((r) => r.command.commandId);
+        const one: string[] = [];
+        for (const r of part) if ((await store([r])) === 'done') one.push(r.command.commandId);
+        return one;
+      },
+    );
     const madeSet = new Set(made);
     for (const r of unique.values()) if (!madeSet.has(r.command.commandId)) skipped.push(r.command.commandId);
     return { created: made, skipped };
@@ -126,27 +183,76 @@ export class DynamoCommandRepository implements CommandRepository {
    */
   async publish(commands: readonly Command[], at: string, guard: EventGuard): Promise<string[]> {
     const move: Move = { from: ['PENDING'], to: 'PUBLISHED', at };
-    const moved = await mapLimit(chunk([...commands], 49), 8, async (part) => {
-      const items = part.flatMap((c) => [
-        { Update: this.updateInput(c.eventId, c.commandId, move) },
-        outboxPut(this.table, commandMessage(c), this.now()),
-      ]);
-      if ((await this.transact(items, guard)) === 'done') return part.map((c) => c.commandId);
-      const one = await mapLimit(
-        part,
-        16,
-        async (c) =>
-          (await this.transact(
-            [
-              { Update: this.updateInput(c.eventId, c.commandId, move) },
-              outboxPut(this.table, commandMessage(c), this.now()),
-            ],
-            guard,
-          )) === 'done',
+    const mark = (part: readonly Command[]) => {
+      const counted = new Deltas();
+      for (const c of part) counted.move(c.kind, 'PENDING', 'PUBLISHED');
+      return this.transact(
+        [
+          ...part.flatMap((c) => [
+            { Update: this.updateInput(c, 'PENDING', move) },
+            outboxPut(this.table, commandMessage(c), this.now()),
+          ]),
+          ...this.counter(part[0], counted),
+        ],
+        guard,
       );
-      return part.filter((_, i) => one[i]).map((c) => c.commandId);
+    };
+    return this.byShard(
+      commands,
+      (c) => c,
+      49,
+      async (part) => {
+        if ((await mark(part)) === 'done') return part.map((c) => c.commandId);
+        const one: string[] = [];
+        for (const c of part) if ((await mark([c])) === 'done') one.push(c.commandId);
+        return one;
+      },
+    );
+  }
+
+  /**
+   * Runs `write` over `items` grouped by shard, `size` at a time: shards in parallel, one part
+   * after another within a shard (their counter item would make parallel parts collide).
+   */
+  private async byShard<T>(
+    items: readonly T[],
+    commandOf: (item: T) => Command,
+    size: number,
+    write: (part: T[]) => Promise<string[]>,
+  ): Promise<string[]> {
+    const shards = new Map<number, T[]>();
+    for (const item of items) {
+      const s = commandShard(commandOf(item).buildingId);
+      const list = shards.get(s);
+      if (list) list.push(item);
+      else shards.set(s, [item]);
+    }
+    const done = await mapLimit([...shards.values()], COMMAND_SHARDS, async (list) => {
+      const ids: string[] = [];
+      for (const part of chunk(list, size)) ids.push(...(await write(part)));
+      return ids;
     });
-    return moved.flat();
+    return done.flat();
+  }
+
+  /** The update of a shard's counter by `deltas` (none when nothing changes). */
+  private counter(
+    command: { eventId: string; buildingId: string } | undefined,
+    deltas: Deltas,
+  ): TransactItem[] {
+    const changes = deltas.entries();
+    if (!command || changes.length === 0) return [];
+    return [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.commandCounter(command.eventId, commandShard(command.buildingId)),
+          UpdateExpression: `ADD ${changes.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(changes.map(([name], i) => [`#c${i}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(changes.map(([, by], i) => [`:c${i}`, by])),
+        },
+      },
+    ];
   }
 
   /**
@@ -188,22 +294,21 @@ export class DynamoCommandRepository implements CommandRepository {
     };
   }
 
-  /** Creates one command and its pointer unless the command exists (false then). */
-  private async createOne(record: CommandRecord, guard: EventGuard | undefined): Promise<boolean> {
-    return (await this.transact(this.creation(record), guard)) === 'done';
-  }
-
   /** The two conditional puts that store a new command: its item under the event, and its pointer. */
   private creation(r: CommandRecord): TransactItem[] {
     const absent = { TableName: this.table, ConditionExpression: 'attribute_not_exists(pk)' };
+    const { eventId, buildingId, parkId, commandId, kind } = r.command;
+    const shard = commandShard(buildingId);
     return [
       {
         Put: {
           ...absent,
           Item: {
-            ...keys.command(r.command.eventId, r.command.commandId),
+            ...keys.command(eventId, shard, commandId),
             ...keys.commandsOfBuilding({ ...r.command }),
+            ...keys.commandsOfPark(eventId, parkId, shard, commandId),
             type: 'command',
+            kind,
             body: JSON.stringify(r.command),
             status: r.status,
             updatedAt: r.updatedAt,
@@ -214,54 +319,119 @@ export class DynamoCommandRepository implements CommandRepository {
       {
         Put: {
           ...absent,
-          Item: {
-            ...keys.commandPointer(r.command.commandId),
-            type: 'commandPointer',
-            commandId: r.command.commandId,
-            eventId: r.command.eventId,
-          },
+          Item: { ...keys.commandPointer(commandId), type: 'commandPointer', commandId, eventId, shard },
         },
       },
     ];
   }
 
-  private async locate(commandId: string): Promise<string | undefined> {
+  private async locate(commandId: string): Promise<Location | undefined> {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: keys.commandPointer(commandId), ConsistentRead: true }),
     );
-    return res.Item ? String(res.Item.eventId) : undefined;
+    return res.Item ? { eventId: String(res.Item.eventId), shard: Number(res.Item.shard) } : undefined;
   }
 
-  async get(commandId: string): Promise<CommandRecord | undefined> {
-    const eventId = await this.locate(commandId);
-    if (!eventId) return undefined;
+  private async read(at: Location, commandId: string): Promise<CommandRecord | undefined> {
     const res = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: keys.command(eventId, commandId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.command(at.eventId, at.shard, commandId),
+        ConsistentRead: true,
+      }),
     );
     return res.Item ? parse(res.Item) : undefined;
   }
 
-  async ofEvent(eventId: string): Promise<CommandRecord[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :cmd)',
-      ExpressionAttributeValues: { ':pk': `EVENT#${eventId}`, ':cmd': 'CMD#' },
-      ConsistentRead: true,
-    });
-    return items.map(parse);
+  async get(commandId: string): Promise<CommandRecord | undefined> {
+    const at = await this.locate(commandId);
+    return at ? this.read(at, commandId) : undefined;
   }
 
-  async pageOfEvent(eventId: string, page: PageRequest = {}): Promise<Page<CommandRecord>> {
-    const res = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :cmd)',
-        ExpressionAttributeValues: { ':pk': `EVENT#${eventId}`, ':cmd': 'CMD#' },
-        Limit: pageLimit(page.limit),
-        ExclusiveStartKey: decodeCursor(page.cursor),
-      }),
+  async ofEvent(eventId: string): Promise<CommandRecord[]> {
+    const shards = await mapLimit(
+      Array.from({ length: COMMAND_SHARDS }, (_, s) => s),
+      COMMAND_SHARDS,
+      (s) =>
+        queryAll(this.doc, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :cmd)',
+          ExpressionAttributeValues: { ':pk': keys.commandShard(eventId, s), ':cmd': 'CMD#' },
+          ConsistentRead: true,
+        }),
     );
-    return { items: (res.Items ?? []).map(parse), cursor: encodeCursor(res.LastEvaluatedKey) };
+    return shards
+      .flat()
+      .map(parse)
+      .sort((a, b) =>
+        a.command.commandId < b.command.commandId ? -1 : a.command.commandId > b.command.commandId ? 1 : 0,
+      );
+  }
+
+  async pageOfEvent(
+    eventId: string,
+    page: PageRequest = {},
+    parkIds?: readonly string[],
+  ): Promise<Page<CommandRecord>> {
+    const { items, cursor } = await pageAcross(this.doc, this.table, this.partitions(eventId, parkIds), {
+      limit: pageLimit(page.limit),
+      cursor: page.cursor,
+    });
+    return { items: items.map(parse), cursor };
+  }
+
+  /** The partitions an event's commands live in: its shards, or the park index's shards of `parkIds`. */
+  private partitions(eventId: string, parkIds?: readonly string[]): Partition[] {
+    const shards = Array.from({ length: COMMAND_SHARDS }, (_, s) => s);
+    if (!parkIds)
+      return shards.map((s) => ({
+        value: keys.commandShard(eventId, s),
+        skPrefix: { attr: 'sk', value: 'CMD#' },
+      }));
+    return [...new Set(parkIds)].flatMap((p) =>
+      shards.map((s) => ({
+        value: keys.commandsOfPark(eventId, p, s, '').gsi3pk,
+        index: { name: INDEX.gsi3, attr: 'gsi3pk' },
+      })),
+    );
+  }
+
+  async tally(eventId: string): Promise<CommandTally> {
+    const counters = await batchGet(
+      this.doc,
+      this.table,
+      Array.from({ length: COMMAND_SHARDS }, (_, s) => keys.commandCounter(eventId, s)),
+    );
+    const tally = emptyTally();
+    for (const item of counters) addCounters(tally, item);
+    return tally;
+  }
+
+  async tallyOfParks(eventId: string, parkIds: readonly string[]): Promise<Map<string, CommandTally>> {
+    const parks = [...new Set(parkIds)];
+    const counted = await mapLimit(parks, 4, async (parkId) => {
+      const tally = emptyTally();
+      let any = false;
+      const shards = await mapLimit(this.partitions(eventId, [parkId]), COMMAND_SHARDS, (part) =>
+        queryAll(this.doc, {
+          TableName: this.table,
+          IndexName: INDEX.gsi3,
+          KeyConditionExpression: 'gsi3pk = :pk',
+          ExpressionAttributeValues: { ':pk': part.value },
+          ExpressionAttributeNames: { '#s': 'status' },
+          ProjectionExpression: 'kind, #s',
+        }),
+      );
+      for (const item of shards.flat()) {
+        const kind = item.kind === 'CANCEL' ? 'CANCEL' : 'DISPATCH';
+        const status = Status.safeParse(item.status);
+        if (!status.success) continue;
+        tally[kind][status.data]++;
+        any = true;
+      }
+      return any ? ([parkId, tally] as const) : undefined;
+    });
+    return new Map(counted.filter((c) => c !== undefined));
   }
 
   async ofBuilding(buildingId: string, page: PageRequest = {}): Promise<Page<CommandRecord>> {
@@ -279,6 +449,10 @@ export class DynamoCommandRepository implements CommandRepository {
     return { items: (res.Items ?? []).map(parse), cursor: encodeCursor(res.LastEvaluatedKey) };
   }
 
+  /**
+   * Reads the command, then moves it from the status it holds (if in `from`) with its counter and
+   * `announce` in one transaction; a command that moved between read and write is read again.
+   */
   async transition(
     commandId: string,
     from: readonly CommandStatus[],
@@ -287,76 +461,83 @@ export class DynamoCommandRepository implements CommandRepository {
     reason?: string,
     announce: readonly BusMessage[] = [],
   ): Promise<boolean> {
-    const eventId = await this.locate(commandId);
-    if (!eventId) return false;
-    const move = { from, to, at, reason };
-    if (announce.length === 0) return this.update(eventId, commandId, move);
-    const items: TransactItem[] = [
-      { Update: this.updateInput(eventId, commandId, move) },
-      ...announce.map((m) => outboxPut(this.table, m, this.now())),
-    ];
-    return (await this.transact(items, undefined)) === 'done';
+    const where = await this.locate(commandId);
+    if (!where) return false;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const current = await this.read(where, commandId);
+      if (!current || !from.includes(current.status)) return false;
+      const outcome = await this.transact(
+        [
+          { Update: this.updateInput(current.command, current.status, { from, to, at, reason }) },
+          ...this.counter(current.command, new Deltas().move(current.command.kind, current.status, to)),
+          ...announce.map((m) => outboxPut(this.table, m, this.now())),
+        ],
+        undefined,
+      );
+      if (outcome === 'done') return true;
+    }
+    throw new ConflictError(`command '${commandId}' kept changing status; try again`);
   }
 
   /**
-   * Moves commands of one event in transactions of 100 conditional updates (one round trip for
-   * the usual case where all of them move); a refused transaction falls back to one update per
-   * command, so commands that moved meanwhile (a fast acknowledgement) keep their new status.
+   * Moves commands as read, shard by shard in transactions of 99 conditional updates and the
+   * shard's counter (one round trip for the usual case where all of them move); a refused
+   * transaction falls back to `transition` per command, which reads each one again, so commands
+   * that moved meanwhile (a fast acknowledgement) keep their new status.
    */
   async transitionMany(
-    eventId: string,
-    commandIds: readonly string[],
+    records: readonly CommandRecord[],
     from: readonly CommandStatus[],
     to: CommandStatus,
     at: string,
     reason?: string,
   ): Promise<string[]> {
     const move: Move = { from, to, at, reason };
-    const moved = await mapLimit(chunk([...new Set(commandIds)], 100), 8, async (ids) => {
-      try {
-        await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: ids.map((id) => ({ Update: this.updateInput(eventId, id, move) })),
-          }),
-        );
-        return ids;
-      } catch (e) {
-        if (!cancellationCodes(e)) throw e;
-        const results = await mapLimit(ids, 16, (id) => this.update(eventId, id, move));
-        return ids.filter((_, i) => results[i]);
-      }
-    });
-    return moved.flat();
+    const unique = [...new Map(records.map((r) => [r.command.commandId, r])).values()];
+    const one = (r: CommandRecord) => this.transition(r.command.commandId, from, to, at, reason);
+    const asRead = unique.filter((r) => from.includes(r.status) && r.status !== to);
+    const others = unique.filter((r) => !asRead.includes(r));
+    const moved = await this.byShard(
+      asRead,
+      (r) => r.command,
+      99,
+      async (part) => {
+        const counted = new Deltas();
+        for (const r of part) counted.move(r.command.kind, r.status, to);
+        const items: TransactItem[] = [
+          ...part.map((r) => ({ Update: this.updateInput(r.command, r.status, move) })),
+          ...this.counter(part[0]?.command, counted),
+        ];
+        if ((await this.transact(items, undefined)) === 'done') return part.map((r) => r.command.commandId);
+        const results = await mapLimit(part, 16, one);
+        return part.filter((_, i) => results[i]).map((r) => r.command.commandId);
+      },
+    );
+    const late = await mapLimit(others, 16, one);
+    return [...moved, ...others.filter((_, i) => late[i]).map((r) => r.command.commandId)];
   }
 
-  private updateInput(eventId: string, commandId: string, { from, to, at, reason }: Move) {
-    const allowed = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
+  /** The conditional update of a command from the status it was read in (`current`) to `to`. */
+  private updateInput(
+    c: { eventId: string; buildingId: string; commandId: string },
+    current: CommandStatus,
+    { to, at, reason }: Move,
+  ) {
     return {
       TableName: this.table,
-      Key: keys.command(eventId, commandId),
+      Key: keys.command(c.eventId, commandShard(c.buildingId), c.commandId),
       UpdateExpression:
         reason === undefined
           ? 'SET #s = :to, updatedAt = :at'
           : 'SET #s = :to, updatedAt = :at, reason = :reason',
-      ConditionExpression: `attribute_exists(pk) AND #s IN (${Object.keys(allowed).join(', ')})`,
+      ConditionExpression: 'attribute_exists(pk) AND #s = :from',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: {
-        ...allowed,
+        ':from': current,
         ':to': to,
         ':at': at,
         ...(reason === undefined ? {} : { ':reason': reason }),
       },
     };
-  }
-
-  /** One conditional update; false when the command was not in a `from` status. */
-  private async update(eventId: string, commandId: string, move: Move): Promise<boolean> {
-    try {
-      await this.doc.send(new UpdateCommand(this.updateInput(eventId, commandId, move)));
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
   }
 }

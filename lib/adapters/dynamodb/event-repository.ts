@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
-import { AwaitingData, EventStatus, SettledWithoutData } from '../../domain/lifecycle.ts';
+import { AwaitingSummary, EventStatus } from '../../domain/lifecycle.ts';
 import { GridEvent } from '../../domain/model/grid-event.ts';
 import { toIso, toMs } from '../../domain/time.ts';
 import type {
@@ -60,8 +60,7 @@ const StoredEvent = z.object({
       corrections: z.number().int().min(1),
     })
     .optional(),
-  awaitingData: z.array(AwaitingData).optional(),
-  settledWithoutData: z.array(SettledWithoutData).optional(),
+  awaiting: AwaitingSummary.optional(),
   settlementRevision: z.number().int().min(1).optional(),
   settlementDigest: z.string().optional(),
   dataDeadline: z.string().optional(),

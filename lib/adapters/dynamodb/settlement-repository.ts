@@ -1,12 +1,13 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { AwaitingData, SettledWithoutData } from '../../domain/lifecycle.ts';
 import { Direction } from '../../domain/model/common.ts';
 import { SettlementRules } from '../../domain/model/program.ts';
 import type { BuildingSettlement, ParkSettlement } from '../../domain/settlement.ts';
 import type { EventImpact } from '../../domain/tariff.ts';
-import type { Page, PageRequest, SettlementRepository } from '../../ports.ts';
-import { batchWrite, decodeCursor, encodeCursor, pageLimit, queryAll } from './batch.ts';
-import { INDEX, keys } from './table.ts';
+import type { OpenSettlement, Page, PageRequest, SettlementRepository } from '../../ports.ts';
+import { batchWrite, decodeCursor, encodeCursor, mapLimit, pageLimit, queryAll } from './batch.ts';
+import { COMMAND_SHARDS, commandShard, INDEX, keys, pad } from './table.ts';
 
 const PeriodImpact = z.object({ deliveredKwh: z.number(), savedYuan: z.number() });
 /** What evaluation adds to a settlement when the program has a tariff for the building's zone. */
@@ -110,15 +111,28 @@ const StoredParkSettlement = z.object({
   impact: StoredImpact.optional(),
 }) satisfies z.ZodType<ParkSettlement>;
 
+/** The kinds of per-building entries a settlement revision stores, and their sort-key tags. */
+const ENTRY = { settled: 'BLDG', awaiting: 'AWAIT', withoutData: 'NODATA' } as const;
+type EntryKind = keyof typeof ENTRY;
+const ENTRY_TYPE: Record<EntryKind, string> = {
+  settled: 'buildingSettlement',
+  awaiting: 'awaitingData',
+  withoutData: 'settledWithoutData',
+};
+
 /**
- * Settlements of an event per building and per park, by revision.
+ * Settlements of an event per building and per park, by revision, and the buildings each revision
+ * left open (awaiting data, settled without it).
  *
- * Access patterns: latest settlements of an event (`EVENT#id` / `SETTLE#BLDG#b` and
- * `SETTLE#PARK#p`); one revision of them (`EVENT#id` / `SETTLEREV#<rev>#BLDG#b`, `…#PARK#p`);
- * latest settlements of a park, newest first, paginated (GSI1 `PARK#p#SETTLE` /
- * `settledAt#eventId`, on the latest park items only). A new revision replaces the latest items
- * (same keys, so a park never lists an event twice, and stale ones are deleted) and keeps its own
- * copy, so every earlier revision stays readable.
+ * Access patterns: latest entries of an event's buildings in {@link COMMAND_SHARDS} shards by
+ * building, as its commands (`EVENT#id#S#s` / `SETTLE#BLDG#b`, `SETTLE#AWAIT#b`, `SETTLE#NODATA#b`),
+ * and their copies per revision (`SETTLEREV#<rev>#BLDG#b`, …); parks, a few per event, under the
+ * event (`EVENT#id` / `SETTLE#PARK#p`, `SETTLEREV#<rev>#PARK#p`); latest settlements of a park,
+ * newest first, paginated (GSI1 `PARK#p#SETTLE` / `settledAt#eventId`, on the latest park items
+ * only). A new revision replaces the latest items (same keys, so a park never lists an event twice,
+ * and stale ones are deleted) and keeps its own copy, so every earlier revision stays readable.
+ * Sharding keeps a province's ~60,000 building settlements (twice: latest and revision) from one
+ * partition key's ~1,000 writes a second.
  */
 export class DynamoSettlementRepository implements SettlementRepository {
   constructor(
@@ -132,14 +146,26 @@ export class DynamoSettlementRepository implements SettlementRepository {
     revision: number,
     buildings: readonly BuildingSettlement[],
     parks: readonly ParkSettlement[],
+    open: OpenSettlement = { awaiting: [], withoutData: [] },
   ): Promise<void> {
     const settledAt = new Date(this.now()).toISOString();
     const latest = await this.items(eventId, 'SETTLE#');
+    const entries: { kind: EntryKind; buildingId: string; value: unknown }[] = [
+      ...buildings.map((b) => ({ kind: 'settled' as const, buildingId: b.buildingId, value: b })),
+      ...open.awaiting.map((a) => ({ kind: 'awaiting' as const, buildingId: a.buildingId, value: a })),
+      ...open.withoutData.map((w) => ({ kind: 'withoutData' as const, buildingId: w.buildingId, value: w })),
+    ];
+    const key = (kind: EntryKind, buildingId: string, rev?: number) => ({
+      pk: keys.settlementShard(eventId, commandShard(buildingId)),
+      sk:
+        rev === undefined
+          ? `SETTLE#${ENTRY[kind]}#${buildingId}`
+          : `SETTLEREV#${pad(rev)}#${ENTRY[kind]}#${buildingId}`,
+    });
     const kept = new Set([
-      ...buildings.map((b) => keys.buildingSettlement(eventId, b.buildingId).sk),
-      ...parks.map((p) => keys.parkSettlement(eventId, p.parkId).sk),
+      ...entries.map((e) => `${key(e.kind, e.buildingId).pk}|${key(e.kind, e.buildingId).sk}`),
+      ...parks.map((p) => `${keys.event(eventId).pk}|${keys.parkSettlement(eventId, p.parkId).sk}`),
     ]);
-    const building = (b: BuildingSettlement) => ({ type: 'buildingSettlement', revision, settlement: b });
     const park = (p: ParkSettlement) => ({
       type: 'parkSettlement',
       eventId,
@@ -148,14 +174,13 @@ export class DynamoSettlementRepository implements SettlementRepository {
       settlement: p,
     });
     await batchWrite(this.doc, this.table, [
-      ...buildings.flatMap((b) => [
-        {
-          PutRequest: {
-            Item: { ...keys.settlementRevision(eventId, revision, 'BLDG', b.buildingId), ...building(b) },
-          },
-        },
-        { PutRequest: { Item: { ...keys.buildingSettlement(eventId, b.buildingId), ...building(b) } } },
-      ]),
+      ...entries.flatMap((e) => {
+        const item = { type: ENTRY_TYPE[e.kind], revision, settlement: e.value };
+        return [
+          { PutRequest: { Item: { ...key(e.kind, e.buildingId, revision), ...item } } },
+          { PutRequest: { Item: { ...key(e.kind, e.buildingId), ...item } } },
+        ];
+      }),
       ...parks.flatMap((p) => [
         {
           PutRequest: {
@@ -173,7 +198,7 @@ export class DynamoSettlementRepository implements SettlementRepository {
         },
       ]),
       ...latest
-        .filter((i) => !kept.has(String(i.sk)))
+        .filter((i) => !kept.has(`${i.pk}|${i.sk}`))
         .map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
     ]);
   }
@@ -181,27 +206,52 @@ export class DynamoSettlementRepository implements SettlementRepository {
   async ofEvent(
     eventId: string,
     revision?: number,
-  ): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] }> {
-    const prefix =
-      revision === undefined
-        ? 'SETTLE#'
-        : keys.settlementRevision(eventId, revision, 'BLDG', '').sk.replace(/BLDG#$/, '');
+  ): Promise<{ buildings: BuildingSettlement[]; parks: ParkSettlement[] } & OpenSettlement> {
+    const prefix = revision === undefined ? 'SETTLE#' : `SETTLEREV#${pad(revision)}#`;
     const items = await this.items(eventId, prefix);
     return {
       buildings: items
-        .filter((i) => i.type === 'buildingSettlement')
+        .filter((i) => i.type === ENTRY_TYPE.settled)
         .map((i) => StoredBuildingSettlement.parse(i.settlement)),
       parks: items
         .filter((i) => i.type === 'parkSettlement')
         .map((i) => StoredParkSettlement.parse(i.settlement)),
+      ...openOf(items),
     };
   }
 
-  private items(eventId: string, prefix: string) {
+  async open(eventId: string): Promise<OpenSettlement> {
+    const read = await mapLimit(
+      Object.values(ENTRY).filter((t) => t !== ENTRY.settled),
+      2,
+      (tag) => this.shardItems(eventId, `SETTLE#${tag}#`),
+    );
+    return openOf(read.flat());
+  }
+
+  /** The event's items under `prefix`: its parks' and every shard's buildings'. */
+  private async items(eventId: string, prefix: string) {
+    const [parks, buildings] = await Promise.all([
+      this.query(keys.event(eventId).pk, prefix),
+      this.shardItems(eventId, prefix),
+    ]);
+    return [...parks, ...buildings];
+  }
+
+  private async shardItems(eventId: string, prefix: string) {
+    const shards = await mapLimit(
+      Array.from({ length: COMMAND_SHARDS }, (_, s) => s),
+      COMMAND_SHARDS,
+      (s) => this.query(keys.settlementShard(eventId, s), prefix),
+    );
+    return shards.flat();
+  }
+
+  private query(pk: string, prefix: string) {
     return queryAll(this.doc, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
-      ExpressionAttributeValues: { ':pk': keys.event(eventId).pk, ':s': prefix },
+      ExpressionAttributeValues: { ':pk': pk, ':s': prefix },
       ConsistentRead: true,
     });
   }
@@ -226,4 +276,20 @@ export class DynamoSettlementRepository implements SettlementRepository {
       cursor: encodeCursor(res.LastEvaluatedKey),
     };
   }
+}
+
+/** The open entries among stored items, ordered by building. */
+function openOf(items: readonly Record<string, unknown>[]): OpenSettlement {
+  const byBuilding = <T extends { buildingId: string }>(list: T[]) =>
+    list.sort((a, b) => (a.buildingId < b.buildingId ? -1 : a.buildingId > b.buildingId ? 1 : 0));
+  return {
+    awaiting: byBuilding(
+      items.filter((i) => i.type === ENTRY_TYPE.awaiting).map((i) => AwaitingData.parse(i.settlement)),
+    ),
+    withoutData: byBuilding(
+      items
+        .filter((i) => i.type === ENTRY_TYPE.withoutData)
+        .map((i) => SettledWithoutData.parse(i.settlement)),
+    ),
+  };
 }

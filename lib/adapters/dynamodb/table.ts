@@ -15,11 +15,14 @@
  * | working calendar, every year; one year | `CAL#CN` / `YEAR#yyyy` |
  * | event by id; events newest first | `EVENT#id` / `#EVENT`; GSI1 `EVENTS` / `createdAt#id` |
  * | events by start (past event days of a baseline's lookback) | GSI2 `EVENTS#START` / `<UTC ISO start>#id` |
- * | commands of an event | `EVENT#id` / `CMD#commandId` |
- * | command by id | `CMD#commandId` / `#PTR` → its event |
+ * | commands of an event, in 16 shards by building | `EVENT#id#C#<shard>` / `CMD#commandId` |
+ * | an event's command counts by kind and status, per shard | `EVENT#id#C#<shard>` / `#COUNT` |
+ * | commands of an event in one park (its manager's view) | GSI3 `EVENT#id#PARK#park#C#<shard>` / commandId |
+ * | command by id | `CMD#commandId` / `#PTR` → its event and shard |
  * | commands of a building, newest first | GSI1 `BLDG#id#CMD` / `start#revision#commandId` |
- * | latest settlements of an event | `EVENT#id` / `SETTLE#BLDG#b`, `SETTLE#PARK#p` |
- * | one settlement revision of an event (audit) | `EVENT#id` / `SETTLEREV#<rev>#BLDG#b`, `SETTLEREV#<rev>#PARK#p` |
+ * | latest settlements of an event's buildings, and those awaiting data or settled without, in 16 shards | `EVENT#id#S#<shard>` / `SETTLE#BLDG#b`, `SETTLE#AWAIT#b`, `SETTLE#NODATA#b` |
+ * | one settlement revision of them (audit) | `EVENT#id#S#<shard>` / `SETTLEREV#<rev>#BLDG#b`, … |
+ * | latest settlements of an event's parks; one revision of them | `EVENT#id` / `SETTLE#PARK#p`; `SETTLEREV#<rev>#PARK#p` |
  * | settlements of a park, newest first | GSI1 `PARK#p#SETTLE` / `settledAt#eventId` |
  * | OpenADR object by type and id; objects of a type, oldest first | `OADR#TYPE#id` / `#OBJ`; GSI1 `OADR#TYPE` / `createdAt#id` |
  * | OpenADR unique names (programName, venName, a VEN's resourceName) | `OADRNAME#TYPE#name` / `#NAME` |
@@ -72,7 +75,25 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   };
 }
 
-const pad = (n: number) => String(n).padStart(6, '0');
+/** A revision in a sort key: six digits, so keys sort by number. */
+export const pad = (n: number) => String(n).padStart(6, '0');
+
+/**
+ * Shards of an event's commands. One partition key takes about 1,000 writes a second; an event over
+ * 100,000 buildings stores ~62,000 commands and moves each through 2–3 statuses, so one key would
+ * take minutes and throttle. 16 keys take the plan in seconds and keep each under the limit.
+ */
+export const COMMAND_SHARDS = 16;
+
+/** The shard of a building's commands (FNV-1a of its id): every revision of a building lands in one. */
+export function commandShard(buildingId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < buildingId.length; i++) {
+    h ^= buildingId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % COMMAND_SHARDS;
+}
 
 /** Key builders, the only place key strings are spelled. */
 export const keys = {
@@ -98,21 +119,27 @@ export const keys = {
   eventsIndex: (createdAt: string, id: string) => ({ gsi1pk: 'EVENTS', gsi1sk: `${createdAt}#${id}` }),
   /** `startIso` is UTC (`toIso`), so keys sort by time whatever offset the operator wrote. */
   eventsByStart: (startIso: string, id: string) => ({ gsi2pk: 'EVENTS#START', gsi2sk: `${startIso}#${id}` }),
-  command: (eventId: string, commandId: string) => ({ pk: `EVENT#${eventId}`, sk: `CMD#${commandId}` }),
+  commandShard: (eventId: string, shard: number) => `EVENT#${eventId}#C#${shard}`,
+  command: (eventId: string, shard: number, commandId: string) => ({
+    pk: `EVENT#${eventId}#C#${shard}`,
+    sk: `CMD#${commandId}`,
+  }),
+  commandCounter: (eventId: string, shard: number) => ({ pk: `EVENT#${eventId}#C#${shard}`, sk: '#COUNT' }),
+  commandsOfPark: (eventId: string, parkId: string, shard: number, commandId: string) => ({
+    gsi3pk: `EVENT#${eventId}#PARK#${parkId}#C#${shard}`,
+    gsi3sk: commandId,
+  }),
   commandPointer: (commandId: string) => ({ pk: `CMD#${commandId}`, sk: '#PTR' }),
   commandsOfBuilding: (c: { buildingId: string; start: string; revision: number; commandId: string }) => ({
     gsi1pk: `BLDG#${c.buildingId}#CMD`,
     gsi1sk: `${c.start}#${pad(c.revision)}#${c.commandId}`,
   }),
-  buildingSettlement: (eventId: string, buildingId: string) => ({
-    pk: `EVENT#${eventId}`,
-    sk: `SETTLE#BLDG#${buildingId}`,
-  }),
+  settlementShard: (eventId: string, shard: number) => `EVENT#${eventId}#S#${shard}`,
   parkSettlement: (eventId: string, parkId: string) => ({
     pk: `EVENT#${eventId}`,
     sk: `SETTLE#PARK#${parkId}`,
   }),
-  settlementRevision: (eventId: string, revision: number, kind: 'BLDG' | 'PARK', id: string) => ({
+  settlementRevision: (eventId: string, revision: number, kind: 'PARK', id: string) => ({
     pk: `EVENT#${eventId}`,
     sk: `SETTLEREV#${pad(revision)}#${kind}#${id}`,
   }),

@@ -68,7 +68,12 @@ export interface EventStatusView {
   commands: CommandCounts;
   updatedAt: string;
   /** After the window: the latest settlement revision and what it still waits for. */
-  settlement?: { revision?: number; awaitingData: AwaitingData[]; dataDeadline?: string };
+  settlement?: {
+    revision?: number;
+    awaitingCount: number;
+    awaitingData: AwaitingData[];
+    dataDeadline?: string;
+  };
 }
 
 /** One row of `GET /events`. */
