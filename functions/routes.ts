@@ -325,7 +325,23 @@ export interface BusSubscription {
   /** Function name and handler file under `functions/bus/`. */
   name: string;
   message: MessageName;
+  /**
+   * Delivered through an SQS queue rather than invoked by the rule: the rule puts each message on
+   * the queue, and the function reads up to `batchSize` at a time, at most `maxConcurrency`
+   * invocations at once (the event source mapping's own limit, which reserves nothing from the
+   * account, so a first deploy never fails on a small account's concurrency). For consumers that
+   * run once per command and wait on others' endpoints (webhooks): a province's ~60,000 commands,
+   * some to dead endpoints, must neither take every concurrent execution from the API nor be lost.
+   */
+  queue?: { batchSize: number; maxConcurrency: number };
 }
+
+/**
+ * Per-command webhook delivery: 10 messages a batch, delivered side by side, 10 batches at once:
+ * 100 webhooks in flight. A dead endpoint holds one message for its timeout (~43 s with retries),
+ * not a function; at ~200 ms a webhook that is ~500 commands a second, 60,000 in two minutes.
+ */
+const WEBHOOK_QUEUE = { batchSize: 10, maxConcurrency: 10 };
 
 export const busSubscriptions = [
   { name: 'plan-event', message: 'GridEventAccepted' },
@@ -337,8 +353,8 @@ export const busSubscriptions = [
   { name: 'evaluate-event', message: 'EvaluationDue' },
   // OpenADR webhooks: client changes, and each building's commands as its VEN's events.
   { name: 'openadr-notify-change', message: 'OpenadrObjectChanged' },
-  { name: 'openadr-notify-command', message: 'DispatchCommand' },
-  { name: 'openadr-notify-cancel', message: 'CommandCancelled' },
+  { name: 'openadr-notify-command', message: 'DispatchCommand', queue: WEBHOOK_QUEUE },
+  { name: 'openadr-notify-cancel', message: 'CommandCancelled', queue: WEBHOOK_QUEUE },
 ] as const satisfies readonly BusSubscription[];
 
 export type BusSubscriptionName = (typeof busSubscriptions)[number]['name'];

@@ -8,11 +8,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import type { SQSBatchResponse } from 'aws-lambda';
 import * as z from 'zod';
 import type { Deps } from '../../lib/app/config.ts';
 import { type MessageDetail, messages } from '../../lib/messages.ts';
 import { busFunctions } from '../definitions.ts';
-import { type BusSubscriptionName, busSubscriptions, type MessageOf } from '../routes.ts';
+import {
+  type BusSubscription,
+  type BusSubscriptionName,
+  busSubscriptions,
+  type MessageOf,
+} from '../routes.ts';
 import { coldStart, type Wiring } from './deps.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
@@ -58,7 +64,38 @@ export function busConsumer<S extends BusSubscriptionName>(
   options: ConsumerOptions = {},
 ) {
   const definition = busFunctions[subscription];
-  const name = busSubscriptions.find((s) => s.name === subscription)?.message as MessageOf<S>;
+  const sub = busSubscriptions.find((s) => s.name === subscription) as BusSubscription;
+  const name = sub.message as MessageOf<S>;
+  if (sub.queue) {
+    if (options.idempotent)
+      throw new Error(`${definition.id}: a queued consumer is not made idempotent per batch`);
+    const makeHandler = ({ deps }: Wiring) =>
+      middy(async (event: unknown): Promise<SQSBatchResponse> => {
+        logger.appendKeys({ detailType: name });
+        const parse = detailOf(messages[name].schema);
+        const { Records } = SqsBatch.parse(event);
+        // Side by side: one slow endpoint holds its own message, not the batch's others.
+        const failed = await Promise.all(
+          Records.map(async (record) => {
+            try {
+              await run(deps, parse.parse(JSON.parse(record.body)) as MessageDetail<MessageOf<S>>);
+              return [];
+            } catch (error) {
+              logger.error('message failed: the queue delivers it again, then to the dead-letter queue', {
+                messageId: record.messageId,
+                error,
+              });
+              return [{ itemIdentifier: record.messageId }];
+            }
+          }),
+        );
+        return { batchItemFailures: failed.flat() };
+      })
+        .use(captureLambdaHandler(tracer, { captureResponse: definition.captureResponse }))
+        .use(injectLambdaContext(logger))
+        .use(logMetrics(metrics));
+    return { definition, makeHandler, handler: coldStart(definition, makeHandler) };
+  }
   const makeHandler = ({ deps, idempotency }: Wiring) => {
     if (options.idempotent && !idempotency)
       throw new Error(
@@ -77,4 +114,49 @@ export function busConsumer<S extends BusSubscriptionName>(
     return handler;
   };
   return { definition, makeHandler, handler: coldStart(definition, makeHandler) };
+}
+
+/** An SQS batch as Lambda's event source mapping delivers it: what a queued consumer reads of it. */
+const SqsBatch = z.object({
+  Records: z.array(z.object({ messageId: z.string(), body: z.string() })).min(1),
+});
+
+/**
+ * The invocation event a subscription's function receives for one EventBridge event: the event
+ * itself when the rule invokes the function, or a batch of one SQS record carrying it (as the rule
+ * puts it on the queue) when the subscription is queued. The local runtime and the tests deliver
+ * through this, so both run each function on what AWS hands it.
+ */
+export function invocationOf(
+  sub: BusSubscription,
+  event: { id: string; region: string; time: string },
+): unknown {
+  if (!sub.queue) return event;
+  return {
+    Records: [
+      {
+        messageId: event.id,
+        receiptHandle: `local-${event.id}`,
+        body: JSON.stringify(event),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.parse(event.time)),
+          SenderId: 'events.amazonaws.com',
+          ApproximateFirstReceiveTimestamp: String(Date.parse(event.time)),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:${event.region}:000000000000:${sub.name}`,
+        awsRegion: event.region,
+      },
+    ],
+  };
+}
+
+/** Throws when a queued consumer's answer names failed messages (SQS would deliver them again). */
+export function throwIfBatchFailed(sub: BusSubscription, result: unknown): void {
+  const failures = (result as Partial<SQSBatchResponse> | undefined)?.batchItemFailures ?? [];
+  if (sub.queue && failures.length > 0)
+    throw new Error(`${sub.name}: ${failures.length} message(s) failed and go back to the queue`);
 }

@@ -26,6 +26,8 @@ export interface BusTarget {
   /** Rule name, for logs. */
   name: string;
   pattern: Record<string, unknown>;
+  /** At most this many deliveries to the target at once (a queue's event source mapping). */
+  maxConcurrency?: number | undefined;
   deliver(event: BusEvent): Promise<void>;
 }
 
@@ -70,6 +72,8 @@ export class LocalBus {
   private readonly upstream: (() => Promise<boolean>)[] = [];
   private readonly queue: Job[] = [];
   private running = 0;
+  /** Deliveries under way per target. */
+  private readonly perTarget = new Map<BusTarget, number>();
   private waiters: (() => void)[] = [];
   private readonly history: BusEvent[] = [];
   readonly deadLetters: DeadLetter[] = [];
@@ -214,11 +218,18 @@ export class LocalBus {
 
   private pump(): void {
     const limit = this.options.concurrency ?? 4;
-    while (this.running < limit && this.queue.length > 0) {
-      const job = this.queue.shift() as Job;
+    while (this.running < limit) {
+      // The oldest job whose target has room: a target at its own limit waits, others go on.
+      const i = this.queue.findIndex(
+        (j) => (this.perTarget.get(j.target) ?? 0) < (j.target.maxConcurrency ?? Number.POSITIVE_INFINITY),
+      );
+      if (i < 0) break;
+      const job = this.queue.splice(i, 1)[0] as Job;
       this.running++;
+      this.perTarget.set(job.target, (this.perTarget.get(job.target) ?? 0) + 1);
       void this.run(job).finally(() => {
         this.running--;
+        this.perTarget.set(job.target, (this.perTarget.get(job.target) ?? 1) - 1);
         this.pump();
         if (this.queue.length === 0 && this.running === 0) {
           const waiters = this.waiters;

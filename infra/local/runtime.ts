@@ -10,9 +10,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { invocationOf, throwIfBatchFailed } from '../../functions/commons/bus.ts';
 import { busFunctions, outboxRelayFunction, preTokenFunction } from '../../functions/definitions.ts';
 import type { PreTokenEvent } from '../../functions/identity/pre-token.ts';
-import { busSubscriptions, subscriptionPattern } from '../../functions/routes.ts';
+import { type BusSubscription, busSubscriptions, subscriptionPattern } from '../../functions/routes.ts';
 import { createTables } from '../../lib/adapters/dynamodb/create-tables.ts';
 import type { Deps } from '../../lib/app/config.ts';
 import { errorMessage } from '../../lib/caught-errors.ts';
@@ -276,8 +277,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     bus.addTarget({
       name: sub.name,
       pattern: subscriptionPattern(sub),
+      // A queued subscription gets its SQS batch, and its event source mapping's concurrency.
+      maxConcurrency: (sub as BusSubscription).queue?.maxConcurrency,
       deliver: async (event) => {
-        await fn.invoke(event);
+        throwIfBatchFailed(sub, await fn.invoke(invocationOf(sub, event)));
       },
     });
   }

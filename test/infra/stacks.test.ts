@@ -3,13 +3,19 @@ import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FunctionDefinition, functionDefinitions, grantVariables } from '../../functions/definitions.ts';
+import {
+  busFunctions,
+  type FunctionDefinition,
+  functionDefinitions,
+  grantVariables,
+} from '../../functions/definitions.ts';
 import {
   OPENADR_FALLBACK_ROUTE,
   OPENADR_FAMILIES,
   openadrOperations,
 } from '../../functions/openadr/operations.ts';
 import {
+  type BusSubscription,
   busSubscriptions,
   httpRoutes,
   integrationPattern,
@@ -339,7 +345,10 @@ describe('the outbox (issue 15)', () => {
   });
 
   it('relays outbox inserts only, bisecting failed batches, retrying, and dead-lettering what keeps failing', () => {
-    const mappings = Object.values(service.findResources('AWS::Lambda::EventSourceMapping'));
+    // The table's stream is the one mapping that is not an SQS queue's (those are the queued consumers').
+    const mappings = Object.values(service.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (r) => !r.Properties.ScalingConfig,
+    );
     expect(mappings).toHaveLength(1);
     const m = mappings[0]?.Properties;
     expect(JSON.stringify(m.FilterCriteria)).toContain('outbox');
@@ -382,12 +391,52 @@ describe('bus rules', () => {
     }
   });
 
-  it('keep what a consumer keeps failing on: each consumer sends failed invocations to its dead-letter queue', () => {
+  const queued = (busSubscriptions as readonly BusSubscription[]).filter((s) => s.queue);
+
+  it('keep what a consumer keeps failing on: each invoked consumer sends failed invocations to its dead-letter queue', () => {
     const configs = Object.values(service.findResources('AWS::Lambda::EventInvokeConfig'));
-    expect(configs).toHaveLength(busSubscriptions.length);
+    expect(configs).toHaveLength(busSubscriptions.length - queued.length);
     for (const c of configs) {
       expect(c.Properties.MaximumRetryAttempts).toBe(2);
       expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+    }
+  });
+
+  it('deliver per-command webhooks through a queue, read with bounded concurrency, failures back to the queue then dead-lettered', () => {
+    expect(queued.map((s) => s.name).sort()).toEqual(['openadr-notify-cancel', 'openadr-notify-command']);
+    for (const sub of queued) {
+      const definition = busFunctions[sub.name as keyof typeof busFunctions];
+      const fn = stacks.service.getLogicalId(
+        stacks.service.functions.consumers.get(sub.name as keyof typeof busFunctions)?.node
+          .defaultChild as CfnElement,
+      );
+      const [mapping, ...more] = Object.values(
+        service.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { FunctionName: { Ref: fn } },
+        }),
+      );
+      expect(more).toEqual([]);
+      expect(mapping?.Properties).toMatchObject({
+        BatchSize: sub.queue?.batchSize,
+        ScalingConfig: { MaximumConcurrency: sub.queue?.maxConcurrency },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const queueArn = mapping?.Properties.EventSourceArn;
+      const queue = service.toJSON().Resources[queueArn['Fn::GetAtt'][0]];
+      // Six times the function's timeout; five receives, then the consumers' dead-letter queue.
+      expect(queue.Properties.VisibilityTimeout).toBe(6 * definition.timeoutSeconds);
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+      // The rule of its message targets the queue, not the function, and the function is never
+      // invoked asynchronously (nothing to configure for it).
+      const rule = Object.values(service.findResources('AWS::Events::Rule')).find(
+        (r) => JSON.stringify(r.Properties.EventPattern) === JSON.stringify(subscriptionPattern(sub)),
+      );
+      expect(rule?.Properties.Targets.map((t: { Arn: unknown }) => t.Arn)).toEqual([queueArn]);
+      expect(
+        Object.values(service.findResources('AWS::Lambda::EventInvokeConfig')).some(
+          (c) => c.Properties.FunctionName.Ref === fn,
+        ),
+      ).toBe(false);
     }
   });
 

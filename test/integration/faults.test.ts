@@ -194,7 +194,9 @@ async function completeAndSettle(event: ReturnType<typeof eventOf>): Promise<voi
       (await call('report-telemetry', BMS, { params: { buildingId: id }, body: { readings } })).status,
     ).toBe(202);
   }
-  await h.fire(evaluationScheduleName({ ...event, intervalMinutes: 15 } as never));
+  // Retried as Lambda retries an asynchronous invocation and EventBridge its target: under injected
+  // throttling an evaluation's many reads may exhaust the SDK's own retries once.
+  await h.fire(evaluationScheduleName({ ...event, intervalMinutes: 15 } as never), { attempts: 5 });
 }
 
 /** What must hold after recovery. */

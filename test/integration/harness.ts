@@ -20,11 +20,13 @@ import type {
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { inject, vi } from 'vitest';
+import { invocationOf, throwIfBatchFailed } from '../../functions/commons/bus.ts';
 import { clientsFrom } from '../../functions/commons/clients.ts';
 import { ALL_GRANTS, buildWiring, type Wiring } from '../../functions/commons/deps.ts';
 import { readConfig } from '../../functions/commons/env.ts';
 import { busFunctions, type FunctionDefinition, httpFunctions } from '../../functions/definitions.ts';
 import {
+  type BusSubscription,
   type BusSubscriptionName,
   busSubscriptions,
   httpRoutes,
@@ -262,7 +264,10 @@ export class Harness {
     return { status: res.statusCode ?? 0, body: res.body ? JSON.parse(res.body) : undefined };
   }
 
-  /** Delivers one bus message to a consumer by its subscription name, as an EventBridge event. */
+  /**
+   * Delivers one bus message to a consumer by its subscription name, as an EventBridge event, or
+   * as an SQS batch carrying it for a queued subscription (a failed message then throws).
+   */
   async deliver(
     name: BusSubscriptionName,
     detailType: string,
@@ -280,7 +285,9 @@ export class Harness {
       resources: [],
       detail,
     };
-    await (await this.handler(busFunctions[name]))(event, context());
+    const sub = busSubscriptions.find((s) => s.name === name) as BusSubscription;
+    const result = await (await this.handler(busFunctions[name]))(invocationOf(sub, event), context());
+    throwIfBatchFailed(sub, result);
   }
 
   /**
@@ -390,12 +397,15 @@ export class Harness {
     return names;
   }
 
-  /** Fires a captured one-time schedule, as EventBridge Scheduler would at its time. */
-  async fire(scheduleName: string): Promise<void> {
+  /**
+   * Fires a captured one-time schedule, as EventBridge Scheduler would at its time; `attempts` as
+   * for {@link pump} (what the consumers it reaches are retried).
+   */
+  async fire(scheduleName: string, options: { attempts?: number } = {}): Promise<void> {
     const s = this.schedules.get(scheduleName);
     if (!s?.Target?.EventBridgeParameters) throw new Error(`no schedule '${scheduleName}'`);
     const { DetailType, Source } = s.Target.EventBridgeParameters;
     this.entries.push({ Source, DetailType, Detail: s.Target.Input });
-    await this.pump();
+    await this.pump(options);
   }
 }

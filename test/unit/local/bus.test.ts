@@ -77,6 +77,29 @@ describe('local bus', () => {
     expect(result.Entries.map((e) => Boolean(e.EventId))).toEqual([true, false, false, false]);
   });
 
+  it("holds a queued target to its event source mapping's concurrency while others go on", async () => {
+    const b = bus({ concurrency: 8 });
+    const inFlight = { queued: 0, other: 0 };
+    const peak = { queued: 0, other: 0 };
+    const slow = (name: keyof typeof inFlight) => async () => {
+      inFlight[name]++;
+      peak[name] = Math.max(peak[name], inFlight[name]);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight[name]--;
+    };
+    b.addTarget({
+      name: 'queued',
+      pattern: { 'detail-type': ['DispatchCommand'] },
+      maxConcurrency: 2,
+      deliver: slow('queued'),
+    });
+    b.addTarget({ name: 'other', pattern: { 'detail-type': ['DispatchCommand'] }, deliver: slow('other') });
+    for (let i = 0; i < 3; i++) b.put(Array.from({ length: 10 }, () => entry('DispatchCommand')));
+    await b.idle();
+    expect(peak.queued).toBe(2);
+    expect(peak.other).toBeGreaterThan(2);
+  });
+
   it('retries a failing target and then keeps the event as a dead letter', async () => {
     const letters: unknown[] = [];
     const b = bus({ attempts: 3, retryDelayMs: 1, onDeadLetter: (l) => letters.push(l) });
