@@ -4,41 +4,36 @@
  * projects by name, so `crash.test.ts` started last and ran alone for 50 s).
  *
  * A file's weight is its duration in vitest's cache when the run has one, else the seconds it took
- * in a clean-clone CI run on 2 cores with 2 workers (2026-12-06; files of 10 s and more), else a
+ * in a clean-clone CI run on 2 cores with 2 workers (2026-12-07; files of 10 s and more), else a
  * guess by project. Only the order changes: every file still runs.
  */
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const MEASURED_SECONDS: Record<string, number> = {
-  // clean-clone CI, 2026-12-06 (c8a7b4c): files of 10 s and more
-  'test/local/province.test.ts': 121,
-  'test/integration/races.test.ts': 116,
-  'test/local/runtime.test.ts': 111,
-  'test/local/crash.test.ts': 102,
-  'test/e2e/console.test.ts': 89,
-  'test/local/fuzz.test.ts': 79,
-  'test/local/tour.test.ts': 71,
-  'test/integration/faults.test.ts': 64,
-  'test/local/openadr-authorization.test.ts': 53,
-  'test/local/one-delivered.test.ts': 50,
-  'test/local/openadr-fuzz-valid.test.ts': 48,
-  'test/local/openadr-fuzz-refusals.test.ts': 32,
-  'test/local/authorization.test.ts': 31,
-  'test/infra/stacks.test.ts': 25,
-  'test/local/openadr-e2e.test.ts': 25,
-  'test/local/store-restart.test.ts': 22,
-  'test/integration/lifecycle.test.ts': 21,
-  'test/infra/identity.test.ts': 21,
-  'test/integration/telemetry.test.ts': 20,
-  'test/unit/allocation.property.test.ts': 19,
-  'test/integration/repositories.test.ts': 15,
-  'test/local/openadr-bl.test.ts': 13,
-  'test/local/openadr-webhooks.test.ts': 12,
-  'test/local/bindings.test.ts': 11,
-  'test/local/openadr-fuzz-edge-cases.test.ts': 11,
-  'test/local/openadr-ven.test.ts': 10,
-  'test/local/two-runtimes.test.ts': 10,
+  // clean-clone CI, 2026-12-07 (6271af2): files of 10 s and more
+  'test/local/province.test.ts': 150,
+  'test/integration/races.test.ts': 119,
+  'test/integration/faults.test.ts': 92,
+  'test/local/runtime.test.ts': 89,
+  'test/local/crash.test.ts': 72,
+  'test/local/fuzz.test.ts': 71,
+  'test/e2e/console.test.ts': 48,
+  'test/integration/repositories.test.ts': 41,
+  'test/local/tour.test.ts': 38,
+  'test/local/openadr-authorization.test.ts': 34,
+  'test/local/openadr-fuzz-valid.test.ts': 22,
+  'test/local/store-restart.test.ts': 20,
+  'test/local/authorization.test.ts': 19,
+  'test/integration/calendar.test.ts': 18,
+  'test/local/one-delivered.test.ts': 18,
+  'test/integration/lifecycle.test.ts': 18,
+  'test/integration/baseline-update.test.ts': 15,
+  'test/integration/back-to-back.test.ts': 14,
+  'test/local/openadr-fuzz-refusals.test.ts': 14,
+  'test/local/openadr-same-plan.test.ts': 13,
+  'test/unit/allocation.property.test.ts': 12,
+  'test/integration/telemetry.test.ts': 11,
 };
 
 /** A file not measured: a local runtime starts in seconds; a unit file takes a fraction of one. */

@@ -77,8 +77,17 @@ export function busConsumer<S extends BusSubscriptionName>(
         // Side by side: one slow endpoint holds its own message, not the batch's others.
         const failed = await Promise.all(
           Records.map(async (record) => {
+            const detail = parse.safeParse(parsedJson(record.body));
+            if (!detail.success) {
+              // Never runnable: it goes back until SQS moves it to the dead-letter queue.
+              logger.warn('malformed message refused', {
+                messageId: record.messageId,
+                issues: detail.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+              });
+              return [{ itemIdentifier: record.messageId }];
+            }
             try {
-              await run(deps, parse.parse(JSON.parse(record.body)) as MessageDetail<MessageOf<S>>);
+              await run(deps, detail.data as MessageDetail<MessageOf<S>>);
               return [];
             } catch (error) {
               logger.error('message failed: the queue delivers it again, then to the dead-letter queue', {
@@ -116,6 +125,15 @@ export function busConsumer<S extends BusSubscriptionName>(
   return { definition, makeHandler, handler: coldStart(definition, makeHandler) };
 }
 
+/** A record's body as JSON, or undefined when it is not JSON (refused by the schema then). */
+function parsedJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An SQS batch as Lambda's event source mapping delivers it: what a queued consumer reads of it. */
 const SqsBatch = z.object({
   Records: z.array(z.object({ messageId: z.string(), body: z.string() })).min(1),
@@ -127,28 +145,33 @@ const SqsBatch = z.object({
  * puts it on the queue) when the subscription is queued. The local runtime and the tests deliver
  * through this, so both run each function on what AWS hands it.
  */
-export function invocationOf(
-  sub: BusSubscription,
-  event: { id: string; region: string; time: string },
-): unknown {
+export function invocationOf(sub: BusSubscription, event: unknown): unknown {
   if (!sub.queue) return event;
+  // Read defensively: a malformed event is still carried, as a queue carries any body.
+  const field = (name: string, otherwise: string) => {
+    const v = (event as Record<string, unknown> | null)?.[name];
+    return typeof v === 'string' ? v : otherwise;
+  };
+  const at = field('time', new Date(0).toISOString());
+  const region = field('region', 'cn-north-1');
+  const id = field('id', `${sub.name}-${Date.parse(at)}`);
   return {
     Records: [
       {
-        messageId: event.id,
-        receiptHandle: `local-${event.id}`,
-        body: JSON.stringify(event),
+        messageId: id,
+        receiptHandle: `local-${id}`,
+        body: JSON.stringify(event) ?? 'null',
         attributes: {
           ApproximateReceiveCount: '1',
-          SentTimestamp: String(Date.parse(event.time)),
+          SentTimestamp: String(Date.parse(at)),
           SenderId: 'events.amazonaws.com',
-          ApproximateFirstReceiveTimestamp: String(Date.parse(event.time)),
+          ApproximateFirstReceiveTimestamp: String(Date.parse(at)),
         },
         messageAttributes: {},
         md5OfBody: '',
         eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:${event.region}:000000000000:${sub.name}`,
-        awsRegion: event.region,
+        eventSourceARN: `arn:aws:sqs:${region}:000000000000:${sub.name}`,
+        awsRegion: region,
       },
     ],
   };
