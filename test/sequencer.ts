@@ -11,11 +11,11 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const MEASURED_SECONDS: Record<string, number> = {
-  // clean-clone CI, 2026-12-07 (6271af2): files of 10 s and more
+  // clean-clone CI, 2026-12-07 (6271af2): files of 10 s and more; races at 30 runs a pair
   'test/local/province.test.ts': 150,
-  'test/integration/races.test.ts': 119,
   'test/integration/faults.test.ts': 92,
   'test/local/runtime.test.ts': 89,
+  'test/integration/races.test.ts': 72,
   'test/local/crash.test.ts': 72,
   'test/local/fuzz.test.ts': 71,
   'test/e2e/console.test.ts': 48,

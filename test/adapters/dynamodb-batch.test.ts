@@ -19,6 +19,7 @@ import {
   decodeCursor,
   encodeCursor,
   mapLimit,
+  pacer,
   pageLimit,
 } from '../../lib/adapters/dynamodb/batch.ts';
 import { DynamoCommandRepository } from '../../lib/adapters/dynamodb/command-repository.ts';
@@ -60,6 +61,49 @@ describe('batchWrite', () => {
       }),
     ).rejects.toThrow(/BatchWrite left 1 items unprocessed after 3 attempts/);
     expect(dynamo).toHaveReceivedCommandTimes(BatchWriteCommand, 3);
+  });
+});
+
+describe('pacing writes to a partition key', () => {
+  it('waits only as long as keeps a writer under its rate since it started', async () => {
+    let t = 0;
+    const waits: number[] = [];
+    const spend = pacer(
+      400,
+      () => t,
+      async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    );
+    await spend(100); // 100 items at t = 0: they were due by 250 ms
+    t += 50; // the next part takes 50 ms to write
+    await spend(100); // due by 500 ms, it is 300 ms
+    t += 1_000; // a slow part: already behind the rate, so no wait
+    await spend(100);
+    expect(waits).toEqual([250, 200]);
+  });
+
+  it("writes each key's items in order under its pace, the keys side by side", async () => {
+    dynamo.on(BatchWriteCommand).resolves({});
+    const waits: number[] = [];
+    const put = (pk: string, i: number) => ({ PutRequest: { Item: { pk, sk: `${i}` } } });
+    await batchWrite(
+      doc,
+      't',
+      [
+        ...Array.from({ length: 60 }, (_, i) => put('A', i)),
+        ...Array.from({ length: 10 }, (_, i) => put('B', i)),
+      ],
+      { pacePerKey: 50, sleep: async (ms) => void waits.push(ms) },
+    );
+    const calls = dynamo.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.t ?? []);
+    // Never two keys in one call; A's 60 items in 25 + 25 + 10, B's 10 in one.
+    for (const call of calls) expect(new Set(call.map((r) => r.PutRequest?.Item?.pk)).size).toBe(1);
+    expect(calls.map((c) => c.length).sort((a, b) => a - b)).toEqual([10, 10, 25, 25]);
+    // 50 a second: A's parts wait for roughly 0.5 s, 1 s and 1.2 s of writing; B's for 0.2 s.
+    expect(waits.length).toBe(4);
+    expect(Math.max(...waits)).toBeGreaterThan(1_000);
   });
 });
 

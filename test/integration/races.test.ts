@@ -7,7 +7,7 @@
  * building holds only the cancellation of the cancelled revision; any other event's building holds
  * nothing of a revision the event has not reached.
  *
- * `RACE_RUNS` (default 50, which `npm test` runs; `npm run check:races` runs 1,000) sets the
+ * `RACE_RUNS` (default 30, which `npm test` runs; `npm run check:races` runs 1,000) sets the
  * interleavings per pair; `RACE_SEED` the random delays.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -28,7 +28,7 @@ import type { GridEvent } from '../../lib/domain/model/grid-event.ts';
 import { enrollBatteryFleet } from './battery-fleet.ts';
 import { Harness } from './harness.ts';
 
-const RUNS = Number(process.env.RACE_RUNS ?? 50);
+const RUNS = Number(process.env.RACE_RUNS ?? 30);
 const SEED = Number(process.env.RACE_SEED ?? 20261205);
 /** Groups of buildings, each racing its own events one after another, all groups at once. */
 const GROUPS = Number(process.env.RACE_GROUPS ?? 25);

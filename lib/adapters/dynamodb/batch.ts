@@ -26,6 +26,8 @@ export interface RetryOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** BatchWrite only: write each partition key's items in order, at most this many a second. */
+  pacePerKey?: number;
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -102,7 +104,7 @@ export async function batchWrite(
   options: RetryOptions = {},
 ): Promise<void> {
   const { maxAttempts = 8, baseDelayMs = 25, sleep = defaultSleep } = options;
-  await mapLimit(chunk(requests, 25), 8, async (part) => {
+  const write = async (part: WriteRequest[]) => {
     let pending: WriteRequest[] = part;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= maxAttempts)
@@ -111,7 +113,49 @@ export async function batchWrite(
       const res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = (res.UnprocessedItems?.[table] as WriteRequest[] | undefined) ?? [];
     }
+  };
+  if (!options.pacePerKey) {
+    await mapLimit(chunk(requests, 25), 8, write);
+    return;
+  }
+  // One writer per partition key, each paced; the keys in parallel.
+  const byKey = new Map<string, WriteRequest[]>();
+  for (const r of requests) {
+    const pk = String(('PutRequest' in r ? r.PutRequest.Item : r.DeleteRequest.Key).pk);
+    const list = byKey.get(pk);
+    if (list) list.push(r);
+    else byKey.set(pk, [r]);
+  }
+  const perSecond = options.pacePerKey;
+  await mapLimit([...byKey.values()], 8, async (list) => {
+    const spend = pacer(perSecond, undefined, sleep);
+    for (const part of chunk(list, 25)) {
+      await write(part);
+      await spend(part.length);
+    }
   });
+}
+
+/**
+ * Item writes a writer sends to one partition key per second at most. DynamoDB takes about 1,000
+ * write units a second on a key, and a transactional write costs two: a writer that keeps one key
+ * under 400 items a second leaves room for the answers and moves others make on it meanwhile.
+ */
+export const WRITES_PER_KEY_PER_SECOND = 400;
+
+/**
+ * Paces one writer of one key: `spend(n)` after writing `n` items waits, if need be, until the
+ * writer's average since its start is back under `perSecond`. A shard's plan of thousands of
+ * commands then takes seconds on its key instead of throttling it.
+ */
+export function pacer(perSecond: number, now: () => number = () => performance.now(), wait = defaultSleep) {
+  const start = now();
+  let written = 0;
+  return async (n: number): Promise<void> => {
+    written += n;
+    const ahead = (written / perSecond) * 1000 - (now() - start);
+    if (ahead > 0) await wait(ahead);
+  };
 }
 
 /** Every item of a query, following pages. */

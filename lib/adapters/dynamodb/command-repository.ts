@@ -26,9 +26,11 @@ import {
   decodeCursor,
   encodeCursor,
   mapLimit,
+  pacer,
   pageLimit,
   queryAll,
   sleep,
+  WRITES_PER_KEY_PER_SECOND,
 } from './batch.ts';
 import { type Partition, pageAcross } from './items.ts';
 import { outboxPut } from './outbox.ts';
@@ -212,7 +214,8 @@ export class DynamoCommandRepository implements CommandRepository {
 
   /**
    * Runs `write` over `items` grouped by shard, `size` at a time: shards in parallel, one part
-   * after another within a shard (their counter item would make parallel parts collide).
+   * after another within a shard (their counter item would make parallel parts collide), each
+   * shard's key paced to {@link WRITES_PER_KEY_PER_SECOND}.
    */
   private async byShard<T>(
     items: readonly T[],
@@ -229,7 +232,11 @@ export class DynamoCommandRepository implements CommandRepository {
     }
     const done = await mapLimit([...shards.values()], COMMAND_SHARDS, async (list) => {
       const ids: string[] = [];
-      for (const part of chunk(list, size)) ids.push(...(await write(part)));
+      const spend = pacer(WRITES_PER_KEY_PER_SECOND);
+      for (const part of chunk(list, size)) {
+        ids.push(...(await write(part)));
+        await spend(part.length + 1); // its commands and the counter, on the shard's key
+      }
       return ids;
     });
     return done.flat();
@@ -256,7 +263,7 @@ export class DynamoCommandRepository implements CommandRepository {
   }
 
   /**
-   * Runs one transaction, the guard's check first; retries transaction conflicts. 'refused' when
+   * Runs one transaction, the guard's check first; retries transaction conflicts and throttling. 'refused' when
    * one of the items' own conditions failed.
    * @throws ConflictError when the guard failed.
    */
@@ -274,7 +281,9 @@ export class DynamoCommandRepository implements CommandRepository {
             `event '${guard.eventId}' is no longer at revision ${guard.revision} (${guard.statuses.join(' or ')})`,
           );
         if (codes.includes('ConditionalCheckFailed')) return 'refused';
-        if (!codes.includes('TransactionConflict') || attempt >= 8) throw e;
+        // Another transaction on an item, or a key over its throughput: both pass with time.
+        if (!codes.some((c) => c === 'TransactionConflict' || c === 'ThrottlingError') || attempt >= 8)
+          throw e;
         await sleep(backoff(attempt));
       }
     }

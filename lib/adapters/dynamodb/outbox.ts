@@ -24,8 +24,12 @@ import {
 } from './batch.ts';
 import { keys, TTL_ATTRIBUTE } from './table.ts';
 
-/** Partitions the outbox is spread over, so a province-wide dispatch does not heat one of them. */
-export const OUTBOX_SHARDS = 8;
+/**
+ * Partitions the outbox is spread over, so a province-wide dispatch does not heat one of them: 16
+ * command shards, each paced to 400 writes a second, put at most ~6,400 messages a second, ~400 on
+ * each outbox key, and the relay's deletes as many again.
+ */
+export const OUTBOX_SHARDS = 16;
 const KEEP_SECONDS = 7 * 24 * 3600;
 
 const shardOf = (id: string) => Number.parseInt(id.slice(0, 8), 16) % OUTBOX_SHARDS;

@@ -6,7 +6,15 @@ import { SettlementRules } from '../../domain/model/program.ts';
 import type { BuildingSettlement, ParkSettlement } from '../../domain/settlement.ts';
 import type { EventImpact } from '../../domain/tariff.ts';
 import type { OpenSettlement, Page, PageRequest, SettlementRepository } from '../../ports.ts';
-import { batchWrite, decodeCursor, encodeCursor, mapLimit, pageLimit, queryAll } from './batch.ts';
+import {
+  batchWrite,
+  decodeCursor,
+  encodeCursor,
+  mapLimit,
+  pageLimit,
+  queryAll,
+  WRITES_PER_KEY_PER_SECOND,
+} from './batch.ts';
 import { COMMAND_SHARDS, commandShard, INDEX, keys, pad } from './table.ts';
 
 const PeriodImpact = z.object({ deliveredKwh: z.number(), savedYuan: z.number() });
@@ -126,13 +134,13 @@ const ENTRY_TYPE: Record<EntryKind, string> = {
  *
  * Access patterns: latest entries of an event's buildings in {@link COMMAND_SHARDS} shards by
  * building, as its commands (`EVENT#id#S#s` / `SETTLE#BLDG#b`, `SETTLE#AWAIT#b`, `SETTLE#NODATA#b`),
- * and their copies per revision (`SETTLEREV#<rev>#BLDG#b`, …); parks, a few per event, under the
- * event (`EVENT#id` / `SETTLE#PARK#p`, `SETTLEREV#<rev>#PARK#p`); latest settlements of a park,
+ * and their copies per revision (`SETTLEREV#<rev>#BLDG#b`, …); parks likewise, sharded by park
+ * (`SETTLE#PARK#p`, `SETTLEREV#<rev>#PARK#p`: 5,000 parks would heat one key too); latest settlements of a park,
  * newest first, paginated (GSI1 `PARK#p#SETTLE` / `settledAt#eventId`, on the latest park items
  * only). A new revision replaces the latest items (same keys, so a park never lists an event twice,
  * and stale ones are deleted) and keeps its own copy, so every earlier revision stays readable.
  * Sharding keeps a province's ~60,000 building settlements (twice: latest and revision) from one
- * partition key's ~1,000 writes a second.
+ * partition key's ~1,000 writes a second, and each key is written at a paced rate.
  */
 export class DynamoSettlementRepository implements SettlementRepository {
   constructor(
@@ -162,10 +170,12 @@ export class DynamoSettlementRepository implements SettlementRepository {
           ? `SETTLE#${ENTRY[kind]}#${buildingId}`
           : `SETTLEREV#${pad(rev)}#${ENTRY[kind]}#${buildingId}`,
     });
-    const kept = new Set([
-      ...entries.map((e) => `${key(e.kind, e.buildingId).pk}|${key(e.kind, e.buildingId).sk}`),
-      ...parks.map((p) => `${keys.event(eventId).pk}|${keys.parkSettlement(eventId, p.parkId).sk}`),
-    ]);
+    const kept = new Set(
+      [
+        ...entries.map((e) => key(e.kind, e.buildingId)),
+        ...parks.map((p) => keys.parkSettlement(eventId, p.parkId)),
+      ].map((k) => `${k.pk}|${k.sk}`),
+    );
     const park = (p: ParkSettlement) => ({
       type: 'parkSettlement',
       eventId,
@@ -173,34 +183,39 @@ export class DynamoSettlementRepository implements SettlementRepository {
       revision,
       settlement: p,
     });
-    await batchWrite(this.doc, this.table, [
-      ...entries.flatMap((e) => {
-        const item = { type: ENTRY_TYPE[e.kind], revision, settlement: e.value };
-        return [
-          { PutRequest: { Item: { ...key(e.kind, e.buildingId, revision), ...item } } },
-          { PutRequest: { Item: { ...key(e.kind, e.buildingId), ...item } } },
-        ];
-      }),
-      ...parks.flatMap((p) => [
-        {
-          PutRequest: {
-            Item: { ...keys.settlementRevision(eventId, revision, 'PARK', p.parkId), ...park(p) },
-          },
-        },
-        {
-          PutRequest: {
-            Item: {
-              ...keys.parkSettlement(eventId, p.parkId),
-              ...keys.parkSettlementsIndex(p.parkId, settledAt, eventId),
-              ...park(p),
+    await batchWrite(
+      this.doc,
+      this.table,
+      [
+        ...entries.flatMap((e) => {
+          const item = { type: ENTRY_TYPE[e.kind], revision, settlement: e.value };
+          return [
+            { PutRequest: { Item: { ...key(e.kind, e.buildingId, revision), ...item } } },
+            { PutRequest: { Item: { ...key(e.kind, e.buildingId), ...item } } },
+          ];
+        }),
+        ...parks.flatMap((p) => [
+          {
+            PutRequest: {
+              Item: { ...keys.settlementRevision(eventId, revision, 'PARK', p.parkId), ...park(p) },
             },
           },
-        },
-      ]),
-      ...latest
-        .filter((i) => !kept.has(`${i.pk}|${i.sk}`))
-        .map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
-    ]);
+          {
+            PutRequest: {
+              Item: {
+                ...keys.parkSettlement(eventId, p.parkId),
+                ...keys.parkSettlementsIndex(p.parkId, settledAt, eventId),
+                ...park(p),
+              },
+            },
+          },
+        ]),
+        ...latest
+          .filter((i) => !kept.has(`${i.pk}|${i.sk}`))
+          .map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
+      ],
+      { pacePerKey: WRITES_PER_KEY_PER_SECOND },
+    );
   }
 
   async ofEvent(
@@ -229,13 +244,9 @@ export class DynamoSettlementRepository implements SettlementRepository {
     return openOf(read.flat());
   }
 
-  /** The event's items under `prefix`: its parks' and every shard's buildings'. */
-  private async items(eventId: string, prefix: string) {
-    const [parks, buildings] = await Promise.all([
-      this.query(keys.event(eventId).pk, prefix),
-      this.shardItems(eventId, prefix),
-    ]);
-    return [...parks, ...buildings];
+  /** The event's items under `prefix`, its parks' and its buildings', from every shard. */
+  private items(eventId: string, prefix: string) {
+    return this.shardItems(eventId, prefix);
   }
 
   private async shardItems(eventId: string, prefix: string) {

@@ -22,14 +22,14 @@
  * | commands of a building, newest first | GSI1 `BLDG#id#CMD` / `start#revision#commandId` |
  * | latest settlements of an event's buildings, and those awaiting data or settled without, in 16 shards | `EVENT#id#S#<shard>` / `SETTLE#BLDG#b`, `SETTLE#AWAIT#b`, `SETTLE#NODATA#b` |
  * | one settlement revision of them (audit) | `EVENT#id#S#<shard>` / `SETTLEREV#<rev>#BLDG#b`, … |
- * | latest settlements of an event's parks; one revision of them | `EVENT#id` / `SETTLE#PARK#p`; `SETTLEREV#<rev>#PARK#p` |
+ * | latest settlements of an event's parks; one revision of them (sharded by park) | `EVENT#id#S#<shard>` / `SETTLE#PARK#p`; `SETTLEREV#<rev>#PARK#p` |
  * | settlements of a park, newest first | GSI1 `PARK#p#SETTLE` / `settledAt#eventId` |
  * | OpenADR object by type and id; objects of a type, oldest first | `OADR#TYPE#id` / `#OBJ`; GSI1 `OADR#TYPE` / `createdAt#id` |
  * | OpenADR unique names (programName, venName, a VEN's resourceName) | `OADRNAME#TYPE#name` / `#NAME` |
  * | OpenADR client (hashed secret, bindings) | `OADRCLIENT#id` / `#CLIENT` |
  * | OpenADR access token by its SHA-256 (TTL) | `OADRTOKEN#hash` / `#TOKEN` |
  * | failed token requests of a client id or an address, per fixed window (TTL) | `OADRFAIL#<SHA-256 of the key>` / `W#<window start ms>` |
- * | outbox: messages waiting for the bus, oldest first (TTL) | `OUTBOX#<shard 0–7>` / `createdAt#id` |
+ * | outbox: messages waiting for the bus, oldest first (TTL) | `OUTBOX#<shard 0–15>` / `createdAt#id` |
  *
  * The table's stream (new images) carries outbox items to the relay, which puts them on the bus.
  */
@@ -136,11 +136,11 @@ export const keys = {
   }),
   settlementShard: (eventId: string, shard: number) => `EVENT#${eventId}#S#${shard}`,
   parkSettlement: (eventId: string, parkId: string) => ({
-    pk: `EVENT#${eventId}`,
+    pk: `EVENT#${eventId}#S#${commandShard(parkId)}`,
     sk: `SETTLE#PARK#${parkId}`,
   }),
   settlementRevision: (eventId: string, revision: number, kind: 'PARK', id: string) => ({
-    pk: `EVENT#${eventId}`,
+    pk: `EVENT#${eventId}#S#${commandShard(id)}`,
     sk: `SETTLEREV#${pad(revision)}#${kind}#${id}`,
   }),
   parkSettlementsIndex: (parkId: string, settledAt: string, eventId: string) => ({
