@@ -114,7 +114,9 @@ interface Location {
  * are exact without reading the commands. A pointer item by command id names event and shard.
  *
  * Access patterns: commands of an event (`EVENT#id#C#s` / `CMD#commandId`, every shard); counts
- * (`EVENT#id#C#s` / `#COUNT`); commands of an event in a park (GSI3 `EVENT#id#PARK#p#C#s`);
+ * (`EVENT#id#C#s` / `#COUNT`); commands of an event in a park (GSI3 `EVENT#id#PARK#p`: one query
+ * a park; a park's commands are written at most at the plan's pace, which a park of a few thousand
+ * buildings keeps far under an index key's limit);
  * command by id (`CMD#commandId` / `#PTR`); commands of a building, newest first, paginated
  * (GSI1 `BLDG#id#CMD` / `start#revision#commandId`).
  *
@@ -315,7 +317,7 @@ export class DynamoCommandRepository implements CommandRepository {
           Item: {
             ...keys.command(eventId, shard, commandId),
             ...keys.commandsOfBuilding({ ...r.command }),
-            ...keys.commandsOfPark(eventId, parkId, shard, commandId),
+            ...keys.commandsOfPark(eventId, parkId, commandId),
             type: 'command',
             kind,
             body: JSON.stringify(r.command),
@@ -389,7 +391,7 @@ export class DynamoCommandRepository implements CommandRepository {
     return { items: items.map(parse), cursor };
   }
 
-  /** The partitions an event's commands live in: its shards, or the park index's shards of `parkIds`. */
+  /** The partitions an event's commands live in: its shards, or the park index's partitions of `parkIds`. */
   private partitions(eventId: string, parkIds?: readonly string[]): Partition[] {
     const shards = Array.from({ length: COMMAND_SHARDS }, (_, s) => s);
     if (!parkIds)
@@ -397,12 +399,10 @@ export class DynamoCommandRepository implements CommandRepository {
         value: keys.commandShard(eventId, s),
         skPrefix: { attr: 'sk', value: 'CMD#' },
       }));
-    return [...new Set(parkIds)].flatMap((p) =>
-      shards.map((s) => ({
-        value: keys.commandsOfPark(eventId, p, s, '').gsi3pk,
-        index: { name: INDEX.gsi3, attr: 'gsi3pk' },
-      })),
-    );
+    return [...new Set(parkIds)].map((p) => ({
+      value: keys.commandsOfPark(eventId, p, '').gsi3pk,
+      index: { name: INDEX.gsi3, attr: 'gsi3pk' },
+    }));
   }
 
   async tally(eventId: string): Promise<CommandTally> {
@@ -418,20 +418,18 @@ export class DynamoCommandRepository implements CommandRepository {
 
   async tallyOfParks(eventId: string, parkIds: readonly string[]): Promise<Map<string, CommandTally>> {
     const parks = [...new Set(parkIds)];
-    const counted = await mapLimit(parks, 4, async (parkId) => {
+    const counted = await mapLimit(parks, 8, async (parkId) => {
       const tally = emptyTally();
       let any = false;
-      const shards = await mapLimit(this.partitions(eventId, [parkId]), COMMAND_SHARDS, (part) =>
-        queryAll(this.doc, {
-          TableName: this.table,
-          IndexName: INDEX.gsi3,
-          KeyConditionExpression: 'gsi3pk = :pk',
-          ExpressionAttributeValues: { ':pk': part.value },
-          ExpressionAttributeNames: { '#s': 'status' },
-          ProjectionExpression: 'kind, #s',
-        }),
-      );
-      for (const item of shards.flat()) {
+      const items = await queryAll(this.doc, {
+        TableName: this.table,
+        IndexName: INDEX.gsi3,
+        KeyConditionExpression: 'gsi3pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.commandsOfPark(eventId, parkId, '').gsi3pk },
+        ExpressionAttributeNames: { '#s': 'status' },
+        ProjectionExpression: 'kind, #s',
+      });
+      for (const item of items) {
         const kind = item.kind === 'CANCEL' ? 'CANCEL' : 'DISPATCH';
         const status = Status.safeParse(item.status);
         if (!status.success) continue;

@@ -17,7 +17,7 @@
  * | events by start (past event days of a baseline's lookback) | GSI2 `EVENTS#START` / `<UTC ISO start>#id` |
  * | commands of an event, in 16 shards by building | `EVENT#id#C#<shard>` / `CMD#commandId` |
  * | an event's command counts by kind and status, per shard | `EVENT#id#C#<shard>` / `#COUNT` |
- * | commands of an event in one park (its manager's view) | GSI3 `EVENT#id#PARK#park#C#<shard>` / commandId |
+ * | commands of an event in one park (its manager's view) | GSI3 `EVENT#id#PARK#park` / commandId |
  * | command by id | `CMD#commandId` / `#PTR` → its event and shard |
  * | commands of a building, newest first | GSI1 `BLDG#id#CMD` / `start#revision#commandId` |
  * | latest settlements of an event's buildings, and those awaiting data or settled without, in 16 shards | `EVENT#id#S#<shard>` / `SETTLE#BLDG#b`, `SETTLE#AWAIT#b`, `SETTLE#NODATA#b` |
@@ -125,8 +125,8 @@ export const keys = {
     sk: `CMD#${commandId}`,
   }),
   commandCounter: (eventId: string, shard: number) => ({ pk: `EVENT#${eventId}#C#${shard}`, sk: '#COUNT' }),
-  commandsOfPark: (eventId: string, parkId: string, shard: number, commandId: string) => ({
-    gsi3pk: `EVENT#${eventId}#PARK#${parkId}#C#${shard}`,
+  commandsOfPark: (eventId: string, parkId: string, commandId: string) => ({
+    gsi3pk: `EVENT#${eventId}#PARK#${parkId}`,
     gsi3sk: commandId,
   }),
   commandPointer: (commandId: string) => ({ pk: `CMD#${commandId}`, sk: '#PTR' }),
