@@ -502,8 +502,10 @@ export class DynamoCommandRepository implements CommandRepository {
     const move: Move = { from, to, at, reason };
     const unique = [...new Map(records.map((r) => [r.command.commandId, r])).values()];
     const one = (r: CommandRecord) => this.transition(r.command.commandId, from, to, at, reason);
-    const asRead = unique.filter((r) => from.includes(r.status) && r.status !== to);
-    const others = unique.filter((r) => !asRead.includes(r));
+    // One pass: a province's revision holds tens of thousands of records.
+    const asRead: CommandRecord[] = [];
+    const others: CommandRecord[] = [];
+    for (const r of unique) (from.includes(r.status) && r.status !== to ? asRead : others).push(r);
     const moved = await this.byShard(
       asRead,
       (r) => r.command,
