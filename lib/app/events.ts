@@ -199,22 +199,21 @@ export function countCommands(tally: CommandTally): CommandCounts {
 
 /** The tally of commands at hand (what the repository's counters keep for all of an event's). */
 export function tallyOf(records: Iterable<CommandRecord>): CommandTally {
-  const tally: CommandTally = { DISPATCH: noneOf(), CANCEL: noneOf() };
+  const tally = noTally();
   for (const r of records) tally[r.command.kind][r.status]++;
   return tally;
 }
 
 /** The tallies of several parks as one. */
 function sumTallies(tallies: Iterable<CommandTally>): CommandTally {
-  let total: CommandTally | undefined;
-  for (const t of tallies) {
-    if (!total) total = structuredClone(t);
-    else
-      for (const kind of Object.keys(t) as (keyof CommandTally)[])
-        for (const [status, n] of Object.entries(t[kind])) total[kind][status as CommandStatus] += n;
-  }
-  return total ?? { DISPATCH: noneOf(), CANCEL: noneOf() };
+  const total = noTally();
+  for (const t of tallies)
+    for (const kind of ['DISPATCH', 'CANCEL'] as const)
+      for (const [status, n] of Object.entries(t[kind])) total[kind][status as CommandStatus] += n;
+  return total;
 }
+
+const noTally = (): CommandTally => ({ DISPATCH: noneOf(), CANCEL: noneOf() });
 const noneOf = (): Record<CommandStatus, number> => ({
   PENDING: 0,
   PUBLISHED: 0,
